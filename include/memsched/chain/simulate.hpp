@@ -1,0 +1,114 @@
+// The replay simulator: checks that a schedule is legal on a chain and platform and measures it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <unordered_set>
+#include <vector>
+
+#include "memsched/chain/action.hpp"
+#include "memsched/chain/chain.hpp"
+#include "memsched/chain/platform.hpp"
+#include "memsched/chain/schedule.hpp"
+
+namespace memsched {
+
+/// Use of one storage level over a whole schedule.
+struct LevelUsage {
+  std::int64_t writes = 0;  ///< checkpoints copied or moved into the level
+  std::int64_t reads = 0;   ///< checkpoints copied or moved out of the level
+  std::int64_t peak = 0;    ///< largest number of checkpoints held at once
+
+  friend bool operator==(const LevelUsage& a, const LevelUsage& b) noexcept;
+};
+
+/// What a legal schedule did, in the project's counting convention (docs/concepts.md):
+/// forward_steps counts every forward step run, the recording run before each adjoint step
+/// included, so Revolve gives n + t(n, c) and store-all 2n - 1.
+struct SimulationReport {
+  std::int64_t num_actions = 0;
+  std::int64_t forward_steps = 0;   ///< every forward step run, recording ones included
+  std::int64_t recorded_steps = 0;  ///< forward steps run with recording
+  std::int64_t adjoint_steps = 0;   ///< adjoint steps run (n per reverse sweep)
+  std::int64_t reverse_sweeps = 0;  ///< completed reverse sweeps (EndReverse actions)
+  std::int64_t peak_work_tapes = 0; ///< most tapes held in the working buffer at once
+  /// uf*forward_steps + ub*adjoint_steps + sum over levels (write_cost*writes +
+  /// read_cost*reads), with per-step costs where the chain has them.
+  double cost = 0.0;
+  std::vector<LevelUsage> levels;  ///< one per platform level
+
+  /// Griewank's "advances": forward steps not counting the recording runs, i.e.
+  /// forward_steps - n per reverse sweep for joint reversal (t(n, c) for Revolve).
+  std::int64_t advances() const noexcept { return forward_steps - recorded_steps; }
+  /// The papers' makespan convention (Aupy et al., Herrmann & Pallez): cost minus the forward
+  /// cost of the recording runs (n * uf for one sweep of a uniform chain).
+  double paper_makespan(const Chain& chain) const;
+};
+
+/// Replays actions one at a time, rejecting the first illegal one with a ScheduleError that
+/// names its index and the reason. Memory is O(checkpoints held), never O(actions), so a
+/// stream of 10^8 actions is checked in O(slots) memory.
+///
+/// Rules (docs/concepts.md has the full list): Forward starts from the working state, never
+/// passes the adjoint front, and records within the working buffer's tape capacity; Reverse
+/// needs the front at its end and the tapes of its steps; Copy/Move/Free need the checkpoint
+/// where they say; no level ever holds more than its slots; a state restored into work lies
+/// before the adjoint front; Reverse only after EndForward; the schedule ends with EndReverse
+/// and with every checkpoint and tape released.
+class Simulator {
+ public:
+  /// The chain and platform must outlive the simulator.
+  Simulator(const Chain& chain, const Platform& platform);
+
+  /// Applies one action; throws ScheduleError (nothing changes) if it is illegal.
+  void apply(const Action& action);
+  /// Checks the end-of-schedule rules and returns the report; throws ScheduleError if the
+  /// schedule is incomplete. Call once, after the last action.
+  SimulationReport finish();
+
+  const SimulationReport& report() const noexcept { return report_; }
+  /// The working state's step, or -1 if the working buffer holds no state.
+  Step working_step() const noexcept { return working_; }
+  /// Adjoint front: adjoint steps >= front are done (n before the first Reverse).
+  Step front() const noexcept { return front_; }
+  /// Time so far: the cost of the actions applied.
+  double time() const noexcept { return report_.cost; }
+  /// Checkpoints held now by level `level`.
+  std::int64_t occupancy(std::size_t level) const {
+    return static_cast<std::int64_t>(held_.at(level).size());
+  }
+  /// Whether `place` holds the checkpoint (step, content) now.
+  bool holds(Place place, Step step, Content content) const;
+  const Chain& chain() const noexcept { return *chain_; }
+  const Platform& platform() const noexcept { return *platform_; }
+
+ private:
+  [[noreturn]] void fail(const Action& action, const std::string& reason) const;
+  void check_source(const Action& action) const;
+  void check_destination(const Action& action) const;
+  static std::uint64_t key(Step step, Content content) noexcept;
+
+  const Chain* chain_;
+  const Platform* platform_;
+  SimulationReport report_;
+  std::vector<std::unordered_set<std::uint64_t>> held_;  // per level: key(step, content)
+  std::unordered_set<Step> work_tapes_;
+  Step working_ = 0;  // x_0 starts in the working buffer
+  Step front_;
+  bool reverse_phase_ = false;
+  bool reached_end_ = false;
+  bool finished_sweep_ = false;
+};
+
+/// Called after each legal action with the simulator's state after it.
+using SimulationObserver = std::function<void(const Simulator&, const Action&)>;
+
+/// Replays a whole schedule; throws ScheduleError at the first illegal action.
+SimulationReport simulate(const Schedule& schedule, const Chain& chain, const Platform& platform,
+                          const SimulationObserver& observer = {});
+/// Replays a stream to its end in O(checkpoints held) memory.
+SimulationReport simulate(ActionStream& stream, const Chain& chain, const Platform& platform,
+                          const SimulationObserver& observer = {});
+
+}  // namespace memsched

@@ -1,0 +1,158 @@
+// Tests of the replay simulator: legal schedules are measured, illegal ones rejected with
+// the index of the offending action and the reason.
+#include "memsched/chain/simulate.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "memsched/errors.hpp"
+
+namespace memsched {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Revolve(4, 2) as printed by checkpoint_schedules (chain.md §9.3, T1), in our vocabulary.
+Schedule revolve_4_2() {
+  const Place ram = 0;
+  return {Action::copy(0, Content::kState, kWork, ram),
+          Action::forward(0, 2),
+          Action::copy(2, Content::kState, kWork, ram),
+          Action::forward(2, 3),
+          Action::forward(3, 4, true),
+          Action::end_forward(),
+          Action::reverse(4, 3),
+          Action::move(2, Content::kState, ram, kWork),
+          Action::forward(2, 3, true),
+          Action::reverse(3, 2),
+          Action::copy(0, Content::kState, ram, kWork),
+          Action::forward(0, 1),
+          Action::forward(1, 2, true),
+          Action::reverse(2, 1),
+          Action::move(0, Content::kState, ram, kWork),
+          Action::forward(0, 1, true),
+          Action::reverse(1, 0),
+          Action::end_reverse()};
+}
+
+TEST(Simulate, RevolveFourTwoCounts) {
+  const SimulationReport report = simulate(revolve_4_2(), Chain(4), Platform::ram(2));
+  EXPECT_EQ(report.forward_steps, 8);
+  EXPECT_EQ(report.advances(), 4);
+  EXPECT_EQ(report.adjoint_steps, 4);
+  EXPECT_EQ(report.reverse_sweeps, 1);
+  EXPECT_EQ(report.cost, 12.0);
+  EXPECT_EQ(report.paper_makespan(Chain(4)), 8.0);
+  ASSERT_EQ(report.levels.size(), 1u);
+  EXPECT_EQ(report.levels[0].writes, 2);
+  EXPECT_EQ(report.levels[0].reads, 3);
+  EXPECT_EQ(report.levels[0].peak, 2);
+  EXPECT_EQ(report.peak_work_tapes, 1);
+}
+
+TEST(Simulate, CostUsesLevelAndStepCosts) {
+  const Platform platform({StorageLevel{"ram", 2, 0.5, 0.25}});
+  const Chain chain({1, 2, 3, 4}, {10, 20, 30, 40});
+  const SimulationReport report = simulate(revolve_4_2(), chain, platform);
+  // forward: 0..2 (3), 2..3 (3), 3..4 (4), 2..3 (3), 0..1 (1), 1..2 (2), 0..1 (1) = 17
+  // adjoint: 100; writes 2 * 0.5; reads 3 * 0.25.
+  EXPECT_DOUBLE_EQ(report.cost, 17 + 100 + 1.0 + 0.75);
+}
+
+struct Corruption {
+  const char* name;
+  std::size_t index;
+  Action replacement;
+  std::int64_t expected_index;
+  const char* reason;
+};
+
+class SimulateRejects : public ::testing::TestWithParam<Corruption> {};
+
+TEST_P(SimulateRejects, NamesActionAndReason) {
+  Schedule schedule = revolve_4_2();
+  const Corruption& c = GetParam();
+  schedule[c.index] = c.replacement;
+  try {
+    simulate(schedule, Chain(4), Platform::ram(2));
+    FAIL() << "accepted an illegal schedule";
+  } catch (const ScheduleError& e) {
+    EXPECT_EQ(e.action_index(), c.expected_index);
+    EXPECT_THAT(e.reason(), HasSubstr(c.reason));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corruptions, SimulateRejects,
+    ::testing::Values(
+        Corruption{"RestoreNotStored", 7, Action::move(1, Content::kState, 0, kWork), 7,
+                   "is not held"},
+        Corruption{"WrongStart", 1, Action::forward(1, 2), 1, "working state is x_0"},
+        Corruption{"PastFront", 8, Action::forward(2, 4, true), 8, "past the adjoint front"},
+        Corruption{"OutOfOrderAdjoint", 9, Action::reverse(2, 1), 9, "front is at 3"},
+        Corruption{"AdjointWithoutTape", 8, Action::forward(2, 3), 9, "tape of step 2"},
+        Corruption{"ReverseBeforeEndForward", 5, Action::reverse(4, 3), 5, "before EndForward"},
+        Corruption{"StoreTwice", 2, Action::copy(0, Content::kState, kWork, 0), 2, "x_0 is not"},
+        Corruption{"LeaksCheckpoint", 14, Action::copy(0, Content::kState, 0, kWork), 18,
+                   "still held"},
+        Corruption{"NoLevel", 0, Action::copy(0, Content::kState, kWork, 3), 0, "no storage level"},
+        Corruption{"RangeBeyondChain", 4, Action::forward(3, 5, true), 4, "bad step range"}),
+    [](const ::testing::TestParamInfo<Corruption>& param_info) { return param_info.param.name; });
+
+TEST(Simulate, RejectsOverCapacity) {
+  Schedule schedule = revolve_4_2();
+  try {
+    simulate(schedule, Chain(4), Platform::ram(1));
+    FAIL();
+  } catch (const ScheduleError& e) {
+    EXPECT_EQ(e.action_index(), 2);
+    EXPECT_THAT(e.reason(), HasSubstr("capacity of level 'ram'"));
+  }
+}
+
+TEST(Simulate, RejectsIncompleteSchedule) {
+  Schedule schedule = revolve_4_2();
+  schedule.pop_back();
+  EXPECT_THROW(simulate(schedule, Chain(4), Platform::ram(2)), ScheduleError);
+  EXPECT_THROW(simulate(Schedule{}, Chain(4), Platform::ram(2)), ScheduleError);
+}
+
+TEST(Simulate, TapesStoredOnALevel) {
+  // Store every tape on the level (Mixed style): forward_steps = n, no recomputation.
+  const Place ram = 0;
+  Schedule schedule;
+  for (Step i = 0; i < 3; ++i) {
+    schedule.push_back(Action::forward(i, i + 1, true));
+    schedule.push_back(Action::move(i, Content::kTape, kWork, ram));
+  }
+  schedule.push_back(Action::end_forward());
+  for (Step i = 2; i >= 0; --i) {
+    schedule.push_back(Action::move(i, Content::kTape, ram, kWork));
+    schedule.push_back(Action::reverse(i + 1, i));
+  }
+  schedule.push_back(Action::end_reverse());
+  const SimulationReport report = simulate(schedule, Chain(3), Platform::ram(3));
+  EXPECT_EQ(report.forward_steps, 3);
+  EXPECT_EQ(report.levels[0].peak, 3);
+}
+
+TEST(Simulate, WorkTapeCapacity) {
+  const Schedule store_all_tapes = {Action::forward(0, 3, true), Action::end_forward(),
+                                    Action::reverse(3, 0), Action::end_reverse()};
+  EXPECT_THROW(simulate(store_all_tapes, Chain(3), Platform::ram(0)), ScheduleError);
+  const Platform big_work({StorageLevel{"ram", 0, 0, 0}}, 3);
+  EXPECT_EQ(simulate(store_all_tapes, Chain(3), big_work).forward_steps, 3);
+}
+
+TEST(Simulate, RepeatedReverseSweeps) {
+  const Platform big_work({}, 2);
+  const Schedule schedule = {Action::forward(0, 2, true), Action::end_forward(),
+                             Action::reverse(2, 0, false), Action::end_reverse(),
+                             Action::reverse(2, 0), Action::end_reverse()};
+  const SimulationReport report = simulate(schedule, Chain(2), big_work);
+  EXPECT_EQ(report.reverse_sweeps, 2);
+  EXPECT_EQ(report.adjoint_steps, 4);
+}
+
+}  // namespace
+}  // namespace memsched
