@@ -1,0 +1,23 @@
+// The subcommands of the memsched tool: each file cli/<name>_command.cpp defines one
+// add_<name>_command() that registers the subcommand, its flags and its callback.
+#pragma once
+
+#include <stdexcept>
+
+namespace CLI {
+class App;
+}
+
+namespace memsched::cli {
+
+/// A bad flag or flag value: the tool prints the message and exits with status 2.
+/// Every other exception (malformed input file, illegal schedule, infeasible request) exits 1.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void add_plan_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
+
+}  // namespace memsched::cli
