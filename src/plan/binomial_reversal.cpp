@@ -1,0 +1,90 @@
+// The binomial reversal controller (see binomial_reversal.hpp).
+#include "binomial_reversal.hpp"
+
+#include <cassert>
+#include <stdexcept>
+#include <string>
+
+#include "memsched/plan/binomial.hpp"
+
+namespace memsched::detail {
+
+BinomialReversal::BinomialReversal(Step begin, Step end, std::int64_t slots, Place level,
+                                   bool start_stored, bool ends_forward_sweep)
+    : end_forward_pending_(ends_forward_sweep),
+      begin_(begin),
+      front_(end),
+      slots_(slots),
+      level_(level),
+      working_(begin) {
+  if (begin < 0 || end <= begin) {
+    throw std::invalid_argument("revolve: bad step range [" + std::to_string(begin) + ", " +
+                                std::to_string(end) + ")");
+  }
+  if (slots < 0 || (end - begin > 1 && slots == 0) || (start_stored && slots == 0)) {
+    throw std::invalid_argument("revolve: " + std::to_string(end - begin) +
+                                " steps cannot be reversed with " + std::to_string(slots) +
+                                " snapshot(s)");
+  }
+  if (start_stored) {
+    stack_.push_back(begin);
+    working_ = -1;
+  }
+}
+
+bool BinomialReversal::step() {
+  ActionQueue& out = queue_;
+  if (front_ == begin_) return false;
+  if (working_ == front_ - 1) {
+    // Joint reversal of the step just before the front: record it, then run its adjoint.
+    out.push(Action::forward(working_, front_, true));
+    if (end_forward_pending_) {
+      out.push(Action::end_forward());
+      end_forward_pending_ = false;
+    }
+    out.push(Action::reverse(front_, working_));
+    front_ -= 1;
+    working_ = -1;
+    return true;
+  }
+  if (working_ < 0) {
+    // Restore the top snapshot; it is of no further use once the front is just after it.
+    assert(!stack_.empty());
+    const Step top = stack_.back();
+    if (top == front_ - 1) {
+      out.push(Action::move(top, Content::kState, level_, kWork));
+      stack_.pop_back();
+    } else {
+      out.push(Action::copy(top, Content::kState, level_, kWork));
+    }
+    working_ = top;
+    return true;
+  }
+  if (stack_.empty() || stack_.back() != working_) {
+    // An unstored state with at least two steps to the front: keep it if a slot is free.
+    if (static_cast<std::int64_t>(stack_.size()) < slots_) {
+      out.push(Action::copy(working_, Content::kState, kWork, level_));
+      stack_.push_back(working_);
+      return true;
+    }
+    // No free slot (only inside the d = 1 sweep): go straight to the step before the front.
+    out.push(Action::forward(working_, front_ - 1));
+    working_ = front_ - 1;
+    return true;
+  }
+  // The working state is the top snapshot, with d snapshots for the range (its own included).
+  const std::int64_t d = slots_ - static_cast<std::int64_t>(stack_.size()) + 1;
+  const Step m = front_ - working_;
+  Step advance = m - 1;
+  if (d >= 2) {
+    // Griewank's DP t(m, d) = min_i [i + t(m - i, d - 1) + t(i, d)]; any i of the optimal
+    // interval is a minimiser (chain.md §2.1). We take the largest.
+    advance = optimal_advances(m, d).hi;
+    assert(advance >= 1 && advance < m);
+  }
+  out.push(Action::forward(working_, working_ + advance));
+  working_ += advance;
+  return true;
+}
+
+}  // namespace memsched::detail

@@ -1,0 +1,37 @@
+// Revolve as a lazy stream over the binomial reversal controller.
+#include "memsched/plan/revolve.hpp"
+
+#include <algorithm>
+
+#include "binomial_reversal.hpp"
+#include "memsched/plan/binomial.hpp"
+
+namespace memsched {
+
+RevolveStream::RevolveStream(Step num_steps, std::int64_t slots, Place level) {
+  // Validates n and slots and rejects counts that overflow, before anything is emitted.
+  revolve_advances(num_steps, slots);
+  reversal_ =
+      std::make_unique<detail::BinomialReversal>(0, num_steps, slots, level, false, true);
+}
+
+RevolveStream::~RevolveStream() = default;
+RevolveStream::RevolveStream(RevolveStream&&) noexcept = default;
+RevolveStream& RevolveStream::operator=(RevolveStream&&) noexcept = default;
+
+std::optional<Action> RevolveStream::next() {
+  if (done_) return std::nullopt;
+  if (std::optional<Action> action = reversal_->next()) return action;
+  done_ = true;
+  return Action::end_reverse();
+}
+
+std::optional<RevolveStream> revolve(const Chain& chain, const Platform& platform) {
+  const Step n = chain.num_steps();
+  const std::int64_t slots = platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
+  if (n > 1 && slots == 0) return std::nullopt;
+  // More snapshots than steps are never used; capping keeps the arithmetic small.
+  return RevolveStream(n, std::min<std::int64_t>(slots, n), 0);
+}
+
+}  // namespace memsched
