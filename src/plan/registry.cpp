@@ -1,0 +1,86 @@
+// The table of chain planners.
+#include "memsched/plan/registry.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "memsched/plan/binomial.hpp"
+#include "memsched/plan/periodic.hpp"
+#include "memsched/plan/revolve.hpp"
+
+namespace memsched {
+
+namespace {
+
+template <typename Stream>
+std::unique_ptr<ActionStream> boxed(std::optional<Stream> stream) {
+  if (!stream) return nullptr;
+  return std::make_unique<Stream>(std::move(*stream));
+}
+
+std::int64_t fastest_slots(const Platform& platform) {
+  return platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
+}
+
+// The classic sqrt(n) period (Chen et al. 2016; PyTorch's checkpoint_sequential).
+Step default_period(const Chain& chain) {
+  return static_cast<Step>(std::ceil(std::sqrt(static_cast<double>(chain.num_steps()))));
+}
+
+std::vector<PlannerInfo> make_planners() {
+  std::vector<PlannerInfo> planners;
+  planners.push_back(
+      {"revolve",
+       "Griewank-Walther binomial checkpointing: fewest forward steps with the slots of level 0",
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return boxed(revolve(chain, platform));
+       },
+       [](const Chain& chain, const Platform& platform,
+          const PlanOptions&) -> std::optional<double> {
+         // The closed form is the promise for uniform costs and a free level 0.
+         const std::int64_t slots = std::min(fastest_slots(platform), chain.num_steps());
+         if (!chain.is_uniform() || platform.num_levels() == 0 ||
+             platform.level(0).write_cost != 0 || platform.level(0).read_cost != 0) {
+           return std::nullopt;
+         }
+         const Step n = chain.num_steps();
+         return chain.forward_cost(0, 1) * static_cast<double>(revolve_forward_steps(n, slots)) +
+                chain.adjoint_cost(0, n);
+       }});
+  planners.push_back({"periodic",
+                      "a checkpoint every --period steps (default ceil(sqrt(n))), Revolve inside",
+                      [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
+                        return boxed(periodic(chain, platform, o.period.value_or(
+                                                                   default_period(chain))));
+                      },
+                      nullptr});
+  planners.push_back({"store-all", "store every state: 2n - 1 forward steps, n - 1 slots",
+                      [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+                        return boxed(store_all(chain, platform));
+                      },
+                      nullptr});
+  planners.push_back({"recompute-all", "keep only x_0 and recompute from it: one slot",
+                      [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+                        return boxed(recompute_all(chain, platform));
+                      },
+                      nullptr});
+  return planners;
+}
+
+}  // namespace
+
+const std::vector<PlannerInfo>& chain_planners() {
+  static const std::vector<PlannerInfo> planners = make_planners();
+  return planners;
+}
+
+const PlannerInfo& find_chain_planner(const std::string& name) {
+  std::string known;
+  for (const PlannerInfo& planner : chain_planners()) {
+    if (planner.name == name) return planner;
+    known += (known.empty() ? "" : ", ") + planner.name;
+  }
+  throw std::invalid_argument("unknown planner '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace memsched
