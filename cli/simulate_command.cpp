@@ -1,0 +1,83 @@
+// `memsched simulate FILE`: check a schedule from a file and report what it does.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "memsched/chain/formats.hpp"
+#include "memsched/chain/simulate.hpp"
+#include "memsched/chain/svg.hpp"
+#include "options.hpp"
+#include "report.hpp"
+
+namespace memsched::cli {
+
+namespace {
+
+struct SimulateFlags {
+  std::string file;
+  ProblemOptions problem;
+  std::string format = "text";
+};
+
+std::string read_all(const std::string& path) {
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) throw std::runtime_error("cannot open '" + path + "'");
+    in = &file;
+  }
+  std::string text;
+  char buffer[1 << 16];
+  while (in->read(buffer, sizeof buffer) || in->gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in->gcount()));
+    if (text.size() > kMaxScheduleTextBytes) {
+      throw std::runtime_error("'" + path + "' is larger than 1 GiB");
+    }
+  }
+  if (in->bad()) throw std::runtime_error("cannot read '" + path + "'");
+  return text;
+}
+
+void run_simulate(const SimulateFlags& flags) {
+  std::optional<Step> steps;
+  if (!flags.problem.steps.empty()) steps = parse_steps(flags.problem.steps, "--steps");
+  const Platform platform = make_platform(flags.problem);
+  const ScheduleFile file = read_schedule(read_all(flags.file), steps);
+  if (!file.num_steps) throw UsageError("--steps: the schedule file does not say; give --steps N");
+  ProblemOptions problem = flags.problem;
+  problem.steps = std::to_string(*file.num_steps);
+  const Chain chain = make_chain(problem);
+  ScheduleStream stream(file.schedule);
+  if (flags.format == "svg") {
+    write_schedule_svg(std::cout, stream, chain, platform);
+    return;
+  }
+  const SimulationReport report = simulate(stream, chain, platform);
+  const ReportContext context{"file", chain, platform, report, std::nullopt, true};
+  if (flags.format == "json") {
+    print_json_report(std::cout, context);
+  } else {
+    print_text_report(std::cout, context);
+  }
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto flags = std::make_shared<SimulateFlags>();
+  CLI::App* command = app.add_subcommand(
+      "simulate", "check a schedule (our JSON, checkpoint_schedules lines or a Revolve stream)");
+  command->add_option("file", flags->file, "the schedule file, or - for standard input")
+      ->required();
+  add_problem_options(*command, flags->problem, false);
+  command->add_option("--format", flags->format, "text | json | svg")
+      ->check(CLI::IsMember({"text", "json", "svg"}));
+  command->callback([flags] { run_simulate(*flags); });
+}
+
+}  // namespace memsched::cli
