@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "memsched/chain/schedule.hpp"
 
 namespace memsched::cli {
@@ -14,7 +16,7 @@ class ProgressStream final : public ActionStream {
  public:
   explicit ProgressStream(ActionStream& inner) : inner_(inner) {}
   ~ProgressStream() override {
-    if (reported_) std::cerr << "\n";
+    if (reported_ && tty_) std::cerr << "\n";
   }
 
   std::optional<Action> next() override {
@@ -30,15 +32,16 @@ class ProgressStream final : public ActionStream {
     if (elapsed < 2.0 || now - last_ < std::chrono::seconds(1)) return;
     last_ = now;
     reported_ = true;
-    std::cerr << "\rmemsched: " << count_ / 1000000 << "M actions in "
-              << static_cast<std::int64_t>(elapsed) << " s (at step "
-              << (action.kind == ActionKind::kReverse ? action.begin : action.end) << ")"
-              << std::flush;
+    // Overwrite the line on a terminal; one line per report in a log.
+    std::cerr << (tty_ ? "\r" : "") << "memsched: " << count_ / 1000000 << "M actions in "
+              << static_cast<std::int64_t>(elapsed) << " s, now " << to_string(action)
+              << (tty_ ? "   " : "\n") << std::flush;
   }
 
   ActionStream& inner_;
   std::int64_t count_ = 0;
   bool reported_ = false;
+  bool tty_ = isatty(2) != 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_ = start_;
 };

@@ -381,7 +381,8 @@ Schedule read_json(std::string_view text, std::optional<Step>& num_steps) {
       if (depth > 8) throw std::length_error("nesting deeper than 8");
       return true;
     });
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for numbers beyond a double (1e400).
     throw ParseError(std::string("malformed JSON: ") + e.what(), 1);
   } catch (const std::length_error& e) {
     throw ParseError(std::string("malformed schedule: ") + e.what(), 1);
