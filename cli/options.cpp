@@ -74,8 +74,7 @@ void add_problem_options(CLI::App& command, ProblemOptions& o, bool steps_requir
 }
 
 Chain make_chain(const ProblemOptions& o) {
-  return Chain(parse_steps(o.steps, "--steps"), parse_cost(o.uf, "--uf"),
-               parse_cost(o.ub, "--ub"));
+  return Chain(parse_steps(o.steps, "--steps"), parse_cost(o.uf, "--uf"), parse_cost(o.ub, "--ub"));
 }
 
 Platform make_platform(const ProblemOptions& o) {
@@ -105,9 +104,9 @@ Platform make_platform(const ProblemOptions& o) {
   if (levels.size() > Platform::kMaxLevels) throw UsageError("--level: at most 64 levels");
   if (levels.empty()) throw UsageError("no storage level: give --ram C (or --level S:W:R)");
   const std::int64_t work_tapes =
-      o.work_tapes == "inf" ? kUnlimitedSlots
-                            : parse_integer(o.work_tapes, "--work-tapes", 1, kMaxSteps,
-                                            "a tape count >= 1 (or inf)");
+      o.work_tapes == "inf"
+          ? kUnlimitedSlots
+          : parse_integer(o.work_tapes, "--work-tapes", 1, kMaxSteps, "a tape count >= 1 (or inf)");
   return Platform(std::move(levels), work_tapes);
 }
 

@@ -123,14 +123,16 @@ void add_plan_command(CLI::App& app) {
   command->add_option("--period", flags->period, "steps between checkpoints (periodic planners)");
   command->add_flag("--verify", flags->verify,
                     "replay the schedule through the simulator and check the planner's promise");
-  command->add_option("--format", flags->format,
-                      "text | json | actions | svg | schedule (our JSON) | checkpoint_schedules "
-                      "| revolve")
-      ->check(CLI::IsMember({"text", "json", "actions", "svg", "schedule",
-                             "checkpoint_schedules", "revolve"}));
+  command
+      ->add_option("--format", flags->format,
+                   "text | json | actions | svg | schedule (our JSON) | checkpoint_schedules "
+                   "| revolve")
+      ->check(CLI::IsMember(
+          {"text", "json", "actions", "svg", "schedule", "checkpoint_schedules", "revolve"}));
   std::string footer = "Planners:\n";
   for (const PlannerInfo& planner : chain_planners()) {
-    footer += "  " + planner.name + std::string(planner.name.size() < 22 ? 22 - planner.name.size() : 1, ' ') +
+    footer += "  " + planner.name +
+              std::string(planner.name.size() < 22 ? 22 - planner.name.size() : 1, ' ') +
               planner.summary + "\n";
   }
   command->footer(footer);

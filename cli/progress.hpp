@@ -2,11 +2,11 @@
 // once two seconds have passed, so short runs stay silent.
 #pragma once
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
 #include <iostream>
-
-#include <unistd.h>
 
 #include "memsched/chain/schedule.hpp"
 

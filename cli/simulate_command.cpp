@@ -10,6 +10,7 @@
 #include "memsched/chain/formats.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/chain/svg.hpp"
+#include "memsched/errors.hpp"
 #include "options.hpp"
 #include "report.hpp"
 
@@ -47,17 +48,32 @@ void run_simulate(const SimulateFlags& flags) {
   std::optional<Step> steps;
   if (!flags.problem.steps.empty()) steps = parse_steps(flags.problem.steps, "--steps");
   const Platform platform = make_platform(flags.problem);
-  const ScheduleFile file = read_schedule(read_all(flags.file), steps);
+  const std::string text = read_all(flags.file);
+  if (!steps && detect_schedule_format(text) != ScheduleFormat::kJson) {
+    throw UsageError("--steps: this schedule format does not give the chain length; add --steps N");
+  }
+  const ScheduleFile file = read_schedule(text, steps);
   if (!file.num_steps) throw UsageError("--steps: the schedule file does not say; give --steps N");
   ProblemOptions problem = flags.problem;
   problem.steps = std::to_string(*file.num_steps);
   const Chain chain = make_chain(problem);
   ScheduleStream stream(file.schedule);
-  if (flags.format == "svg") {
-    write_schedule_svg(std::cout, stream, chain, platform);
-    return;
+  SimulationReport report;
+  try {
+    if (flags.format == "svg") {
+      write_schedule_svg(std::cout, stream, chain, platform);
+      return;
+    }
+    report = simulate(stream, chain, platform);
+  } catch (const ScheduleError& e) {
+    // Point at the input: the action index is ours, the line is the user's.
+    const auto index = static_cast<std::size_t>(e.action_index());
+    if (index >= file.source_lines.size()) throw;
+    const bool json = detect_schedule_format(text) == ScheduleFormat::kJson;
+    throw ScheduleError(e.action_index(), to_string(file.schedule[index], platform),
+                        e.reason() + (json ? " [entry " : " [line ") +
+                            std::to_string(file.source_lines[index]) + " of " + flags.file + "]");
   }
-  const SimulationReport report = simulate(stream, chain, platform);
   const ReportContext context{"file", chain, platform, report, std::nullopt, true};
   if (flags.format == "json") {
     print_json_report(std::cout, context);

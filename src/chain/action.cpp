@@ -67,13 +67,20 @@ bool operator==(const Action& a, const Action& b) noexcept {
 
 const char* to_string(ActionKind kind) noexcept {
   switch (kind) {
-    case ActionKind::kForward: return "forward";
-    case ActionKind::kReverse: return "reverse";
-    case ActionKind::kCopy: return "copy";
-    case ActionKind::kMove: return "move";
-    case ActionKind::kFree: return "free";
-    case ActionKind::kEndForward: return "end_forward";
-    case ActionKind::kEndReverse: return "end_reverse";
+    case ActionKind::kForward:
+      return "forward";
+    case ActionKind::kReverse:
+      return "reverse";
+    case ActionKind::kCopy:
+      return "copy";
+    case ActionKind::kMove:
+      return "move";
+    case ActionKind::kFree:
+      return "free";
+    case ActionKind::kEndForward:
+      return "end_forward";
+    case ActionKind::kEndReverse:
+      return "end_reverse";
   }
   return "?";
 }
@@ -98,9 +105,12 @@ std::string format(const Action& a, PlaceName place_name) {
     case ActionKind::kMove:
       return std::string(a.kind == ActionKind::kCopy ? "Copy(" : "Move(") + checkpoint + ", " +
              place_name(a.from) + " -> " + place_name(a.to) + ")";
-    case ActionKind::kFree: return "Free(" + checkpoint + ", " + place_name(a.from) + ")";
-    case ActionKind::kEndForward: return "EndForward()";
-    case ActionKind::kEndReverse: return "EndReverse()";
+    case ActionKind::kFree:
+      return "Free(" + checkpoint + ", " + place_name(a.from) + ")";
+    case ActionKind::kEndForward:
+      return "EndForward()";
+    case ActionKind::kEndReverse:
+      return "EndReverse()";
   }
   return "?";
 }
@@ -108,9 +118,8 @@ std::string format(const Action& a, PlaceName place_name) {
 }  // namespace
 
 std::string to_string(const Action& action) {
-  return format(action, [](Place p) {
-    return p == kWork ? std::string("work") : "L" + std::to_string(p);
-  });
+  return format(action,
+                [](Place p) { return p == kWork ? std::string("work") : "L" + std::to_string(p); });
 }
 
 std::string to_string(const Action& action, const Platform& platform) {

@@ -54,8 +54,8 @@ double Chain::adjoint_cost(Step i) const { return adjoint_cost(i, i + 1); }
 
 double Chain::forward_cost(Step begin, Step end) const {
   if (begin < 0 || begin > end || end > num_steps_) {
-    throw std::out_of_range("Chain::forward_cost: bad step range [" + std::to_string(begin) +
-                            ", " + std::to_string(end) + ")");
+    throw std::out_of_range("Chain::forward_cost: bad step range [" + std::to_string(begin) + ", " +
+                            std::to_string(end) + ")");
   }
   if (is_uniform()) return uniform_forward_ * static_cast<double>(end - begin);
   return forward_prefix_[static_cast<std::size_t>(end)] -
@@ -64,8 +64,8 @@ double Chain::forward_cost(Step begin, Step end) const {
 
 double Chain::adjoint_cost(Step begin, Step end) const {
   if (begin < 0 || begin > end || end > num_steps_) {
-    throw std::out_of_range("Chain::adjoint_cost: bad step range [" + std::to_string(begin) +
-                            ", " + std::to_string(end) + ")");
+    throw std::out_of_range("Chain::adjoint_cost: bad step range [" + std::to_string(begin) + ", " +
+                            std::to_string(end) + ")");
   }
   if (is_uniform()) return uniform_adjoint_ * static_cast<double>(end - begin);
   return adjoint_prefix_[static_cast<std::size_t>(end)] -

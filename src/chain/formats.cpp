@@ -103,8 +103,11 @@ class Tracker {
         if (a.kind == ActionKind::kMove) remove(a.from, a.step, a.content);
         add(a.to, a.step, a.content);
         break;
-      case ActionKind::kFree: remove(a.from, a.step, a.content); break;
-      default: break;
+      case ActionKind::kFree:
+        remove(a.from, a.step, a.content);
+        break;
+      default:
+        break;
     }
   }
 
@@ -174,34 +177,40 @@ bool parse_bool(std::string_view token, std::int64_t line) {
 
 const char* storage_name(Place place) {
   switch (place) {
-    case 0: return "StorageType.RAM";
-    case 1: return "StorageType.DISK";
-    case kWork: return "StorageType.WORK";
-    case kNone: return "StorageType.NONE";
+    case 0:
+      return "StorageType.RAM";
+    case 1:
+      return "StorageType.DISK";
+    case kWork:
+      return "StorageType.WORK";
+    case kNone:
+      return "StorageType.NONE";
     default:
-      throw std::invalid_argument("checkpoint_schedules format: level " +
-                                  std::to_string(place) +
+      throw std::invalid_argument("checkpoint_schedules format: level " + std::to_string(place) +
                                   " has no StorageType (only RAM and DISK)");
   }
 }
 
-Schedule read_checkpoint_schedules(std::string_view text, std::optional<Step> num_steps) {
+Schedule read_checkpoint_schedules(std::string_view text, std::optional<Step> num_steps,
+                                   std::vector<std::int64_t>& source_lines) {
   if (!num_steps) {
     throw std::invalid_argument("read_schedule: checkpoint_schedules lines need the chain length");
   }
   const Step n = *num_steps;
   Schedule schedule;
   Tracker tracker;
+  std::int64_t current_line = 0;
   auto emit = [&](const Action& a) {
     tracker.apply(a);
     schedule.push_back(a);
+    source_lines.push_back(current_line);
   };
   for (const auto& [line, text_line] : significant_lines(text)) {
+    current_line = line;
     const std::size_t open = text_line.find('(');
     if (open == std::string_view::npos || text_line.back() != ')') {
-      throw ParseError("expected Name(arguments), got '" + std::string(text_line.substr(0, 60)) +
-                           "'",
-                       line);
+      throw ParseError(
+          "expected Name(arguments), got '" + std::string(text_line.substr(0, 60)) + "'", line);
     }
     const std::string_view name = trim(text_line.substr(0, open));
     std::vector<std::string_view> args;
@@ -279,15 +288,23 @@ Schedule read_checkpoint_schedules(std::string_view text, std::optional<Step> nu
 
 // ---- Revolve ---------------------------------------------------------------------------
 
-Schedule read_revolve(std::string_view text, std::optional<Step> num_steps) {
-  if (!num_steps) throw std::invalid_argument("read_schedule: Revolve streams need the chain length");
+Schedule read_revolve(std::string_view text, std::optional<Step> num_steps,
+                      std::vector<std::int64_t>& source_lines) {
+  if (!num_steps)
+    throw std::invalid_argument("read_schedule: Revolve streams need the chain length");
   const Step n = *num_steps;
   Schedule schedule;
   std::map<Step, Step> slots;  // slot -> step of the snapshot it holds
   Step capo = 0;
   Step front = n;
   bool terminated = false;
+  std::int64_t current_line = 0;
+  auto emit = [&](const Action& action) {
+    schedule.push_back(action);
+    source_lines.push_back(current_line);
+  };
   for (const auto& [line, text_line] : significant_lines(text)) {
+    current_line = line;
     if (terminated) throw ParseError("action after terminate", line);
     const std::size_t space = text_line.find_first_of(" \t");
     const std::string_view verb = text_line.substr(0, space);
@@ -301,7 +318,7 @@ Schedule read_revolve(std::string_view text, std::optional<Step> num_steps) {
     }
     if (verb == "advance") {
       const Step to = parse_integer(argument, line, capo + 1, n, "capo");
-      schedule.push_back(Action::forward(capo, to));
+      emit(Action::forward(capo, to));
       capo = to;
     } else if (verb == "takeshot") {
       const Step slot = parse_integer(argument, line, 0, INT32_MAX, "check");
@@ -311,9 +328,9 @@ Schedule read_revolve(std::string_view text, std::optional<Step> num_steps) {
       auto it = slots.find(slot);
       if (it != slots.end()) {
         // Revolve overwrites a slot; we release its old snapshot explicitly.
-        schedule.push_back(Action::free(it->second, Content::kState, 0));
+        emit(Action::free(it->second, Content::kState, 0));
       }
-      schedule.push_back(Action::copy(capo, Content::kState, kWork, 0));
+      emit(Action::copy(capo, Content::kState, kWork, 0));
       slots[slot] = capo;
     } else if (verb == "restore") {
       const Step slot = parse_integer(argument, line, 0, INT32_MAX, "check");
@@ -321,17 +338,17 @@ Schedule read_revolve(std::string_view text, std::optional<Step> num_steps) {
       if (it == slots.end()) throw ParseError("restore of an empty slot", line);
       capo = it->second;
       if (capo == front - 1) {
-        schedule.push_back(Action::move(capo, Content::kState, 0, kWork));
+        emit(Action::move(capo, Content::kState, 0, kWork));
         slots.erase(it);
       } else {
-        schedule.push_back(Action::copy(capo, Content::kState, 0, kWork));
+        emit(Action::copy(capo, Content::kState, 0, kWork));
       }
     } else if (verb == "firsturn") {
       no_argument();
       if (n < 1 || front != n) throw ParseError("firsturn out of place", line);
-      schedule.push_back(Action::forward(n - 1, n, true));
-      schedule.push_back(Action::end_forward());
-      schedule.push_back(Action::reverse(n, n - 1));
+      emit(Action::forward(n - 1, n, true));
+      emit(Action::end_forward());
+      emit(Action::reverse(n, n - 1));
       front = n - 1;
       capo = n - 1;
     } else if (verb == "youturn") {
@@ -341,16 +358,16 @@ Schedule read_revolve(std::string_view text, std::optional<Step> num_steps) {
                              std::to_string(front),
                          line);
       }
-      schedule.push_back(Action::forward(capo, capo + 1, true));
-      schedule.push_back(Action::reverse(capo + 1, capo));
+      emit(Action::forward(capo, capo + 1, true));
+      emit(Action::reverse(capo + 1, capo));
       front = capo;
     } else if (verb == "terminate") {
       no_argument();
       for (const auto& [slot, step] : slots) {
-        schedule.push_back(Action::free(step, Content::kState, 0));
+        emit(Action::free(step, Content::kState, 0));
       }
       slots.clear();
-      schedule.push_back(Action::end_reverse());
+      emit(Action::end_reverse());
       terminated = true;
     } else {
       throw ParseError("unknown Revolve action '" + std::string(verb.substr(0, 40)) + "'", line);
@@ -376,11 +393,11 @@ Schedule read_json(std::string_view text, std::optional<Step>& num_steps) {
   nlohmann::json root;
   try {
     // Refuse deep nesting before it costs anything: a schedule is three levels deep.
-    root = nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t,
-                                          nlohmann::json&) {
-      if (depth > 8) throw std::length_error("nesting deeper than 8");
-      return true;
-    });
+    root =
+        nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+          if (depth > 8) throw std::length_error("nesting deeper than 8");
+          return true;
+        });
   } catch (const nlohmann::json::exception& e) {
     // parse_error, and out_of_range for numbers beyond a double (1e400).
     throw ParseError(std::string("malformed JSON: ") + e.what(), 1);
@@ -402,9 +419,9 @@ Schedule read_json(std::string_view text, std::optional<Step>& num_steps) {
     }
     const Step stated = steps.get<Step>();
     if (num_steps && *num_steps != stated) {
-      throw ParseError("the file says " + std::to_string(stated) + " steps, not " +
-                           std::to_string(*num_steps),
-                       1);
+      throw ParseError(
+          "the file says " + std::to_string(stated) + " steps, not " + std::to_string(*num_steps),
+          1);
     }
     num_steps = stated;
   }
@@ -453,7 +470,8 @@ Schedule read_json(std::string_view text, std::optional<Step>& num_steps) {
     };
     const std::string name = a["action"].get<std::string>();
     if (name == "forward") {
-      schedule.push_back(Action::forward(integer("begin"), integer("end"), boolean("record", false)));
+      schedule.push_back(
+          Action::forward(integer("begin"), integer("end"), boolean("record", false)));
     } else if (name == "reverse") {
       schedule.push_back(Action::reverse(integer("end"), integer("begin"), boolean("clear", true)));
     } else if (name == "copy") {
@@ -484,12 +502,14 @@ ScheduleFormat detect_schedule_format(std::string_view text) {
   const std::string_view t = trim(text);
   if (t.empty()) throw ParseError("empty schedule", 1);
   if (t.front() == '{') return ScheduleFormat::kJson;
-  for (const char* prefix : {"Forward(", "Reverse(", "Copy(", "Move(", "EndForward(", "EndReverse(", "#"}) {
+  for (const char* prefix :
+       {"Forward(", "Reverse(", "Copy(", "Move(", "EndForward(", "EndReverse(", "#"}) {
     if (t.rfind(prefix, 0) == 0) {
       if (std::string_view(prefix) != "#") return ScheduleFormat::kCheckpointSchedules;
     }
   }
-  for (const char* prefix : {"advance", "takeshot", "restore", "firsturn", "youturn", "terminate"}) {
+  for (const char* prefix :
+       {"advance", "takeshot", "restore", "firsturn", "youturn", "terminate"}) {
     if (t.rfind(prefix, 0) == 0) return ScheduleFormat::kRevolve;
   }
   // Skip leading comment lines and look again.
@@ -511,11 +531,18 @@ ScheduleFile read_schedule(std::string_view text, std::optional<Step> num_steps)
   ScheduleFile file;
   file.num_steps = num_steps;
   switch (detect_schedule_format(text)) {
-    case ScheduleFormat::kJson: file.schedule = read_json(text, file.num_steps); break;
-    case ScheduleFormat::kCheckpointSchedules:
-      file.schedule = read_checkpoint_schedules(text, num_steps);
+    case ScheduleFormat::kJson:
+      file.schedule = read_json(text, file.num_steps);
+      for (std::size_t i = 0; i < file.schedule.size(); ++i) {
+        file.source_lines.push_back(static_cast<std::int64_t>(i) + 1);
+      }
       break;
-    case ScheduleFormat::kRevolve: file.schedule = read_revolve(text, num_steps); break;
+    case ScheduleFormat::kCheckpointSchedules:
+      file.schedule = read_checkpoint_schedules(text, num_steps, file.source_lines);
+      break;
+    case ScheduleFormat::kRevolve:
+      file.schedule = read_revolve(text, num_steps, file.source_lines);
+      break;
   }
   return file;
 }
@@ -540,15 +567,20 @@ void write_schedule_json(std::ostream& out, ActionStream& stream, Step num_steps
       case ActionKind::kCopy:
       case ActionKind::kMove:
         out << "{\"action\": \"" << to_string(a.kind) << "\", \"step\": " << a.step
-            << ", \"content\": \"" << to_string(a.content) << "\", \"from\": "
-            << json_place_text(a.from) << ", \"to\": " << json_place_text(a.to) << "}";
+            << ", \"content\": \"" << to_string(a.content)
+            << "\", \"from\": " << json_place_text(a.from) << ", \"to\": " << json_place_text(a.to)
+            << "}";
         break;
       case ActionKind::kFree:
         out << "{\"action\": \"free\", \"step\": " << a.step << ", \"content\": \""
             << to_string(a.content) << "\", \"at\": " << json_place_text(a.from) << "}";
         break;
-      case ActionKind::kEndForward: out << "{\"action\": \"end_forward\"}"; break;
-      case ActionKind::kEndReverse: out << "{\"action\": \"end_reverse\"}"; break;
+      case ActionKind::kEndForward:
+        out << "{\"action\": \"end_forward\"}";
+        break;
+      case ActionKind::kEndReverse:
+        out << "{\"action\": \"end_reverse\"}";
+        break;
     }
   }
   out << "\n]}\n";
@@ -606,8 +638,12 @@ void write_checkpoint_schedules(std::ostream& out, ActionStream& stream) {
       case ActionKind::kFree:
         out << "Move(" << a.step << ", " << place(a.from) << ", StorageType.NONE)\n";
         break;
-      case ActionKind::kEndForward: out << "EndForward()\n"; break;
-      case ActionKind::kEndReverse: out << "EndReverse()\n"; break;
+      case ActionKind::kEndForward:
+        out << "EndForward()\n";
+        break;
+      case ActionKind::kEndReverse:
+        out << "EndReverse()\n";
+        break;
     }
   }
 }
@@ -677,8 +713,11 @@ void write_revolve(std::ostream& out, ActionStream& stream, Step num_steps) {
         slot_of.erase(it);
         break;
       }
-      case ActionKind::kEndReverse: out << "terminate\n"; break;
-      default: throw unsupported(a);
+      case ActionKind::kEndReverse:
+        out << "terminate\n";
+        break;
+      default:
+        throw unsupported(a);
     }
   }
 }

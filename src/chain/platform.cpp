@@ -11,8 +11,7 @@ namespace {
 void check_cost(double cost, const std::string& level, const char* what) {
   if (!std::isfinite(cost) || cost < 0.0) {
     throw std::invalid_argument("Platform: " + std::string(what) + " of level '" + level +
-                                "' must be finite and non-negative, got " +
-                                std::to_string(cost));
+                                "' must be finite and non-negative, got " + std::to_string(cost));
   }
 }
 
@@ -47,9 +46,9 @@ Platform::Platform(std::vector<StorageLevel> levels, std::int64_t work_tapes)
       }
     }
     if (level.num_slots < 0) {
-      throw std::invalid_argument("Platform: level '" + level.name +
-                                  "' has a negative number of slots: " +
-                                  std::to_string(level.num_slots));
+      throw std::invalid_argument(
+          "Platform: level '" + level.name +
+          "' has a negative number of slots: " + std::to_string(level.num_slots));
     }
     check_cost(level.write_cost, level.name, "write cost");
     check_cost(level.read_cost, level.name, "read cost");

@@ -15,8 +15,8 @@ Schedule collect(ActionStream& stream, std::int64_t max_actions) {
   Schedule schedule;
   while (std::optional<Action> action = stream.next()) {
     if (static_cast<std::int64_t>(schedule.size()) >= max_actions) {
-      throw std::length_error("collect: the schedule has more than " +
-                              std::to_string(max_actions) + " actions");
+      throw std::length_error("collect: the schedule has more than " + std::to_string(max_actions) +
+                              " actions");
     }
     schedule.push_back(*action);
   }

@@ -65,16 +65,16 @@ void Simulator::check_source(const Action& a) const {
   const Step n = chain_->num_steps();
   const Step last = a.content == Content::kState ? n : n - 1;
   if (a.step < 0 || a.step > last) {
-    fail(a, "step " + std::to_string(a.step) + " is outside the chain [0, " +
-                std::to_string(last) + "]");
+    fail(a, "step " + std::to_string(a.step) + " is outside the chain [0, " + std::to_string(last) +
+                "]");
   }
   if (a.from != kWork && (a.from < 0 || static_cast<std::size_t>(a.from) >= held_.size())) {
     fail(a, "no storage level " + std::to_string(a.from) + " (the platform has " +
                 std::to_string(held_.size()) + ")");
   }
   if (!holds(a.from, a.step, a.content)) {
-    fail(a, checkpoint_name(a.step, a.content) + " is not held by " +
-                place_name(*platform_, a.from));
+    fail(a,
+         checkpoint_name(a.step, a.content) + " is not held by " + place_name(*platform_, a.from));
   }
 }
 
@@ -101,8 +101,8 @@ void Simulator::check_destination(const Action& a) const {
   const auto& held = held_[static_cast<std::size_t>(a.to)];
   const StorageLevel& level = platform_->level(static_cast<std::size_t>(a.to));
   if (held.count(key(a.step, a.content)) != 0) {
-    fail(a, checkpoint_name(a.step, a.content) + " is already stored on level '" + level.name +
-                "'");
+    fail(a,
+         checkpoint_name(a.step, a.content) + " is already stored on level '" + level.name + "'");
   }
   if (static_cast<std::int64_t>(held.size()) >= level.num_slots) {
     fail(a, "exceeds the capacity of level '" + level.name + "' (" +
@@ -119,8 +119,8 @@ void Simulator::apply(const Action& a) {
       }
       if (working_ != a.begin) {
         fail(a, working_ < 0 ? "the working buffer holds no state"
-                             : "the working state is x_" + std::to_string(working_) +
-                                   ", not x_" + std::to_string(a.begin));
+                             : "the working state is x_" + std::to_string(working_) + ", not x_" +
+                                   std::to_string(a.begin));
       }
       if (a.end > front_) {
         fail(a, "advances past the adjoint front " + std::to_string(front_));
@@ -264,8 +264,7 @@ SimulationReport Simulator::finish() {
     if (!held_[level].empty()) {
       const std::uint64_t k = *held_[level].begin();
       fail_end("ends with " + std::to_string(held_[level].size()) +
-               " checkpoint(s) still held on level '" + platform_->level(level).name +
-               "' (e.g. " +
+               " checkpoint(s) still held on level '" + platform_->level(level).name + "' (e.g. " +
                checkpoint_name(static_cast<Step>(k >> 1),
                                (k & 1u) != 0 ? Content::kTape : Content::kState) +
                ")");

@@ -17,8 +17,8 @@ namespace {
 constexpr std::size_t kExactActions = 20000;
 constexpr std::size_t kColumns = 1024;
 constexpr double kLeft = 70, kTop = 40, kWidth = 900, kHeight = 480, kGap = 50, kMemHeight = 120;
-const char* const kLevelColors[] = {"#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                    "#bcbd22", "#17becf", "#d62728"};
+const char* const kLevelColors[] = {"#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+                                    "#7f7f7f", "#bcbd22", "#17becf", "#d62728"};
 
 const char* level_color(std::size_t level) { return kLevelColors[level % 8]; }
 
@@ -50,8 +50,9 @@ class Columns {
       const double b = std::min(t1, static_cast<double>(c + 1) * width_);
       const double span = t1 - t0;
       auto at = [&](double t) {
-        return span <= 0 ? static_cast<double>(y1)
-                         : static_cast<double>(y0) + (static_cast<double>(y1 - y0)) * (t - t0) / span;
+        return span <= 0
+                   ? static_cast<double>(y1)
+                   : static_cast<double>(y0) + (static_cast<double>(y1 - y0)) * (t - t0) / span;
       };
       Cell& cell = cells_[c];
       auto& lo = reverse ? cell.rev_lo : cell.fwd_lo;
@@ -150,8 +151,7 @@ SimulationReport write_schedule_svg(std::ostream& out, ActionStream& stream, con
       columns.add_occupancy(now, level, count);
       if (exact) occupancy[level].emplace_back(now, count);
     };
-    if (a.kind == ActionKind::kCopy || a.kind == ActionKind::kMove ||
-        a.kind == ActionKind::kFree) {
+    if (a.kind == ActionKind::kCopy || a.kind == ActionKind::kMove || a.kind == ActionKind::kFree) {
       const bool tape = a.content == Content::kTape;
       if (a.kind != ActionKind::kCopy && a.from >= 0) {
         const auto key = std::make_tuple(static_cast<std::size_t>(a.from), a.step, tape);
@@ -217,8 +217,8 @@ SimulationReport write_schedule_svg(std::ostream& out, ActionStream& stream, con
           << "\"/>\n";
     }
     for (std::size_t k = 0; k < levels; ++k) {
-      out << "<polyline fill=\"none\" stroke=\"" << level_color(k) << "\" points=\""
-          << fmt(x(0)) << "," << fmt(ym(0));
+      out << "<polyline fill=\"none\" stroke=\"" << level_color(k) << "\" points=\"" << fmt(x(0))
+          << "," << fmt(ym(0));
       std::int64_t last = 0;
       for (const auto& [t, count] : occupancy[k]) {
         out << " " << fmt(x(t)) << "," << fmt(ym(static_cast<double>(last))) << " " << fmt(x(t))
@@ -256,8 +256,8 @@ SimulationReport write_schedule_svg(std::ostream& out, ActionStream& stream, con
     out << "<text x=\"" << kLeft << "\" y=\"" << kTop - 6
         << "\" fill=\"#666\">aggregated: each column shows the positions it covers</text>\n";
   }
-  out << "<rect x=\"" << kLeft << "\" y=\"" << mem_top << "\" width=\"" << kWidth
-      << "\" height=\"" << kMemHeight << "\" fill=\"none\" stroke=\"#ccc\"/>\n";
+  out << "<rect x=\"" << kLeft << "\" y=\"" << mem_top << "\" width=\"" << kWidth << "\" height=\""
+      << kMemHeight << "\" fill=\"none\" stroke=\"#ccc\"/>\n";
   out << "<text x=\"10\" y=\"" << mem_top + 10 << "\">" << max_slots << "</text>\n";
   out << "<text x=\"10\" y=\"" << mem_top + kMemHeight << "\">0</text>\n";
   out << "<text x=\"10\" y=\"" << mem_top - 8 << "\">checkpoints held per level</text>\n";

@@ -66,8 +66,7 @@ std::int64_t revolve_advances(Step n, std::int64_t c) {
   const detail::Int128 total = rn - beta(c + 1, r - 1) + n;
   if (rn >= kBinomialSaturation || total > INT64_MAX) {
     throw std::overflow_error("revolve: reversing " + std::to_string(n) + " steps with " +
-                              std::to_string(c) +
-                              " snapshots needs more than 2^63 forward steps");
+                              std::to_string(c) + " snapshots needs more than 2^63 forward steps");
   }
   return static_cast<std::int64_t>(total) - n;
 }

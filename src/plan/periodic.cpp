@@ -4,10 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "util/int128.hpp"
-
 #include "binomial_reversal.hpp"
 #include "memsched/plan/binomial.hpp"
+#include "util/int128.hpp"
 
 namespace memsched {
 
@@ -48,8 +47,7 @@ PeriodicStream::PeriodicStream(Step num_steps, Step period, std::int64_t slots, 
   segments_ = count_segments(num_steps, period);
   if (segments_ == 1) {
     segment_ = 0;
-    reversal_ = std::make_unique<detail::BinomialReversal>(0, num_steps, slots, level, false,
-                                                           true);
+    reversal_ = std::make_unique<detail::BinomialReversal>(0, num_steps, slots, level, false, true);
   }
 }
 
@@ -89,12 +87,11 @@ std::optional<Action> PeriodicStream::next() {
   }
 }
 
-std::optional<PeriodicStream> periodic(const Chain& chain, const Platform& platform,
-                                       Step period) {
+std::optional<PeriodicStream> periodic(const Chain& chain, const Platform& platform, Step period) {
   const Step n = chain.num_steps();
   if (period < 1 || period > n) {
-    throw std::invalid_argument("periodic: period must be in [1, " + std::to_string(n) +
-                                "], got " + std::to_string(period));
+    throw std::invalid_argument("periodic: period must be in [1, " + std::to_string(n) + "], got " +
+                                std::to_string(period));
   }
   const std::int64_t slots = platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
   if (slots < periodic_min_slots(n, period)) return std::nullopt;

@@ -47,13 +47,12 @@ std::vector<PlannerInfo> make_planners() {
          return chain.forward_cost(0, 1) * static_cast<double>(revolve_forward_steps(n, slots)) +
                 chain.adjoint_cost(0, n);
        }});
-  planners.push_back({"periodic",
-                      "a checkpoint every --period steps (default ceil(sqrt(n))), Revolve inside",
-                      [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
-                        return boxed(periodic(chain, platform, o.period.value_or(
-                                                                   default_period(chain))));
-                      },
-                      nullptr});
+  planners.push_back(
+      {"periodic", "a checkpoint every --period steps (default ceil(sqrt(n))), Revolve inside",
+       [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
+         return boxed(periodic(chain, platform, o.period.value_or(default_period(chain))));
+       },
+       nullptr});
   planners.push_back({"store-all", "store every state: 2n - 1 forward steps, n - 1 slots",
                       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
                         return boxed(store_all(chain, platform));

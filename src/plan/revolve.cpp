@@ -11,8 +11,7 @@ namespace memsched {
 RevolveStream::RevolveStream(Step num_steps, std::int64_t slots, Place level) {
   // Validates n and slots and rejects counts that overflow, before anything is emitted.
   revolve_advances(num_steps, slots);
-  reversal_ =
-      std::make_unique<detail::BinomialReversal>(0, num_steps, slots, level, false, true);
+  reversal_ = std::make_unique<detail::BinomialReversal>(0, num_steps, slots, level, false, true);
 }
 
 RevolveStream::~RevolveStream() = default;

@@ -46,9 +46,8 @@ TEST(Formats, ReadsCheckpointSchedulesTutorial) {
   const ScheduleFile file = read_schedule(kRevolve42, 4);
   const SimulationReport report = simulate(file.schedule, Chain(4), Platform::ram(2));
   EXPECT_EQ(report.forward_steps, 8);
-  EXPECT_EQ(write(file.schedule, [](std::ostream& o, ActionStream& s) {
-              write_checkpoint_schedules(o, s);
-            }),
+  EXPECT_EQ(write(file.schedule,
+                  [](std::ostream& o, ActionStream& s) { write_checkpoint_schedules(o, s); }),
             kRevolve42);
   RevolveStream revolve(4, 2);
   EXPECT_EQ(file.schedule, collect(revolve));
@@ -72,19 +71,16 @@ TEST(Formats, RoundTripsAreExact) {
         schedules.push_back(collect(periodic));
       }
       for (const Schedule& schedule : schedules) {
-        const std::string json = write(schedule, [n](std::ostream& o, ActionStream& s) {
-          write_schedule_json(o, s, n);
-        });
+        const std::string json = write(
+            schedule, [n](std::ostream& o, ActionStream& s) { write_schedule_json(o, s, n); });
         const ScheduleFile from_json = read_schedule(json, std::nullopt);
         ASSERT_EQ(from_json.schedule, schedule) << json;
         ASSERT_EQ(from_json.num_steps, n);
-        const std::string lines = write(schedule, [](std::ostream& o, ActionStream& s) {
-          write_checkpoint_schedules(o, s);
-        });
+        const std::string lines = write(
+            schedule, [](std::ostream& o, ActionStream& s) { write_checkpoint_schedules(o, s); });
         ASSERT_EQ(read_schedule(lines, n).schedule, schedule) << lines;
-        const std::string revolve_text = write(schedule, [n](std::ostream& o, ActionStream& s) {
-          write_revolve(o, s, n);
-        });
+        const std::string revolve_text =
+            write(schedule, [n](std::ostream& o, ActionStream& s) { write_revolve(o, s, n); });
         ASSERT_EQ(read_schedule(revolve_text, n).schedule, schedule) << revolve_text;
         // Text -> ours -> text is the identity too.
         ASSERT_EQ(write(read_schedule(lines, n).schedule,
@@ -166,13 +162,43 @@ TEST(Formats, RejectsMalformedInput) {
 // schedule or a clean exception, never a crash, hang or huge allocation (run under ASan too).
 TEST(Formats, SurvivesRandomAndTruncatedInput) {
   std::mt19937_64 random(20261122);
-  const std::string tokens[] = {"Forward(", "Reverse(", "Copy(", "Move(", "EndForward()",
-                                "EndReverse()", "StorageType.RAM", "StorageType.DISK",
-                                "StorageType.WORK", "StorageType.NONE", "True", "False", ", ",
-                                ")", "\n", "0", "1", "4", "-1", "9223372036854775807",
-                                "advance ", "takeshot ", "restore ", "youturn", "firsturn",
-                                "terminate", "{", "}", "[", "]", "\"actions\"", ":",
-                                "\"action\"", "\"forward\"", "\"begin\"", "\"end\"", "1e308"};
+  const std::string tokens[] = {"Forward(",
+                                "Reverse(",
+                                "Copy(",
+                                "Move(",
+                                "EndForward()",
+                                "EndReverse()",
+                                "StorageType.RAM",
+                                "StorageType.DISK",
+                                "StorageType.WORK",
+                                "StorageType.NONE",
+                                "True",
+                                "False",
+                                ", ",
+                                ")",
+                                "\n",
+                                "0",
+                                "1",
+                                "4",
+                                "-1",
+                                "9223372036854775807",
+                                "advance ",
+                                "takeshot ",
+                                "restore ",
+                                "youturn",
+                                "firsturn",
+                                "terminate",
+                                "{",
+                                "}",
+                                "[",
+                                "]",
+                                "\"actions\"",
+                                ":",
+                                "\"action\"",
+                                "\"forward\"",
+                                "\"begin\"",
+                                "\"end\"",
+                                "1e308"};
   auto check = [](const std::string& text) {
     try {
       const ScheduleFile file = read_schedule(text, 4);

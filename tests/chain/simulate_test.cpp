@@ -146,9 +146,9 @@ TEST(Simulate, WorkTapeCapacity) {
 
 TEST(Simulate, RepeatedReverseSweeps) {
   const Platform big_work({}, 2);
-  const Schedule schedule = {Action::forward(0, 2, true), Action::end_forward(),
+  const Schedule schedule = {Action::forward(0, 2, true),  Action::end_forward(),
                              Action::reverse(2, 0, false), Action::end_reverse(),
-                             Action::reverse(2, 0), Action::end_reverse()};
+                             Action::reverse(2, 0),        Action::end_reverse()};
   const SimulationReport report = simulate(schedule, Chain(2), big_work);
   EXPECT_EQ(report.reverse_sweeps, 2);
   EXPECT_EQ(report.adjoint_steps, 4);

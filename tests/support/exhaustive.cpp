@@ -23,9 +23,9 @@ constexpr std::size_t kMaxLevels = 3;
 struct State {
   int front = 0;
   int working = 0;
-  std::uint32_t work_tapes = 0;                       // bit i: tape of step i in work
-  std::array<std::uint32_t, kMaxLevels> states{};     // bit i: x_i stored on the level
-  std::array<std::uint32_t, kMaxLevels> tapes{};      // bit i: tape of step i stored
+  std::uint32_t work_tapes = 0;                    // bit i: tape of step i in work
+  std::array<std::uint32_t, kMaxLevels> states{};  // bit i: x_i stored on the level
+  std::array<std::uint32_t, kMaxLevels> tapes{};   // bit i: tape of step i stored
 
   bool operator==(const State& o) const {
     return front == o.front && working == o.working && work_tapes == o.work_tapes &&
@@ -35,7 +35,8 @@ struct State {
 
 struct StateHash {
   std::size_t operator()(const State& s) const noexcept {
-    std::uint64_t h = static_cast<std::uint64_t>(s.front) * 131 + static_cast<std::uint64_t>(s.working + 1);
+    std::uint64_t h =
+        static_cast<std::uint64_t>(s.front) * 131 + static_cast<std::uint64_t>(s.working + 1);
     h = h * 0x9E3779B97F4A7C15ull ^ s.work_tapes;
     for (std::size_t k = 0; k < kMaxLevels; ++k) {
       h = (h ^ s.states[k]) * 0x100000001B3ull;
@@ -48,8 +49,8 @@ struct StateHash {
 struct Node {
   double cost;
   State parent;
-  Action first;        // the move that reached this state from its parent
-  Action second;       // kind kEndForward as a placeholder when the move is one action
+  Action first;   // the move that reached this state from its parent
+  Action second;  // kind kEndForward as a placeholder when the move is one action
   bool two_actions;
   bool settled;
 };
@@ -91,8 +92,8 @@ std::optional<ExhaustiveResult> exhaustive_optimum(const Chain& chain, const Pla
       if (static_cast<std::int64_t>(nodes.size()) >= options.max_states) {
         throw std::length_error("exhaustive_optimum: more than max_states search states");
       }
-      nodes.emplace(to, Node{cost, from, first, second ? *second : Action{}, second != nullptr,
-                             false});
+      nodes.emplace(to,
+                    Node{cost, from, first, second ? *second : Action{}, second != nullptr, false});
       queue.push({cost, to});
     } else if (!it->second.settled && cost < it->second.cost) {
       it->second = Node{cost, from, first, second ? *second : Action{}, second != nullptr, false};

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "memsched/chain/schedule.hpp"
 
@@ -28,6 +29,9 @@ ScheduleFormat detect_schedule_format(std::string_view text);
 struct ScheduleFile {
   std::optional<Step> num_steps;
   Schedule schedule;
+  /// For each action, the line of the text it came from (a line may give several actions;
+  /// JSON gives the action's index in "actions" plus 1).
+  std::vector<std::int64_t> source_lines;
 };
 
 /// Reads a schedule in any of the formats (detected). `num_steps` is the chain length; it is

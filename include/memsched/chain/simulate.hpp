@@ -28,11 +28,11 @@ struct LevelUsage {
 /// included, so Revolve gives n + t(n, c) and store-all 2n - 1.
 struct SimulationReport {
   std::int64_t num_actions = 0;
-  std::int64_t forward_steps = 0;   ///< every forward step run, recording ones included
-  std::int64_t recorded_steps = 0;  ///< forward steps run with recording
-  std::int64_t adjoint_steps = 0;   ///< adjoint steps run (n per reverse sweep)
-  std::int64_t reverse_sweeps = 0;  ///< completed reverse sweeps (EndReverse actions)
-  std::int64_t peak_work_tapes = 0; ///< most tapes held in the working buffer at once
+  std::int64_t forward_steps = 0;    ///< every forward step run, recording ones included
+  std::int64_t recorded_steps = 0;   ///< forward steps run with recording
+  std::int64_t adjoint_steps = 0;    ///< adjoint steps run (n per reverse sweep)
+  std::int64_t reverse_sweeps = 0;   ///< completed reverse sweeps (EndReverse actions)
+  std::int64_t peak_work_tapes = 0;  ///< most tapes held in the working buffer at once
   /// uf*forward_steps + ub*adjoint_steps + sum over levels (write_cost*writes +
   /// read_cost*reads), with per-step costs where the chain has them.
   double cost = 0.0;

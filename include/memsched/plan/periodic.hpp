@@ -38,9 +38,9 @@ class PeriodicStream final : public ActionStream {
   std::int64_t slots_;
   Place level_;
   Step segments_;
-  Step next_store_ = 0;     // forward phase: index of the next segment start to store
+  Step next_store_ = 0;  // forward phase: index of the next segment start to store
   bool store_pending_ = true;
-  Step segment_ = -1;       // the segment being reversed, -1 during the forward phase
+  Step segment_ = -1;  // the segment being reversed, -1 during the forward phase
   std::unique_ptr<detail::BinomialReversal> reversal_;
   bool done_ = false;
 };
@@ -51,14 +51,14 @@ std::int64_t periodic_min_slots(Step num_steps, Step period);
 
 /// Periodic checkpointing on the platform's level 0; nullopt if its slots are too few.
 /// Throws std::invalid_argument if period < 1 or period > n.
-std::optional<PeriodicStream> periodic(const Chain& chain, const Platform& platform,
-                                       Step period);
+std::optional<PeriodicStream> periodic(const Chain& chain, const Platform& platform, Step period);
 
 /// Store every state (period 1): no recomputation beyond the recording runs, 2n - 1 forward
 /// steps, n - 1 slots of level 0; nullopt if level 0 has fewer.
 std::optional<PeriodicStream> store_all(const Chain& chain, const Platform& platform);
 
-/// Keep only x_0 and recompute every step from it: n + n(n-1)/2 forward steps, one slot of level 0 (none if n = 1); nullopt if level 0 has none.
+/// Keep only x_0 and recompute every step from it: n + n(n-1)/2 forward steps, one slot of level 0
+/// (none if n = 1); nullopt if level 0 has none.
 std::optional<PeriodicStream> recompute_all(const Chain& chain, const Platform& platform);
 
 }  // namespace memsched
