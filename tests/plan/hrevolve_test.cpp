@@ -1,0 +1,157 @@
+// Tests of H-Revolve: the paper listing, the exhaustive optimum on random tiny instances (costs
+// on every level, non-monotone costs), the identities with Revolve, every schedule replayed.
+#include "memsched/plan/hrevolve.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "memsched/chain/simulate.hpp"
+#include "memsched/plan/binomial.hpp"
+#include "support/exhaustive.hpp"
+
+namespace memsched {
+namespace {
+
+SimulationReport replay(const Chain& chain, const Platform& platform,
+                        HRevolveVariant variant = HRevolveVariant::kAuto) {
+  std::optional<HRevolveStream> stream = hrevolve(chain, platform, variant);
+  EXPECT_TRUE(stream.has_value());
+  return simulate(*stream, chain, platform);
+}
+
+std::string describe(const Chain& chain, const Platform& platform) {
+  std::string s = "n = " + std::to_string(chain.num_steps()) +
+                  ", uf = " + std::to_string(chain.forward_cost(0)) +
+                  ", ub = " + std::to_string(chain.adjoint_cost(0)) + ", levels";
+  for (const StorageLevel& l : platform.levels()) {
+    s += " (" + std::to_string(l.num_slots) + ", w " + std::to_string(l.write_cost) + ", r " +
+         std::to_string(l.read_cost) + ")";
+  }
+  return s;
+}
+
+TEST(HRevolve, PaperListing2) {
+  // Herrmann & Pallez 2020, Listing 2: l = 20, c = (1, 2, 10), w = r = (0, 2, 3), uf = ub = 1:
+  // makespan 89 in the papers' convention; our n = l + 1 = 21 and cost = 89 + 21 * uf = 110.
+  const Chain chain(21, 1.0, 1.0);
+  const Platform platform({{"l0", 1, 0, 0}, {"l1", 2, 2, 2}, {"l2", 10, 3, 3}});
+  for (HRevolveVariant v : {HRevolveVariant::kCorrected, HRevolveVariant::kPublished}) {
+    const HRevolveSolution solution(21, platform, 1.0, 1.0, v);
+    EXPECT_DOUBLE_EQ(solution.paper_makespan(), 89.0);
+    EXPECT_DOUBLE_EQ(solution.cost(), 110.0);
+    const SimulationReport report = replay(chain, platform, v);
+    EXPECT_DOUBLE_EQ(report.cost, 110.0);
+    EXPECT_DOUBLE_EQ(report.paper_makespan(chain), 89.0);
+  }
+}
+
+TEST(HRevolve, OneFreeLevelIsRevolve) {
+  for (Step n = 1; n <= 60; ++n) {
+    for (std::int64_t c = 1; c <= 6; ++c) {
+      const Chain chain(n, 1.0, 1.0);
+      const Platform platform = Platform::ram(c);
+      const SimulationReport report = replay(chain, platform);
+      EXPECT_EQ(report.forward_steps, revolve_forward_steps(n, std::min<std::int64_t>(c, n)))
+          << "n = " << n << ", c = " << c;
+      EXPECT_DOUBLE_EQ(report.cost, *hrevolve_cost(chain, platform));
+    }
+  }
+}
+
+TEST(HRevolve, TwoFreeOneSlotLevelsAreRevolveWithTwoSlots) {
+  for (Step n = 1; n <= 80; ++n) {
+    const Chain chain(n, 2.0, 0.5);
+    const Platform two({{"a", 1, 0, 0}, {"b", 1, 0, 0}});
+    const double expected =
+        2.0 * static_cast<double>(revolve_forward_steps(n, std::min<Step>(2, n))) +
+        0.5 * static_cast<double>(n);
+    EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, two), expected) << n;
+    EXPECT_DOUBLE_EQ(replay(chain, two).cost, expected) << n;
+  }
+}
+
+TEST(HRevolve, InfeasibleIsNullopt) {
+  EXPECT_FALSE(hrevolve(Chain(3), Platform({{"a", 0, 0, 0}, {"b", 0, 1, 1}})).has_value());
+  EXPECT_TRUE(hrevolve(Chain(1), Platform({{"a", 0, 0, 0}})).has_value());
+  EXPECT_FALSE(hrevolve(Chain({1.0, 2.0}, {1.0, 1.0}), Platform::ram(2)).has_value());
+  EXPECT_THROW(HRevolveSolution(0, Platform::ram(2), 1, 1), std::invalid_argument);
+}
+
+// Random tiny instances: costs on every level (level 0 included), uf != ub, non-monotone costs.
+struct Instance {
+  Chain chain;
+  Platform platform;
+};
+
+Instance random_instance(std::mt19937_64& rng, std::size_t levels, int max_n, int max_slots) {
+  std::uniform_int_distribution<int> steps(1, max_n);
+  std::uniform_int_distribution<int> slots(0, max_slots);
+  std::uniform_int_distribution<int> cost(0, 6);
+  std::uniform_int_distribution<int> step_cost(1, 4);
+  std::vector<StorageLevel> ls;
+  for (std::size_t k = 0; k < levels; ++k) {
+    ls.push_back({"l" + std::to_string(k), slots(rng), static_cast<double>(cost(rng)),
+                  static_cast<double>(cost(rng))});
+  }
+  if (ls[0].num_slots == 0) ls[0].num_slots = 1;
+  const int n = steps(rng);
+  return {Chain(n, static_cast<double>(step_cost(rng)), static_cast<double>(step_cost(rng) - 1)),
+          Platform(ls)};
+}
+
+// Returns how many instances the published recurrence misses the optimum on.
+int check_against_exhaustive(std::uint64_t seed, std::size_t levels, int count, int max_n,
+                             int max_slots) {
+  std::mt19937_64 rng(seed);
+  int published_worse = 0;
+  int non_monotone = 0;
+  int hierarchical_worse = 0;
+  for (int i = 0; i < count; ++i) {
+    const Instance inst = random_instance(rng, levels, max_n, max_slots);
+    const auto exact = testing::exhaustive_optimum(inst.chain, inst.platform);
+    const std::optional<double> dp = hrevolve_cost(inst.chain, inst.platform);
+    EXPECT_EQ(exact.has_value(), dp.has_value()) << describe(inst.chain, inst.platform);
+    if (!exact || !dp) continue;
+    EXPECT_DOUBLE_EQ(*dp, exact->cost) << describe(inst.chain, inst.platform);
+    EXPECT_DOUBLE_EQ(replay(inst.chain, inst.platform).cost, exact->cost)
+        << describe(inst.chain, inst.platform);
+    // The published recurrence: never below the optimum, and a legal schedule of its value.
+    const double published = *hrevolve_cost(inst.chain, inst.platform, HRevolveVariant::kPublished);
+    EXPECT_GE(published, exact->cost - 1e-9);
+    EXPECT_DOUBLE_EQ(replay(inst.chain, inst.platform, HRevolveVariant::kPublished).cost,
+                     published);
+    if (published > exact->cost + 1e-9) ++published_worse;
+    // The hierarchical recurrence is exact whenever costs do not decrease towards slower levels.
+    bool monotone = true;
+    for (std::size_t k = 1; k < levels; ++k) {
+      monotone = monotone &&
+                 inst.platform.level(k).write_cost >= inst.platform.level(k - 1).write_cost &&
+                 inst.platform.level(k).read_cost >= inst.platform.level(k - 1).read_cost;
+    }
+    const double corrected = *hrevolve_cost(inst.chain, inst.platform, HRevolveVariant::kCorrected);
+    EXPECT_DOUBLE_EQ(replay(inst.chain, inst.platform, HRevolveVariant::kCorrected).cost,
+                     corrected);
+    if (monotone) {
+      EXPECT_DOUBLE_EQ(corrected, exact->cost) << describe(inst.chain, inst.platform);
+    } else {
+      ++non_monotone;
+      if (corrected > exact->cost + 1e-9) ++hierarchical_worse;
+    }
+  }
+  // The draw must exercise both regimes, and non-monotone costs must defeat the hierarchy.
+  EXPECT_GT(non_monotone, count / 4);
+  EXPECT_GT(hierarchical_worse, 0);
+  return published_worse;
+}
+
+TEST(HRevolveExhaustive, TwoLevels) {
+  // Level-0 costs are drawn too, so the published recurrence must miss some optima.
+  EXPECT_GT(check_against_exhaustive(20261122, 2, 800, 7, 3), 0);
+}
+TEST(HRevolveExhaustive, ThreeLevels) { check_against_exhaustive(31415926, 3, 400, 6, 2); }
+
+}  // namespace
+}  // namespace memsched
