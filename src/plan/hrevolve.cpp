@@ -8,13 +8,20 @@
 #include <string>
 #include <utility>
 
+#include "binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
+#include "memsched/plan/binomial.hpp"
 
 namespace memsched {
 
 namespace detail {
 
-double split_min(const double* a, const double* b, const double* c, std::int64_t count) noexcept {
+// One clone per vector width, picked at load time: the reduction is the whole cost of the DP.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+double
+split_min(const double* a, const double* b, const double* c, std::int64_t count) noexcept {
   double best = kInfinity;
 #pragma omp simd reduction(min : best)
   for (std::int64_t i = 0; i < count; ++i) {
@@ -42,6 +49,20 @@ void HRevolveTables::solve() {
     double* h0 = h[k].data();
     h0[0] = adjoint;
     for (Step l = 1; l <= L; ++l) h0[l] = down(k, l);
+    if (k == 0 && closed_form_level0()) {
+      // A free level 0 is Revolve: H_0(l, m) = Hbar_0(l, m) = uf t(l+1, m) + ub (l+1), the
+      // exact value of the recurrence (chain.md §4.2, checked against the DP in the tests).
+      for (std::int64_t m = 1; m <= c; ++m) {
+        double* hm = h[k].data() + static_cast<std::size_t>(m) * width;
+        double* hbm = hbar[k].data() + static_cast<std::size_t>(m) * width;
+        for (Step l = 0; l <= L; ++l) {
+          const Step n = l + 1;
+          const auto t = revolve_advances(n, std::min<std::int64_t>(m, n));
+          hm[l] = hbm[l] = forward * static_cast<double>(t) + adjoint * static_cast<double>(n);
+        }
+      }
+      continue;
+    }
     for (std::int64_t m = 1; m <= c; ++m) {
       const double* prev = h_row(k, m - 1);
       for (Step i = 0; i <= L; ++i) reversed[static_cast<std::size_t>(i)] = prev[L - i];
@@ -247,6 +268,10 @@ class TaskStream : public ActionStream {
  public:
   std::optional<Action> next() override {
     while (pending_.empty()) {
+      if (reversal_) {
+        if (std::optional<Action> a = reversal_->next()) return a;
+        reversal_.reset();
+      }
       if (done_) return std::nullopt;
       if (tasks_.empty()) {
         done_ = true;
@@ -285,8 +310,18 @@ class TaskStream : public ActionStream {
     }
   }
 
+  // Revolve on level 0 for our steps [start, start + length + 1), from the working buffer.
+  void revolve(Step start, Step length, std::int64_t slots, Step num_steps) {
+    const Step end = start + length + 1;
+    const bool ends = end_forward_pending_ && end == num_steps;
+    if (ends) end_forward_pending_ = false;
+    reversal_ = std::make_unique<detail::BinomialReversal>(
+        start, end, std::min<std::int64_t>(slots, length + 1), 0, false, ends);
+  }
+
   std::vector<Task> tasks_;
   std::vector<Action> pending_;  // actions of the current decision, last first
+  std::unique_ptr<detail::BinomialReversal> reversal_;
   bool end_forward_pending_ = true;
   bool done_ = false;
 };
@@ -306,6 +341,10 @@ class HierarchicalStream final : public TaskStream {
     const detail::HRevolveTables& t = *tables_;
     switch (task.kind) {
       case Task::Kind::kUnstored: {
+        if (task.level == 0 && t.closed_form_level0()) {
+          revolve(task.start, task.length, task.slots, t.length + 1);
+          break;
+        }
         const detail::Decision d = t.decide_h(task.level, task.length, task.slots);
         if (d.choice == Choice::kLeaf) {
           push_leaf(pending_, task.start, end_forward_pending_);

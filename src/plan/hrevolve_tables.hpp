@@ -67,6 +67,13 @@ struct HRevolveTables {
     return l;
   }
 
+  /// Level 0 is free and the variant is kCorrected: its rows are Revolve's closed form
+  /// uf t(l + 1, m) + ub (l + 1) (Griewank & Walther 2000; Opt_0 of chain.md §4.2), and its
+  /// sub-schedules are run by the binomial controller.
+  bool closed_form_level0() const {
+    return variant == HRevolveVariant::kCorrected && write[0] == 0 && read[0] == 0;
+  }
+
   void solve();
   Decision decide_h(std::size_t k, Step l, std::int64_t m) const;
   Decision decide_hbar(std::size_t k, Step l, std::int64_t m) const;

@@ -73,6 +73,49 @@ TEST(HRevolve, TwoFreeOneSlotLevelsAreRevolveWithTwoSlots) {
   }
 }
 
+TEST(HRevolve, PublishedMissesWhenLevelZeroHasCosts) {
+  // Found by the exhaustive search: l = 4 (n = 5), c = (1, 1), w = r = (1, 1), uf = ub = 1. The
+  // published recurrence gives 23 (ours; 18 in the papers' convention), the optimum is 22.
+  const Chain chain(5, 1.0, 1.0);
+  const Platform platform({{"l0", 1, 1, 1}, {"l1", 1, 1, 1}});
+  EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, platform, HRevolveVariant::kPublished), 23.0);
+  EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, platform), 22.0);
+  EXPECT_DOUBLE_EQ(testing::exhaustive_optimum(chain, platform)->cost, 22.0);
+  EXPECT_DOUBLE_EQ(replay(chain, platform).cost, 22.0);
+}
+
+TEST(HRevolve, HierarchyMissesWithNonMonotoneCosts) {
+  // A cheaper slower level: the best schedule keeps x_0 on the costly level 0 and later
+  // checkpoints on the free level 1, which the hierarchical recurrence cannot express.
+  const Chain chain(7, 3.0, 3.0);
+  const Platform platform({{"l0", 1, 1, 6}, {"l1", 1, 0, 0}});
+  EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, platform, HRevolveVariant::kPublished), 99.0);
+  EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, platform, HRevolveVariant::kCorrected), 94.0);
+  EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, platform), 85.0);  // kAuto picks kGeneral
+  EXPECT_DOUBLE_EQ(testing::exhaustive_optimum(chain, platform)->cost, 85.0);
+  EXPECT_DOUBLE_EQ(replay(chain, platform).cost, 85.0);
+}
+
+TEST(HRevolve, ClosedFormLevelZeroEqualsTheRecurrence) {
+  // kCorrected replaces a free level 0 by Revolve's closed form; kPublished and kGeneral solve
+  // the recurrence for it: all three agree when level 0 is free (chain.md §4.6).
+  std::mt19937_64 rng(77);
+  std::uniform_int_distribution<int> slots(0, 4), cost(0, 9), steps(1, 45), step_cost(1, 5);
+  for (int i = 0; i < 150; ++i) {
+    const double w1 = cost(rng), r1 = cost(rng);
+    std::vector<StorageLevel> ls{{"l0", 1 + slots(rng), 0, 0}, {"l1", slots(rng), w1, r1}};
+    if (i % 2 == 0) ls.push_back({"l2", slots(rng), w1 + cost(rng), r1 + cost(rng)});
+    const Platform platform(ls);
+    const Chain chain(steps(rng), step_cost(rng), step_cost(rng) - 1);
+    const double corrected = *hrevolve_cost(chain, platform, HRevolveVariant::kCorrected);
+    EXPECT_DOUBLE_EQ(corrected, *hrevolve_cost(chain, platform, HRevolveVariant::kPublished))
+        << describe(chain, platform);
+    EXPECT_DOUBLE_EQ(corrected, *hrevolve_cost(chain, platform, HRevolveVariant::kGeneral))
+        << describe(chain, platform);
+    EXPECT_DOUBLE_EQ(replay(chain, platform, HRevolveVariant::kCorrected).cost, corrected);
+  }
+}
+
 TEST(HRevolve, InfeasibleIsNullopt) {
   EXPECT_FALSE(hrevolve(Chain(3), Platform({{"a", 0, 0, 0}, {"b", 0, 1, 1}})).has_value());
   EXPECT_TRUE(hrevolve(Chain(1), Platform({{"a", 0, 0, 0}})).has_value());
@@ -150,6 +193,10 @@ int check_against_exhaustive(std::uint64_t seed, std::size_t levels, int count, 
 TEST(HRevolveExhaustive, TwoLevels) {
   // Level-0 costs are drawn too, so the published recurrence must miss some optima.
   EXPECT_GT(check_against_exhaustive(20261122, 2, 800, 7, 3), 0);
+}
+TEST(HRevolveExhaustive, ManySmall) {
+  check_against_exhaustive(4242, 2, 1200, 5, 2);
+  check_against_exhaustive(4343, 3, 800, 5, 2);
 }
 TEST(HRevolveExhaustive, ThreeLevels) { check_against_exhaustive(31415926, 3, 400, 6, 2); }
 
