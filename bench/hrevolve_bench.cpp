@@ -62,6 +62,26 @@ void BM_HRevolveTable(benchmark::State& state) {
   state.SetComplexityN(n);
 }
 
+// Level 0 with costs (w = r = (1, 5)): no closed form, the recurrence runs on both levels.
+void BM_HRevolveTableCostlyRam(benchmark::State& state) {
+  const long n = state.range(0);
+  const Platform p({{"ram", 10, 1, 1}, {"disk", 10, 5, 5}});
+  for (auto _ : state) {
+    memsched::HRevolveSolution s(n, p, 1.0, 1.0, memsched::HRevolveVariant::kCorrected);
+    benchmark::DoNotOptimize(s.cost());
+  }
+}
+
+// Non-monotone costs (a cheaper slower level): the exact general recurrence over slot vectors.
+void BM_HRevolveGeneral(benchmark::State& state) {
+  const long n = state.range(0);
+  const Platform p({{"ram", 10, 2, 2}, {"disk", 10, 1, 1}});
+  for (auto _ : state) {
+    memsched::HRevolveSolution s(n, p, 1.0, 1.0, memsched::HRevolveVariant::kGeneral);
+    benchmark::DoNotOptimize(s.cost());
+  }
+}
+
 void BM_PlainRecurrence(benchmark::State& state) {
   const long n = state.range(0);
   for (auto _ : state) {
@@ -100,7 +120,10 @@ BENCHMARK(BM_HRevolveTable)
     ->Arg(5000)
     ->Arg(10000)
     ->Arg(20000)
+    ->Arg(100000)
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HRevolveTableCostlyRam)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HRevolveGeneral)->Arg(1000)->Arg(2000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlainRecurrence)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveScheduleDrain)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DiskRevolveTable)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
