@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -545,22 +546,49 @@ HRevolveStream& HRevolveStream::operator=(HRevolveStream&&) noexcept = default;
 
 std::optional<Action> HRevolveStream::next() { return impl_->next(); }
 
+namespace {
+
+// The last solution, shared by hrevolve() and hrevolve_cost(): asking for the promised cost and
+// then for the schedule (as `memsched plan --verify` does) solves the table once.
+std::optional<HRevolveSolution> solve_cached(const Chain& chain, const Platform& platform,
+                                             HRevolveVariant variant) {
+  struct Key {
+    Step n;
+    Platform platform;
+    double uf;
+    double ub;
+    HRevolveVariant variant;
+  };
+  static std::mutex mutex;
+  static std::optional<Key> last_key;
+  static std::optional<HRevolveSolution> last;
+  const Key key{chain.num_steps(), platform, chain.forward_cost(0), chain.adjoint_cost(0), variant};
+  std::lock_guard<std::mutex> lock(mutex);
+  if (last_key && last_key->n == key.n && last_key->platform == key.platform &&
+      last_key->uf == key.uf && last_key->ub == key.ub && last_key->variant == key.variant) {
+    return last;
+  }
+  last.emplace(key.n, platform, key.uf, key.ub, variant);
+  last_key = key;
+  return last;
+}
+
+}  // namespace
+
 std::optional<HRevolveStream> hrevolve(const Chain& chain, const Platform& platform,
                                        HRevolveVariant variant) {
   if (!chain.is_uniform() || platform.num_levels() == 0) return std::nullopt;
-  HRevolveSolution solution(chain.num_steps(), platform, chain.forward_cost(0),
-                            chain.adjoint_cost(0), variant);
-  if (!solution.feasible()) return std::nullopt;
-  return HRevolveStream(solution);
+  const std::optional<HRevolveSolution> solution = solve_cached(chain, platform, variant);
+  if (!solution->feasible()) return std::nullopt;
+  return HRevolveStream(*solution);
 }
 
 std::optional<double> hrevolve_cost(const Chain& chain, const Platform& platform,
                                     HRevolveVariant variant) {
   if (!chain.is_uniform() || platform.num_levels() == 0) return std::nullopt;
-  HRevolveSolution solution(chain.num_steps(), platform, chain.forward_cost(0),
-                            chain.adjoint_cost(0), variant);
-  if (!solution.feasible()) return std::nullopt;
-  return solution.cost();
+  const std::optional<HRevolveSolution> solution = solve_cached(chain, platform, variant);
+  if (!solution->feasible()) return std::nullopt;
+  return solution->cost();
 }
 
 }  // namespace memsched

@@ -109,6 +109,8 @@ std::optional<HRevolveStream> hrevolve(const Chain& chain, const Platform& platf
                                        HRevolveVariant variant = HRevolveVariant::kAuto);
 
 /// The optimal cost hrevolve() promises (our convention), nullopt as for hrevolve().
+/// hrevolve() and hrevolve_cost() keep the last solved table (one per process, guarded by a
+/// mutex), so asking for the cost and then the schedule of the same instance solves it once.
 std::optional<double> hrevolve_cost(const Chain& chain, const Platform& platform,
                                     HRevolveVariant variant = HRevolveVariant::kAuto);
 
