@@ -17,10 +17,11 @@ class BinomialReversal;
 }
 
 /// The two-level schedule as a lazy stream. The forward sweep writes x_0, x_P, x_2P, ... to
-/// level 1 (disk) and advances; it needs no n in advance (online: the same actions for every
-/// n until the end is reached). Each period is then reversed, last first, by Revolve with
-/// ram_slots snapshots on level 0 plus its disk checkpoint playing x_0, which is read with Copy
-/// and released by a Move at its last read. The last period starts from the working buffer.
+/// level 1 (disk) and advances; its actions depend on n only through where it stops (the start
+/// of the last period is kept in the working buffer instead of being written), so an online
+/// driver can follow it before n is known. Each period is then reversed, last first, by Revolve
+/// with ram_slots snapshots on level 0 plus its disk checkpoint playing x_0, which is read with
+/// Copy and released by a Move at its last read. The last period starts from the working buffer.
 /// Forward steps: n + Σ_periods t(P_i, ram_slots + 1) for all but the last period.
 /// Throws std::invalid_argument if n < 1, period < 1, ram_slots < 0, or ram_slots = 0 with
 /// a last period of two steps or more.
