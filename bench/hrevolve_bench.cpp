@@ -82,6 +82,16 @@ void BM_HRevolveGeneral(benchmark::State& state) {
   }
 }
 
+// RAM with costs plus an unlimited disk: one row for the disk (docs/multilevel.md).
+void BM_HRevolveUnlimitedDisk(benchmark::State& state) {
+  const long n = state.range(0);
+  const Platform p({{"ram", 10, 1, 1}, {"disk", memsched::kUnlimitedSlots, 5, 5}});
+  for (auto _ : state) {
+    memsched::HRevolveSolution s(n, p, 1.0, 1.0, memsched::HRevolveVariant::kCorrected);
+    benchmark::DoNotOptimize(s.cost());
+  }
+}
+
 void BM_PlainRecurrence(benchmark::State& state) {
   const long n = state.range(0);
   for (auto _ : state) {
@@ -123,6 +133,7 @@ BENCHMARK(BM_HRevolveTable)
     ->Arg(100000)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveTableCostlyRam)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HRevolveUnlimitedDisk)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveGeneral)->Arg(1000)->Arg(2000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlainRecurrence)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveScheduleDrain)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);

@@ -56,22 +56,26 @@ void HRevolveTables::solve() {
       for (std::int64_t m = 1; m <= c; ++m) {
         double* hm = h[k].data() + static_cast<std::size_t>(m) * width;
         double* hbm = hbar[k].data() + static_cast<std::size_t>(m) * width;
+        const std::int64_t snapshots = unlimited[0] ? L + 1 : m;
         for (Step l = 0; l <= L; ++l) {
           const Step n = l + 1;
-          const auto t = revolve_advances(n, std::min<std::int64_t>(m, n));
+          const auto t = revolve_advances(n, std::min<std::int64_t>(snapshots, n));
           hm[l] = hbm[l] = forward * static_cast<double>(t) + adjoint * static_cast<double>(n);
         }
       }
       continue;
     }
     for (std::int64_t m = 1; m <= c; ++m) {
-      const double* prev = h_row(k, m - 1);
+      // An unlimited level's tail row is the row being built: reversed[L - l] is filled as
+      // soon as H_k(l, inf) is known, before any later l reads it.
+      const double* prev = h_row(k, tail_slots(k, m));
       for (Step i = 0; i <= L; ++i) reversed[static_cast<std::size_t>(i)] = prev[L - i];
       double* hm = h[k].data() + static_cast<std::size_t>(m) * width;
       double* hbm = hbar[k].data() + static_cast<std::size_t>(m) * width;
       const double* hb1 = hbar_row(k, 1);
       hm[0] = adjoint;
       hbm[0] = adjoint;
+      if (unlimited[k]) reversed[static_cast<std::size_t>(L)] = adjoint;
       for (Step l = 1; l <= L; ++l) {
         // Hbar_k(l, m) = min{ U_k(l), min_{1<=j<=l} [j uf + H_k(l-j, m-1) + r_k + Hbar_k(j-1, m)] }
         // (Herrmann & Pallez 2020, Thm. 2, with the split j = l added on every level and the
@@ -89,6 +93,7 @@ void HRevolveTables::solve() {
         hbm[l] = value;
         // H_k(l, m) = min{ U_k(l), w_k + Hbar_k(l, m) }.
         hm[l] = std::min(down(k, l), write[k] + value);
+        if (unlimited[k]) reversed[static_cast<std::size_t>(L - l)] = hm[l];
       }
     }
   }
@@ -110,7 +115,7 @@ Decision HRevolveTables::decide_hbar(std::size_t k, Step l, std::int64_t m) cons
     return decide_hbar(k, l, 1);
   }
   // The split whose term reproduces the table value (the first one: fewest steps advanced).
-  const double* prev = h_row(k, m - 1);
+  const double* prev = h_row(k, tail_slots(k, m));
   const double* head = hbar_row(k, m);
   const Step jmax = max_split(k, l, m);
   for (Step j = 1; j <= jmax; ++j) {
@@ -201,10 +206,19 @@ std::shared_ptr<detail::HRevolveTables> make_tables(Step n, const Platform& plat
   t->length = n - 1;
   t->num_levels = platform.num_levels();
   for (const StorageLevel& level : platform.levels()) {
-    // More slots than states x_0..x_{n-1} are never used.
-    t->slots.push_back(std::min<std::int64_t>(level.num_slots, n));
+    // More slots than states x_0..x_{n-1} are never used; with that many, one row suffices.
+    const bool unlimited = variant == HRevolveVariant::kCorrected && level.num_slots >= n;
+    t->unlimited.push_back(unlimited);
+    t->slots.push_back(unlimited ? 1 : std::min<std::int64_t>(level.num_slots, n));
     t->write.push_back(level.write_cost);
     t->read.push_back(level.read_cost);
+  }
+  constexpr double kMaxEntries = double(std::int64_t{1} << 27);
+  double rows = 0;
+  for (std::int64_t c : t->slots) rows += 2.0 * static_cast<double>(c + 1);
+  if (rows * static_cast<double>(n) > kMaxEntries) {
+    throw std::length_error("hrevolve: the table for n = " + std::to_string(n) +
+                            " on this platform exceeds 2^27 entries");
   }
   t->forward = uf;
   t->adjoint = ub;
@@ -221,9 +235,12 @@ std::shared_ptr<detail::GeneralTables> make_general(Step n, const Platform& plat
   constexpr double kMaxEntries = double(std::int64_t{1} << 28);
   double entries = static_cast<double>(n) * static_cast<double>(t->num_levels + 1);
   for (const StorageLevel& level : platform.levels()) {
-    const std::int64_t c = std::min<std::int64_t>(level.num_slots, n);
-    t->slots.push_back(c);
-    t->stride.push_back(t->num_vectors);
+    // A level with at least n slots never runs out: its count stays "infinite" (stride 0).
+    const bool unlimited = level.num_slots >= n;
+    const std::int64_t c = unlimited ? 0 : std::min<std::int64_t>(level.num_slots, n);
+    t->unlimited.push_back(unlimited);
+    t->slots.push_back(unlimited ? 1 : c);
+    t->stride.push_back(unlimited ? 0 : t->num_vectors);
     entries *= static_cast<double>(c + 1);
     if (entries > kMaxEntries) {
       throw std::length_error("hrevolve: the general table for n = " + std::to_string(n) +
@@ -343,7 +360,8 @@ class HierarchicalStream final : public TaskStream {
     switch (task.kind) {
       case Task::Kind::kUnstored: {
         if (task.level == 0 && t.closed_form_level0()) {
-          revolve(task.start, task.length, task.slots, t.length + 1);
+          revolve(task.start, task.length, t.unlimited[0] ? task.length + 1 : task.slots,
+                  t.length + 1);
           break;
         }
         const detail::Decision d = t.decide_h(task.level, task.length, task.slots);
@@ -363,7 +381,7 @@ class HierarchicalStream final : public TaskStream {
         const detail::Decision d =
             task.decided ? task.decision : t.decide_hbar(task.level, task.length, task.slots);
         if (d.choice == Choice::kSplit) {
-          split(task, d.split, d.slots, d.slots - 1, task.level);
+          split(task, d.split, d.slots, t.tail_slots(task.level, d.slots), task.level);
           break;
         }
         if (d.choice == Choice::kLeaf) push_leaf(pending_, task.start, end_forward_pending_);
@@ -516,9 +534,22 @@ double HRevolveSolution::table(std::size_t level, Step length, std::int64_t slot
   const std::vector<std::int64_t>& caps = general_ ? general_->slots : tables_->slots;
   const Step max_length = num_steps() - 1;
   if (level >= caps.size() || length < 0 || length > max_length || slots < 0 ||
-      slots > caps[level] || (start_stored && slots == 0)) {
+      (start_stored && slots == 0)) {
     throw std::out_of_range("HRevolveSolution::table: no entry (" + std::to_string(level) + ", " +
                             std::to_string(length) + ", " + std::to_string(slots) + ")");
+  }
+  const bool unlimited = general_ ? general_->unlimited[level] : tables_->unlimited[level];
+  if (unlimited && slots >= 1) {
+    // One row holds H_k(l, inf), equal to H_k(l, m) for m >= l only.
+    if (slots < length) {
+      throw std::out_of_range("HRevolveSolution::table: level " + std::to_string(level) +
+                              " is unlimited; only m >= l is stored");
+    }
+    slots = 1;
+  }
+  if (slots > caps[level]) {
+    throw std::out_of_range("HRevolveSolution::table: level " + std::to_string(level) + " has " +
+                            std::to_string(caps[level]) + " slots");
   }
   if (general_) {
     // H_k(l, m) is T(l, s) with s = (c_0, ..., c_{k-1}, m, 0, ...).

@@ -39,7 +39,11 @@ struct Decision {
 struct HRevolveTables {
   Step length = 0;  // L = n - 1, the papers' l
   std::size_t num_levels = 0;
-  std::vector<std::int64_t> slots;  // capped c_k
+  std::vector<std::int64_t> slots;  // capped c_k; 1 for an unlimited level
+  // A level with at least n slots (kCorrected only): a sub-problem of length l never holds more
+  // than l checkpoints, so H_k(l, m) = H_k(l, inf) for every m the recursion reaches and the
+  // level needs one row, row 1, whose tail H_k(l - j, m - 1) is itself: Θ(n^2), not Θ(n^3).
+  std::vector<bool> unlimited;
   std::vector<double> write;
   std::vector<double> read;
   double forward = 1.0;
@@ -57,6 +61,8 @@ struct HRevolveTables {
   const double* hbar_row(std::size_t k, std::int64_t m) const {
     return hbar[k].data() + static_cast<std::size_t>(m) * static_cast<std::size_t>(length + 1);
   }
+  /// The slot count of the tail H_k(l - j, m - 1) of a split.
+  std::int64_t tail_slots(std::size_t k, std::int64_t m) const { return unlimited[k] ? m : m - 1; }
   /// U_k(l): the best schedule that leaves level k (and slower ones) unused.
   double down(std::size_t k, Step l) const {
     return k == 0 ? kInfinity : h_row(k - 1, slots[k - 1])[l];
@@ -94,7 +100,8 @@ namespace memsched::detail {
 struct GeneralTables {
   Step length = 0;
   std::size_t num_levels = 0;
-  std::vector<std::int64_t> slots;  // capped c_k
+  std::vector<std::int64_t> slots;  // capped c_k; 1 for an unlimited level
+  std::vector<bool> unlimited;      // at least n slots: s_k stays "infinite", stride 0
   std::vector<std::size_t> stride;  // index of s = Σ s_k stride_k
   std::size_t num_vectors = 1;
   std::vector<double> write;
@@ -107,6 +114,7 @@ struct GeneralTables {
 
   std::size_t width() const { return static_cast<std::size_t>(length + 1); }
   std::int64_t free_slots(std::size_t idx, std::size_t k) const {
+    if (unlimited[k]) return 1;
     return static_cast<std::int64_t>((idx / stride[k]) % static_cast<std::size_t>(slots[k] + 1));
   }
   double t(std::size_t idx, Step l) const {

@@ -31,14 +31,6 @@ Step default_period(const Chain& chain) {
   return static_cast<Step>(std::ceil(std::sqrt(static_cast<double>(chain.num_steps()))));
 }
 
-// Free RAM plus a disk with room for every state: H-Revolve's optimum equals Disk-Revolve's
-// (chain.md §4.4; tests/plan/multilevel_test.cpp), which costs Θ(n^2) instead of Θ(n^3) for a
-// level of n slots.
-bool is_free_ram_unlimited_disk(const Chain& chain, const Platform& platform) {
-  return platform.num_levels() == 2 && platform.level(0).write_cost == 0 &&
-         platform.level(0).read_cost == 0 && platform.level(1).num_slots >= chain.num_steps();
-}
-
 std::vector<PlannerInfo> make_planners() {
   std::vector<PlannerInfo> planners;
   planners.push_back(
@@ -81,12 +73,9 @@ std::vector<PlannerInfo> make_planners() {
       {"hrevolve",
        "optimal on every storage level with any write/read costs (corrected H-Revolve DP)",
        [](const Chain& chain, const Platform& platform, const PlanOptions&) {
-         if (is_free_ram_unlimited_disk(chain, platform))
-           return boxed(disk_revolve(chain, platform));
          return boxed(hrevolve(chain, platform));
        },
        [](const Chain& chain, const Platform& platform, const PlanOptions&) {
-         if (is_free_ram_unlimited_disk(chain, platform)) return disk_revolve_cost(chain, platform);
          return hrevolve_cost(chain, platform);
        }});
   planners.push_back({"disk-revolve",

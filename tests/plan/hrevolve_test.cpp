@@ -168,6 +168,34 @@ TEST(HRevolve, FastTableEqualsPlainRecurrence) {
   }
 }
 
+TEST(HRevolve, UnlimitedLevelEqualsNMinusOneSlots) {
+  // A level with >= n slots is solved as one "infinite" row; n - 1 slots already suffice for
+  // any schedule, and take the ordinary rows: both must agree, on every level position, for the
+  // hierarchical and the general recurrence, and the schedules must replay to that cost.
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> slots(1, 3), cost(0, 5), steps(2, 40), step_cost(1, 4);
+  for (int i = 0; i < 80; ++i) {
+    const Step n = steps(rng);
+    const std::size_t big = static_cast<std::size_t>(i % 3);
+    std::vector<StorageLevel> capped, unlimited;
+    double w = 0, r = 0;
+    for (std::size_t k = 0; k < 3; ++k) {
+      w += cost(rng);
+      r += cost(rng);
+      const std::int64_t c = k == big ? n - 1 : slots(rng);
+      capped.push_back({"l" + std::to_string(k), c, w, r});
+      unlimited.push_back({"l" + std::to_string(k), k == big ? kUnlimitedSlots : c, w, r});
+    }
+    const Chain chain(n, step_cost(rng), step_cost(rng) - 1);
+    for (HRevolveVariant v : {HRevolveVariant::kCorrected, HRevolveVariant::kGeneral}) {
+      const double expected = *hrevolve_cost(chain, Platform(capped), v);
+      EXPECT_DOUBLE_EQ(*hrevolve_cost(chain, Platform(unlimited), v), expected)
+          << describe(chain, Platform(capped));
+      EXPECT_DOUBLE_EQ(replay(chain, Platform(unlimited), v).cost, expected);
+    }
+  }
+}
+
 TEST(HRevolve, InfeasibleIsNullopt) {
   EXPECT_FALSE(hrevolve(Chain(3), Platform({{"a", 0, 0, 0}, {"b", 0, 1, 1}})).has_value());
   EXPECT_TRUE(hrevolve(Chain(1), Platform({{"a", 0, 0, 0}})).has_value());

@@ -45,9 +45,11 @@ struct GeneralTables;
 /// the faster levels, nothing slower) and Hbar_k(l, m) (x_0 also stored on level k). Values are
 /// in the papers' convention; cost() converts to ours (+ n * uf). Θ(n^2 Σ_k c_k) time,
 /// Θ(n Σ_k c_k) memory for kCorrected/kPublished (see HRevolveVariant for kGeneral), with c_k
-/// capped at n (more slots are never used). Throws std::invalid_argument if n < 1, the
-/// platform has no level or a step cost is negative, std::length_error if the kGeneral table
-/// would exceed 2^28 entries.
+/// capped at n (more slots are never used); a level with at least n slots needs one row
+/// (H_k(l, m) = H_k(l, inf) for m >= l), so e.g. RAM plus an unlimited disk costs Θ(n^2 c_0)
+/// at most (kCorrected, kGeneral). Throws std::invalid_argument if n < 1, the
+/// platform has no level or a step cost is negative, std::length_error if the table would
+/// exceed 2^27 entries (kCorrected, kPublished) or 2^28 (kGeneral).
 class HRevolveSolution {
  public:
   HRevolveSolution(Step num_steps, const Platform& platform, double forward_cost,
@@ -67,7 +69,8 @@ class HRevolveSolution {
   /// The optimal makespan in the papers' convention (cost() - n * uf).
   double paper_makespan() const noexcept;
   /// H_k(l, m) and Hbar_k(l, m) (papers' convention); requires k < levels, l <= n - 1,
-  /// m <= min(c_k, n) (throws std::out_of_range otherwise).
+  /// m <= min(c_k, n), and m >= l on a level with at least n slots (std::out_of_range
+  /// otherwise).
   double table(std::size_t level, Step length, std::int64_t slots, bool start_stored) const;
   /// The recurrence actually solved (kAuto resolved).
   HRevolveVariant variant() const noexcept;
