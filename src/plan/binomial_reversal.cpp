@@ -10,12 +10,14 @@
 namespace memsched::detail {
 
 BinomialReversal::BinomialReversal(Step begin, Step end, std::int64_t slots, Place level,
-                                   bool start_stored, bool ends_forward_sweep)
+                                   bool start_stored, bool ends_forward_sweep,
+                                   std::optional<Place> start_level)
     : end_forward_pending_(ends_forward_sweep),
       begin_(begin),
       front_(end),
       slots_(slots),
       level_(level),
+      start_level_(start_level.value_or(level)),
       working_(begin) {
   if (begin < 0 || end <= begin) {
     throw std::invalid_argument("revolve: bad step range [" + std::to_string(begin) + ", " +
@@ -51,11 +53,12 @@ bool BinomialReversal::step() {
     // Restore the top snapshot; it is of no further use once the front is just after it.
     assert(!stack_.empty());
     const Step top = stack_.back();
+    const Place from = top == begin_ ? start_level_ : level_;
     if (top == front_ - 1) {
-      out.push(Action::move(top, Content::kState, level_, kWork));
+      out.push(Action::move(top, Content::kState, from, kWork));
       stack_.pop_back();
     } else {
-      out.push(Action::copy(top, Content::kState, level_, kWork));
+      out.push(Action::copy(top, Content::kState, from, kWork));
     }
     working_ = top;
     return true;

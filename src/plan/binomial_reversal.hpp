@@ -35,11 +35,13 @@ class ActionQueue {
 /// an optimal amount (optimal_advances) or, with d = 1, straight to the step before the front.
 ///
 /// With `ends_forward_sweep`, the first recording run (the one that reaches x_end for the first
-/// time) is followed by EndForward.
+/// time) is followed by EndForward. A stored start may live on another level (`start_level`,
+/// e.g. a disk checkpoint playing x_0 for RAM snapshots: two-level checkpointing); it still
+/// counts towards `slots`.
 class BinomialReversal {
  public:
   BinomialReversal(Step begin, Step end, std::int64_t slots, Place level, bool start_stored,
-                   bool ends_forward_sweep);
+                   bool ends_forward_sweep, std::optional<Place> start_level = std::nullopt);
 
   /// The next action, or nullopt once the adjoint front reached `begin`.
   std::optional<Action> next() {
@@ -57,6 +59,7 @@ class BinomialReversal {
   Step front_;
   std::int64_t slots_;
   Place level_;
+  Place start_level_;
   Step working_;  // -1 when the working state is of no further use
   std::vector<Step> stack_;
 };

@@ -5,8 +5,12 @@
 #include <stdexcept>
 
 #include "memsched/plan/binomial.hpp"
+#include "memsched/plan/disk_revolve.hpp"
+#include "memsched/plan/hrevolve.hpp"
+#include "memsched/plan/multistage.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/revolve.hpp"
+#include "memsched/plan/two_level.hpp"
 
 namespace memsched {
 
@@ -63,6 +67,48 @@ std::vector<PlannerInfo> make_planners() {
                         return boxed(recompute_all(chain, platform));
                       },
                       nullptr});
+  // Multi-level planners (docs/multilevel.md). Predicted costs are the DP values converted to
+  // our convention (papers' makespan + n uf).
+  planners.push_back(
+      {"hrevolve",
+       "optimal on every storage level with any write/read costs (corrected H-Revolve DP)",
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return boxed(hrevolve(chain, platform));
+       },
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return hrevolve_cost(chain, platform);
+       }});
+  planners.push_back({"disk-revolve",
+                      "optimal for free RAM (level 0) plus an unlimited disk (level 1), multi-read",
+                      [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+                        return boxed(disk_revolve(chain, platform));
+                      },
+                      [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+                        return disk_revolve_cost(chain, platform);
+                      }});
+  planners.push_back(
+      {"periodic-disk-revolve",
+       "a disk checkpoint every m_X steps (m_X independent of n), 1D-Revolve inside each period",
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return boxed(periodic_disk_revolve(chain, platform));
+       },
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return periodic_disk_revolve_cost(chain, platform);
+       }});
+  planners.push_back(
+      {"multistage",
+       "Revolve with RAM + disk snapshots, the most used ones in RAM (Stumm & Walther 2009)",
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return boxed(multistage(chain, platform));
+       },
+       nullptr});
+  planners.push_back(
+      {"two-level",
+       "a disk checkpoint every --period steps (default ceil(sqrt(n))), Revolve in RAM inside",
+       [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
+         return boxed(two_level(chain, platform, o.period.value_or(default_period(chain))));
+       },
+       nullptr});
   return planners;
 }
 

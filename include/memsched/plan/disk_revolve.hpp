@@ -1,0 +1,84 @@
+// Disk-Revolve and Periodic-Disk-Revolve: free RAM with a bounded number of slots plus a disk
+// with write and read costs and (practically) unlimited room (Aupy, Herrmann, Hovland & Robert,
+// SIAM J. Sci. Comput. 38(3), 2016; Aupy & Herrmann, Optim. Methods Softw. 32(3), 2017).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "memsched/chain/chain.hpp"
+#include "memsched/chain/platform.hpp"
+#include "memsched/chain/schedule.hpp"
+
+namespace memsched {
+
+/// The cost model of Disk-Revolve, in the papers' convention (l = n - 1 forward steps).
+struct DiskModel {
+  std::int64_t ram_slots = 1;  ///< c_m, x_0's slot included
+  double forward_cost = 1.0;   ///< uf
+  double adjoint_cost = 1.0;   ///< ub
+  double write_cost = 0.0;     ///< w_d
+  double read_cost = 0.0;      ///< r_d
+  /// The one-read restriction of checkpoint_schedules (a disk checkpoint feeds only one
+  /// memory-only sub-schedule after it is read). Not optimal; for comparisons only.
+  bool one_read = false;
+};
+
+/// The Disk-Revolve tables for every l <= length: Opt_0 (memory only, closed form
+/// uf t(l+1, c_m) + ub (l+1)), Opt_1D (x_0 already on disk, read any number of times) and
+/// Opt_inf (the optimum), each with every split j = 1..l (chain.md §4.3-4.4). Θ(length^2) time,
+/// Θ(length) memory. Throws std::invalid_argument on negative or non-finite costs, a negative
+/// slot count or length.
+struct DiskRevolveTables {
+  DiskRevolveTables(Step length, const DiskModel& model);
+  DiskModel model;
+  std::vector<double> opt0;    ///< Opt_0(l, c_m)
+  std::vector<double> opt1d;   ///< Opt_1D(l)
+  std::vector<double> optinf;  ///< Opt_inf(l)
+};
+
+/// Disk-Revolve (multi-read by default) as a stream. The memory-only sub-schedules are Revolve;
+/// every disk checkpoint is read with Copy and with Move at its last read.
+class DiskRevolveStream final : public ActionStream {
+ public:
+  ~DiskRevolveStream() override;
+  DiskRevolveStream(DiskRevolveStream&&) noexcept;
+  DiskRevolveStream& operator=(DiskRevolveStream&&) noexcept;
+  std::optional<Action> next() override;
+
+ private:
+  friend std::optional<DiskRevolveStream> disk_revolve(const Chain&, const Platform&, bool);
+  friend std::optional<DiskRevolveStream> periodic_disk_revolve(const Chain&, const Platform&);
+  class Impl;
+  explicit DiskRevolveStream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Disk-Revolve on a platform whose level 0 is free RAM and level 1 a disk with at least n
+/// slots (levels beyond 1 are ignored). nullopt if the chain has per-step costs, level 0 has
+/// costs (use hrevolve), level 1 is missing or has fewer than n slots, or nothing fits.
+std::optional<DiskRevolveStream> disk_revolve(const Chain& chain, const Platform& platform,
+                                              bool one_read = false);
+/// The cost disk_revolve() promises (our convention: the papers' value + n uf).
+std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& platform,
+                                        bool one_read = false);
+
+/// The period m_X of Periodic-Disk-Revolve: argmin over 1 <= m <= m_max of
+/// (w_d + r_d + Opt_1D(m - 1)) / m, ties to the larger m, with m_max =
+/// max(beta(c_m, t1 + 1), 2 beta(c_m, t2) + 1), t1 = min{t : beta(c_m, t) > (w_d + r_d) / uf},
+/// t2 = min{t : beta(c_m, t) > w_d / uf} (Aupy & Herrmann 2017; chain.md §4.5). It does not
+/// depend on n: an online forward sweep writes a disk checkpoint every m_X steps.
+/// Requires ram_slots >= 1 and uf > 0 (std::invalid_argument otherwise).
+Step periodic_disk_period(const DiskModel& model);
+
+/// Periodic-Disk-Revolve: disk checkpoints every m_X steps in the forward sweep, 1D-Revolve
+/// (multi-read) inside each period, the last (partial) period by Revolve or 1D-Revolve,
+/// whichever is cheaper. Same platform rules as disk_revolve().
+std::optional<DiskRevolveStream> periodic_disk_revolve(const Chain& chain,
+                                                       const Platform& platform);
+/// Its cost, our convention: k (w_d + m uf) + tail + k (r_d + Opt_1D(m - 1)) + n uf.
+std::optional<double> periodic_disk_revolve_cost(const Chain& chain, const Platform& platform);
+
+}  // namespace memsched

@@ -1,0 +1,365 @@
+// Disk-Revolve and Periodic-Disk-Revolve: the Opt_0 / Opt_1D / Opt_inf recurrences and the
+// schedules rebuilt from them, with Revolve for the memory-only parts.
+#include "memsched/plan/disk_revolve.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "binomial_reversal.hpp"
+#include "hrevolve_tables.hpp"
+#include "memsched/plan/binomial.hpp"
+
+namespace memsched {
+
+namespace {
+
+using detail::kInfinity;
+
+void check_model(Step length, const DiskModel& m) {
+  const double costs[] = {m.forward_cost, m.adjoint_cost, m.write_cost, m.read_cost};
+  for (double c : costs) {
+    if (!(c >= 0) || !std::isfinite(c)) {
+      throw std::invalid_argument("disk_revolve: costs must be finite and non-negative");
+    }
+  }
+  if (length < 0 || m.ram_slots < 0) {
+    throw std::invalid_argument("disk_revolve: negative length or slot count");
+  }
+}
+
+// Opt_0(l, c_m) = uf t(l + 1, c_m) + ub (l + 1) (Aupy et al. 2016; chain.md §4.2).
+double opt0_value(Step l, const DiskModel& m) {
+  if (l == 0) return m.adjoint_cost;
+  if (m.ram_slots == 0) return kInfinity;
+  const Step n = l + 1;
+  const auto t = revolve_advances(n, std::min<std::int64_t>(m.ram_slots, n));
+  return m.forward_cost * static_cast<double>(t) + m.adjoint_cost * static_cast<double>(n);
+}
+
+// One split term, as detail::split_min evaluates it: j uf + tail(l - j) + head(j - 1).
+double term(const std::vector<double>& tail, const std::vector<double>& head, Step l, Step j,
+            double uf) {
+  return detail::split_term(static_cast<double>(j) * uf, tail[static_cast<std::size_t>(l - j)],
+                            head[static_cast<std::size_t>(j - 1)]);
+}
+
+// First j in [1, l] with (term + extra1) + extra2 <= target (0 if none), added in the order
+// the table added them so that the value found is bit-identical.
+Step find_split(const std::vector<double>& tail, const std::vector<double>& head, Step l, double uf,
+                double extra1, double extra2, double target) {
+  for (Step j = 1; j <= l; ++j) {
+    if ((term(tail, head, l, j, uf) + extra1) + extra2 <= target) return j;
+  }
+  return 0;
+}
+
+}  // namespace
+
+DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m) {
+  check_model(length, m);
+  const auto width = static_cast<std::size_t>(length + 1);
+  const Step L = length;
+  std::vector<double> advance(width), opt0_reversed(width), inf_reversed(width);
+  opt0.resize(width);
+  opt1d.resize(width);
+  optinf.resize(width);
+  for (Step l = 0; l <= L; ++l) {
+    const auto i = static_cast<std::size_t>(l);
+    advance[i] = static_cast<double>(l) * m.forward_cost;
+    opt0[i] = opt0_value(l, m);
+    opt0_reversed[static_cast<std::size_t>(L - l)] = opt0[i];
+  }
+  // Opt_1D(l) = min{Opt_0(l), min_{1<=j<=l} [j uf + Opt_0(l-j) + r_d + Opt_1D(j-1)]}
+  // Opt_inf(l) = min{Opt_0(l), min_{1<=j<=l} [w_d + j uf + Opt_inf(l-j) + r_d + X(j-1)]},
+  // X = Opt_1D (multi-read) or Opt_0 (one-read) (Aupy et al. 2016, Thm. 3-4; chain.md §4.3-4.4,
+  // with j = l admitted as in the corrected H-Revolve so that c_m = 0 works too).
+  opt1d[0] = optinf[0] = m.adjoint_cost;
+  inf_reversed[static_cast<std::size_t>(L)] = optinf[0];
+  const std::vector<double>& head = m.one_read ? opt0 : opt1d;
+  for (Step l = 1; l <= L; ++l) {
+    const auto i = static_cast<std::size_t>(l);
+    const std::size_t from = static_cast<std::size_t>(L - l + 1);
+    const double one =
+        detail::split_min(advance.data() + 1, opt0_reversed.data() + from, opt1d.data(), l) +
+        m.read_cost;
+    opt1d[i] = std::min(opt0[i], one);
+    const double inf =
+        detail::split_min(advance.data() + 1, inf_reversed.data() + from, head.data(), l) +
+        m.read_cost + m.write_cost;
+    optinf[i] = std::min(opt0[i], inf);
+    inf_reversed[static_cast<std::size_t>(L - l)] = optinf[i];
+  }
+}
+
+// The schedule: a stack of sub-problems over our steps [start, start + length + 1), x_start in
+// the working buffer; memory-only ones are run by the binomial controller.
+class DiskRevolveStream::Impl {
+ public:
+  enum class Kind : std::uint8_t { kInf, kOneD, kRevolve, kRead, kPeriod, kWrite };
+  struct Task {
+    Kind kind;
+    Step start;
+    Step length;
+    bool released = false;  // kOneD: the disk copy was already released by a Move
+  };
+
+  Impl(DiskRevolveTables tables, Step num_steps)
+      : tables_(std::move(tables)), num_steps_(num_steps) {}
+
+  std::vector<Task> tasks;
+  std::vector<Action> pending;  // last first
+
+  std::optional<Action> next() {
+    while (pending.empty()) {
+      if (reversal_) {
+        if (std::optional<Action> a = reversal_->next()) return a;
+        reversal_.reset();
+      }
+      if (done_) return std::nullopt;
+      if (tasks.empty()) {
+        done_ = true;
+        return Action::end_reverse();
+      }
+      const Task task = tasks.back();
+      tasks.pop_back();
+      expand(task);
+    }
+    const Action a = pending.back();
+    pending.pop_back();
+    return a;
+  }
+
+  // The memory-only Revolve of our steps [start, start + length + 1) from the working buffer.
+  void revolve(Step start, Step length) {
+    const Step end = start + length + 1;
+    const bool ends = !end_forward_done_ && end == num_steps_;
+    if (ends) end_forward_done_ = true;
+    reversal_ = std::make_unique<detail::BinomialReversal>(
+        start, end, std::min<std::int64_t>(tables_.model.ram_slots, length + 1), 0, false, ends);
+  }
+
+  // Whether the 1D sub-problem of this length reads its disk checkpoint again.
+  bool reads_again(Step length) const {
+    if (length == 0 || tables_.model.one_read) return false;
+    return tables_.opt1d[static_cast<std::size_t>(length)] <
+           tables_.opt0[static_cast<std::size_t>(length)];
+  }
+
+ private:
+  static constexpr Place kRam = 0;
+  static constexpr Place kDisk = 1;
+
+  void expand(const Task& task) {
+    const DiskModel& m = tables_.model;
+    const auto i = static_cast<std::size_t>(task.length);
+    switch (task.kind) {
+      case Kind::kRevolve:
+        revolve(task.start, task.length);
+        break;
+      case Kind::kWrite:
+        pending.push_back(Action::copy(task.start, Content::kState, kWork, kDisk));
+        break;
+      case Kind::kPeriod:
+        // Forward sweep of Periodic-Disk-Revolve: store the period start on disk, advance.
+        pending.push_back(Action::forward(task.start, task.start + task.length));
+        pending.push_back(Action::copy(task.start, Content::kState, kWork, kDisk));
+        break;
+      case Kind::kInf: {
+        if (task.length == 0 || tables_.optinf[i] >= tables_.opt0[i]) {
+          revolve(task.start, task.length);
+          break;
+        }
+        const std::vector<double>& head = m.one_read ? tables_.opt0 : tables_.opt1d;
+        const Step j = find_split(tables_.optinf, head, task.length, m.forward_cost, m.read_cost,
+                                  m.write_cost, tables_.optinf[i]);
+        push_split(task, j, Kind::kInf, m.one_read ? Kind::kRevolve : Kind::kOneD);
+        pending.push_back(Action::copy(task.start, Content::kState, kWork, kDisk));
+        break;
+      }
+      case Kind::kOneD: {
+        if (!reads_again(task.length)) {
+          if (!task.released) pending.push_back(Action::free(task.start, Content::kState, kDisk));
+          tasks.push_back({Kind::kRevolve, task.start, task.length});
+          break;
+        }
+        const Step j = find_split(tables_.opt0, tables_.opt1d, task.length, m.forward_cost,
+                                  m.read_cost, 0.0, tables_.opt1d[i]);
+        push_split(task, j, Kind::kRevolve, Kind::kOneD);
+        break;
+      }
+      case Kind::kRead: {
+        Task& head = tasks.back();
+        const bool last = head.kind != Kind::kOneD || !reads_again(head.length);
+        head.released = last;
+        pending.push_back(last ? Action::move(task.start, Content::kState, kDisk, kWork)
+                               : Action::copy(task.start, Content::kState, kDisk, kWork));
+        break;
+      }
+    }
+  }
+
+  // Advance j, reverse the tail, read x_start from disk, reverse the head.
+  void push_split(const Task& task, Step j, Kind tail, Kind head) {
+    if (j < 1) throw std::logic_error("disk_revolve: the table has no matching split");
+    tasks.push_back({head, task.start, j - 1});
+    tasks.push_back({Kind::kRead, task.start, 0});
+    tasks.push_back({tail, task.start + j, task.length - j});
+    pending.push_back(Action::forward(task.start, task.start + j));
+  }
+
+  DiskRevolveTables tables_;
+  Step num_steps_;
+  std::unique_ptr<detail::BinomialReversal> reversal_;
+  bool end_forward_done_ = false;
+  bool done_ = false;
+};
+
+DiskRevolveStream::DiskRevolveStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DiskRevolveStream::~DiskRevolveStream() = default;
+DiskRevolveStream::DiskRevolveStream(DiskRevolveStream&&) noexcept = default;
+DiskRevolveStream& DiskRevolveStream::operator=(DiskRevolveStream&&) noexcept = default;
+std::optional<Action> DiskRevolveStream::next() { return impl_->next(); }
+
+namespace {
+
+// The Disk-Revolve model of a platform, or nullopt if the platform does not fit it.
+std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform,
+                                    std::int64_t disk_needed) {
+  if (!chain.is_uniform() || platform.num_levels() < 2) return std::nullopt;
+  const StorageLevel& ram = platform.level(0);
+  const StorageLevel& disk = platform.level(1);
+  if (ram.write_cost != 0 || ram.read_cost != 0 || disk.num_slots < disk_needed) {
+    return std::nullopt;
+  }
+  DiskModel m;
+  m.ram_slots = std::min<std::int64_t>(ram.num_slots, chain.num_steps());
+  m.forward_cost = chain.forward_cost(0);
+  m.adjoint_cost = chain.adjoint_cost(0);
+  m.write_cost = disk.write_cost;
+  m.read_cost = disk.read_cost;
+  return m;
+}
+
+struct PeriodicPlan {
+  Step period;
+  Step periods;    // k
+  Step remainder;  // rho, the papers' length of the last part
+  bool tail_on_disk;
+  double makespan;  // papers' convention
+};
+
+PeriodicPlan periodic_plan(Step length, const DiskModel& m) {
+  const Step period = periodic_disk_period(m);
+  PeriodicPlan p{period, 0, length, false, 0.0};
+  if (length > 0) {
+    p.periods = (length + period - 1) / period - 1;
+    p.remainder = length - p.periods * period;
+  }
+  const DiskRevolveTables t(std::max(p.remainder, period), m);
+  const auto rho = static_cast<std::size_t>(p.remainder);
+  // The last part: Revolve, or a disk checkpoint and 1D-Revolve if that is cheaper.
+  double tail = t.opt0[rho];
+  if (p.remainder > 0 && m.write_cost + t.opt1d[rho] < tail) {
+    tail = m.write_cost + t.opt1d[rho];
+    p.tail_on_disk = true;
+  }
+  const auto k = static_cast<double>(p.periods);
+  p.makespan = k * (m.write_cost + static_cast<double>(period) * m.forward_cost) + tail +
+               k * (m.read_cost + t.opt1d[static_cast<std::size_t>(period - 1)]);
+  return p;
+}
+
+}  // namespace
+
+std::optional<DiskRevolveStream> disk_revolve(const Chain& chain, const Platform& platform,
+                                              bool one_read) {
+  std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
+  if (!m) return std::nullopt;
+  m->one_read = one_read;
+  const Step length = chain.num_steps() - 1;
+  DiskRevolveTables tables(length, *m);
+  if (!std::isfinite(tables.optinf.back())) return std::nullopt;
+  auto impl = std::make_unique<DiskRevolveStream::Impl>(std::move(tables), chain.num_steps());
+  impl->tasks.push_back({DiskRevolveStream::Impl::Kind::kInf, 0, length});
+  return DiskRevolveStream(std::move(impl));
+}
+
+std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& platform,
+                                        bool one_read) {
+  std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
+  if (!m) return std::nullopt;
+  m->one_read = one_read;
+  const DiskRevolveTables tables(chain.num_steps() - 1, *m);
+  if (!std::isfinite(tables.optinf.back())) return std::nullopt;
+  return tables.optinf.back() + static_cast<double>(chain.num_steps()) * m->forward_cost;
+}
+
+Step periodic_disk_period(const DiskModel& m) {
+  check_model(0, m);
+  if (m.ram_slots < 1 || !(m.forward_cost > 0)) {
+    throw std::invalid_argument("periodic_disk_period: needs ram_slots >= 1 and uf > 0");
+  }
+  const auto smallest_t = [&](double bound) {
+    std::int64_t t = 0;
+    while (static_cast<double>(beta(m.ram_slots, t)) <= bound) ++t;
+    return t;
+  };
+  const std::int64_t t1 = smallest_t((m.write_cost + m.read_cost) / m.forward_cost);
+  const std::int64_t t2 = smallest_t(m.write_cost / m.forward_cost);
+  const Step m_max = std::max(beta(m.ram_slots, t1 + 1), 2 * beta(m.ram_slots, t2) + 1);
+  DiskModel multi = m;
+  multi.one_read = false;
+  const DiskRevolveTables t(m_max - 1, multi);
+  Step best = 1;
+  double best_ratio = kInfinity;
+  for (Step period = 1; period <= m_max; ++period) {
+    const double ratio =
+        (m.write_cost + m.read_cost + t.opt1d[static_cast<std::size_t>(period - 1)]) /
+        static_cast<double>(period);
+    if (ratio <= best_ratio) {  // ties to the larger period
+      best_ratio = ratio;
+      best = period;
+    }
+  }
+  return best;
+}
+
+std::optional<DiskRevolveStream> periodic_disk_revolve(const Chain& chain,
+                                                       const Platform& platform) {
+  std::optional<DiskModel> m = disk_model(chain, platform, 0);
+  if (!m || m->ram_slots < 1 || !(m->forward_cost > 0)) return std::nullopt;
+  const Step length = chain.num_steps() - 1;
+  const PeriodicPlan p = periodic_plan(length, *m);
+  if (platform.level(1).num_slots < p.periods + (p.tail_on_disk ? 1 : 0)) return std::nullopt;
+  using Kind = DiskRevolveStream::Impl::Kind;
+  auto impl = std::make_unique<DiskRevolveStream::Impl>(
+      DiskRevolveTables(std::max(p.remainder, p.period), *m), chain.num_steps());
+  // Pushed last-first: the periods backwards, the tail, then the forward sweep.
+  for (Step i = 0; i < p.periods; ++i) {
+    impl->tasks.push_back({Kind::kOneD, i * p.period, p.period - 1});
+    impl->tasks.push_back({Kind::kRead, i * p.period, 0});
+  }
+  const Step tail_start = p.periods * p.period;
+  if (p.tail_on_disk) {
+    impl->tasks.push_back({Kind::kOneD, tail_start, p.remainder});
+    impl->tasks.push_back({Kind::kWrite, tail_start, 0});
+  } else {
+    impl->tasks.push_back({Kind::kRevolve, tail_start, p.remainder});
+  }
+  for (Step i = p.periods - 1; i >= 0; --i) {
+    impl->tasks.push_back({Kind::kPeriod, i * p.period, p.period});
+  }
+  return DiskRevolveStream(std::move(impl));
+}
+
+std::optional<double> periodic_disk_revolve_cost(const Chain& chain, const Platform& platform) {
+  std::optional<DiskModel> m = disk_model(chain, platform, 0);
+  if (!m || m->ram_slots < 1 || !(m->forward_cost > 0)) return std::nullopt;
+  const PeriodicPlan p = periodic_plan(chain.num_steps() - 1, *m);
+  if (platform.level(1).num_slots < p.periods + (p.tail_on_disk ? 1 : 0)) return std::nullopt;
+  return p.makespan + static_cast<double>(chain.num_steps()) * m->forward_cost;
+}
+
+}  // namespace memsched
