@@ -53,10 +53,12 @@ void check_promise(const PlannerInfo& planner, const SimulationReport& report,
 
 void run_plan(const PlanFlags& flags) {
   const PlannerInfo* planner = nullptr;
-  try {
-    planner = &find_chain_planner(flags.algorithm);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+  if (flags.algorithm != "auto") {
+    try {
+      planner = &find_chain_planner(flags.algorithm);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string(e.what()) + " or auto");
+    }
   }
   const Chain chain = make_chain(flags.problem);
   const Platform platform = make_platform(flags.problem);
@@ -64,6 +66,19 @@ void run_plan(const PlanFlags& flags) {
   if (flags.period) options.period = parse_steps(*flags.period, "--period");
   if (options.period && *options.period > chain.num_steps()) {
     throw UsageError("--period: " + *flags.period + " is longer than the chain");
+  }
+  std::string label = flags.algorithm;
+  if (!planner) {
+    const std::optional<PlannerChoice> choice = choose_chain_planner(chain, platform, options);
+    if (!choice) {
+      throw std::runtime_error("no planner has a schedule for " +
+                               std::to_string(chain.num_steps()) + " steps on these levels");
+    }
+    planner = choice->planner;
+    label = "auto: " + planner->name;
+    std::cerr << "memsched: auto chose " << planner->name << " (cost " << choice->cost << ");";
+    for (const auto& [name, cost] : choice->costs) std::cerr << " " << name << " " << cost;
+    std::cerr << "\n";
   }
   std::unique_ptr<ActionStream> stream = planner->plan(chain, platform, options);
   if (!stream) {
@@ -78,7 +93,7 @@ void run_plan(const PlanFlags& flags) {
   if (format == "text" || format == "json") {
     const SimulationReport report = simulate(progress, chain, platform);
     if (flags.verify) check_promise(*planner, report, promise);
-    const ReportContext context{planner->name, chain, platform, report, promise, flags.verify};
+    const ReportContext context{label, chain, platform, report, promise, flags.verify};
     if (format == "text") {
       print_text_report(std::cout, context);
     } else {
@@ -129,7 +144,8 @@ void add_plan_command(CLI::App& app) {
                    "| revolve")
       ->check(CLI::IsMember(
           {"text", "json", "actions", "svg", "schedule", "checkpoint_schedules", "revolve"}));
-  std::string footer = "Planners:\n";
+  std::string footer =
+      "Planners (auto: evaluate them all and take the cheapest, saying which on stderr):\n";
   for (const PlannerInfo& planner : chain_planners()) {
     footer += "  " + planner.name +
               std::string(planner.name.size() < 22 ? 22 - planner.name.size() : 1, ' ') +

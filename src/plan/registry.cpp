@@ -1,9 +1,11 @@
 // The table of chain planners.
 #include "memsched/plan/registry.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
+#include "memsched/chain/simulate.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 #include "memsched/plan/hrevolve.hpp"
@@ -126,6 +128,31 @@ const PlannerInfo& find_chain_planner(const std::string& name) {
     known += (known.empty() ? "" : ", ") + planner.name;
   }
   throw std::invalid_argument("unknown planner '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace memsched
+
+namespace memsched {
+
+std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Platform& platform,
+                                                  const PlanOptions& options) {
+  std::optional<PlannerChoice> best;
+  std::vector<std::pair<std::string, double>> costs;
+  for (const PlannerInfo& planner : chain_planners()) {
+    std::unique_ptr<ActionStream> stream = planner.plan(chain, platform, options);
+    if (!stream) continue;
+    std::optional<double> cost;
+    if (planner.predicted_cost) cost = planner.predicted_cost(chain, platform, options);
+    if (!cost) cost = simulate(*stream, chain, platform).cost;
+    costs.emplace_back(planner.name, *cost);
+    if (!best || *cost < best->cost) best = PlannerChoice{&planner, *cost, {}};
+  }
+  if (best) {
+    std::stable_sort(costs.begin(), costs.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
+    best->costs = std::move(costs);
+  }
+  return best;
 }
 
 }  // namespace memsched

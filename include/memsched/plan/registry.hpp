@@ -38,4 +38,18 @@ const std::vector<PlannerInfo>& chain_planners();
 /// The planner called `name`; throws std::invalid_argument naming the known ones if none is.
 const PlannerInfo& find_chain_planner(const std::string& name);
 
+/// The cost of every planner that has a schedule for the problem, cheapest first (ties keep
+/// the registry order), and the chosen one.
+struct PlannerChoice {
+  const PlannerInfo* planner = nullptr;
+  double cost = 0.0;
+  std::vector<std::pair<std::string, double>> costs;  ///< every applicable planner's cost
+};
+
+/// Picks the cheapest applicable planner ("memsched plan auto"): each planner's promised cost
+/// where it makes one, otherwise the simulated cost of its schedule (O(actions) time, O(slots)
+/// memory each). nullopt if no planner has a schedule for the problem.
+std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Platform& platform,
+                                                  const PlanOptions& options);
+
 }  // namespace memsched
