@@ -205,7 +205,10 @@ Schedule read_checkpoint_schedules(std::string_view text, std::optional<Step> nu
     schedule.push_back(a);
     source_lines.push_back(current_line);
   };
-  for (const auto& [line, text_line] : significant_lines(text)) {
+  for (const auto& entry : significant_lines(text)) {
+    // Named copies, not structured bindings: lambdas below capture them (C++17).
+    const std::int64_t line = entry.first;
+    const std::string_view text_line = entry.second;
     current_line = line;
     const std::size_t open = text_line.find('(');
     if (open == std::string_view::npos || text_line.back() != ')') {
@@ -303,7 +306,10 @@ Schedule read_revolve(std::string_view text, std::optional<Step> num_steps,
     schedule.push_back(action);
     source_lines.push_back(current_line);
   };
-  for (const auto& [line, text_line] : significant_lines(text)) {
+  for (const auto& entry : significant_lines(text)) {
+    // Named copies, not structured bindings: lambdas below capture them (C++17).
+    const std::int64_t line = entry.first;
+    const std::string_view text_line = entry.second;
     current_line = line;
     if (terminated) throw ParseError("action after terminate", line);
     const std::size_t space = text_line.find_first_of(" \t");
