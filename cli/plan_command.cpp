@@ -90,14 +90,20 @@ void run_plan(const PlanFlags& flags) {
   ProgressStream progress(*stream);
 
   const std::string& format = flags.format;
-  if (format == "text" || format == "json") {
-    const SimulationReport report = simulate(progress, chain, platform);
+  if (format == "text" || format == "json" || format == "timeline") {
+    SimulationReport report;
+    std::vector<TimelinePoint> timeline;
+    if (format == "timeline") {
+      timeline = record_timeline(progress, chain, platform, 10000, &report);
+    } else {
+      report = simulate(progress, chain, platform);
+    }
     if (flags.verify) check_promise(*planner, report, promise);
     const ReportContext context{label, chain, platform, report, promise, flags.verify};
     if (format == "text") {
       print_text_report(std::cout, context);
     } else {
-      print_json_report(std::cout, context);
+      print_json_report(std::cout, context, format == "timeline" ? &timeline : nullptr);
     }
     return;
   }

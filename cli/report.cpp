@@ -43,7 +43,8 @@ void print_text_report(std::ostream& out, const ReportContext& c) {
   }
 }
 
-void print_json_report(std::ostream& out, const ReportContext& c) {
+void print_json_report(std::ostream& out, const ReportContext& c,
+                       const std::vector<TimelinePoint>* timeline) {
   const SimulationReport& r = c.report;
   nlohmann::ordered_json j;
   j["algorithm"] = c.algorithm;
@@ -76,6 +77,17 @@ void print_json_report(std::ostream& out, const ReportContext& c) {
   j["levels"] = levels;
   if (c.predicted_cost) j["predicted_cost"] = *c.predicted_cost;
   if (c.verified) j["verified"] = true;
+  if (timeline) {
+    nlohmann::ordered_json points = nlohmann::ordered_json::array();
+    for (const TimelinePoint& p : *timeline) {
+      points.push_back({{"action", p.action_index},
+                        {"time", p.time},
+                        {"working", p.working_step},
+                        {"front", p.front},
+                        {"occupancy", p.occupancy}});
+    }
+    j["timeline"] = std::move(points);
+  }
   out << j.dump(2) << "\n";
 }
 

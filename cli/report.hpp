@@ -4,6 +4,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "memsched/chain/chain.hpp"
 #include "memsched/chain/platform.hpp"
@@ -21,6 +22,9 @@ struct ReportContext {
 };
 
 void print_text_report(std::ostream& out, const ReportContext& context);
-void print_json_report(std::ostream& out, const ReportContext& context);
+/// The JSON report; with `timeline`, also a "timeline" array of {action, time, working, front,
+/// occupancy}.
+void print_json_report(std::ostream& out, const ReportContext& context,
+                       const std::vector<TimelinePoint>* timeline = nullptr);
 
 }  // namespace memsched::cli

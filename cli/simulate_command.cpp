@@ -59,12 +59,17 @@ void run_simulate(const SimulateFlags& flags) {
   const Chain chain = make_chain(problem);
   ScheduleStream stream(file.schedule);
   SimulationReport report;
+  std::vector<TimelinePoint> timeline;
   try {
     if (flags.format == "svg") {
       write_schedule_svg(std::cout, stream, chain, platform);
       return;
     }
-    report = simulate(stream, chain, platform);
+    if (flags.format == "timeline") {
+      timeline = record_timeline(stream, chain, platform, 10000, &report);
+    } else {
+      report = simulate(stream, chain, platform);
+    }
   } catch (const ScheduleError& e) {
     // Point at the input: the action index is ours, the line is the user's.
     const auto index = static_cast<std::size_t>(e.action_index());
@@ -75,8 +80,8 @@ void run_simulate(const SimulateFlags& flags) {
                             std::to_string(file.source_lines[index]) + " of " + flags.file + "]");
   }
   const ReportContext context{"file", chain, platform, report, std::nullopt, true};
-  if (flags.format == "json") {
-    print_json_report(std::cout, context);
+  if (flags.format == "json" || flags.format == "timeline") {
+    print_json_report(std::cout, context, flags.format == "timeline" ? &timeline : nullptr);
   } else {
     print_text_report(std::cout, context);
   }
@@ -91,8 +96,8 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("file", flags->file, "the schedule file, or - for standard input")
       ->required();
   add_problem_options(*command, flags->problem, false);
-  command->add_option("--format", flags->format, "text | json | svg")
-      ->check(CLI::IsMember({"text", "json", "svg"}));
+  command->add_option("--format", flags->format, "text | json | timeline | svg")
+      ->check(CLI::IsMember({"text", "json", "timeline", "svg"}));
   command->callback([flags] { run_simulate(*flags); });
 }
 

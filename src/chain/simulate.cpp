@@ -287,6 +287,50 @@ SimulationReport simulate(ActionStream& stream, const Chain& chain, const Platfo
   return simulator.finish();
 }
 
+std::vector<TimelinePoint> record_timeline(ActionStream& stream, const Chain& chain,
+                                           const Platform& platform, std::int64_t max_points,
+                                           SimulationReport* report) {
+  if (max_points < 2) {
+    throw std::invalid_argument("record_timeline: max_points must be at least 2, got " +
+                                std::to_string(max_points));
+  }
+  std::vector<TimelinePoint> points;
+  std::int64_t stride = 1;  // keep the actions whose index is a multiple of stride
+  Simulator simulator(chain, platform);
+  auto snapshot = [&]() {
+    TimelinePoint point;
+    point.action_index = simulator.report().num_actions - 1;
+    point.time = simulator.time();
+    point.working_step = simulator.working_step();
+    point.front = simulator.front();
+    for (std::size_t k = 0; k < platform.num_levels(); ++k) {
+      point.occupancy.push_back(simulator.occupancy(k));
+    }
+    return point;
+  };
+  std::int64_t index = -1;
+  while (std::optional<Action> action = stream.next()) {
+    simulator.apply(*action);
+    ++index;
+    if (index % stride != 0) continue;
+    if (static_cast<std::int64_t>(points.size()) >= max_points) {
+      // Thin out: keep every second point, and from now on every 2*stride-th action.
+      std::vector<TimelinePoint> kept;
+      for (std::size_t i = 0; i < points.size(); i += 2) kept.push_back(std::move(points[i]));
+      points = std::move(kept);
+      stride *= 2;
+      if (index % stride != 0) continue;
+    }
+    points.push_back(snapshot());
+  }
+  if (index >= 0 && (points.empty() || points.back().action_index != index)) {
+    points.push_back(snapshot());
+  }
+  const SimulationReport result = simulator.finish();
+  if (report) *report = result;
+  return points;
+}
+
 SimulationReport simulate(const Schedule& schedule, const Chain& chain, const Platform& platform,
                           const SimulationObserver& observer) {
   ScheduleStream stream(schedule);

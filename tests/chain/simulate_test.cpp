@@ -156,3 +156,48 @@ TEST(Simulate, RepeatedReverseSweeps) {
 
 }  // namespace
 }  // namespace memsched
+
+namespace memsched {
+namespace {
+
+TEST(Timeline, RecordsEveryActionOfShortSchedules) {
+  Schedule schedule = revolve_4_2();
+  ScheduleStream stream(schedule);
+  SimulationReport report;
+  const auto points = record_timeline(stream, Chain(4), Platform::ram(2), 100, &report);
+  ASSERT_EQ(points.size(), schedule.size());
+  EXPECT_EQ(points[0].occupancy, std::vector<std::int64_t>{1});  // x_0 stored
+  EXPECT_EQ(points[4].working_step, 4);                          // after Forward(3, 4, record)
+  EXPECT_EQ(points[6].front, 3);                                 // after Reverse(4, 3)
+  EXPECT_EQ(points.back().time, report.cost);
+  EXPECT_EQ(report.forward_steps, 8);
+}
+
+TEST(Timeline, StaysBoundedAndKeepsTheLastAction) {
+  // A legal long schedule: recompute-all over 1000 steps.
+  Schedule schedule;
+  schedule.push_back(Action::copy(0, Content::kState, kWork, 0));
+  for (Step j = 999; j >= 0; --j) {
+    if (j != 999)
+      schedule.push_back(j == 0 ? Action::move(0, Content::kState, 0, kWork)
+                                : Action::copy(0, Content::kState, 0, kWork));
+    if (j > 0) schedule.push_back(Action::forward(0, j));
+    schedule.push_back(Action::forward(j, j + 1, true));
+    if (j == 999) schedule.push_back(Action::end_forward());
+    schedule.push_back(Action::reverse(j + 1, j));
+  }
+  schedule.push_back(Action::end_reverse());
+  ScheduleStream stream(schedule);
+  const auto points = record_timeline(stream, Chain(1000), Platform::ram(1), 64);
+  EXPECT_LE(points.size(), 65u);
+  EXPECT_GE(points.size(), 32u);
+  EXPECT_EQ(points.back().action_index, static_cast<std::int64_t>(schedule.size()) - 1);
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    ASSERT_LT(points[i - 1].action_index, points[i].action_index);
+  }
+  ScheduleStream again(schedule);
+  EXPECT_THROW(record_timeline(again, Chain(1000), Platform::ram(1), 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace memsched

@@ -104,6 +104,25 @@ class Simulator {
 /// Called after each legal action with the simulator's state after it.
 using SimulationObserver = std::function<void(const Simulator&, const Action&)>;
 
+/// The state after one action, for plotting (see record_timeline).
+struct TimelinePoint {
+  std::int64_t action_index = 0;        ///< from 0
+  double time = 0.0;                    ///< cost of the actions up to and including this one
+  Step working_step = 0;                ///< -1 if the working buffer holds no state
+  Step front = 0;                       ///< adjoint front
+  std::vector<std::int64_t> occupancy;  ///< checkpoints held per level
+};
+
+/// Replays a stream and records the state after its actions: every action while there are at
+/// most `max_points`, then every second one of those kept, and so on (the last action is always
+/// kept), so memory stays O(max_points * levels) for any length. Throws ScheduleError like
+/// simulate(), and std::invalid_argument if max_points < 2. The report goes to `report` if
+/// given.
+std::vector<TimelinePoint> record_timeline(ActionStream& stream, const Chain& chain,
+                                           const Platform& platform,
+                                           std::int64_t max_points = 10000,
+                                           SimulationReport* report = nullptr);
+
 /// Replays a whole schedule; throws ScheduleError at the first illegal action.
 SimulationReport simulate(const Schedule& schedule, const Chain& chain, const Platform& platform,
                           const SimulationObserver& observer = {});
