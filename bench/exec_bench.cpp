@@ -18,11 +18,35 @@ namespace {
 
 using namespace memsched;
 
+// A step made of `substeps` Burgers steps (like a solver's inner iterations): its joint
+// adjoint recomputes the substeps and reverses them. Few substeps and many cells: a
+// memory-bound step; many substeps on a cache-sized state: a compute-bound one.
+struct Stepper {
+  using State = Burgers::State;
+  using Adjoint = Burgers::Adjoint;
+  Burgers burgers;
+  int substeps;
+  std::vector<State> inner;
+  Stepper(std::int64_t cells, int sub) : burgers(cells, 1e-4), substeps(sub), inner(sub) {}
+  void advance(State& u, Step k) const {
+    for (int s = 0; s < substeps; ++s) burgers.advance(u, k);
+  }
+  void seed(const State& u, Adjoint& y) const { burgers.seed(u, y); }
+  void reverse(const State& u, Adjoint& y, Step k) {
+    inner[0] = u;
+    for (int s = 1; s < substeps; ++s) {
+      inner[s] = inner[s - 1];
+      burgers.advance(inner[s], k);
+    }
+    for (int s = substeps - 1; s >= 0; --s) burgers.reverse(inner[s], y, k);
+  }
+};
+
 // The bare loop: every state kept in a plain vector, then the adjoint; no executor at all.
 void BM_BareLoop(benchmark::State& state) {
-  const Burgers model(state.range(0), 1e-4);
+  Stepper model(state.range(0), static_cast<int>(state.range(2)));
   const Step n = state.range(1);
-  const Burgers::State u0 = model.initial_state();
+  const Burgers::State u0 = model.burgers.initial_state();
   std::vector<Burgers::State> states(static_cast<std::size_t>(n) + 1, u0);
   for (auto _ : state) {
     states[0] = u0;
@@ -37,21 +61,21 @@ void BM_BareLoop(benchmark::State& state) {
   }
 }
 
-// The executor on the same problem: store-all (period 1) or Revolve with `slots` (range 2,
-// 0 = store-all), replay check on or off (range 3).
+// The executor on the same problem: store-all (period 1) or Revolve with `slots` (range 3,
+// 0 = store-all), replay check on or off (range 4).
 void BM_Executor(benchmark::State& state) {
-  const Burgers model(state.range(0), 1e-4);
+  Stepper model(state.range(0), static_cast<int>(state.range(2)));
   const Step n = state.range(1);
-  const std::int64_t slots = state.range(2) == 0 ? n : state.range(2);
-  const Burgers::State u0 = model.initial_state();
+  const std::int64_t slots = state.range(3) == 0 ? n : state.range(3);
+  const Burgers::State u0 = model.burgers.initial_state();
   const std::uint64_t slot = (StateCodec<Burgers::State>::size(u0) + 63) / 64 * 64;
   auto ram = make_ram_storage(slot * static_cast<std::uint64_t>(slots));
   ExecutorOptions options;
-  options.replay_check = state.range(3) != 0;
+  options.replay_check = state.range(4) != 0;
   ExecutionProfile profile;
   for (auto _ : state) {
     Burgers::Adjoint y;
-    if (state.range(2) == 0) {
+    if (state.range(3) == 0) {
       PeriodicStream schedule(n, 1, slots);
       profile = run_adjoint(model, u0, y, schedule, n, {ram.get()}, options);
     } else {
@@ -105,16 +129,25 @@ void BM_FileStorage(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * bytes));
 }
 
-// Step sizes: 1024 cells (~2 us per step) and 400,000 cells (~1 ms per step).
-BENCHMARK(BM_BareLoop)->Args({1024, 2000})->Args({400000, 40})->Unit(benchmark::kMillisecond);
+// Steps: 1024 cells, 1 substep (~2 us, tiny); 400,000 cells, 1 substep (~0.5 ms, memory-bound,
+// 3.2 MB state); 16,384 cells, 64 substeps (~1 ms, compute-bound, 128 KiB state).
+BENCHMARK(BM_BareLoop)
+    ->ArgNames({"cells", "steps", "substeps"})
+    ->Args({1024, 2000, 1})
+    ->Args({400000, 40, 1})
+    ->Args({16384, 100, 64})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Executor)
-    ->ArgNames({"cells", "steps", "slots", "check"})
-    ->Args({1024, 2000, 0, 1})
-    ->Args({1024, 2000, 0, 0})
-    ->Args({1024, 2000, 20, 1})
-    ->Args({400000, 40, 0, 1})
-    ->Args({400000, 40, 0, 0})
-    ->Args({400000, 40, 6, 1})
+    ->ArgNames({"cells", "steps", "substeps", "slots", "check"})
+    ->Args({1024, 2000, 1, 0, 1})
+    ->Args({1024, 2000, 1, 0, 0})
+    ->Args({1024, 2000, 1, 20, 1})
+    ->Args({400000, 40, 1, 0, 1})
+    ->Args({400000, 40, 1, 0, 0})
+    ->Args({400000, 40, 1, 6, 1})
+    ->Args({16384, 100, 64, 0, 1})
+    ->Args({16384, 100, 64, 0, 0})
+    ->Args({16384, 100, 64, 10, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlainFile)->Arg(8 << 10)->Arg(1 << 20)->Arg(16 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FileStorage)->Arg(8 << 10)->Arg(1 << 20)->Arg(16 << 20)->Unit(benchmark::kMicrosecond);

@@ -242,10 +242,16 @@ void AdjointExecutor::init() {
                                   " is null");
     }
   }
-  if (options_.replay_check_stride < 1) {
-    throw std::invalid_argument("AdjointExecutor: replay_check_stride must be >= 1, got " +
-                                std::to_string(options_.replay_check_stride));
+  const Step stride = options_.replay_check_stride;
+  if (stride < 1 || (stride & (stride - 1)) != 0) {
+    throw std::invalid_argument(
+        "AdjointExecutor: replay_check_stride must be a power of two >= 1, got " +
+        std::to_string(stride));
   }
+  if (!(options_.replay_check_budget >= 0)) {
+    throw std::invalid_argument("AdjointExecutor: replay_check_budget must be >= 0");
+  }
+  check_stride_ = stride;
   if (options_.journal_every < 1) {
     throw std::invalid_argument("AdjointExecutor: journal_every must be >= 1, got " +
                                 std::to_string(options_.journal_every));
@@ -496,7 +502,7 @@ std::optional<StepWork> AdjointExecutor::continue_action() {
           }
         } else if (live_tape_ != i && physical_ != i) {
           protect_state();
-          load_bytes_into_state(i, it->second.bytes, true);
+          load_bytes_into_state(i, it->second.bytes.data(), it->second.bytes.size(), true);
         }
         if (a.flag) {
           if (live_tape_ == i) live_tape_ = -1;
@@ -582,9 +588,9 @@ void AdjointExecutor::recover_into_physical(Step target) {
     if (!source->contains(key)) key.content = Content::kTape;
     std::vector<std::byte> data(source->size(key));
     source->read(key, data.data(), data.size());
-    load_bytes_into_state(best, data, true);
+    load_bytes_into_state(best, data.data(), data.size(), true);
   } else {
-    load_bytes_into_state(best, *bytes, true);
+    load_bytes_into_state(best, bytes->data(), bytes->size(), true);
   }
 }
 
@@ -623,18 +629,18 @@ void AdjointExecutor::save_state_bytes(std::vector<std::byte>& out) {
   profile_.state_codec.add(seconds_since(t));
 }
 
-void AdjointExecutor::load_bytes_into_state(Step step, const std::vector<std::byte>& bytes,
+void AdjointExecutor::load_bytes_into_state(Step step, const std::byte* data, std::size_t size,
                                             bool verify) {
   const auto t = Clock::now();
   physical_ = -1;  // unknown until the load succeeds
-  binding_->load_state(bytes.data(), bytes.size());
+  binding_->load_state(data, size);
   profile_.state_codec.add(seconds_since(t));
   physical_ = step;
   if (verify) check_hash(step, false);
 }
 
 void AdjointExecutor::check_hash(Step step, bool produced) {
-  if (!options_.replay_check || step % options_.replay_check_stride != 0) {
+  if (!options_.replay_check || step % check_stride_ != 0) {
     if (produced && step > reached_) reached_ = step;
     return;
   }
@@ -642,6 +648,8 @@ void AdjointExecutor::check_hash(Step step, bool produced) {
   const auto t = Clock::now();
   const std::uint64_t h = binding_->hash_state();
   profile_.hashing.add(seconds_since(t));
+  if (hash_samples_.size() < kSamples) hash_samples_.push_back(seconds_since(t));
+  tune_check_stride();
   if (step > reached_) {
     if (static_cast<std::size_t>(step) >= first_hash_.size()) {
       first_hash_.resize(
@@ -667,11 +675,35 @@ void AdjointExecutor::check_hash(Step step, bool produced) {
   }
 }
 
+void AdjointExecutor::tune_check_stride() {
+  // Once, from the medians of the first hashes and steps (medians: a preempted sample must not
+  // decide): the stride that keeps hashing within the budget. Strides are powers of two, so
+  // every state checked later was hashed in the first sweep.
+  if (stride_tuned_ || options_.replay_check_budget <= 0 || hash_samples_.size() < kSamples ||
+      step_samples_.size() < kSamples) {
+    return;
+  }
+  stride_tuned_ = true;
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const double ratio = median(hash_samples_) / std::max(1e-12, median(step_samples_));
+  while (double(check_stride_) * options_.replay_check_budget < ratio &&
+         check_stride_ < (Step{1} << 40)) {
+    check_stride_ *= 2;
+  }
+}
+
 void AdjointExecutor::finish_work() {
   if (!handed_out_) return;
   const StepWork work = *handed_out_;
   handed_out_.reset();
   const double seconds = seconds_since(handed_out_at_);
+  if (work.kind == StepWork::Kind::kAdvance && step_samples_.size() < kSamples) {
+    step_samples_.push_back(seconds);
+    tune_check_stride();
+  }
   switch (work.kind) {
     case StepWork::Kind::kAdvance:
     case StepWork::Kind::kRecord: {
@@ -728,18 +760,34 @@ void AdjointExecutor::end_forward() {
 
 void AdjointExecutor::store_state(const Action& a) {
   Storage& to = level(a.to, a);
-  save_state_bytes(buffer_);
-  to.write({a.step, Content::kState}, buffer_.data(), buffer_.size());
+  const CheckpointKey key{a.step, Content::kState};
+  const std::size_t size = binding_->state_size();
+  if (std::byte* place = to.write_in_place(key, size)) {
+    // Straight into the level's memory: one copy, like a hand-written store.
+    const auto t = Clock::now();
+    binding_->save_state(place);
+    profile_.state_bytes = size;
+    profile_.state_codec.add(seconds_since(t));
+  } else {
+    save_state_bytes(buffer_);
+    to.write(key, buffer_.data(), buffer_.size());
+  }
   if (a.kind == ActionKind::kMove) logical_ = -1;
 }
 
 void AdjointExecutor::restore_state(const Action& a) {
   Storage& from = level(a.from, a);
   const CheckpointKey key{a.step, Content::kState};
-  buffer_.resize(from.size(key));
-  from.read(key, buffer_.data(), buffer_.size());
-  protect_state();
-  load_bytes_into_state(a.step, buffer_, true);
+  const std::size_t size = from.size(key);
+  if (const std::byte* place = from.read_in_place(key)) {
+    protect_state();
+    load_bytes_into_state(a.step, place, size, true);
+  } else {
+    buffer_.resize(size);
+    from.read(key, buffer_.data(), buffer_.size());
+    protect_state();
+    load_bytes_into_state(a.step, buffer_.data(), buffer_.size(), true);
+  }
   logical_ = a.step;
   if (a.kind == ActionKind::kMove) from.release(key);
 }
@@ -782,6 +830,7 @@ void AdjointExecutor::write_hashes() {
   append(bytes, kHashesMagic, 8);
   append_value(bytes, static_cast<std::int64_t>(num_steps_));
   append_value(bytes, static_cast<std::int64_t>(reached_));
+  append_value(bytes, static_cast<std::int64_t>(check_stride_));
   append(bytes, first_hash_.data(), first_hash_.size() * 8);
   write_atomically(hashes_path(options_.journal), std::move(bytes));
 }
@@ -827,6 +876,7 @@ void AdjointExecutor::resume_from_journal() {
                       " does not belong to this run");
   }
   reached_ = hin.value<std::int64_t>();
+  check_stride_ = std::max<Step>(check_stride_, hin.value<std::int64_t>());
   first_hash_.assign(static_cast<std::size_t>(n + 1), 0);
   hin.take(first_hash_.data(), first_hash_.size() * 8);
 

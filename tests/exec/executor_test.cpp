@@ -65,7 +65,10 @@ TEST(Executor, RevolveEveryBudgetSmallChains) {
       RevolveStream schedule(n, c);
       auto ram = ram_slots(ref.model, c);
       Burgers::Adjoint y;
-      const ExecutionProfile p = run_adjoint(ref.model, ref.u0, y, schedule, n, {ram.get()});
+      ExecutorOptions every_state;
+      every_state.replay_check_budget = 0;  // check every state, however cheap the step
+      const ExecutionProfile p =
+          run_adjoint(ref.model, ref.u0, y, schedule, n, {ram.get()}, every_state);
       ASSERT_TRUE(bitwise_equal(y, ref.gradient)) << "n " << n << " c " << c;
       // Every recomputed and every restored state is checked; plus the tape of step n-1,
       // saved when x_n is computed for the seed and reloaded for its adjoint.
@@ -263,8 +266,10 @@ TEST(Executor, ReplayCheckCatchesHiddenState) {
   RevolveStream schedule(ref.n, 3);
   auto ram = ram_slots(ref.model, 3);
   Burgers::Adjoint y;
+  ExecutorOptions every_state;
+  every_state.replay_check_budget = 0;
   try {
-    run_adjoint(model, ref.u0, y, schedule, ref.n, {ram.get()});
+    run_adjoint(model, ref.u0, y, schedule, ref.n, {ram.get()}, every_state);
     FAIL() << "no replay error";
   } catch (const ReplayError& e) {
     EXPECT_NE(std::string(e.what()).find("not in the checkpointed state"), std::string::npos);
@@ -278,6 +283,17 @@ TEST(Executor, ReplayCheckCatchesHiddenState) {
   options.replay_check = false;
   run_adjoint(unchecked, ref.u0, y, again, ref.n, {ram2.get()}, options);
   EXPECT_FALSE(bitwise_equal(y, ref.gradient));
+}
+
+TEST(Executor, ReplayCheckWithinItsTimeBudgetStillCatchesHiddenState) {
+  // Default options: the stride grows until hashing costs <= 1% of the steps (cheap steps
+  // here, so it grows), and a long Revolve run still recomputes checked states.
+  Reference ref(1000);
+  HiddenStateBurgers model{&ref.model};
+  RevolveStream schedule(ref.n, 4);
+  auto ram = ram_slots(ref.model, 4);
+  Burgers::Adjoint y;
+  EXPECT_THROW(run_adjoint(model, ref.u0, y, schedule, ref.n, {ram.get()}), ReplayError);
 }
 
 // A state whose codec leaves out the time the step depends on.
@@ -307,7 +323,9 @@ TEST(Executor, ReplayCheckCatchesIncompleteCheckpointState) {
   RevolveStream schedule(ref.n, 3);
   auto ram = ram_slots(ref.model, 3);
   Burgers::Adjoint y;
-  EXPECT_THROW(run_adjoint(model, x0, y, schedule, ref.n, {ram.get()}), ReplayError);
+  ExecutorOptions every_state;
+  every_state.replay_check_budget = 0;
+  EXPECT_THROW(run_adjoint(model, x0, y, schedule, ref.n, {ram.get()}, every_state), ReplayError);
 }
 
 TEST(Executor, IllegalScheduleIsRejectedBeforeRunning) {

@@ -2,6 +2,8 @@
 // executor from its persisted checkpoints and journal, with the same gradient bit for bit;
 // a corrupted checkpoint file is a clear checksum error, not a wrong gradient.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,6 +186,71 @@ TEST(Checkpoints, CorruptedFileIsAChecksumErrorNotAWrongGradient) {
   } catch (const ChecksumError& e) {
     EXPECT_NE(std::string(e.what()).find("checksum error"), std::string::npos) << e.what();
   }
+}
+
+// A real full disk: a 256 KiB tmpfs (needs root; skipped otherwise) and Revolve with 20
+// checkpoints of 32 KiB on it. The run stops with a clear error; the checkpoints already
+// written stay readable.
+TEST(DiskFull, TmpfsRunsOutOfSpaceWithAClearError) {
+  testing::TempDir dir("disk-full");
+  const auto mount_point = dir.path() / "tmpfs";
+  std::filesystem::create_directories(mount_point);
+  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=256k") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (not root)";
+  }
+  const Burgers model(4096, 0.001);
+  const Burgers::State u0 = model.initial_state();
+  const Burgers::State copy = u0;
+  std::string message;
+  {
+    RevolveStream schedule(100, 20, 1);
+    auto ram = testing::ram_slots(model, 1);
+    auto disk = make_file_storage(mount_point, 1 << 30);  // the bytes budget is not the limit
+    Interruptible m{&model};
+    Burgers::Adjoint y;
+    try {
+      run_adjoint(m, u0, y, schedule, 100, {ram.get(), disk.get()});
+    } catch (const StorageError& e) {
+      message = e.what();
+    }
+    EXPECT_GT(disk->keys().size(), 0u);
+    for (const CheckpointKey& key : disk->keys()) {
+      std::vector<std::byte> back(disk->size(key));
+      EXPECT_NO_THROW(disk->read(key, back.data(), back.size()));
+    }
+  }
+  ::umount(mount_point.c_str());
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+  EXPECT_NE(message.find("disk level 'disk': writing state x_"), std::string::npos) << message;
+  EXPECT_EQ(u0, copy);  // the caller's initial state is never touched
+}
+
+// The same through a file size limit, which needs no privileges (SIGXFSZ ignored, so the write
+// fails with EFBIG), in a child process.
+TEST(DiskFull, FileSizeLimitIsAClearError) {
+  testing::TempDir dir("disk-limit");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{16 * 1024, 16 * 1024};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    const Burgers model(4096, 0.001);  // 32 KiB checkpoints
+    RevolveStream schedule(50, 5, 1);
+    auto ram = testing::ram_slots(model, 1);
+    auto disk = make_file_storage(dir.path(), 1 << 30);
+    Interruptible m{&model};
+    Burgers::Adjoint y;
+    try {
+      run_adjoint(m, model.initial_state(), y, schedule, 50, {ram.get(), disk.get()});
+    } catch (const StorageError& e) {
+      _exit(std::string(e.what()).find("File too large") != std::string::npos ? 0 : 1);
+    }
+    _exit(2);
+  }
+  const int status = wait_for(child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

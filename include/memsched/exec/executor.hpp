@@ -67,8 +67,12 @@ struct ExecutorOptions {
   /// Hash every state of the first forward sweep (8 bytes per step) and compare every
   /// recomputed or restored state with it; a difference throws ReplayError.
   bool replay_check = true;
-  /// Check only states whose step is a multiple of the stride (1 = all): for huge n.
+  /// Check only states whose step is a multiple of the stride (1 = all; a power of two).
   Step replay_check_stride = 1;
+  /// Keep hashing below this fraction of the time of a step: after the first 16 steps the
+  /// stride becomes the smallest power of two (>= replay_check_stride) with median hash time
+  /// <= budget * stride * median step time (big states, cheap steps: fewer checks). 0 = never.
+  double replay_check_budget = 0.01;
   /// Replay every action through the simulator in lockstep (offline schedules), so an illegal
   /// schedule is rejected with its ScheduleError before any user code runs on it.
   bool validate = true;
@@ -171,6 +175,7 @@ class AdjointExecutor {
   std::optional<StepWork> continue_action();
   std::optional<StepWork> bring_physical_to(Step target);
   void finish_work();
+  void tune_check_stride();
   void end_action();
   void store_state(const Action& a);
   void restore_state(const Action& a);
@@ -179,7 +184,7 @@ class AdjointExecutor {
   void spill_live_tape();
   void protect_state();
   void protect_tape();
-  void load_bytes_into_state(Step step, const std::vector<std::byte>& bytes, bool verify);
+  void load_bytes_into_state(Step step, const std::byte* data, std::size_t size, bool verify);
   void save_state_bytes(std::vector<std::byte>& out);
   void check_hash(Step step, bool recomputed);
   Storage& level(Place place, const Action& a);
@@ -220,7 +225,12 @@ class AdjointExecutor {
   std::vector<std::byte> x0_bytes_;  // resume only: x_0, to recompute lost checkpoints
 
   std::vector<std::uint64_t> first_hash_;
-  Step reached_ = 0;  // largest state of the first sweep, hashed
+  Step reached_ = 0;         // largest state of the first sweep, hashed
+  Step check_stride_ = 1;  // replay-check stride (a power of two; grows once, when tuned)
+  static constexpr std::size_t kSamples = 16;
+  std::vector<double> hash_samples_;  // first hash durations, to tune the stride
+  std::vector<double> step_samples_;  // first advance durations
+  bool stride_tuned_ = false;
   std::int64_t reverse_actions_ = 0;
 
   std::optional<StepWork> handed_out_;

@@ -87,6 +87,14 @@ class Storage {
   /// ChecksumError) on failure.
   virtual void read(CheckpointKey key, std::byte* out, std::size_t size) = 0;
   virtual void release(CheckpointKey key) = 0;
+  /// Zero-copy write, for levels in this process's memory: reserves `size` bytes for `key`
+  /// inside the level and returns them for the caller to fill before any other call (the
+  /// checkpoint counts as written); nullptr if the level cannot (then call write()). Throws
+  /// as write() does.
+  virtual std::byte* write_in_place(CheckpointKey /*key*/, std::size_t /*size*/) { return nullptr; }
+  /// Zero-copy read: the checkpoint's bytes inside the level, valid until the next non-const
+  /// call; nullptr if the level cannot (then call read()). Throws as read() does.
+  virtual const std::byte* read_in_place(CheckpointKey /*key*/) { return nullptr; }
   virtual bool contains(CheckpointKey key) const noexcept = 0;
   /// Every checkpoint held, in no particular order.
   virtual std::vector<CheckpointKey> keys() const = 0;
