@@ -215,9 +215,18 @@ void run(const RunFlags& flags) {
     }
   }
   if (!flags.svg.empty()) {
+    // The picture's clock in forward steps (costs divided by uf): readable axis labels.
+    std::vector<StorageLevel> scaled = platform.levels();
+    for (StorageLevel& level : scaled) {
+      level.write_cost /= uf;
+      level.read_cost /= uf;
+    }
+    const Platform picture_platform(scaled);
+    const Chain picture_chain(n, 1.0, ub / uf);
     std::ofstream out(flags.svg);
-    std::unique_ptr<ActionStream> again = find_chain_planner(name).plan(chain, platform, options);
-    write_schedule_svg(out, *again, chain, platform);
+    std::unique_ptr<ActionStream> again =
+        find_chain_planner(name).plan(picture_chain, picture_platform, options);
+    write_schedule_svg(out, *again, picture_chain, picture_platform);
     if (!out) throw std::runtime_error("cannot write " + flags.svg);
   }
   if (!same) throw std::runtime_error("the gradient check failed");

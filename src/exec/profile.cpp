@@ -155,11 +155,17 @@ std::string to_text(const ExecutionProfile& p) {
                 "written", "stored", "write MB/s", "read MB/s", "codec[ms]", "peak");
   for (const LevelProfile& level : p.levels) {
     const StorageCounters& c = level.counters;
-    out += format("%-14s %7lld %7lld %11s %11s %10.1f %10.1f %10.3f %9s\n", level.name.c_str(),
+    // Zero-copy reads (RAM) take no time in the level: the copy is the state load.
+    auto bandwidth = [](double bytes_per_second, std::int64_t bytes) {
+      return bytes > 0 && bytes_per_second == 0 ? std::string("in place")
+                                                : format("%.1f", bytes_per_second / 1e6);
+    };
+    out += format("%-14s %7lld %7lld %11s %11s %10s %10s %10.3f %9s\n", level.name.c_str(),
                   static_cast<long long>(c.writes), static_cast<long long>(c.reads),
                   human_bytes(double(c.bytes_written)).c_str(),
-                  human_bytes(double(c.stored_bytes)).c_str(), level.write_bandwidth() / 1e6,
-                  level.read_bandwidth() / 1e6, c.codec_seconds * 1e3,
+                  human_bytes(double(c.stored_bytes)).c_str(),
+                  bandwidth(level.write_bandwidth(), c.bytes_written).c_str(),
+                  bandwidth(level.read_bandwidth(), c.bytes_read).c_str(), c.codec_seconds * 1e3,
                   human_bytes(double(c.peak_used_bytes)).c_str());
     if (c.prefetch_hits > 0) {
       out += format("%-14s read-ahead served %lld of %lld reads\n", "",
