@@ -190,8 +190,6 @@ void run(const RunFlags& flags) {
              std::memcmp(&checked.viscosity, &reference.viscosity, 8) == 0;
     }
   }
-  std::error_code ignored;
-  if (flags.disk_dir.empty()) std::filesystem::remove_all(folder, ignored);
 
   if (flags.format == "json") {
     std::cout << to_json(profile) << "\n";
@@ -205,12 +203,20 @@ void run(const RunFlags& flags) {
       if (disk_slots > 0) slots.push_back(disk_slots);
       const std::string planner_name = name;
       const PlanOptions plan_options = options;
+      std::vector<StorageLevel> extra;
+      if (disk_slots == 0) {
+        // Another level: a disk with this machine's measured costs and 10 x the RAM slots.
+        auto probe = make_file_storage(folder / "probe", 1 << 30);
+        const LevelCost cost = measure_storage_cost(*probe, sample);
+        extra.push_back({"disk", 10 * std::max<std::int64_t>(1, ram_slots), cost.write_seconds,
+                         cost.read_seconds});
+      }
       const auto rows = what_if(
           profile,
           [&](const Chain& c, const Platform& p) {
             return find_chain_planner(planner_name).plan(c, p, plan_options);
           },
-          slots, measure_compression(sample));
+          slots, measure_compression(sample), extra);
       std::cout << to_text(rows);
     }
   }

@@ -250,7 +250,8 @@ std::string to_json(const ExecutionProfile& p) {
 
 std::vector<WhatIfRow> what_if(const ExecutionProfile& profile, const WhatIfPlanner& planner,
                                const std::vector<std::int64_t>& slots,
-                               const std::vector<CompressionEstimate>& compression) {
+                               const std::vector<CompressionEstimate>& compression,
+                               const std::vector<StorageLevel>& extra_levels) {
   if (profile.num_steps < 1) {
     throw std::invalid_argument("what_if: the profile has no steps");
   }
@@ -300,6 +301,18 @@ std::vector<WhatIfRow> what_if(const ExecutionProfile& profile, const WhatIfPlan
       consider(level.name + " compressed (" + codec.name + format(", ratio %.2f)", codec.ratio),
                Platform(changed), 0.0);
     }
+  }
+  for (const StorageLevel& extra : extra_levels) {
+    std::vector<StorageLevel> changed = base.levels();
+    StorageLevel added = extra;
+    for (const StorageLevel& level : changed) {
+      if (level.name == added.name) added.name += "'";
+    }
+    changed.push_back(added);
+    consider(format("add level %s (%lld slots)", added.name.c_str(),
+                    static_cast<long long>(added.num_slots)),
+             Platform(changed),
+             added.num_slots == kUnlimitedSlots ? 0.0 : double(added.num_slots) * state_bytes);
   }
   {
     // Store-all in level 0.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "burgers_support.hpp"
 #include "memsched/chain/simulate.hpp"
@@ -360,15 +361,24 @@ TEST(Executor, ProfileReportsAndWhatIf) {
   EXPECT_NE(text.find("ram"), std::string::npos);
   const std::string json = to_json(p);
   EXPECT_NE(json.find("\"forward_steps\""), std::string::npos);
-  const auto rows = what_if(
-      p,
-      [](const Chain& chain, const Platform& platform) -> std::unique_ptr<ActionStream> {
-        auto s = revolve(chain, platform);
-        if (!s) return nullptr;
-        return std::make_unique<RevolveStream>(std::move(*s));
-      },
-      {5}, measure_compression(std::vector<std::byte>(4096)));
+  const auto rows =
+      what_if(p,
+              [](const Chain& chain, const Platform& platform) -> std::unique_ptr<ActionStream> {
+                auto s = revolve(chain, platform);
+                if (!s) return nullptr;
+                return std::make_unique<RevolveStream>(std::move(*s));
+              },
+              {5}, measure_compression(std::vector<std::byte>(4096)),
+              {StorageLevel{"disk", 100, 1e-6, 1e-6}});
   ASSERT_FALSE(rows.empty());
+  bool extra_level = false;
+  for (const WhatIfRow& row : rows) extra_level |= row.change == "add level disk (100 slots)";
+  EXPECT_TRUE(extra_level) << to_text(rows);
+  // The JSON is valid and carries the plan.
+  const nlohmann::json parsed = nlohmann::json::parse(json);
+  EXPECT_EQ(parsed["num_steps"], ref.n);
+  EXPECT_EQ(parsed["plan"]["forward_steps"], p.plan->forward_steps);
+  EXPECT_EQ(parsed["levels"][0]["writes"], p.levels[0].counters.writes);
   bool more_slots_faster = false;
   for (const WhatIfRow& row : rows) {
     if (row.change == "ram +1 slot") more_slots_faster = row.time_change_seconds < 0;

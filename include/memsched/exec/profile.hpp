@@ -112,8 +112,9 @@ struct WhatIfRow {
 using WhatIfPlanner = std::function<std::unique_ptr<ActionStream>(const Chain&, const Platform&)>;
 
 /// Tapenade-style what-if table: from the measured unit costs, re-plans with one change at a
-/// time (one slot more or fewer on each level, twice the slots, store-all in RAM, and each
-/// level compressed with the measured ratio and codec time when `compression` gives them) and
+/// time (one slot more or fewer on each level, twice the slots, store-all in RAM, each level
+/// compressed with the measured ratio and codec time when `compression` gives them, and each
+/// of `extra_levels` added below the others, e.g. a disk level with measured costs) and
 /// simulates each plan. `slots` are the slot counts the run used. Rows are sorted: memory
 /// gains first, then by time gained per byte. Requires num_steps >= 1 and one slot count per
 /// level (std::invalid_argument otherwise). Cost: one planning + simulation per row.
@@ -125,7 +126,8 @@ struct CompressionEstimate {
 };
 std::vector<WhatIfRow> what_if(const ExecutionProfile& profile, const WhatIfPlanner& planner,
                                const std::vector<std::int64_t>& slots,
-                               const std::vector<CompressionEstimate>& compression = {});
+                               const std::vector<CompressionEstimate>& compression = {},
+                               const std::vector<StorageLevel>& extra_levels = {});
 
 /// Formats the what-if table in Tapenade's three groups (memory gain, neutral, memory cost).
 std::string to_text(const std::vector<WhatIfRow>& rows);
