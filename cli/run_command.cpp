@@ -27,7 +27,7 @@ struct RunFlags {
   std::string steps = "10000";
   std::int64_t cells = 128;
   std::string ram = "10";
-  std::string disk = "0";
+  std::string disk = "20";
   std::string disk_dir;
   std::string compress = "none";
   std::optional<std::string> period;
@@ -251,7 +251,8 @@ void add_run_command(CLI::App& app) {
   command->add_option("--steps", flags->steps, "time steps (default 10000)");
   command->add_option("--cells", flags->cells, "grid cells (default 128)");
   command->add_option("--ram", flags->ram, "RAM slots (default 10)");
-  command->add_option("--disk", flags->disk, "disk slots (default 0: no disk level)");
+  command->add_option("--disk", flags->disk,
+                      "disk slots in a temporary folder (default 20; 0: no disk level)");
   command->add_option("--disk-dir", flags->disk_dir,
                       "folder for the disk level (default: a temporary one, removed after)");
   command->add_option("--compress", flags->compress, "compress the disk level: none, zstd, lz4");
