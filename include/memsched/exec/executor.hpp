@@ -225,7 +225,7 @@ class AdjointExecutor {
   std::vector<std::byte> x0_bytes_;  // resume only: x_0, to recompute lost checkpoints
 
   std::vector<std::uint64_t> first_hash_;
-  Step reached_ = 0;         // largest state of the first sweep, hashed
+  Step reached_ = 0;       // largest state of the first sweep, hashed
   Step check_stride_ = 1;  // replay-check stride (a power of two; grows once, when tuned)
   static constexpr std::size_t kSamples = 16;
   std::vector<double> hash_samples_;  // first hash durations, to tune the stride
