@@ -51,11 +51,14 @@ struct RunSetup {
   std::filesystem::path disk_path() const { return dir.path() / "disk"; }
   std::filesystem::path journal() const { return dir.path() / "journal"; }
 
+  bool compressed = false;
+
   ExecutionProfile run(Interruptible& m, Burgers::Adjoint& y, bool resume) {
     RevolveStream revolve(kSteps, kSlots);
     testing::LevelByStep schedule(revolve, kSteps / 2, 1, 0);
     auto ram = testing::ram_slots(model, kSlots);
-    auto disk = make_file_storage(disk_path(), 16 << 20, {true, true});
+    std::unique_ptr<Storage> disk = make_file_storage(disk_path(), 16 << 20, {true, true});
+    if (compressed) disk = make_compressed_storage(std::move(disk), Compression::kLz4);
     ExecutorOptions options;
     options.journal = journal();
     options.resume = resume;
@@ -98,6 +101,26 @@ TEST(Resume, KilledAtAKnownStepResumesToTheSameGradient) {
     EXPECT_LE(p.reverse.count, kill_at + 1);  // only the rest of the reverse sweep ran
     EXPECT_FALSE(std::filesystem::exists(setup.journal()));  // a finished run leaves none
   }
+}
+
+TEST(Resume, CompressedDiskLevelResumesToTheSameGradient) {
+  RunSetup setup("resume-compressed");
+  setup.compressed = true;
+  Burgers::Adjoint reference;
+  burgers_gradient_store_all(setup.model, setup.u0, kSteps, reference);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Interruptible m{&setup.model, 77};
+    Burgers::Adjoint y;
+    setup.run(m, y, false);
+    _exit(4);
+  }
+  ASSERT_TRUE(WIFSIGNALED(wait_for(child)));
+  Interruptible m{&setup.model};
+  Burgers::Adjoint y;
+  setup.run(m, y, true);
+  EXPECT_TRUE(bitwise_equal(y, reference));
 }
 
 TEST(Resume, KilledBySignalFromOutsideResumesToTheSameGradient) {
