@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   memsched::cli::add_plan_command(app);
   memsched::cli::add_simulate_command(app);
+  memsched::cli::add_run_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

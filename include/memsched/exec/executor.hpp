@@ -1,0 +1,244 @@
+// The executor's engine: interprets a schedule's actions on real storage levels and hands out
+// the forward and adjoint steps the user's code must run, checking every recomputed state.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "memsched/chain/action.hpp"
+#include "memsched/chain/schedule.hpp"
+#include "memsched/exec/profile.hpp"
+#include "memsched/exec/storage.hpp"
+
+namespace memsched {
+
+class Simulator;
+class OnlineSchedule;
+
+/// A recomputed state differs from the same state in the first forward sweep: the step reads
+/// something that is not in the checkpointed state (time, RNG, a global counter, a parameter
+/// changed since), or the state codec does not save everything. The gradient would be wrong.
+class ReplayError : public std::runtime_error {
+ public:
+  ReplayError(Step step, const std::string& detail);
+  Step step() const noexcept { return step_; }
+
+ private:
+  Step step_;
+};
+
+/// A run that cannot be resumed from its journal (missing, from another schedule, corrupt).
+class ResumeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One unit of user work the engine asks for. The working state is the user's state object
+/// the engine loads checkpoints into.
+struct StepWork {
+  enum class Kind {
+    kAdvance,  ///< run step `step` forward: working state x_step -> x_{step+1}
+    kRecord,   ///< split mode: run step `step` forward recording its tape (x_step -> x_{step+1})
+    kSeed,     ///< the forward sweep is over: the working state is x_n; seed the adjoint y_n
+    kReverse,  ///< adjoint of step `step`: y_{step+1} -> y_step. Joint mode: the working state
+               ///< is x_step and must not be modified. Split mode: the tape of `step` is given.
+  };
+  Kind kind = Kind::kAdvance;
+  Step step = 0;
+
+  friend bool operator==(StepWork a, StepWork b) noexcept {
+    return a.kind == b.kind && a.step == b.step;
+  }
+};
+
+/// Options of a run.
+struct ExecutorOptions {
+  /// Hash every state of the first forward sweep (8 bytes per step) and compare every
+  /// recomputed or restored state with it; a difference throws ReplayError.
+  bool replay_check = true;
+  /// Check only states whose step is a multiple of the stride (1 = all; a power of two).
+  Step replay_check_stride = 1;
+  /// Keep hashing below this fraction of the time of a step: after the first 16 steps the
+  /// stride becomes the smallest power of two (>= replay_check_stride) with median hash time
+  /// <= budget * stride * median step time (big states, cheap steps: fewer checks). 0 = never.
+  double replay_check_budget = 0.01;
+  /// Replay every action through the simulator in lockstep (offline schedules), so an illegal
+  /// schedule is rejected with its ScheduleError before any user code runs on it.
+  bool validate = true;
+  /// Actions read ahead of the one being executed, to start disk reads early (read-ahead).
+  std::size_t lookahead = 32;
+  /// Called after each action is executed, with its index (tracing, tests, progress).
+  std::function<void(const Action&, std::int64_t)> on_action;
+  /// Resume journal: when set, the engine writes `<journal>` (schedule position and adjoint,
+  /// atomically) after every `journal_every`-th reverse action and `<journal>.hashes` at the
+  /// end of the forward sweep, so a run killed during the reverse sweep can be resumed with
+  /// `resume`. Persistent levels must then keep their files (FileStorageOptions::keep_files).
+  std::filesystem::path journal;
+  std::int64_t journal_every = 1;
+  /// Resume the run recorded in `journal` instead of starting: the schedule must be the same
+  /// as the interrupted run's; checkpoints lost with the process (RAM levels) or released
+  /// after the last journal entry are recomputed from the initial state (counted as
+  /// unplanned forward steps); the gradient is the same as an uninterrupted run's.
+  bool resume = false;
+};
+
+namespace detail {
+
+/// What the engine needs from the user's state, adjoint and (split mode) tape, type-erased.
+class StepBinding {
+ public:
+  virtual ~StepBinding() = default;
+  virtual std::size_t state_size() const = 0;
+  virtual void save_state(std::byte* out) const = 0;
+  virtual void load_state(const std::byte* in, std::size_t size) = 0;
+  virtual std::uint64_t hash_state() const = 0;
+  virtual std::size_t adjoint_size() const = 0;
+  virtual void save_adjoint(std::byte* out) const = 0;
+  virtual void load_adjoint(const std::byte* in, std::size_t size) = 0;
+  /// Split mode: the user records tapes (kRecord) and reverses from them.
+  virtual bool split() const noexcept { return false; }
+  /// Split mode: the one tape the binding holds ("live tape").
+  virtual std::size_t tape_size() const { return 0; }
+  virtual void save_tape(std::byte* /*out*/) const {}
+  virtual void load_tape(const std::byte* /*in*/, std::size_t /*size*/) {}
+};
+
+}  // namespace detail
+
+/// The engine. Feed it a schedule and storage levels, then call next() for the next step
+/// of user work until it returns nullopt; every Copy, Move and Free is performed inside
+/// next(). run_adjoint() (model.hpp) and ActionCursor (cursor.hpp) wrap it.
+///
+/// Joint mode keeps a recorded step's tape as the state x_k itself: the last step of a
+/// recording Forward is not run at all until something needs x_{k+1} (it is then run and
+/// counted as unplanned), so a Revolve schedule costs exactly its planned forward steps plus
+/// one adjoint call per step. Every action is interpreted as the simulator defines it
+/// (simulate.hpp).
+///
+/// Throws ScheduleError (illegal schedule), StorageError / ChecksumError (I/O), ReplayError
+/// (recomputed state differs), ResumeError, and whatever the user's code throws; after an
+/// exception the engine is unusable, the user's initial state is untouched and the persistent
+/// levels hold consistent checkpoints.
+class AdjointExecutor {
+ public:
+  /// Offline: `schedule` (not owned; outlives the engine) for a chain of `num_steps` steps;
+  /// `levels` (not owned) are the places 0, 1, ... of the schedule. Throws
+  /// std::invalid_argument if num_steps < 1 or a level is null.
+  AdjointExecutor(detail::StepBinding& binding, ActionStream& schedule, Step num_steps,
+                  std::vector<Storage*> levels, ExecutorOptions options = {});
+  /// Online: the length is unknown until end_forward() is called.
+  AdjointExecutor(detail::StepBinding& binding, OnlineSchedule& schedule,
+                  std::vector<Storage*> levels, ExecutorOptions options = {});
+  ~AdjointExecutor();
+  AdjointExecutor(const AdjointExecutor&) = delete;
+  AdjointExecutor& operator=(const AdjointExecutor&) = delete;
+
+  /// Performs actions until user work is needed; nullopt once the schedule is over.
+  std::optional<StepWork> next();
+
+  /// Online runs, between two next() calls during the forward sweep: the working state x_k
+  /// just produced is the last one (n = k). Throws std::logic_error if not online or not in
+  /// the forward sweep.
+  void end_forward();
+  /// Whether the engine is in the forward sweep of an online run (end_forward() allowed).
+  bool online_forward() const noexcept;
+  /// The working state's step as the schedule sees it (-1: none).
+  Step working_step() const noexcept { return logical_; }
+  /// Number of steps (0 while an online forward sweep runs).
+  Step num_steps() const noexcept { return num_steps_; }
+
+  /// The profile so far (complete once next() returned nullopt).
+  ExecutionProfile profile() const;
+
+ private:
+  struct TapeBuffer {
+    bool live = false;  // joint: the physical working state; split: the binding's tape
+    std::vector<std::byte> bytes;
+  };
+  enum class Phase { kIdle, kForward, kReverse, kMaterialize, kSeed, kResume };
+
+  void init();
+  std::optional<Action> fetch();
+  void start_prefetch();
+  bool start_action(const Action& action);
+  std::optional<StepWork> continue_action();
+  std::optional<StepWork> bring_physical_to(Step target);
+  void finish_work();
+  void tune_check_stride();
+  void end_action();
+  void store_state(const Action& a);
+  void restore_state(const Action& a);
+  void store_tape(const Action& a);
+  void fetch_tape(const Action& a);
+  void spill_live_tape();
+  void protect_state();
+  void protect_tape();
+  void load_bytes_into_state(Step step, const std::byte* data, std::size_t size, bool verify);
+  void save_state_bytes(std::vector<std::byte>& out);
+  void check_hash(Step step, bool recomputed);
+  Storage& level(Place place, const Action& a);
+  void write_journal();
+  void write_hashes();
+  void resume_from_journal();
+  void recover_into_physical(Step target);
+
+  detail::StepBinding* binding_;
+  ActionStream* stream_;
+  OnlineSchedule* online_ = nullptr;
+  Step num_steps_;
+  std::vector<Storage*> levels_;
+  ExecutorOptions options_;
+  std::unique_ptr<Simulator> simulator_;
+  std::unique_ptr<Chain> chain_;
+  std::unique_ptr<Platform> platform_;
+
+  std::deque<Action> lookahead_;
+  bool stream_done_ = false;
+  std::int64_t action_index_ = 0;  // actions executed so far
+  std::uint64_t schedule_hash_ = 0;
+
+  Action current_{};
+  Phase phase_ = Phase::kIdle;
+  Step cursor_ = 0;  // next step of the current Forward / Reverse
+
+  Step physical_ = 0;  // step of the state physically in the working state object (-1: none)
+  Step logical_ = 0;   // step of the working state as the schedule sees it (-1: none)
+  std::map<Step, TapeBuffer> work_tapes_;
+  Step live_tape_ = -1;
+  bool seeded_ = false;
+  bool reverse_phase_ = false;
+  bool online_forward_ = false;
+  std::vector<Step> resume_targets_;  // states to rebuild after a resume, largest first
+  std::vector<std::set<std::pair<Step, int>>> resume_expected_;  // per level, after resume
+  std::set<Step> resume_work_tapes_;
+  std::vector<std::byte> x0_bytes_;  // resume only: x_0, to recompute lost checkpoints
+
+  std::vector<std::uint64_t> first_hash_;
+  Step reached_ = 0;       // largest state of the first sweep, hashed
+  Step check_stride_ = 1;  // replay-check stride (a power of two; grows once, when tuned)
+  static constexpr std::size_t kSamples = 16;
+  std::vector<double> hash_samples_;  // first hash durations, to tune the stride
+  std::vector<double> step_samples_;  // first advance durations
+  bool stride_tuned_ = false;
+  std::int64_t reverse_actions_ = 0;
+
+  std::optional<StepWork> handed_out_;
+  std::chrono::steady_clock::time_point handed_out_at_;
+  bool handed_out_recomputes_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::vector<std::byte> buffer_;
+  mutable ExecutionProfile profile_;
+};
+
+}  // namespace memsched
