@@ -46,8 +46,8 @@ class Columns {
     const std::size_t c0 = column(t0), c1 = column(t1);
     for (std::size_t c = c0; c <= c1; ++c) {
       // The part of the segment inside column c, by linear interpolation.
-      const double a = std::max(t0, static_cast<double>(c) * width_);
-      const double b = std::min(t1, static_cast<double>(c + 1) * width_);
+      const double a = width_ > 0 ? std::max(t0, static_cast<double>(c) * width_) : t0;
+      const double b = width_ > 0 ? std::min(t1, static_cast<double>(c + 1) * width_) : t1;
       const double span = t1 - t0;
       auto at = [&](double t) {
         return span <= 0
@@ -78,9 +78,16 @@ class Columns {
 
  private:
   std::size_t column(double t) const {
+    if (width_ <= 0) return 0;
     return std::min(kColumns - 1, static_cast<std::size_t>(std::max(0.0, t) / width_));
   }
   void grow(double t) {
+    // The scale adapts to the time unit: the first positive time spans all the columns, then
+    // columns double in width whenever time runs past the last one.
+    if (width_ <= 0) {
+      if (t > 0) width_ = t / static_cast<double>(kColumns);
+      return;
+    }
     while (t > width_ * static_cast<double>(kColumns)) {
       // Merge pairs of columns: twice as wide.
       std::vector<Cell> merged(kColumns);
@@ -104,7 +111,7 @@ class Columns {
   }
 
   std::size_t levels_;
-  double width_ = 1.0 / 64;
+  double width_ = 0.0;  // unset until the first positive time
   std::vector<Cell> cells_ = std::vector<Cell>(kColumns);
 };
 

@@ -41,6 +41,16 @@ TEST(Svg, AggregatesLargeSchedules) {
   EXPECT_LT(svg.size(), 1000000u);  // bounded whatever n
 }
 
+TEST(Svg, AggregatesAtAnyTimeScale) {
+  // Costs in seconds of microsecond steps: the columns must follow the time unit.
+  for (double unit : {1e-6, 1.0, 1e6}) {
+    std::ostringstream out;
+    RevolveStream stream(30000, 8);
+    write_schedule_svg(out, stream, Chain(30000, unit, unit), Platform::ram(8));
+    EXPECT_GT(count(out.str(), "<line"), 500u) << unit;
+  }
+}
+
 TEST(Svg, RefusesIllegalSchedules) {
   std::ostringstream out;
   const Schedule bad = {Action::forward(1, 2)};
