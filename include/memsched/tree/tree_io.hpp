@@ -1,0 +1,38 @@
+// Reading and writing task trees: a plain node-list format and JSON.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "memsched/tree/tree.hpp"
+
+namespace memsched {
+
+/// Parses the plain format: one node per line, `id parent output_size exec_memory work`,
+/// separated by blanks; ids are 0..n-1 in any order, the root's parent is -1; `#` starts a
+/// comment; blank lines are ignored. Sizes are non-negative integers (an integral decimal
+/// such as `4.0` or `1e6` is accepted), work a finite non-negative number.
+///
+/// Throws ParseError (line, column) for malformed text, a missing or repeated id, and
+/// std::invalid_argument (from Tree) for two roots, a cycle, or total memory over 2^62.
+/// Memory is O(size of the text) whatever the numbers say. O(length).
+Tree parse_tree_text(std::string_view text);
+
+/// Parses JSON: `{"nodes": [{"id": 0, "parent": -1, "output_size": 1, "exec_memory": 0,
+/// "work": 1}, ...]}` (exec_memory and work optional, default 0 and 1). Same errors as
+/// parse_tree_text; JSON syntax errors become ParseError with line and column.
+Tree parse_tree_json(std::string_view text);
+
+/// JSON if the first non-blank character is `{`, otherwise the plain format.
+Tree parse_tree(std::string_view text);
+
+/// The plain format, one line per node in id order, with a header comment.
+std::string format_tree_text(const Tree& tree);
+/// The JSON format read by parse_tree_json.
+std::string format_tree_json(const Tree& tree);
+
+/// Reads a whole file (or standard input if path is "-") and parses it with parse_tree.
+/// Throws std::runtime_error if the file cannot be read.
+Tree read_tree_file(const std::string& path);
+
+}  // namespace memsched
