@@ -1,0 +1,220 @@
+// ParInnerFirst, ParDeepestFirst, ParSubtrees, proportional mapping and the memory gate.
+#include "memsched/tree/list_scheduling.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "detail/list_engine.hpp"
+#include "memsched/tree/memory_bounded.hpp"
+#include "memsched/tree/optimal_traversal.hpp"
+#include "memsched/tree/traversal.hpp"
+
+namespace memsched {
+
+namespace {
+
+void check_processors(std::int64_t processors, const char* caller) {
+  if (processors < 1) {
+    throw std::invalid_argument(std::string(caller) + ": processors " +
+                                std::to_string(processors) + " < 1");
+  }
+}
+
+ParallelSchedule run(const Tree& tree, std::int64_t processors, const detail::ListRequest& r) {
+  // Without a gate the engine always completes.
+  return *detail::run_list_schedule(tree, processors, r);
+}
+
+std::vector<double> subtree_work(const Tree& tree) {
+  std::vector<double> work(static_cast<std::size_t>(tree.num_nodes()), 0.0);
+  for (NodeId v : tree.postorder()) {
+    work[static_cast<std::size_t>(v)] += tree.work(v);
+    if (tree.parent(v) >= 0) {
+      work[static_cast<std::size_t>(tree.parent(v))] += work[static_cast<std::size_t>(v)];
+    }
+  }
+  return work;
+}
+
+}  // namespace
+
+ParallelSchedule par_inner_first(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "par_inner_first");
+  const std::vector<NodeId> order = liu_optimal_traversal(tree).order;
+  detail::ListRequest request;
+  request.rank = detail::ranks_from_order(order);
+  for (NodeId v = 0; v < tree.num_nodes(); ++v) {
+    if (tree.num_children(v) == 0) request.rank[static_cast<std::size_t>(v)] += tree.num_nodes();
+  }
+  return run(tree, processors, request);
+}
+
+ParallelSchedule par_deepest_first(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "par_deepest_first");
+  detail::ListRequest request;
+  request.rank = detail::deepest_first_ranks(tree, liu_optimal_traversal(tree).order);
+  return run(tree, processors, request);
+}
+
+ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "par_subtrees");
+  const auto n = static_cast<std::size_t>(tree.num_nodes());
+  const auto p = static_cast<std::size_t>(processors);
+  const std::vector<double> work = subtree_work(tree);
+  using Entry = std::pair<double, NodeId>;  // (subtree work, root)
+  // The candidate subtrees, split into the p heaviest (`top`, with their total) and the rest.
+  std::set<Entry> top, rest;
+  double top_sum = 0.0;
+  auto insert = [&](Entry e) {
+    if (top.size() < p) {
+      top.insert(e);
+      top_sum += e.first;
+    } else if (e > *top.begin()) {
+      rest.insert(*top.begin());
+      top_sum += e.first - top.begin()->first;
+      top.erase(top.begin());
+      top.insert(e);
+    } else {
+      rest.insert(e);
+    }
+  };
+  auto erase_heaviest = [&]() {
+    top_sum -= std::prev(top.end())->first;
+    top.erase(std::prev(top.end()));
+    if (!rest.empty()) {
+      top.insert(*std::prev(rest.end()));
+      top_sum += std::prev(rest.end())->first;
+      rest.erase(std::prev(rest.end()));
+    }
+  };
+  const double total = tree.total_work();
+  insert({work[static_cast<std::size_t>(tree.root())], tree.root()});
+  // SplitSubtrees: cost = heaviest subtree + work outside the p heaviest.
+  std::vector<NodeId> split_sequence;
+  double best_cost = total;
+  std::size_t best_splits = 0;
+  for (std::size_t step = 0; step < n; ++step) {
+    const NodeId heaviest = std::prev(top.end())->second;
+    if (tree.num_children(heaviest) == 0) break;
+    erase_heaviest();
+    split_sequence.push_back(heaviest);
+    for (const NodeId* c = tree.children_begin(heaviest); c != tree.children_end(heaviest); ++c) {
+      insert({work[static_cast<std::size_t>(*c)], *c});
+    }
+    const double cost = std::prev(top.end())->first + (total - top_sum);
+    if (cost < best_cost) {
+      best_cost = cost;
+      best_splits = split_sequence.size();
+    }
+  }
+  // Replay the best split: the cut nodes, then the subtrees hanging below them.
+  std::vector<char> cut(n, 0);
+  for (std::size_t k = 0; k < best_splits; ++k) cut[static_cast<std::size_t>(split_sequence[k])] = 1;
+  std::vector<Entry> subtrees;
+  for (NodeId v = 0; v < tree.num_nodes(); ++v) {
+    const NodeId parent = tree.parent(v);
+    const bool top_of_subtree =
+        !cut[static_cast<std::size_t>(v)] && (parent < 0 || cut[static_cast<std::size_t>(parent)]);
+    if (top_of_subtree) subtrees.push_back({work[static_cast<std::size_t>(v)], v});
+  }
+  std::sort(subtrees.begin(), subtrees.end(), std::greater<>());
+  // Processor of each node: subtree k < p runs on processor k, everything else on 0.
+  std::vector<std::int64_t> proc(n, -1);
+  for (std::size_t k = 0; k < std::min(p, subtrees.size()); ++k) {
+    proc[static_cast<std::size_t>(subtrees[k].second)] = static_cast<std::int64_t>(k);
+  }
+  for (auto it = tree.postorder().rbegin(); it != tree.postorder().rend(); ++it) {
+    const NodeId v = *it;
+    const NodeId parent = tree.parent(v);
+    if (proc[static_cast<std::size_t>(v)] < 0 && parent >= 0 && !cut[static_cast<std::size_t>(parent)]) {
+      proc[static_cast<std::size_t>(v)] = proc[static_cast<std::size_t>(parent)];
+    }
+  }
+  const std::vector<NodeId> order = liu_optimal_traversal(tree).order;
+  detail::ListRequest request;
+  request.rank = detail::ranks_from_order(order);
+  request.proc_lo.resize(n);
+  request.proc_hi.resize(n);
+  for (std::size_t v = 0; v < n; ++v) {
+    // Restricting Liu's order to a subtree gives that subtree's optimal order (merging keeps
+    // each child's segments in order), so ranks from the global order serve every subtree.
+    if (proc[v] < 0) {
+      proc[v] = 0;
+      request.rank[v] += tree.num_nodes();  // the sequential rest comes last on processor 0
+    }
+    request.proc_lo[v] = request.proc_hi[v] = proc[v];
+  }
+  return run(tree, processors, request);
+}
+
+std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "proportional_intervals");
+  const auto n = static_cast<std::size_t>(tree.num_nodes());
+  const std::vector<double> work = subtree_work(tree);
+  std::vector<double> lo(n, 0.0), hi(n, 0.0);
+  std::vector<ProcessorInterval> result(n);
+  hi[static_cast<std::size_t>(tree.root())] = static_cast<double>(processors);
+  const double last_proc = static_cast<double>(processors - 1);
+  for (auto it = tree.postorder().rbegin(); it != tree.postorder().rend(); ++it) {
+    const auto v = static_cast<std::size_t>(*it);
+    double children_work = 0.0;
+    for (const NodeId* c = tree.children_begin(*it); c != tree.children_end(*it); ++c) {
+      children_work += work[static_cast<std::size_t>(*c)];
+    }
+    double start = lo[v];
+    const NodeId k = tree.num_children(*it);
+    for (const NodeId* c = tree.children_begin(*it); c != tree.children_end(*it); ++c) {
+      const auto ci = static_cast<std::size_t>(*c);
+      // Zero-work children share equally, so every child gets a non-empty interval.
+      const double share = children_work > 0 ? work[ci] / children_work
+                                              : 1.0 / static_cast<double>(k);
+      lo[ci] = start;
+      hi[ci] = start + (hi[v] - lo[v]) * share;
+      start = hi[ci];
+    }
+    const double first = std::min(std::floor(lo[v]), last_proc);
+    const double last = std::max(first, std::min(std::ceil(hi[v]) - 1.0, last_proc));
+    result[v] = {static_cast<std::int64_t>(first), static_cast<std::int64_t>(last)};
+  }
+  return result;
+}
+
+ParallelSchedule proportional_mapping(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "proportional_mapping");
+  const std::vector<ProcessorInterval> intervals = proportional_intervals(tree, processors);
+  detail::ListRequest request;
+  request.rank = detail::ranks_from_order(liu_optimal_traversal(tree).order);
+  for (const ProcessorInterval& i : intervals) {
+    request.proc_lo.push_back(i.first);
+    request.proc_hi.push_back(i.last);
+  }
+  return run(tree, processors, request);
+}
+
+std::optional<ParallelSchedule> memory_bounded_schedule(const Tree& tree,
+                                                        std::int64_t processors,
+                                                        Memory memory_bound,
+                                                        const MemoryBoundedOptions& options) {
+  check_processors(processors, "memory_bounded_schedule");
+  if (memory_bound < 0) {
+    throw std::invalid_argument("memory_bounded_schedule: negative memory bound " +
+                                std::to_string(memory_bound));
+  }
+  std::vector<NodeId> order = options.activation_order;
+  if (order.empty()) {
+    order = liu_optimal_traversal(tree).order;
+  } else {
+    check_traversal(tree, order, "memory_bounded_schedule");
+  }
+  detail::ListRequest request;
+  request.rank = options.priority == ExecutionPriority::kActivationOrder
+                     ? detail::ranks_from_order(order)
+                     : detail::deepest_first_ranks(tree, order);
+  request.gate = detail::ActivationGate{&order, memory_bound};
+  return detail::run_list_schedule(tree, processors, request);
+}
+
+}  // namespace memsched

@@ -1,0 +1,241 @@
+// Tests of the parallel simulator, the list heuristics and the memory-bounded scheduler:
+// hand-checked cases and thousands of seeded random runs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "memsched/tree/generate.hpp"
+#include "memsched/tree/list_scheduling.hpp"
+#include "memsched/tree/memory_bounded.hpp"
+#include "memsched/tree/optimal_traversal.hpp"
+#include "memsched/tree/parallel_schedule.hpp"
+#include "memsched/tree/postorder.hpp"
+#include "memsched/tree/traversal.hpp"
+#include "tree/examples.hpp"
+
+namespace memsched {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Root 0 with two leaves 1 and 2 (f = 2, 3, work 1 and 2), root f = 1, m = 4, work 1.
+Tree fork() { return Tree({{-1, 1, 4, 1}, {0, 2, 0, 1}, {0, 3, 0, 2}}); }
+
+TEST(SimulateParallel, MeasuresMemoryWithTheTieRule) {
+  const Tree tree = fork();
+  // Leaves in parallel on two processors, root at 2 when leaf 2 ends.
+  const ParallelReport r = simulate_parallel(tree, {{2, 3, 0}, {0, 1, 0}, {0, 2, 1}}, 2);
+  EXPECT_EQ(r.makespan, 3.0);
+  EXPECT_EQ(r.peak, 10);  // 2 + 3 resident, then the root adds m + f = 5
+  ASSERT_EQ(r.timeline.size(), 4u);
+  EXPECT_EQ(r.timeline[0].memory, 5);
+  EXPECT_EQ(r.timeline[2].memory, 10);
+  EXPECT_EQ(r.timeline[3].memory, 1);  // the root's output stays
+}
+
+TEST(SimulateParallel, CompletionsBeforeStartsAtEqualTimes) {
+  // Chain 2 -> 1 -> 0 of outputs 5, 5, 1 on one processor: child's inputs leave before the
+  // parent adds its own, so the peak is 10 (f_2 + f_1), never 15.
+  const Tree chain({{-1, 1, 0, 1}, {0, 5, 0, 1}, {1, 5, 0, 1}});
+  EXPECT_EQ(simulate_parallel(chain, {{2, 3, 0}, {1, 2, 0}, {0, 1, 0}}, 1).peak, 10);
+  // Zero-work tasks start and end at once, children first.
+  const Tree zero({{-1, 1, 0, 0}, {0, 5, 0, 0}, {1, 5, 0, 0}});
+  EXPECT_EQ(simulate_parallel(zero, {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}}, 1).peak, 10);
+}
+
+TEST(SimulateParallel, RejectsIllegalSchedules) {
+  const Tree tree = fork();
+  auto error = [&](std::vector<TaskRun> runs, std::int64_t p = 2) -> std::string {
+    try {
+      simulate_parallel(tree, runs, p);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_THAT(error({{2, 3, 0}, {0, 1, 0}}), HasSubstr("2 runs for 3 nodes"));
+  EXPECT_THAT(error({{2, 3, 0}, {0, 1, 0}, {0, 2, 2}}), HasSubstr("processor 2 out of range"));
+  EXPECT_THAT(error({{1, 2, 0}, {0, 1, 0}, {0, 2, 1}}), HasSubstr("before its child 2"));
+  EXPECT_THAT(error({{2, 3, 0}, {0, 1, 0}, {0, 2, 0}}), HasSubstr("overlaps"));
+  EXPECT_THAT(error({{2, 3, 0}, {0, 1.5, 0}, {0, 2, 1}}), HasSubstr("!= start + work"));
+  EXPECT_THAT(error({{2, 3, 0}, {-1, 0, 0}, {0, 2, 1}}), HasSubstr("bad start"));
+  EXPECT_THAT(error({{2, 3, 0}, {0, 1, 0}, {0, 2, 1}}, 0), HasSubstr("processors 0"));
+}
+
+TEST(MemoryBounded, OneProcessorRunsTheActivationOrder) {
+  const Tree tree = test::six_node_tree();
+  MemoryBoundedOptions options;
+  options.priority = ExecutionPriority::kActivationOrder;
+  for (const Traversal& t : {liu_optimal_traversal(tree), best_postorder(tree)}) {
+    options.activation_order = t.order;
+    const auto s = memory_bounded_schedule(tree, 1, t.peak, options);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->peak, t.peak);
+    std::vector<NodeId> by_start = t.order;
+    std::sort(by_start.begin(), by_start.end(), [&](NodeId a, NodeId b) {
+      return s->runs[static_cast<std::size_t>(a)].start < s->runs[static_cast<std::size_t>(b)].start;
+    });
+    EXPECT_EQ(by_start, t.order);
+  }
+}
+
+TEST(MemoryBounded, Thm2TreeTradesMemoryForTime) {
+  // TOPC'15 Thm 2: root, m = 6 children with 6 leaves each, unit sizes and work.
+  std::vector<TreeNode> nodes{{-1, 1, 0, 1}};
+  for (NodeId c = 0; c < 6; ++c) {
+    const auto child = static_cast<NodeId>(nodes.size());
+    nodes.push_back({0, 1, 0, 1});
+    for (int l = 0; l < 6; ++l) nodes.push_back({child, 1, 0, 1});
+  }
+  const Tree tree(std::move(nodes));
+  const Memory optimum = liu_optimal_traversal(tree).peak;
+  EXPECT_EQ(optimum, 12);  // 2m: five outputs of finished children plus six leaves + 1
+  EXPECT_EQ(par_deepest_first(tree, 36).makespan, 3.0);
+  EXPECT_GE(par_deepest_first(tree, 36).peak, 36);
+  const auto tight = memory_bounded_schedule(tree, 36, optimum);
+  ASSERT_TRUE(tight.has_value());
+  EXPECT_LE(tight->peak, optimum);
+  const auto loose = memory_bounded_schedule(tree, 36, 40);
+  ASSERT_TRUE(loose.has_value());
+  EXPECT_LE(loose->peak, 40);
+  EXPECT_LT(loose->makespan, tight->makespan);
+}
+
+TEST(MemoryBounded, RejectsBadArguments) {
+  const Tree tree = fork();
+  EXPECT_THROW(memory_bounded_schedule(tree, 0, 10), std::invalid_argument);
+  EXPECT_THROW(memory_bounded_schedule(tree, 1, -1), std::invalid_argument);
+  MemoryBoundedOptions options;
+  options.activation_order = {0, 1, 2};
+  EXPECT_THROW(memory_bounded_schedule(tree, 1, 10, options), std::invalid_argument);
+  EXPECT_FALSE(memory_bounded_schedule(tree, 2, 9).has_value());  // the root alone needs 10
+}
+
+// A random topological order: repeatedly run a uniformly chosen ready node.
+std::vector<NodeId> random_traversal(const Tree& tree, std::mt19937_64& rng) {
+  std::vector<NodeId> waiting(static_cast<std::size_t>(tree.num_nodes()));
+  std::vector<NodeId> ready, order;
+  for (NodeId v = 0; v < tree.num_nodes(); ++v) {
+    waiting[static_cast<std::size_t>(v)] = tree.num_children(v);
+    if (tree.num_children(v) == 0) ready.push_back(v);
+  }
+  while (!ready.empty()) {
+    std::swap(ready[rng() % ready.size()], ready.back());
+    const NodeId v = ready.back();
+    ready.pop_back();
+    order.push_back(v);
+    const NodeId p = tree.parent(v);
+    if (p >= 0 && --waiting[static_cast<std::size_t>(p)] == 0) ready.push_back(p);
+  }
+  return order;
+}
+
+// 6,000 runs: random trees of three shapes (zero work and temporaries included), three
+// activation orders, bounds from the order's sequential peak up, p in {1, 2, 3, 4, 8},
+// both execution priorities. The schedule must exist, be legal for the independent
+// simulator, stay within the bound, and respect the makespan lower bound.
+TEST(MemoryBounded, NeverExceedsTheBoundAndNeverDeadlocks) {
+  std::mt19937_64 rng(2024);
+  const RandomTreeShape shapes[] = {RandomTreeShape::kRecursive, RandomTreeShape::kPreferential,
+                                    RandomTreeShape::kDeep};
+  const std::int64_t procs[] = {1, 2, 3, 4, 8};
+  int runs = 0;
+  int deadlocks_below = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    RandomTreeOptions options;
+    options.shape = shapes[seed % 3];
+    options.max_output = 20;
+    options.max_exec = (seed % 2 == 0) ? 10 : 0;
+    options.min_work = (seed % 5 == 0) ? 0 : 1;
+    const Tree tree = random_tree(static_cast<NodeId>(1 + seed % 120), seed, options);
+    const std::vector<NodeId> orders[] = {liu_optimal_traversal(tree).order,
+                                          best_postorder(tree).order,
+                                          random_traversal(tree, rng)};
+    for (const auto& order : orders) {
+      const Memory peak = sequential_peak(tree, order);
+      for (const Memory bound : {peak, peak + peak / 4, 2 * peak}) {
+        for (std::int64_t p : procs) {
+          MemoryBoundedOptions mb;
+          mb.activation_order = order;
+          mb.priority = (runs % 2 == 0) ? ExecutionPriority::kCriticalPath
+                                        : ExecutionPriority::kActivationOrder;
+          const auto s = memory_bounded_schedule(tree, p, bound, mb);
+          ++runs;
+          ASSERT_TRUE(s.has_value()) << "seed " << seed << " p " << p << " bound " << bound;
+          const ParallelReport r = simulate_parallel(tree, s->runs, p, s->start_order);
+          ASSERT_LE(r.peak, bound) << "seed " << seed << " p " << p;
+          ASSERT_EQ(r.peak, s->peak);
+          ASSERT_GE(r.makespan, makespan_lower_bound(tree, p) * (1 - 1e-12));
+        }
+      }
+      // Below the order's peak the scheduler may give up, but never exceeds the bound.
+      const auto below = memory_bounded_schedule(tree, 2, peak - 1);
+      if (below) {
+        ASSERT_LE(below->peak, peak - 1);
+      } else {
+        ++deadlocks_below;
+      }
+    }
+  }
+  EXPECT_EQ(runs, 300 * 3 * 3 * 5);
+  EXPECT_GT(deadlocks_below, 0);
+}
+
+TEST(ListHeuristics, LegalAndAboveTheLowerBounds) {
+  for (std::uint64_t seed = 1; seed <= 150; ++seed) {
+    RandomTreeOptions options;
+    options.shape = seed % 2 ? RandomTreeShape::kRecursive : RandomTreeShape::kPreferential;
+    options.max_exec = 5;
+    options.min_work = seed % 4 == 0 ? 0 : 1;
+    const Tree tree = random_tree(static_cast<NodeId>(1 + seed * 3), seed, options);
+    const Memory optimum = liu_optimal_traversal(tree).peak;
+    for (std::int64_t p : {1, 2, 4, 16}) {
+      const double lower = makespan_lower_bound(tree, p);
+      for (const ParallelSchedule& s :
+           {par_inner_first(tree, p), par_deepest_first(tree, p), par_subtrees(tree, p),
+            proportional_mapping(tree, p)}) {
+        const ParallelReport r = simulate_parallel(tree, s.runs, p, s.start_order);
+        EXPECT_EQ(r.peak, s.peak);
+        EXPECT_EQ(r.makespan, s.makespan);
+        EXPECT_GE(s.makespan, lower * (1 - 1e-12));
+        EXPECT_GE(s.peak, optimum);
+        if (p == 1) {
+          EXPECT_DOUBLE_EQ(s.makespan, tree.total_work());
+        }
+      }
+      // ParSubtrees runs each subtree with its optimal order: at most p times the optimum.
+      EXPECT_LE(par_subtrees(tree, p).peak, p * optimum) << "seed " << seed << " p " << p;
+    }
+    EXPECT_EQ(par_subtrees(tree, 1).peak, optimum);
+  }
+}
+
+TEST(ListHeuristics, DeepestFirstFollowsTheCriticalPath) {
+  // A chain of three under the root and three single leaves: with 2 processors the chain
+  // must start first for the makespan to reach the critical path.
+  const Tree tree({{-1, 1, 0, 1}, {0, 1, 0, 1}, {1, 1, 0, 1}, {2, 1, 0, 1},
+                   {0, 1, 0, 1}, {0, 1, 0, 1}, {0, 1, 0, 1}});
+  EXPECT_EQ(critical_path(tree), 4.0);
+  EXPECT_EQ(par_deepest_first(tree, 2).makespan, 4.0);
+}
+
+TEST(ListHeuristics, ProportionalIntervals) {
+  // Root with children of subtree work 3 and 1 on 4 processors: [0, 3) and [3, 4).
+  const Tree tree({{-1, 1, 0, 0}, {0, 1, 0, 1}, {1, 1, 0, 1}, {1, 1, 0, 1}, {0, 1, 0, 1}});
+  const auto intervals = proportional_intervals(tree, 4);
+  EXPECT_EQ(intervals[0].first, 0);
+  EXPECT_EQ(intervals[0].last, 3);
+  EXPECT_EQ(intervals[1].first, 0);
+  EXPECT_EQ(intervals[1].last, 2);
+  EXPECT_EQ(intervals[4].first, 3);
+  EXPECT_EQ(intervals[4].last, 3);
+  EXPECT_EQ(intervals[2].first, 0);
+  EXPECT_EQ(intervals[2].last, 1);  // [0, 1.5)
+  EXPECT_EQ(intervals[3].first, 1);  // [1.5, 3)
+  EXPECT_EQ(intervals[3].last, 2);
+}
+
+}  // namespace
+}  // namespace memsched
