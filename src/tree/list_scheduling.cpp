@@ -68,26 +68,33 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
   // The candidate subtrees, split into the p heaviest (`top`, with their total) and the rest.
   std::set<Entry> top, rest;
   double top_sum = 0.0;
+  // Guards on emptiness below are implied by p >= 1 but keep GCC's -Warray-bounds quiet.
   auto insert = [&](Entry e) {
     if (top.size() < p) {
       top.insert(e);
       top_sum += e.first;
-    } else if (e > *top.begin()) {
-      rest.insert(*top.begin());
-      top_sum += e.first - top.begin()->first;
-      top.erase(top.begin());
+      return;
+    }
+    const auto smallest = top.begin();
+    if (smallest != top.end() && *smallest < e) {
+      top_sum += e.first - smallest->first;
+      rest.insert(*smallest);
+      top.erase(smallest);
       top.insert(e);
     } else {
       rest.insert(e);
     }
   };
   auto erase_heaviest = [&]() {
-    top_sum -= std::prev(top.end())->first;
-    top.erase(std::prev(top.end()));
+    if (top.empty()) return;
+    const auto heaviest = std::prev(top.end());
+    top_sum -= heaviest->first;
+    top.erase(heaviest);
     if (!rest.empty()) {
-      top.insert(*std::prev(rest.end()));
-      top_sum += std::prev(rest.end())->first;
-      rest.erase(std::prev(rest.end()));
+      const auto promoted = std::prev(rest.end());
+      top_sum += promoted->first;
+      top.insert(*promoted);
+      rest.erase(promoted);
     }
   };
   const double total = tree.total_work();
@@ -96,7 +103,7 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
   std::vector<NodeId> split_sequence;
   double best_cost = total;
   std::size_t best_splits = 0;
-  for (std::size_t step = 0; step < n; ++step) {
+  for (std::size_t step = 0; step < n && !top.empty(); ++step) {
     const NodeId heaviest = std::prev(top.end())->second;
     if (tree.num_children(heaviest) == 0) break;
     erase_heaviest();
@@ -104,7 +111,7 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
     for (const NodeId* c = tree.children_begin(heaviest); c != tree.children_end(heaviest); ++c) {
       insert({work[static_cast<std::size_t>(*c)], *c});
     }
-    const double cost = std::prev(top.end())->first + (total - top_sum);
+    const double cost = (top.empty() ? 0.0 : std::prev(top.end())->first) + (total - top_sum);
     if (cost < best_cost) {
       best_cost = cost;
       best_splits = split_sequence.size();

@@ -21,10 +21,14 @@ std::vector<Memory> subtree_peaks(const Tree& tree, Key key, std::vector<NodeId>
   std::vector<NodeId> children;
   for (NodeId v : tree.postorder()) {
     children.assign(tree.children_begin(v), tree.children_end(v));
-    std::stable_sort(children.begin(), children.end(), [&](NodeId a, NodeId b) {
-      return key(peak[static_cast<std::size_t>(a)]) - tree.output_size(a) >
-             key(peak[static_cast<std::size_t>(b)]) - tree.output_size(b);
-    });
+    // Children are stored in increasing id (input) order, so ties broken by id keep it.
+    if (children.size() > 1) {
+      std::sort(children.begin(), children.end(), [&](NodeId a, NodeId b) {
+        const Memory ka = key(peak[static_cast<std::size_t>(a)]) - tree.output_size(a);
+        const Memory kb = key(peak[static_cast<std::size_t>(b)]) - tree.output_size(b);
+        return ka != kb ? ka > kb : a < b;
+      });
+    }
     Memory resident = 0;
     Memory p = 0;
     for (NodeId c : children) {
