@@ -268,7 +268,7 @@ void run_from_matrix(const FromMatrixFlags& flags) {
     throw std::runtime_error("this memsched was built without CHOLMOD (libsuitesparse-dev)");
   }
   const SparsePattern pattern =
-      flags.grid.empty() ? read_matrix_market(read_text(flags.matrix)) : parse_grid(flags.grid);
+      flags.grid.empty() ? read_sparse_pattern(read_text(flags.matrix)) : parse_grid(flags.grid);
   AssemblyTreeOptions options;
   if (flags.ordering == "natural") options.ordering = Ordering::kNatural;
   if (flags.ordering == "amd") options.ordering = Ordering::kAmd;
@@ -411,7 +411,7 @@ void add_tree_command(CLI::App& app) {
   auto matrix = std::make_shared<FromMatrixFlags>();
   CLI::App* m = tree->add_subcommand("from-matrix",
                                      "assembly tree of a sparse matrix (Matrix Market) or grid");
-  m->add_option("matrix", matrix->matrix, "MATRIX.mtx (coordinate format)");
+  m->add_option("matrix", matrix->matrix, "matrix file: Matrix Market (.mtx) or Harwell-Boeing (.rua, .rsa)");
   m->add_option("--grid", matrix->grid, "grid Laplacian instead: 2d5|2d9:NXxNY or 3d7|3d27:NXxNYxNZ");
   m->add_option("--ordering", matrix->ordering, "metis | amd | nesdis | natural")
       ->check(CLI::IsMember({"metis", "amd", "nesdis", "natural"}));

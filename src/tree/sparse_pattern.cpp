@@ -164,6 +164,134 @@ SparsePattern read_matrix_market(std::string_view text) {
   return from_pairs(rows, pairs);
 }
 
+namespace {
+
+// One fixed-width integer format "(nIw)" of a Harwell-Boeing header: n fields of w columns.
+struct IntFormat {
+  std::int64_t per_line = 0;
+  std::int64_t width = 0;
+};
+
+IntFormat int_format(std::string_view text, std::int64_t line) {
+  std::string f = lower(text);
+  f.erase(std::remove(f.begin(), f.end(), ' '), f.end());
+  const auto open = f.find('(');
+  const auto i = f.find('i');
+  const auto close = f.find(')');
+  IntFormat out;
+  if (open != std::string::npos && i != std::string::npos && close != std::string::npos &&
+      open < i && i < close) {
+    const std::string count = f.substr(open + 1, i - open - 1);
+    const std::string width = f.substr(i + 1, close - i - 1);
+    std::from_chars(count.data(), count.data() + count.size(), out.per_line);
+    std::from_chars(width.data(), width.data() + width.size(), out.width);
+  }
+  if (out.per_line < 1 || out.per_line > 1000 || out.width < 1 || out.width > 40) {
+    throw ParseError("Harwell-Boeing: bad integer format '" + std::string(text.substr(0, 20)) + "'",
+                     line);
+  }
+  return out;
+}
+
+}  // namespace
+
+SparsePattern read_harwell_boeing(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    pos = end + 1;
+  }
+  if (lines.size() < 4) throw ParseError("Harwell-Boeing: header needs 4 lines", 1);
+  const auto counts = tokens(lines[1]);
+  const auto shape = tokens(lines[2]);
+  if (counts.size() < 4 || shape.size() < 4) {
+    throw ParseError("Harwell-Boeing: malformed header (card counts or matrix shape)", 2);
+  }
+  const std::int64_t pointer_lines = integer(counts[1].first, 2, counts[1].second, "PTRCRD");
+  const std::int64_t index_lines = integer(counts[2].first, 2, counts[2].second, "INDCRD");
+  const std::int64_t rhs_lines =
+      counts.size() >= 5 ? integer(counts[4].first, 2, counts[4].second, "RHSCRD") : 0;
+  const std::string type = lower(shape[0].first);
+  const std::int64_t rows = integer(shape[1].first, 3, shape[1].second, "NROW");
+  const std::int64_t cols = integer(shape[2].first, 3, shape[2].second, "NCOL");
+  const std::int64_t nnz = integer(shape[3].first, 3, shape[3].second, "NNZERO");
+  if (type.size() != 3 || type[2] != 'a') {
+    throw ParseError("Harwell-Boeing: only assembled matrices (type ??A) are read", 3, 1);
+  }
+  if (rows != cols) throw ParseError("Harwell-Boeing: matrix is not square", 3);
+  if (rows < 1 || rows > kMaxOrder) throw ParseError("Harwell-Boeing: order not in [1, 10^8]", 3);
+  if (pointer_lines < 0 || index_lines < 0 || rhs_lines < 0 || nnz < 0) {
+    throw ParseError("Harwell-Boeing: negative count", 2);
+  }
+  const std::string_view formats = lines[3];
+  const IntFormat pointer_format = int_format(formats.substr(0, std::min<std::size_t>(16, formats.size())), 4);
+  const IntFormat index_format =
+      int_format(formats.size() > 16 ? formats.substr(16, 16) : std::string_view{}, 4);
+  const std::size_t first = 4 + (rhs_lines > 0 ? 1u : 0u);
+  // Reads `count` integers in `format` starting at line `start`; bounded by the text.
+  auto read_ints = [&](std::size_t start, std::int64_t count, IntFormat format, const char* what) {
+    std::vector<std::int64_t> values;
+    std::size_t line = start;
+    while (static_cast<std::int64_t>(values.size()) < count) {
+      if (line >= lines.size()) {
+        throw ParseError(std::string("Harwell-Boeing: file ends inside the ") + what,
+                         static_cast<std::int64_t>(line) + 1);
+      }
+      const std::string_view l = lines[line];
+      for (std::int64_t k = 0; k < format.per_line && static_cast<std::int64_t>(values.size()) < count; ++k) {
+        const auto at = static_cast<std::size_t>(k * format.width);
+        if (at >= l.size()) break;
+        std::string_view field = l.substr(at, static_cast<std::size_t>(format.width));
+        while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+        while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+        if (field.empty()) break;
+        values.push_back(integer(field, static_cast<std::int64_t>(line) + 1,
+                                 static_cast<std::int64_t>(at) + 1, what));
+      }
+      ++line;
+    }
+    return std::make_pair(values, line);
+  };
+  const auto [pointers, after_pointers] = read_ints(first, cols + 1, pointer_format, "column pointers");
+  if (pointers.front() != 1 || pointers.back() != nnz + 1) {
+    throw ParseError("Harwell-Boeing: column pointers do not span 1.." + std::to_string(nnz + 1),
+                     static_cast<std::int64_t>(first) + 1);
+  }
+  const auto [indices, unused] = read_ints(after_pointers, nnz, index_format, "row indices");
+  (void)unused;
+  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+  pairs.reserve(2 * indices.size() + static_cast<std::size_t>(rows));
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const std::int64_t begin = pointers[static_cast<std::size_t>(j)];
+    const std::int64_t end = pointers[static_cast<std::size_t>(j) + 1];
+    if (begin > end || begin < 1 || end > nnz + 1) {
+      throw ParseError("Harwell-Boeing: column pointers not increasing at column " +
+                           std::to_string(j + 1),
+                       static_cast<std::int64_t>(first) + 1);
+    }
+    for (std::int64_t k = begin; k < end; ++k) {
+      const std::int64_t i = indices[static_cast<std::size_t>(k - 1)];
+      if (i < 1 || i > rows) {
+        throw ParseError("Harwell-Boeing: row index " + std::to_string(i) + " outside 1.." +
+                             std::to_string(rows),
+                         static_cast<std::int64_t>(after_pointers) + 1);
+      }
+      pairs.emplace_back(i - 1, j);
+      if (i - 1 != j) pairs.emplace_back(j, i - 1);
+    }
+  }
+  return from_pairs(rows, pairs);
+}
+
+SparsePattern read_sparse_pattern(std::string_view text) {
+  if (lower(text.substr(0, 14)) == "%%matrixmarket") return read_matrix_market(text);
+  return read_harwell_boeing(text);
+}
+
 SparsePattern grid_laplacian(int dimensions, std::int64_t nx, std::int64_t ny, std::int64_t nz,
                              int stencil_points) {
   const bool two_d = dimensions == 2 && (stencil_points == 5 || stencil_points == 9);

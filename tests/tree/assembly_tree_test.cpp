@@ -60,6 +60,33 @@ TEST(MatrixMarket, HostileInput) {
   }
 }
 
+// A 3 x 3 unsymmetric pattern in Harwell-Boeing form: columns {1,3}, {2}, {2,3}.
+const char* const kHarwellBoeing =
+    "tiny test matrix                                                        TINY    \n"
+    "             4             1             1             2             0\n"
+    "RUA                        3             3             5             0\n"
+    "(4I3)           (5I2)           (5E15.8)            (5E15.8)            \n"
+    "  1  3  4  6\n"
+    " 1 3 2 2 3\n"
+    "1.0 2.0 3.0 4.0 5.0\n";
+
+TEST(HarwellBoeing, ReadsFixedWidthFields) {
+  const SparsePattern p = read_sparse_pattern(kHarwellBoeing);
+  EXPECT_EQ(p.num_rows, 3);
+  EXPECT_EQ(p.column_start, (std::vector<std::int64_t>{0, 2, 4, 7}));
+  EXPECT_EQ(p.row_index, (std::vector<std::int64_t>{0, 2, 1, 2, 0, 1, 2}));
+  const std::string text = kHarwellBoeing;
+  for (std::size_t cut = 0; cut < text.size(); ++cut) {
+    try {
+      read_harwell_boeing(text.substr(0, cut));
+    } catch (const ParseError&) {
+    }
+  }
+  std::string bad = text;
+  bad.replace(bad.find(" 1 3 2 2 3"), 10, " 1 9 2 2 3");
+  EXPECT_THROW(read_harwell_boeing(bad), ParseError);
+}
+
 TEST(GridLaplacian, Patterns) {
   const SparsePattern p = grid_laplacian(2, 3, 2, 1, 5);
   EXPECT_EQ(p.num_rows, 6);

@@ -27,6 +27,15 @@ struct SparsePattern {
 /// (memory stays O(text) whatever the header says). O(nnz log nnz).
 SparsePattern read_matrix_market(std::string_view text);
 
+/// Reads a Harwell-Boeing file (assembled, e.g. `RUA`, `RSA`, `PSA`, `CUA`; the fixed-width
+/// `(nIw)` integer formats of its header) into its symmetrised pattern; values are ignored.
+/// Throws ParseError for malformed text, a non-square or elemental matrix, or indices out of
+/// range. O(nnz log nnz), memory O(text) beyond the order.
+SparsePattern read_harwell_boeing(std::string_view text);
+
+/// read_matrix_market if the text starts with `%%MatrixMarket`, else read_harwell_boeing.
+SparsePattern read_sparse_pattern(std::string_view text);
+
 /// The pattern of a grid Laplacian: `dimensions` 2 or 3, `nx` x `ny` (x `nz`) points, with
 /// the 5/7-point (stencil_points 5 or 7) or 9/27-point stencil (9 or 27). Throws
 /// std::invalid_argument for other values, sizes < 1, or more than 10^8 points.
