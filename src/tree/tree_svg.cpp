@@ -37,7 +37,7 @@ void step_plot(std::ostream& out, const std::vector<std::pair<double, double>>& 
   }
   out << "<line x1='" << x0 << "' x2='" << x0 + w << "' y1='" << sy(y_max) << "' y2='"
       << sy(y_max) << "' stroke='#2ca02c' stroke-dasharray='2,3'/>\n"
-      << "<text x='" << x0 + 4 << "' y='" << sy(y_max) - 4 << "' fill='#2ca02c'>peak " << y_max
+      << "<text x='" << x0 + 4 << "' y='" << sy(y_max) + 12 << "' fill='#2ca02c'>peak " << y_max
       << "</text>\n";
 }
 
