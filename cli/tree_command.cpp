@@ -2,6 +2,7 @@
 // export from sparse matrices, random trees, and post-order-versus-optimal statistics.
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "memsched/tree/optimal_traversal.hpp"
 #include "memsched/tree/out_of_core.hpp"
 #include "memsched/tree/postorder.hpp"
+#include "memsched/tree/starpu_runtime.hpp"
 #include "memsched/tree/tree_io.hpp"
 #include "memsched/tree/tree_svg.hpp"
 
@@ -363,6 +365,68 @@ void run_compare(const CompareFlags& flags) {
             << "%\n";
 }
 
+// ---- run ---------------------------------------------------------------------------------
+
+struct RunFlags {
+  std::string file;
+  std::string workers = "2";
+  std::string memory;
+  bool no_gate = false;
+  std::string activation = "optimal";
+  std::string unit_bytes = "4096";
+  std::string microseconds_per_work = "1";
+  std::string format = "text";
+};
+
+void run_run(const RunFlags& flags) {
+  StarpuOptions options;
+  options.workers = parse_count(flags.workers, "--workers", 1, 4096);
+  options.unit_bytes = parse_count(flags.unit_bytes, "--unit-bytes", 1, Memory{1} << 30);
+  {
+    const std::string& text = flags.microseconds_per_work;
+    char* end = nullptr;
+    const double us = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !(us >= 0) || us > 1e6) {
+      throw UsageError("--us-per-work: '" + text.substr(0, 40) + "' is not a number in [0, 1e6]");
+    }
+    options.seconds_per_work = 1e-6 * us;
+  }
+  options.gate = !flags.no_gate;
+  if (flags.no_gate && !flags.memory.empty()) throw UsageError("--memory: not with --no-gate");
+  if (!have_starpu()) throw std::runtime_error("this memsched was built without StarPU");
+  const Tree tree = read_tree_file(flags.file);
+  options.activation_order = flags.activation == "postorder" ? best_postorder(tree).order
+                                                             : liu_optimal_traversal(tree).order;
+  const Memory order_peak = sequential_peak(tree, options.activation_order);
+  options.memory_bound = flags.memory.empty()
+                             ? order_peak
+                             : parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
+  const StarpuReport report = execute_with_starpu(tree, options);
+  if (!report.completed) {
+    throw std::runtime_error("StarPU run stopped after " + std::to_string(report.tasks_run) +
+                             " tasks: memory " + std::to_string(options.memory_bound) +
+                             " is below what the activation order needs (" +
+                             std::to_string(order_peak) + ")");
+  }
+  if (flags.format == "json") {
+    nlohmann::json out{{"workers", options.workers},
+                       {"gate", options.gate},
+                       {"tasks", report.tasks_run},
+                       {"peak", report.peak},
+                       {"seconds", report.seconds},
+                       {"sequential_optimal_peak", liu_optimal_traversal(tree).peak}};
+    if (options.gate) out["memory"] = options.memory_bound;
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "StarPU, " << options.workers << " workers, "
+            << (options.gate ? "gated at memory " + std::to_string(options.memory_bound)
+                             : std::string("no gate"))
+            << "\ntasks: " << report.tasks_run << "\nmeasured peak: " << report.peak
+            << " (sequential optimum " << liu_optimal_traversal(tree).peak << ")\nseconds: "
+            << report.seconds << "\n";
+}
+
 }  // namespace
 
 void add_tree_command(CLI::App& app) {
@@ -433,6 +497,20 @@ void add_tree_command(CLI::App& app) {
   r->add_option("--max-exec", random->max_exec, "temporaries uniform in [0, M] (default 0)");
   r->add_option("--format", random->format, "text | json")->check(CLI::IsMember({"text", "json"}));
   r->callback([random] { run_random(*random); });
+
+  auto run = std::make_shared<RunFlags>();
+  CLI::App* x = tree->add_subcommand("run", "execute the tree with StarPU under a memory bound");
+  x->add_option("file", run->file, file_help)->required();
+  x->add_option("--workers", run->workers, "StarPU CPU workers (default 2)");
+  x->add_option("--memory", run->memory, "memory bound (default: peak of the activation order)");
+  x->add_flag("--no-gate", run->no_gate, "submit every task at once (StarPU alone)");
+  x->add_option("--activation", run->activation, "optimal | postorder")
+      ->check(CLI::IsMember({"optimal", "postorder"}));
+  x->add_option("--unit-bytes", run->unit_bytes, "bytes per memory unit (default 4096)");
+  x->add_option("--us-per-work", run->microseconds_per_work,
+                "microseconds of busy work per unit of work (default 1)");
+  x->add_option("--format", run->format, "text | json")->check(CLI::IsMember({"text", "json"}));
+  x->callback([run] { run_run(*run); });
 
   auto compare = std::make_shared<CompareFlags>();
   CLI::App* c = tree->add_subcommand("compare", "best post-order versus optimal peak, per tree");
