@@ -81,7 +81,8 @@ Memory plain_liu(const Tree& tree, std::vector<NodeId>& order) {
       normalize(out);
     }
     out.push_back({r + tree.exec_memory(v) + tree.output_size(v),
-                   r - tree.children_output(v) + tree.output_size(v), {v}});
+                   r - tree.children_output(v) + tree.output_size(v),
+                   {v}});
     normalize(out);
     for (const NodeId* c = tree.children_begin(v); c != tree.children_end(v); ++c) {
       schedule[static_cast<std::size_t>(*c)].clear();
@@ -160,20 +161,40 @@ void BM_OutOfCoreHalfMemory(benchmark::State& state) {
   for (NodeId v = 0; v < tree.num_nodes(); ++v) need = std::max(need, tree.mem_req(v));
   const Memory bound = std::max(need, liu.peak / 2);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(memsched::simulate_out_of_core(
-        tree, liu.order, bound, memsched::EvictionPolicy::kFurthestInFuture)->io_volume);
+    benchmark::DoNotOptimize(
+        memsched::simulate_out_of_core(tree, liu.order, bound,
+                                       memsched::EvictionPolicy::kFurthestInFuture)
+            ->io_volume);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-BENCHMARK(BM_LiuOptimalTraversal)->RangeMultiplier(10)->Range(10000, 1000000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LiuOptimalPlainReference)->RangeMultiplier(10)->Range(10000, 1000000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LiuOptimalTraversalDeep)->RangeMultiplier(10)->Range(10000, 1000000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LiuOptimalPlainReferenceDeep)->RangeMultiplier(10)->Range(10000, 100000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_BestPostorder)->RangeMultiplier(10)->Range(10000, 1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LiuOptimalTraversal)
+    ->RangeMultiplier(10)
+    ->Range(10000, 1000000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LiuOptimalPlainReference)
+    ->RangeMultiplier(10)
+    ->Range(10000, 1000000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LiuOptimalTraversalDeep)
+    ->RangeMultiplier(10)
+    ->Range(10000, 1000000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LiuOptimalPlainReferenceDeep)
+    ->RangeMultiplier(10)
+    ->Range(10000, 100000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BestPostorder)
+    ->RangeMultiplier(10)
+    ->Range(10000, 1000000)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MinMem)->RangeMultiplier(10)->Range(1000, 10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SequentialPeak)->Arg(1000000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_MemoryBoundedEightProcessors)->RangeMultiplier(10)->Range(10000, 1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryBoundedEightProcessors)
+    ->RangeMultiplier(10)
+    ->Range(10000, 1000000)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_OutOfCoreHalfMemory)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -105,10 +105,9 @@ void run_parallel(const ParallelFlags& flags) {
     if (flags.memory.empty()) bound = sequential_peak(tree, options.activation_order);
     const auto s = memory_bounded_schedule(tree, p, bound, options);
     if (!s) {
-      throw std::runtime_error("no schedule within memory " + std::to_string(bound) +
-                               " (the activation order needs " +
-                               std::to_string(sequential_peak(tree, options.activation_order)) +
-                               ")");
+      throw std::runtime_error(
+          "no schedule within memory " + std::to_string(bound) + " (the activation order needs " +
+          std::to_string(sequential_peak(tree, options.activation_order)) + ")");
     }
     schedule = *s;
   } else {
@@ -145,9 +144,10 @@ void run_parallel(const ParallelFlags& flags) {
   std::cout << "heuristic: " << flags.heuristic << "\nprocs: " << p << "\n";
   if (flags.heuristic == "memory-bounded") std::cout << "memory bound: " << bound << "\n";
   std::cout << "makespan: " << schedule.makespan << " (lower bound " << lower << ", ratio "
-            << schedule.makespan / lower << ")\npeak: " << schedule.peak
-            << " (sequential optimum " << optimum << ", ratio "
-            << static_cast<double>(schedule.peak) / static_cast<double>(std::max<Memory>(optimum, 1))
+            << schedule.makespan / lower << ")\npeak: " << schedule.peak << " (sequential optimum "
+            << optimum << ", ratio "
+            << static_cast<double>(schedule.peak) /
+                   static_cast<double>(std::max<Memory>(optimum, 1))
             << ")\n";
 }
 
@@ -308,10 +308,11 @@ void run_random(const RandomFlags& flags) {
   if (flags.shape == "deep") options.shape = RandomTreeShape::kDeep;
   options.max_output = parse_count(flags.max_output, "--max-output", 1, Memory{1} << 30);
   options.max_exec = parse_count(flags.max_exec, "--max-exec", 0, Memory{1} << 30);
-  const Tree tree = random_tree(parse_count(flags.nodes, "--nodes", 1, 100000000),
-                                static_cast<std::uint64_t>(parse_count(
-                                    flags.seed, "--seed", 0, std::numeric_limits<std::int64_t>::max())),
-                                options);
+  const Tree tree =
+      random_tree(parse_count(flags.nodes, "--nodes", 1, 100000000),
+                  static_cast<std::uint64_t>(parse_count(flags.seed, "--seed", 0,
+                                                         std::numeric_limits<std::int64_t>::max())),
+                  options);
   std::cout << (flags.format == "json" ? format_tree_json(tree) : format_tree_text(tree));
 }
 
@@ -333,7 +334,8 @@ void run_compare(const CompareFlags& flags) {
     const Tree tree = read_tree_file(file);
     const Memory post = best_postorder(tree).peak;
     const Memory opt = liu_optimal_traversal(tree).peak;
-    const double increase = opt > 0 ? 100.0 * static_cast<double>(post - opt) / static_cast<double>(opt) : 0.0;
+    const double increase =
+        opt > 0 ? 100.0 * static_cast<double>(post - opt) / static_cast<double>(opt) : 0.0;
     suboptimal += post > opt;
     max_increase = std::max(max_increase, increase);
     sum_increase += increase;
@@ -359,10 +361,9 @@ void run_compare(const CompareFlags& flags) {
               << r["postorder_peak"].get<Memory>() << '\t' << r["optimal_peak"].get<Memory>()
               << '\t' << r["increase_percent"].get<double>() << "\n";
   }
-  std::cout << "trees: " << flags.files.size() << ", post-order not optimal: " << suboptimal
-            << " (" << summary["percent_not_optimal"].get<double>() << "%), max increase "
-            << max_increase << "%, mean increase " << summary["mean_increase_percent"].get<double>()
-            << "%\n";
+  std::cout << "trees: " << flags.files.size() << ", post-order not optimal: " << suboptimal << " ("
+            << summary["percent_not_optimal"].get<double>() << "%), max increase " << max_increase
+            << "%, mean increase " << summary["mean_increase_percent"].get<double>() << "%\n";
 }
 
 // ---- run ---------------------------------------------------------------------------------
@@ -398,9 +399,8 @@ void run_run(const RunFlags& flags) {
   options.activation_order = flags.activation == "postorder" ? best_postorder(tree).order
                                                              : liu_optimal_traversal(tree).order;
   const Memory order_peak = sequential_peak(tree, options.activation_order);
-  options.memory_bound = flags.memory.empty()
-                             ? order_peak
-                             : parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
+  options.memory_bound =
+      flags.memory.empty() ? order_peak : parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
   const StarpuReport report = execute_with_starpu(tree, options);
   if (!report.completed) {
     throw std::runtime_error("StarPU run stopped after " + std::to_string(report.tasks_run) +
@@ -423,8 +423,8 @@ void run_run(const RunFlags& flags) {
             << (options.gate ? "gated at memory " + std::to_string(options.memory_bound)
                              : std::string("no gate"))
             << "\ntasks: " << report.tasks_run << "\nmeasured peak: " << report.peak
-            << " (sequential optimum " << liu_optimal_traversal(tree).peak << ")\nseconds: "
-            << report.seconds << "\n";
+            << " (sequential optimum " << liu_optimal_traversal(tree).peak
+            << ")\nseconds: " << report.seconds << "\n";
 }
 
 }  // namespace
@@ -475,8 +475,10 @@ void add_tree_command(CLI::App& app) {
   auto matrix = std::make_shared<FromMatrixFlags>();
   CLI::App* m = tree->add_subcommand("from-matrix",
                                      "assembly tree of a sparse matrix (Matrix Market) or grid");
-  m->add_option("matrix", matrix->matrix, "matrix file: Matrix Market (.mtx) or Harwell-Boeing (.rua, .rsa)");
-  m->add_option("--grid", matrix->grid, "grid Laplacian instead: 2d5|2d9:NXxNY or 3d7|3d27:NXxNYxNZ");
+  m->add_option("matrix", matrix->matrix,
+                "matrix file: Matrix Market (.mtx) or Harwell-Boeing (.rua, .rsa)");
+  m->add_option("--grid", matrix->grid,
+                "grid Laplacian instead: 2d5|2d9:NXxNY or 3d7|3d27:NXxNYxNZ");
   m->add_option("--ordering", matrix->ordering, "metis | amd | nesdis | natural")
       ->check(CLI::IsMember({"metis", "amd", "nesdis", "natural"}));
   m->add_option("--amalgamation", matrix->amalgamation, "none | fundamental | relaxed")

@@ -64,10 +64,18 @@ Tree assembly_tree(const SparsePattern& pattern, const AssemblyTreeOptions& opti
   common.error_handler = nullptr;
   common.nmethods = 1;
   switch (options.ordering) {
-    case Ordering::kNatural: common.method[0].ordering = CHOLMOD_NATURAL; break;
-    case Ordering::kAmd: common.method[0].ordering = CHOLMOD_AMD; break;
-    case Ordering::kMetis: common.method[0].ordering = CHOLMOD_METIS; break;
-    case Ordering::kNestedDissection: common.method[0].ordering = CHOLMOD_NESDIS; break;
+    case Ordering::kNatural:
+      common.method[0].ordering = CHOLMOD_NATURAL;
+      break;
+    case Ordering::kAmd:
+      common.method[0].ordering = CHOLMOD_AMD;
+      break;
+    case Ordering::kMetis:
+      common.method[0].ordering = CHOLMOD_METIS;
+      break;
+    case Ordering::kNestedDissection:
+      common.method[0].ordering = CHOLMOD_NESDIS;
+      break;
   }
   common.postorder = 1;
   common.supernodal =
@@ -86,10 +94,9 @@ Tree assembly_tree(const SparsePattern& pattern, const AssemblyTreeOptions& opti
       upper += pattern.row_index[static_cast<std::size_t>(k)] <= j;
     }
   }
-  cholmod_sparse* a = cholmod_l_allocate_sparse(static_cast<std::size_t>(n),
-                                                static_cast<std::size_t>(n),
-                                                static_cast<std::size_t>(upper), 1, 1, 1,
-                                                CHOLMOD_PATTERN, &common);
+  cholmod_sparse* a =
+      cholmod_l_allocate_sparse(static_cast<std::size_t>(n), static_cast<std::size_t>(n),
+                                static_cast<std::size_t>(upper), 1, 1, 1, CHOLMOD_PATTERN, &common);
   if (a == nullptr) {
     cholmod_l_finish(&common);
     throw std::runtime_error("assembly_tree: CHOLMOD could not allocate the matrix");
@@ -146,7 +153,8 @@ Tree assembly_tree(const SparsePattern& pattern, const AssemblyTreeOptions& opti
     for (std::int64_t k = 0; k < n; ++k) {
       const auto original = static_cast<std::size_t>(perm[k]);
       for (auto e = pattern.column_start[original]; e < pattern.column_start[original + 1]; ++e) {
-        std::int64_t r = inverse[static_cast<std::size_t>(pattern.row_index[static_cast<std::size_t>(e)])];
+        std::int64_t r =
+            inverse[static_cast<std::size_t>(pattern.row_index[static_cast<std::size_t>(e)])];
         if (r >= k) continue;
         while (ancestor[static_cast<std::size_t>(r)] != -1 &&
                ancestor[static_cast<std::size_t>(r)] != k) {

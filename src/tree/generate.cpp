@@ -46,7 +46,8 @@ Tree random_tree(NodeId num_nodes, std::uint64_t seed, const RandomTreeOptions& 
         break;
       case RandomTreeShape::kPreferential:
         if (urn.empty()) urn.push_back(0);
-        parent[k] = urn[static_cast<std::size_t>(draw(rng, 0, static_cast<std::int64_t>(urn.size()) - 1))];
+        parent[k] =
+            urn[static_cast<std::size_t>(draw(rng, 0, static_cast<std::int64_t>(urn.size()) - 1))];
         urn.push_back(parent[k]);
         urn.push_back(static_cast<NodeId>(k));
         break;
@@ -58,7 +59,8 @@ Tree random_tree(NodeId num_nodes, std::uint64_t seed, const RandomTreeOptions& 
   std::vector<NodeId> label(n);
   for (std::size_t k = 0; k < n; ++k) label[k] = static_cast<NodeId>(k);
   for (std::size_t k = n; k > 1; --k) {
-    std::swap(label[k - 1], label[static_cast<std::size_t>(draw(rng, 0, static_cast<std::int64_t>(k) - 1))]);
+    std::swap(label[k - 1],
+              label[static_cast<std::size_t>(draw(rng, 0, static_cast<std::int64_t>(k) - 1))]);
   }
   std::vector<TreeNode> nodes(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -73,10 +75,11 @@ Tree random_tree(NodeId num_nodes, std::uint64_t seed, const RandomTreeOptions& 
 
 Tree harpoon_tree(std::int64_t branches, std::int64_t levels, Memory big, Memory epsilon) {
   if (branches < 2 || levels < 0 || big < 1 || big % branches != 0 || epsilon < 1) {
-    throw std::invalid_argument("harpoon_tree: need branches >= 2, levels >= 0, big > 0 "
-                                "divisible by branches, epsilon >= 1 (got " +
-                                std::to_string(branches) + ", " + std::to_string(levels) + ", " +
-                                std::to_string(big) + ", " + std::to_string(epsilon) + ")");
+    throw std::invalid_argument(
+        "harpoon_tree: need branches >= 2, levels >= 0, big > 0 "
+        "divisible by branches, epsilon >= 1 (got " +
+        std::to_string(branches) + ", " + std::to_string(levels) + ", " + std::to_string(big) +
+        ", " + std::to_string(epsilon) + ")");
   }
   std::vector<TreeNode> nodes;
   // Builds H_level under `parent` (the root if parent == -1), iteratively.

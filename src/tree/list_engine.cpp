@@ -1,11 +1,11 @@
 // The event-driven list scheduler behind the parallel tree heuristics (TOPC'15 §5.2).
+#include "detail/list_engine.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <queue>
 #include <stdexcept>
 #include <utility>
-
-#include "detail/list_engine.hpp"
 
 namespace memsched::detail {
 
@@ -148,7 +148,8 @@ std::optional<ParallelSchedule> run_list_schedule(const Tree& tree, std::int64_t
       }
     }
   }
-  const ParallelReport report = simulate_parallel(tree, schedule.runs, processors, schedule.start_order);
+  const ParallelReport report =
+      simulate_parallel(tree, schedule.runs, processors, schedule.start_order);
   schedule.makespan = report.makespan;
   schedule.peak = report.peak;
   return schedule;

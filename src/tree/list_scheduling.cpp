@@ -18,8 +18,8 @@ namespace {
 
 void check_processors(std::int64_t processors, const char* caller) {
   if (processors < 1) {
-    throw std::invalid_argument(std::string(caller) + ": processors " +
-                                std::to_string(processors) + " < 1");
+    throw std::invalid_argument(std::string(caller) + ": processors " + std::to_string(processors) +
+                                " < 1");
   }
 }
 
@@ -119,7 +119,8 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
   }
   // Replay the best split: the cut nodes, then the subtrees hanging below them.
   std::vector<char> cut(n, 0);
-  for (std::size_t k = 0; k < best_splits; ++k) cut[static_cast<std::size_t>(split_sequence[k])] = 1;
+  for (std::size_t k = 0; k < best_splits; ++k)
+    cut[static_cast<std::size_t>(split_sequence[k])] = 1;
   std::vector<Entry> subtrees;
   for (NodeId v = 0; v < tree.num_nodes(); ++v) {
     const NodeId parent = tree.parent(v);
@@ -136,7 +137,8 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
   for (auto it = tree.postorder().rbegin(); it != tree.postorder().rend(); ++it) {
     const NodeId v = *it;
     const NodeId parent = tree.parent(v);
-    if (proc[static_cast<std::size_t>(v)] < 0 && parent >= 0 && !cut[static_cast<std::size_t>(parent)]) {
+    if (proc[static_cast<std::size_t>(v)] < 0 && parent >= 0 &&
+        !cut[static_cast<std::size_t>(parent)]) {
       proc[static_cast<std::size_t>(v)] = proc[static_cast<std::size_t>(parent)];
     }
   }
@@ -176,8 +178,8 @@ std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int
     for (const NodeId* c = tree.children_begin(*it); c != tree.children_end(*it); ++c) {
       const auto ci = static_cast<std::size_t>(*c);
       // Zero-work children share equally, so every child gets a non-empty interval.
-      const double share = children_work > 0 ? work[ci] / children_work
-                                              : 1.0 / static_cast<double>(k);
+      const double share =
+          children_work > 0 ? work[ci] / children_work : 1.0 / static_cast<double>(k);
       lo[ci] = start;
       hi[ci] = start + (hi[v] - lo[v]) * share;
       start = hi[ci];
@@ -201,8 +203,7 @@ ParallelSchedule proportional_mapping(const Tree& tree, std::int64_t processors)
   return run(tree, processors, request);
 }
 
-std::optional<ParallelSchedule> memory_bounded_schedule(const Tree& tree,
-                                                        std::int64_t processors,
+std::optional<ParallelSchedule> memory_bounded_schedule(const Tree& tree, std::int64_t processors,
                                                         Memory memory_bound,
                                                         const MemoryBoundedOptions& options) {
   check_processors(processors, "memory_bounded_schedule");

@@ -23,8 +23,7 @@ void check_bound(Memory memory_bound, const char* caller) {
 
 }  // namespace
 
-std::optional<OutOfCoreRun> simulate_out_of_core(const Tree& tree,
-                                                 const std::vector<NodeId>& order,
+std::optional<OutOfCoreRun> simulate_out_of_core(const Tree& tree, const std::vector<NodeId>& order,
                                                  Memory memory_bound, EvictionPolicy policy) {
   check_bound(memory_bound, "simulate_out_of_core");
   check_traversal(tree, order, "simulate_out_of_core");
@@ -33,7 +32,8 @@ std::optional<OutOfCoreRun> simulate_out_of_core(const Tree& tree,
   }
   const auto n = static_cast<std::size_t>(tree.num_nodes());
   std::vector<std::int64_t> position(n);
-  for (std::size_t k = 0; k < n; ++k) position[static_cast<std::size_t>(order[k])] = static_cast<std::int64_t>(k);
+  for (std::size_t k = 0; k < n; ++k)
+    position[static_cast<std::size_t>(order[k])] = static_cast<std::int64_t>(k);
   // Eviction key of a resident output: larger keys are written first.
   auto key = [&](NodeId v) -> std::int64_t {
     switch (policy) {
@@ -58,7 +58,8 @@ std::optional<OutOfCoreRun> simulate_out_of_core(const Tree& tree,
         candidates.erase({key(*c), *c});  // v's inputs must stay
       }
     }
-    Memory missing = in_memory + from_disk + tree.exec_memory(v) + tree.output_size(v) - memory_bound;
+    Memory missing =
+        in_memory + from_disk + tree.exec_memory(v) + tree.output_size(v) - memory_bound;
     while (missing > 0) {
       // Feasibility (MemReq(v) <= bound) guarantees a candidate remains while memory is missing.
       auto pick = std::prev(candidates.end());

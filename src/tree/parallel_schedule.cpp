@@ -19,16 +19,15 @@ namespace {
 }  // namespace
 
 ParallelReport simulate_parallel(const Tree& tree, const std::vector<TaskRun>& runs,
-                                 std::int64_t processors,
-                                 const std::vector<NodeId>& start_order) {
+                                 std::int64_t processors, const std::vector<NodeId>& start_order) {
   const NodeId n = tree.num_nodes();
   if (processors < 1) {
     throw std::invalid_argument("simulate_parallel: processors " + std::to_string(processors) +
                                 " < 1");
   }
   if (static_cast<NodeId>(runs.size()) != n) {
-    throw std::invalid_argument("simulate_parallel: " + std::to_string(runs.size()) +
-                                " runs for " + std::to_string(n) + " nodes");
+    throw std::invalid_argument("simulate_parallel: " + std::to_string(runs.size()) + " runs for " +
+                                std::to_string(n) + " nodes");
   }
   for (NodeId i = 0; i < n; ++i) {
     const TaskRun& r = runs[static_cast<std::size_t>(i)];
@@ -127,8 +126,8 @@ double critical_path(const Tree& tree) {
 
 double makespan_lower_bound(const Tree& tree, std::int64_t processors) {
   if (processors < 1) {
-    throw std::invalid_argument("makespan_lower_bound: processors " +
-                                std::to_string(processors) + " < 1");
+    throw std::invalid_argument("makespan_lower_bound: processors " + std::to_string(processors) +
+                                " < 1");
   }
   return std::max(tree.total_work() / static_cast<double>(processors), critical_path(tree));
 }

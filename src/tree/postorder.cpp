@@ -55,7 +55,8 @@ Traversal postorder_by(const Tree& tree, Key key) {
 }  // namespace
 
 std::vector<Memory> postorder_subtree_peaks(const Tree& tree) {
-  return subtree_peaks(tree, [](Memory p) { return p; }, nullptr);
+  return subtree_peaks(
+      tree, [](Memory p) { return p; }, nullptr);
 }
 
 Traversal best_postorder(const Tree& tree) {
@@ -67,9 +68,8 @@ Traversal io_postorder(const Tree& tree, Memory memory_bound) {
     throw std::invalid_argument("io_postorder: negative memory bound " +
                                 std::to_string(memory_bound));
   }
-  Traversal result = postorder_by(tree, [memory_bound](Memory p) {
-    return std::min(p, memory_bound);
-  });
+  Traversal result =
+      postorder_by(tree, [memory_bound](Memory p) { return std::min(p, memory_bound); });
   // The capped keys reorder children, so the uncapped recursion no longer gives the peak.
   result.peak = sequential_peak(tree, result.order);
   return result;

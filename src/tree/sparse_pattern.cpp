@@ -17,7 +17,8 @@ namespace {
 // holds the diagonal, so memory is O(order) even for a nearly empty file.
 constexpr std::int64_t kMaxOrder = 100000000;
 
-SparsePattern from_pairs(std::int64_t n, std::vector<std::pair<std::int64_t, std::int64_t>>& pairs) {
+SparsePattern from_pairs(std::int64_t n,
+                         std::vector<std::pair<std::int64_t, std::int64_t>>& pairs) {
   for (std::int64_t i = 0; i < n; ++i) pairs.emplace_back(i, i);
   // Sorted by (column, row); both triangles are already present.
   std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
@@ -63,9 +64,9 @@ std::int64_t integer(std::string_view token, std::int64_t line, std::int64_t col
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
   if (ec != std::errc() || ptr != token.data() + token.size()) {
-    throw ParseError(std::string("Matrix Market: bad ") + what + " '" +
-                         std::string(token.substr(0, 40)) + "'",
-                     line, column);
+    throw ParseError(
+        std::string("Matrix Market: bad ") + what + " '" + std::string(token.substr(0, 40)) + "'",
+        line, column);
   }
   return value;
 }
@@ -118,9 +119,12 @@ SparsePattern read_matrix_market(std::string_view text) {
   if (size_tokens.size() != 3) {
     throw ParseError("Matrix Market: size line must be 'rows columns entries'", line_number);
   }
-  const std::int64_t rows = integer(size_tokens[0].first, line_number, size_tokens[0].second, "row count");
-  const std::int64_t cols = integer(size_tokens[1].first, line_number, size_tokens[1].second, "column count");
-  const std::int64_t entries = integer(size_tokens[2].first, line_number, size_tokens[2].second, "entry count");
+  const std::int64_t rows =
+      integer(size_tokens[0].first, line_number, size_tokens[0].second, "row count");
+  const std::int64_t cols =
+      integer(size_tokens[1].first, line_number, size_tokens[1].second, "column count");
+  const std::int64_t entries =
+      integer(size_tokens[2].first, line_number, size_tokens[2].second, "entry count");
   if (rows != cols) {
     throw ParseError("Matrix Market: matrix is " + std::to_string(rows) + " x " +
                          std::to_string(cols) + ", not square",
@@ -228,7 +232,8 @@ SparsePattern read_harwell_boeing(std::string_view text) {
     throw ParseError("Harwell-Boeing: negative count", 2);
   }
   const std::string_view formats = lines[3];
-  const IntFormat pointer_format = int_format(formats.substr(0, std::min<std::size_t>(16, formats.size())), 4);
+  const IntFormat pointer_format =
+      int_format(formats.substr(0, std::min<std::size_t>(16, formats.size())), 4);
   const IntFormat index_format =
       int_format(formats.size() > 16 ? formats.substr(16, 16) : std::string_view{}, 4);
   const std::size_t first = 4 + (rhs_lines > 0 ? 1u : 0u);
@@ -242,7 +247,8 @@ SparsePattern read_harwell_boeing(std::string_view text) {
                          static_cast<std::int64_t>(line) + 1);
       }
       const std::string_view l = lines[line];
-      for (std::int64_t k = 0; k < format.per_line && static_cast<std::int64_t>(values.size()) < count; ++k) {
+      for (std::int64_t k = 0;
+           k < format.per_line && static_cast<std::int64_t>(values.size()) < count; ++k) {
         const auto at = static_cast<std::size_t>(k * format.width);
         if (at >= l.size()) break;
         std::string_view field = l.substr(at, static_cast<std::size_t>(format.width));
@@ -256,7 +262,8 @@ SparsePattern read_harwell_boeing(std::string_view text) {
     }
     return std::make_pair(values, line);
   };
-  const auto [pointers, after_pointers] = read_ints(first, cols + 1, pointer_format, "column pointers");
+  const auto [pointers, after_pointers] =
+      read_ints(first, cols + 1, pointer_format, "column pointers");
   if (pointers.front() != 1 || pointers.back() != nnz + 1) {
     throw ParseError("Harwell-Boeing: column pointers do not span 1.." + std::to_string(nnz + 1),
                      static_cast<std::int64_t>(first) + 1);
@@ -269,9 +276,9 @@ SparsePattern read_harwell_boeing(std::string_view text) {
     const std::int64_t begin = pointers[static_cast<std::size_t>(j)];
     const std::int64_t end = pointers[static_cast<std::size_t>(j) + 1];
     if (begin > end || begin < 1 || end > nnz + 1) {
-      throw ParseError("Harwell-Boeing: column pointers not increasing at column " +
-                           std::to_string(j + 1),
-                       static_cast<std::int64_t>(first) + 1);
+      throw ParseError(
+          "Harwell-Boeing: column pointers not increasing at column " + std::to_string(j + 1),
+          static_cast<std::int64_t>(first) + 1);
     }
     for (std::int64_t k = begin; k < end; ++k) {
       const std::int64_t i = indices[static_cast<std::size_t>(k - 1)];

@@ -32,8 +32,8 @@ struct Run {
   std::atomic<Memory> peak{0};
   std::mutex mutex;
   std::condition_variable changed;
-  Memory reserved = 0;           // the gate's R, under mutex
-  std::int64_t running = 0;      // submitted, not completed, under mutex
+  Memory reserved = 0;       // the gate's R, under mutex
+  std::int64_t running = 0;  // submitted, not completed, under mutex
   std::int64_t completed = 0;
 };
 
@@ -53,8 +53,9 @@ void kernel(void** buffers, void* cl_arg) {
   }
   // Touch the output and the scratch so the memory is really used.
   const auto children = static_cast<std::size_t>(tree.num_children(v));
-  std::memset(reinterpret_cast<void*>(STARPU_VECTOR_GET_PTR(buffers[children])), 1,
-              STARPU_VECTOR_GET_NX(buffers[children]) * STARPU_VECTOR_GET_ELEMSIZE(buffers[children]));
+  std::memset(
+      reinterpret_cast<void*>(STARPU_VECTOR_GET_PTR(buffers[children])), 1,
+      STARPU_VECTOR_GET_NX(buffers[children]) * STARPU_VECTOR_GET_ELEMSIZE(buffers[children]));
   if (tree.exec_memory(v) > 0) {
     std::memset(reinterpret_cast<void*>(STARPU_VECTOR_GET_PTR(buffers[children + 1])), 2,
                 STARPU_VECTOR_GET_NX(buffers[children + 1]) *
@@ -127,18 +128,17 @@ StarpuReport execute_with_starpu(const Tree& tree, const StarpuOptions& options)
       std::unique_lock<std::mutex> lock(run.mutex);
       if (options.gate) {
         // Wait for memory; give up if nothing runs and the task still does not fit.
-        run.changed.wait(lock, [&] {
-          return run.reserved + need <= options.memory_bound || run.running == 0;
-        });
+        run.changed.wait(
+            lock, [&] { return run.reserved + need <= options.memory_bound || run.running == 0; });
         if (run.reserved + need > options.memory_bound) break;
       }
       run.reserved += need;
       ++run.running;
     }
     args[vi] = {&run, v};
-    starpu_vector_data_register(&output[vi], -1, 0,
-                                static_cast<std::uint32_t>(std::max<Memory>(tree.output_size(v), 1)),
-                                unit);
+    starpu_vector_data_register(
+        &output[vi], -1, 0, static_cast<std::uint32_t>(std::max<Memory>(tree.output_size(v), 1)),
+        unit);
     starpu_data_handle_t scratch = nullptr;
     std::vector<starpu_data_descr> descr;
     for (const NodeId* c = tree.children_begin(v); c != tree.children_end(v); ++c) {
@@ -146,8 +146,8 @@ StarpuReport execute_with_starpu(const Tree& tree, const StarpuOptions& options)
     }
     descr.push_back({output[vi], STARPU_W});
     if (tree.exec_memory(v) > 0) {
-      starpu_vector_data_register(&scratch, -1, 0,
-                                  static_cast<std::uint32_t>(tree.exec_memory(v)), unit);
+      starpu_vector_data_register(&scratch, -1, 0, static_cast<std::uint32_t>(tree.exec_memory(v)),
+                                  unit);
       descr.push_back({scratch, STARPU_SCRATCH});
     }
     // The arguments live in `args` until the end: StarPU must not free them (the _NFREE

@@ -125,15 +125,16 @@ Tree parse_tree_text(std::string_view text) {
       }
     }
     if (!parse_work(tokens[4], e.node.work)) {
-      throw ParseError("tree: bad work '" + std::string(tokens[4].substr(0, 40)) + "'",
-                       line_number, columns[4]);
+      throw ParseError("tree: bad work '" + std::string(tokens[4].substr(0, 40)) + "'", line_number,
+                       columns[4]);
     }
     e.id = values[0];
     e.node.parent = values[1];
     e.node.output_size = values[2];
     e.node.exec_memory = values[3];
     for (int k = 2; k < 4; ++k) {
-      if (values[k] < 0) throw ParseError("tree: negative " + std::string(names[k]), line_number, columns[k]);
+      if (values[k] < 0)
+        throw ParseError("tree: negative " + std::string(names[k]), line_number, columns[k]);
     }
     if (e.node.work < 0) throw ParseError("tree: negative work", line_number, columns[4]);
     entries.push_back(e);
@@ -222,8 +223,10 @@ Tree parse_tree_json(std::string_view text) {
     e.node.work = 1.0;
     if (const auto it = node.find("work"); it != node.end()) {
       if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0) {
-        throw ParseError("tree: nodes[" + std::to_string(index) + "].work is not a finite "
-                         "non-negative number", 1);
+        throw ParseError("tree: nodes[" + std::to_string(index) +
+                             "].work is not a finite "
+                             "non-negative number",
+                         1);
       }
       e.node.work = it->get<double>();
     }

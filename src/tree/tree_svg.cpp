@@ -14,8 +14,7 @@ constexpr double kMargin = 40.0;
 
 // A step plot of (x, y) samples scaled into the box [x0, x0 + w] x [y0, y0 + h].
 void step_plot(std::ostream& out, const std::vector<std::pair<double, double>>& samples,
-               double x_max, double y_max, double x0, double y0, double w, double h,
-               double bound) {
+               double x_max, double y_max, double x0, double y0, double w, double h, double bound) {
   const double top = std::max({y_max, bound, 1.0});
   const double right = std::max(x_max, 1e-12);
   auto sx = [&](double x) { return x0 + w * x / right; };
@@ -35,8 +34,8 @@ void step_plot(std::ostream& out, const std::vector<std::pair<double, double>>& 
         << "<text x='" << x0 + w - 4 << "' y='" << sy(bound) - 4
         << "' text-anchor='end' fill='#d62728'>bound " << bound << "</text>\n";
   }
-  out << "<line x1='" << x0 << "' x2='" << x0 + w << "' y1='" << sy(y_max) << "' y2='"
-      << sy(y_max) << "' stroke='#2ca02c' stroke-dasharray='2,3'/>\n"
+  out << "<line x1='" << x0 << "' x2='" << x0 + w << "' y1='" << sy(y_max) << "' y2='" << sy(y_max)
+      << "' stroke='#2ca02c' stroke-dasharray='2,3'/>\n"
       << "<text x='" << x0 + 4 << "' y='" << sy(y_max) + 12 << "' fill='#2ca02c'>peak " << y_max
       << "</text>\n";
 }
@@ -78,15 +77,17 @@ void write_traversal_svg(std::ostream& out, const Tree& tree, const Traversal& t
       << traversal.peak << "</text>\n";
   if (draw_tree) {
     std::vector<std::int64_t> step(n);
-    for (std::size_t k = 0; k < n; ++k) step[static_cast<std::size_t>(traversal.order[k])] = static_cast<std::int64_t>(k) + 1;
+    for (std::size_t k = 0; k < n; ++k)
+      step[static_cast<std::size_t>(traversal.order[k])] = static_cast<std::int64_t>(k) + 1;
     const double span = std::max(leaves - 1, 1.0);
     auto px = [&](std::size_t v) { return kMargin + (kWidth - 2 * kMargin) * x[v] / span; };
     auto py = [&](std::size_t v) { return kMargin + 60.0 * depth[v] + 10; };
     for (std::size_t v = 0; v < n; ++v) {
       const NodeId p = tree.parent(static_cast<NodeId>(v));
       if (p < 0) continue;
-      out << "<line x1='" << px(v) << "' y1='" << py(v) << "' x2='" << px(static_cast<std::size_t>(p))
-          << "' y2='" << py(static_cast<std::size_t>(p)) << "' stroke='#888'/>\n";
+      out << "<line x1='" << px(v) << "' y1='" << py(v) << "' x2='"
+          << px(static_cast<std::size_t>(p)) << "' y2='" << py(static_cast<std::size_t>(p))
+          << "' stroke='#888'/>\n";
     }
     for (std::size_t v = 0; v < n; ++v) {
       out << "<circle cx='" << px(v) << "' cy='" << py(v) << "' r='11' fill='#fff' stroke='#333'>"
@@ -129,9 +130,9 @@ void write_parallel_svg(std::ostream& out, const Tree& tree, const ParallelSched
     const double x0 = kMargin + w * r.start / span;
     const double width = std::max(w * (r.end - r.start) / span, 0.5);
     out << "<rect x='" << x0 << "' y='" << kMargin + row * static_cast<double>(r.processor)
-        << "' width='" << width << "' height='" << row * 0.9 << "' fill='hsl("
-        << (v * 47) % 360 << ",55%,65%)' stroke='#333' stroke-width='0.3'><title>node " << v
-        << " [" << r.start << ", " << r.end << ")</title></rect>\n";
+        << "' width='" << width << "' height='" << row * 0.9 << "' fill='hsl(" << (v * 47) % 360
+        << ",55%,65%)' stroke='#333' stroke-width='0.3'><title>node " << v << " [" << r.start
+        << ", " << r.end << ")</title></rect>\n";
   }
   std::vector<std::pair<double, double>> samples;
   for (const MemorySample& s : report.timeline) {

@@ -41,9 +41,11 @@ TEST(MatrixMarket, ReadsAndSymmetrises) {
 TEST(MatrixMarket, HostileInput) {
   EXPECT_THAT(mm_error(""), HasSubstr("empty file"));
   EXPECT_THAT(mm_error("%%MatrixMarket matrix array real general\n2 2\n"), HasSubstr("coordinate"));
-  EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 3 0\n"), HasSubstr("not square"));
-  EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n9999999999999 9999999999999 1\n"),
-              HasSubstr("not in [1, 10^8]"));
+  EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 3 0\n"),
+              HasSubstr("not square"));
+  EXPECT_THAT(
+      mm_error("%%MatrixMarket matrix coordinate real general\n9999999999999 9999999999999 1\n"),
+      HasSubstr("not in [1, 10^8]"));
   EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 2 1000000000000\n1 1 1\n"),
               HasSubstr("entries promised"));
   EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n"),
@@ -117,7 +119,8 @@ TEST(AssemblyTree, GridTreesAreValidUnderEveryOrdering) {
   if (!have_cholmod()) GTEST_SKIP() << "built without CHOLMOD";
   const SparsePattern grid = grid_laplacian(2, 15, 15, 1, 5);
   for (Ordering ordering : {Ordering::kAmd, Ordering::kMetis, Ordering::kNestedDissection}) {
-    for (Amalgamation a : {Amalgamation::kNone, Amalgamation::kFundamental, Amalgamation::kRelaxed}) {
+    for (Amalgamation a :
+         {Amalgamation::kNone, Amalgamation::kFundamental, Amalgamation::kRelaxed}) {
       for (FrontWeights w : {FrontWeights::kTriangular, FrontWeights::kSquare}) {
         const Tree tree = assembly_tree(grid, {ordering, a, w});
         if (a == Amalgamation::kNone) {
@@ -134,7 +137,8 @@ TEST(AssemblyTree, GridTreesAreValidUnderEveryOrdering) {
   two.num_rows = 2;
   two.column_start = {0, 1, 2};
   two.row_index = {0, 1};
-  const Tree joined = assembly_tree(two, {Ordering::kAmd, Amalgamation::kNone, FrontWeights::kSquare});
+  const Tree joined =
+      assembly_tree(two, {Ordering::kAmd, Amalgamation::kNone, FrontWeights::kSquare});
   EXPECT_EQ(joined.num_nodes(), 3);
   EXPECT_EQ(joined.work(joined.root()), 0.0);
 }

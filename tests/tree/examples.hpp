@@ -8,8 +8,8 @@ namespace memsched::test {
 /// §4.1: A root; B -> D -> F and C -> E below it; m = 0. Ids: A0 B1 C2 D3 E4 F5.
 /// Best post-order 6, optimum 5.
 inline Tree six_node_tree() {
-  return Tree({{-1, 1, 0, 1}, {0, 2, 0, 1}, {0, 2, 0, 1}, {1, 1, 0, 1}, {2, 2, 0, 1},
-               {3, 3, 0, 1}});
+  return Tree(
+      {{-1, 1, 0, 1}, {0, 2, 0, 1}, {0, 2, 0, 1}, {1, 1, 0, 1}, {2, 2, 0, 1}, {3, 3, 0, 1}});
 }
 
 /// §4.2: parents [-, 0, 0, 1, 3], f = (1, 2, 1, 1, 1), m = (0, 0, 2, 2, 0).

@@ -136,7 +136,8 @@ TEST(SequentialPlanners, LargeTreesStayConsistent) {
     EXPECT_LE(liu.peak, post.peak);
   }
   std::vector<TreeNode> chain(200000);
-  for (std::size_t i = 0; i < chain.size(); ++i) chain[i] = {NodeId(i) - 1, 1 + Memory(i % 7), 0, 1};
+  for (std::size_t i = 0; i < chain.size(); ++i)
+    chain[i] = {NodeId(i) - 1, 1 + Memory(i % 7), 0, 1};
   const Tree deep(std::move(chain));
   expect_consistent(deep, liu_optimal_traversal(deep));
   expect_consistent(deep, best_postorder(deep));

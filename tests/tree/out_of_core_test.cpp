@@ -29,8 +29,10 @@ TEST(OutOfCore, SixNodePostOrderInFiveUnits) {
   EXPECT_EQ(run->peak, 5);
   EXPECT_EQ(io_lower_bound(tree, post, 5), 1);
   EXPECT_EQ(io_lower_bound(tree, 5), 0);
-  EXPECT_EQ(simulate_out_of_core(tree, liu_optimal_traversal(tree).order, 5,
-                                 EvictionPolicy::kBestFit)->io_volume, 0);
+  EXPECT_EQ(
+      simulate_out_of_core(tree, liu_optimal_traversal(tree).order, 5, EvictionPolicy::kBestFit)
+          ->io_volume,
+      0);
   EXPECT_FALSE(simulate_out_of_core(tree, post, 4, EvictionPolicy::kBestFit).has_value());
   EXPECT_THROW(simulate_out_of_core(tree, post, -1, EvictionPolicy::kBestFit),
                std::invalid_argument);

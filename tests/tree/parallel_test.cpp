@@ -75,7 +75,8 @@ TEST(MemoryBounded, OneProcessorRunsTheActivationOrder) {
     EXPECT_EQ(s->peak, t.peak);
     std::vector<NodeId> by_start = t.order;
     std::sort(by_start.begin(), by_start.end(), [&](NodeId a, NodeId b) {
-      return s->runs[static_cast<std::size_t>(a)].start < s->runs[static_cast<std::size_t>(b)].start;
+      return s->runs[static_cast<std::size_t>(a)].start <
+             s->runs[static_cast<std::size_t>(b)].start;
     });
     EXPECT_EQ(by_start, t.order);
   }
@@ -151,8 +152,7 @@ TEST(MemoryBounded, NeverExceedsTheBoundAndNeverDeadlocks) {
     options.min_work = (seed % 5 == 0) ? 0 : 1;
     const Tree tree = random_tree(static_cast<NodeId>(1 + seed % 120), seed, options);
     const std::vector<NodeId> orders[] = {liu_optimal_traversal(tree).order,
-                                          best_postorder(tree).order,
-                                          random_traversal(tree, rng)};
+                                          best_postorder(tree).order, random_traversal(tree, rng)};
     for (const auto& order : orders) {
       const Memory peak = sequential_peak(tree, order);
       for (const Memory bound : {peak, peak + peak / 4, 2 * peak}) {
@@ -193,9 +193,8 @@ TEST(ListHeuristics, LegalAndAboveTheLowerBounds) {
     const Memory optimum = liu_optimal_traversal(tree).peak;
     for (std::int64_t p : {1, 2, 4, 16}) {
       const double lower = makespan_lower_bound(tree, p);
-      for (const ParallelSchedule& s :
-           {par_inner_first(tree, p), par_deepest_first(tree, p), par_subtrees(tree, p),
-            proportional_mapping(tree, p)}) {
+      for (const ParallelSchedule& s : {par_inner_first(tree, p), par_deepest_first(tree, p),
+                                        par_subtrees(tree, p), proportional_mapping(tree, p)}) {
         const ParallelReport r = simulate_parallel(tree, s.runs, p, s.start_order);
         EXPECT_EQ(r.peak, s.peak);
         EXPECT_EQ(r.makespan, s.makespan);
@@ -215,8 +214,13 @@ TEST(ListHeuristics, LegalAndAboveTheLowerBounds) {
 TEST(ListHeuristics, DeepestFirstFollowsTheCriticalPath) {
   // A chain of three under the root and three single leaves: with 2 processors the chain
   // must start first for the makespan to reach the critical path.
-  const Tree tree({{-1, 1, 0, 1}, {0, 1, 0, 1}, {1, 1, 0, 1}, {2, 1, 0, 1},
-                   {0, 1, 0, 1}, {0, 1, 0, 1}, {0, 1, 0, 1}});
+  const Tree tree({{-1, 1, 0, 1},
+                   {0, 1, 0, 1},
+                   {1, 1, 0, 1},
+                   {2, 1, 0, 1},
+                   {0, 1, 0, 1},
+                   {0, 1, 0, 1},
+                   {0, 1, 0, 1}});
   EXPECT_EQ(critical_path(tree), 4.0);
   EXPECT_EQ(par_deepest_first(tree, 2).makespan, 4.0);
 }
@@ -232,7 +236,7 @@ TEST(ListHeuristics, ProportionalIntervals) {
   EXPECT_EQ(intervals[4].first, 3);
   EXPECT_EQ(intervals[4].last, 3);
   EXPECT_EQ(intervals[2].first, 0);
-  EXPECT_EQ(intervals[2].last, 1);  // [0, 1.5)
+  EXPECT_EQ(intervals[2].last, 1);   // [0, 1.5)
   EXPECT_EQ(intervals[3].first, 1);  // [1.5, 3)
   EXPECT_EQ(intervals[3].last, 2);
 }

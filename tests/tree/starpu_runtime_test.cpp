@@ -36,8 +36,8 @@ TEST(StarpuRuntime, RandomTreesAtTheirOrdersPeak) {
     const Tree tree = random_tree(static_cast<NodeId>(50 + 20 * seed), seed, random);
     StarpuOptions options;
     options.workers = 1 + static_cast<std::int64_t>(seed % 2);  // the CI machine has 2 cores
-    options.activation_order = seed % 2 == 0 ? liu_optimal_traversal(tree).order
-                                             : best_postorder(tree).order;
+    options.activation_order =
+        seed % 2 == 0 ? liu_optimal_traversal(tree).order : best_postorder(tree).order;
     options.memory_bound = sequential_peak(tree, options.activation_order);
     const StarpuReport report = execute_with_starpu(tree, options);
     EXPECT_TRUE(report.completed) << "seed " << seed;

@@ -75,7 +75,8 @@ TEST(TreeIo, ClearErrors) {
   EXPECT_THAT(outcome("0 -1 1 0 nan\n"), HasSubstr("bad work"));
   EXPECT_THAT(outcome("0 -1 1 0 -1\n"), HasSubstr("negative work"));
   EXPECT_THAT(outcome("0 -1 1 0 1\n5 0 1 0 1\n"), HasSubstr("id 5 out of range"));
-  EXPECT_THAT(outcome("0 -1 1 0 1\n0 0 1 0 1\n"), HasSubstr("line 2, column 1: tree: id 0 repeated"));
+  EXPECT_THAT(outcome("0 -1 1 0 1\n0 0 1 0 1\n"),
+              HasSubstr("line 2, column 1: tree: id 0 repeated"));
   EXPECT_THAT(outcome("0 -1 1 0 1\n1 -1 1 0 1\n"), HasSubstr("second root"));
   EXPECT_THAT(outcome("0 -1 1 0 1\n1 2 1 0 1\n2 1 1 0 1\n"), HasSubstr("cycle"));
   EXPECT_THAT(outcome("0 -1 99999999999999999999 0 1\n"), HasSubstr("bad output_size"));
@@ -88,8 +89,9 @@ TEST(TreeIo, ClearErrors) {
   EXPECT_THAT(outcome(R"({"nodes": [{"id": 0, "parent": -1}]})"), HasSubstr("output_size missing"));
   EXPECT_THAT(outcome(R"({"nodes": [{"id": 0, "parent": -1, "output_size": 1e300}]})"),
               HasSubstr("not an integer"));
-  EXPECT_THAT(outcome(R"({"nodes": [{"id": 0, "parent": -1, "output_size": 18446744073709551615}]})"),
-              HasSubstr("too large"));
+  EXPECT_THAT(
+      outcome(R"({"nodes": [{"id": 0, "parent": -1, "output_size": 18446744073709551615}]})"),
+      HasSubstr("too large"));
   EXPECT_THAT(outcome(R"({"nodes": [{"id": 3, "parent": -1, "output_size": 1}]})"),
               HasSubstr("nodes[0]: id 3 out of range"));
   EXPECT_THROW(read_tree_file("/nonexistent/tree.txt"), std::runtime_error);

@@ -40,8 +40,7 @@ TEST(Tree, RejectsBadInput) {
   EXPECT_THAT(construction_error({}), HasSubstr("no nodes"));
   EXPECT_THAT(construction_error({{-1, 1, 0, 1}, {-1, 1, 0, 1}}), HasSubstr("second root"));
   EXPECT_THAT(construction_error({{1, 1, 0, 1}, {0, 1, 0, 1}}), HasSubstr("no root"));
-  EXPECT_THAT(construction_error({{-1, 1, 0, 1}, {2, 1, 0, 1}, {1, 1, 0, 1}}),
-              HasSubstr("cycle"));
+  EXPECT_THAT(construction_error({{-1, 1, 0, 1}, {2, 1, 0, 1}, {1, 1, 0, 1}}), HasSubstr("cycle"));
   EXPECT_THAT(construction_error({{-1, 1, 0, 1}, {1, 1, 0, 1}}), HasSubstr("own parent"));
   EXPECT_THAT(construction_error({{-1, 1, 0, 1}, {7, 1, 0, 1}}), HasSubstr("out of range"));
   EXPECT_THAT(construction_error({{-1, -1, 0, 1}}), HasSubstr("negative output"));
@@ -50,8 +49,7 @@ TEST(Tree, RejectsBadInput) {
               HasSubstr("work"));
   EXPECT_THAT(construction_error({{-1, 1, 0, std::numeric_limits<double>::quiet_NaN()}}),
               HasSubstr("work"));
-  EXPECT_THAT(construction_error({{-1, kMaxTotalMemory, 0, 1}, {0, 1, 0, 1}}),
-              HasSubstr("2^62"));
+  EXPECT_THAT(construction_error({{-1, kMaxTotalMemory, 0, 1}, {0, 1, 0, 1}}), HasSubstr("2^62"));
 }
 
 TEST(Tree, DeepChainHasNoRecursion) {

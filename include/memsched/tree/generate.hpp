@@ -9,17 +9,17 @@ namespace memsched {
 
 /// Shape of random_tree.
 enum class RandomTreeShape {
-  kRecursive,      ///< node k's parent is uniform among nodes 0..k-1 (depth ~ log n)
-  kPreferential,   ///< parent chosen with probability proportional to 1 + its degree
-  kDeep,           ///< parent uniform among the last 3 nodes created (depth ~ n/2)
+  kRecursive,     ///< node k's parent is uniform among nodes 0..k-1 (depth ~ log n)
+  kPreferential,  ///< parent chosen with probability proportional to 1 + its degree
+  kDeep,          ///< parent uniform among the last 3 nodes created (depth ~ n/2)
 };
 
 /// Parameters of random_tree: sizes and work are integers drawn uniformly.
 struct RandomTreeOptions {
   RandomTreeShape shape = RandomTreeShape::kRecursive;
-  Memory min_output = 1;   ///< f in [min_output, max_output]
+  Memory min_output = 1;  ///< f in [min_output, max_output]
   Memory max_output = 10;
-  Memory min_exec = 0;     ///< m in [min_exec, max_exec]
+  Memory min_exec = 0;  ///< m in [min_exec, max_exec]
   Memory max_exec = 0;
   std::int64_t min_work = 1;  ///< w in [min_work, max_work]
   std::int64_t max_work = 10;

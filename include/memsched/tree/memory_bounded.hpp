@@ -37,8 +37,7 @@ struct MemoryBoundedOptions {
 ///
 /// Throws std::invalid_argument if processors < 1, memory_bound < 0, or the activation order
 /// is not a traversal. O(n log n).
-std::optional<ParallelSchedule> memory_bounded_schedule(const Tree& tree,
-                                                        std::int64_t processors,
+std::optional<ParallelSchedule> memory_bounded_schedule(const Tree& tree, std::int64_t processors,
                                                         Memory memory_bound,
                                                         const MemoryBoundedOptions& options = {});
 

@@ -33,8 +33,7 @@ struct OutOfCoreRun {
 ///
 /// Throws std::invalid_argument if `order` is not a traversal or memory_bound < 0.
 /// O(n log n).
-std::optional<OutOfCoreRun> simulate_out_of_core(const Tree& tree,
-                                                 const std::vector<NodeId>& order,
+std::optional<OutOfCoreRun> simulate_out_of_core(const Tree& tree, const std::vector<NodeId>& order,
                                                  Memory memory_bound, EvictionPolicy policy);
 
 /// A lower bound on the I/O volume of any out-of-core run of `order` within memory_bound:

@@ -23,7 +23,8 @@ Traversal best_postorder(const Tree& tree);
 /// bound is at least its peak. Throws std::invalid_argument if memory_bound < 0. O(n log n).
 Traversal io_postorder(const Tree& tree, Memory memory_bound);
 
-/// Peak of each subtree run alone with the best post-order (P_i above), indexed by node. O(n log n).
+/// Peak of each subtree run alone with the best post-order (P_i above), indexed by node. O(n log
+/// n).
 std::vector<Memory> postorder_subtree_peaks(const Tree& tree);
 
 }  // namespace memsched

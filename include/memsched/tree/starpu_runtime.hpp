@@ -11,21 +11,21 @@ namespace memsched {
 
 /// Options of execute_with_starpu.
 struct StarpuOptions {
-  std::int64_t workers = 2;          ///< CPU workers
-  bool gate = true;                  ///< admit tasks with the activation gate (else submit all)
-  Memory memory_bound = 0;           ///< the bound M of the gate, in the tree's memory units
+  std::int64_t workers = 2;              ///< CPU workers
+  bool gate = true;                      ///< admit tasks with the activation gate (else submit all)
+  Memory memory_bound = 0;               ///< the bound M of the gate, in the tree's memory units
   std::vector<NodeId> activation_order;  ///< empty: liu_optimal_traversal's order
-  std::int64_t unit_bytes = 4096;    ///< bytes StarPU really allocates per memory unit
-  double seconds_per_work = 1e-6;    ///< each task busy-waits work * this
-  std::string scheduler = "eager";   ///< StarPU scheduling policy (STARPU_SCHED overrides)
+  std::int64_t unit_bytes = 4096;        ///< bytes StarPU really allocates per memory unit
+  double seconds_per_work = 1e-6;        ///< each task busy-waits work * this
+  std::string scheduler = "eager";       ///< StarPU scheduling policy (STARPU_SCHED overrides)
 };
 
 /// What a StarPU run measured.
 struct StarpuReport {
-  bool completed = false;      ///< every task ran (false only if the gate could not proceed)
+  bool completed = false;  ///< every task ran (false only if the gate could not proceed)
   std::int64_t tasks_run = 0;
-  Memory peak = 0;             ///< model memory at task starts, as the tasks really ran
-  double seconds = 0.0;        ///< wall time from first submission to the last completion
+  Memory peak = 0;       ///< model memory at task starts, as the tasks really ran
+  double seconds = 0.0;  ///< wall time from first submission to the last completion
 };
 
 /// True if memsched was built with StarPU (pkg-config starpu-1.3).

@@ -18,10 +18,10 @@ inline constexpr Memory kMaxTotalMemory = Memory{1} << 62;
 
 /// One task of a tree, as given to the Tree constructor.
 struct TreeNode {
-  NodeId parent = -1;        ///< -1 for the root
-  Memory output_size = 0;    ///< f_i: output kept in memory until the parent has run
-  Memory exec_memory = 0;    ///< m_i: temporary memory used only while the task runs
-  double work = 1.0;         ///< w_i: running time, in any unit of time
+  NodeId parent = -1;      ///< -1 for the root
+  Memory output_size = 0;  ///< f_i: output kept in memory until the parent has run
+  Memory exec_memory = 0;  ///< m_i: temporary memory used only while the task runs
+  double work = 1.0;       ///< w_i: running time, in any unit of time
 };
 
 /// A rooted in-tree of tasks (Jacquelin, Marchal, Robert, Uçar, IPDPS 2011): a task may run
