@@ -51,6 +51,19 @@ std::optional<ParallelSchedule> run_list_schedule(const Tree& tree, std::int64_t
   // One queue for all processors, or one per processor when tasks are restricted (a task
   // sits in the queue of every processor it may use; stale entries are skipped).
   std::vector<MinQueue> queues(restricted ? up : 1);
+  // Restricted mode only revisits processors that may start something: idle ones that just
+  // got a ready task or just became idle (scanning every idle processor at every event would
+  // cost O(p) per event).
+  std::vector<char> is_idle(restricted ? up : 0, 1);
+  std::vector<char> is_candidate(restricted ? up : 0, 0);
+  std::vector<std::int64_t> candidates;
+  auto mark = [&](std::int64_t q) {
+    const auto qi = static_cast<std::size_t>(q);
+    if (is_idle[qi] && !is_candidate[qi]) {
+      is_candidate[qi] = 1;
+      candidates.push_back(q);
+    }
+  };
   std::vector<NodeId> waiting(un);  // children not finished
   std::vector<char> ready(un, 0), activated(un, request.gate ? 0 : 1), started(un, 0);
   for (NodeId v = 0; v < n; ++v) waiting[static_cast<std::size_t>(v)] = tree.num_children(v);
@@ -64,6 +77,7 @@ std::optional<ParallelSchedule> run_list_schedule(const Tree& tree, std::int64_t
     }
     for (std::int64_t q = request.proc_lo[vi]; q <= request.proc_hi[vi]; ++q) {
       queues[static_cast<std::size_t>(q)].push({rank(v), v});
+      mark(q);
     }
   };
   std::size_t next_activation = 0;
@@ -88,14 +102,15 @@ std::optional<ParallelSchedule> run_list_schedule(const Tree& tree, std::int64_t
     }
   }
   std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> idle;
-  for (std::int64_t q = 0; q < processors; ++q) idle.push(q);
+  if (!restricted) {
+    for (std::int64_t q = 0; q < processors; ++q) idle.push(q);
+  }
   using Running = std::pair<double, NodeId>;  // (end, node)
   std::priority_queue<Running, std::vector<Running>, std::greater<Running>> running;
   ParallelSchedule schedule;
   schedule.runs.resize(un);
   double now = 0.0;
   NodeId finished = 0;
-  std::vector<std::int64_t> idle_now;
   while (finished < n) {
     activate();
     // Start tasks on idle processors, lowest processor first.
@@ -111,27 +126,24 @@ std::optional<ParallelSchedule> run_list_schedule(const Tree& tree, std::int64_t
         running.push({now + tree.work(v), v});
       }
     } else {
-      idle_now.clear();
-      while (!idle.empty()) {
-        idle_now.push_back(idle.top());
-        idle.pop();
-      }
-      for (std::int64_t q : idle_now) {
-        MinQueue& queue = queues[static_cast<std::size_t>(q)];
+      std::sort(candidates.begin(), candidates.end());  // lowest processor first
+      for (std::int64_t q : candidates) {
+        const auto qi = static_cast<std::size_t>(q);
+        is_candidate[qi] = 0;
+        MinQueue& queue = queues[qi];
         while (!queue.empty() && started[static_cast<std::size_t>(queue.top().second)]) {
           queue.pop();
         }
-        if (queue.empty()) {
-          idle.push(q);
-          continue;
-        }
+        if (!is_idle[qi] || queue.empty()) continue;
         const NodeId v = queue.top().second;
         queue.pop();
+        is_idle[qi] = 0;
         started[static_cast<std::size_t>(v)] = 1;
         schedule.start_order.push_back(v);
         schedule.runs[static_cast<std::size_t>(v)] = {now, now + tree.work(v), q};
         running.push({now + tree.work(v), v});
       }
+      candidates.clear();
     }
     if (running.empty()) return std::nullopt;  // deadlock: only a gate can cause it
     now = running.top().first;
@@ -139,7 +151,13 @@ std::optional<ParallelSchedule> run_list_schedule(const Tree& tree, std::int64_t
       const NodeId v = running.top().second;
       running.pop();
       ++finished;
-      idle.push(schedule.runs[static_cast<std::size_t>(v)].processor);
+      const std::int64_t q = schedule.runs[static_cast<std::size_t>(v)].processor;
+      if (restricted) {
+        is_idle[static_cast<std::size_t>(q)] = 1;
+        mark(q);
+      } else {
+        idle.push(q);
+      }
       if (request.gate) reserved -= tree.exec_memory(v) + tree.children_output(v);
       const NodeId p = tree.parent(v);
       if (p >= 0 && --waiting[static_cast<std::size_t>(p)] == 0) {

@@ -30,7 +30,8 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors);
 /// Proportional mapping (Pothen & Sun 1993; docs/trees.md §3.6): the root owns processors
 /// [0, p); each node splits its interval among its children in proportion to their subtree
 /// work; a task runs on an idle processor of its interval (subtree-to-subcube), ready tasks
-/// in the order of the optimal sequential traversal. Same contract; O(n log n + n p).
+/// in the order of the optimal sequential traversal. Same contract; O((n + I) log n) where I
+/// is the total width of the processor intervals (about p times the tree height).
 ParallelSchedule proportional_mapping(const Tree& tree, std::int64_t processors);
 
 /// The processor interval [first, last] proportional mapping gives each node.

@@ -46,7 +46,7 @@ class Tree {
   NodeId num_nodes() const noexcept { return static_cast<NodeId>(parent_.size()); }
   NodeId root() const noexcept { return root_; }
 
-  /// Parent of node i, -1 for the root. No range check in release builds: i must be valid.
+  /// Parent of node i, -1 for the root. Accessors do not check i: it must be in [0, n).
   NodeId parent(NodeId i) const { return parent_[index(i)]; }
   Memory output_size(NodeId i) const { return output_[index(i)]; }
   Memory exec_memory(NodeId i) const { return exec_[index(i)]; }
