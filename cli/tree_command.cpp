@@ -119,7 +119,9 @@ void run_parallel(const ParallelFlags& flags) {
     if (flags.heuristic == "subtrees") schedule = par_subtrees(tree, p);
     if (flags.heuristic == "proportional") schedule = proportional_mapping(tree, p);
   }
-  const double lower = makespan_lower_bound(tree, p);
+  const double lower = flags.heuristic == "memory-bounded" && bound > 0
+                           ? makespan_lower_bound(tree, p, bound)
+                           : makespan_lower_bound(tree, p);
   if (flags.format == "svg") {
     write_parallel_svg(std::cout, tree, schedule, p, bound);
     return;

@@ -132,4 +132,17 @@ double makespan_lower_bound(const Tree& tree, std::int64_t processors) {
   return std::max(tree.total_work() / static_cast<double>(processors), critical_path(tree));
 }
 
+double makespan_lower_bound(const Tree& tree, std::int64_t processors, Memory memory_bound) {
+  if (memory_bound < 1) {
+    throw std::invalid_argument("makespan_lower_bound: memory bound " +
+                                std::to_string(memory_bound) + " < 1");
+  }
+  // While task i runs it holds at least MemReq(i) for w_i time units, all within the bound.
+  double area = 0.0;
+  for (NodeId v = 0; v < tree.num_nodes(); ++v) {
+    area += static_cast<double>(tree.mem_req(v)) * tree.work(v);
+  }
+  return std::max(makespan_lower_bound(tree, processors), area / static_cast<double>(memory_bound));
+}
+
 }  // namespace memsched

@@ -168,6 +168,9 @@ TEST(MemoryBounded, NeverExceedsTheBoundAndNeverDeadlocks) {
           ASSERT_LE(r.peak, bound) << "seed " << seed << " p " << p;
           ASSERT_EQ(r.peak, s->peak);
           ASSERT_GE(r.makespan, makespan_lower_bound(tree, p) * (1 - 1e-12));
+          if (bound > 0) {
+            ASSERT_GE(r.makespan, makespan_lower_bound(tree, p, bound) * (1 - 1e-12));
+          }
         }
       }
       // Below the order's peak the scheduler may give up, but never exceeds the bound.
@@ -209,6 +212,13 @@ TEST(ListHeuristics, LegalAndAboveTheLowerBounds) {
     }
     EXPECT_EQ(par_subtrees(tree, 1).peak, optimum);
   }
+}
+
+TEST(ListHeuristics, MemoryTimeAreaBound) {
+  const Tree tree = fork();  // MemReq: root 10 (w 1), leaves 2 (w 1) and 3 (w 2)
+  EXPECT_DOUBLE_EQ(makespan_lower_bound(tree, 8), 3.0);
+  EXPECT_DOUBLE_EQ(makespan_lower_bound(tree, 8, 2), (10.0 + 2.0 + 6.0) / 2);
+  EXPECT_THROW(makespan_lower_bound(tree, 8, 0), std::invalid_argument);
 }
 
 TEST(ListHeuristics, DeepestFirstFollowsTheCriticalPath) {

@@ -61,4 +61,9 @@ double critical_path(const Tree& tree);
 /// max(total work / p, critical path). Throws std::invalid_argument if processors < 1.
 double makespan_lower_bound(const Tree& tree, std::int64_t processors);
 
+/// The same bound for schedules that never use more than `memory_bound`: also at least the
+/// memory-time area sum_i MemReq(i) * w_i / memory_bound (TOPC'15 Lemma 1). Throws
+/// std::invalid_argument if processors < 1 or memory_bound < 1.
+double makespan_lower_bound(const Tree& tree, std::int64_t processors, Memory memory_bound);
+
 }  // namespace memsched
