@@ -137,8 +137,7 @@ SparsePattern read_matrix_market(std::string_view text) {
   if (entries < 0) throw ParseError("Matrix Market: negative entry count", line_number);
   std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
   // Reserve by what the text can hold, not by what the header claims.
-  pairs.reserve(std::min<std::size_t>(static_cast<std::size_t>(entries), text.size() / 2) * 2 +
-                static_cast<std::size_t>(rows));
+  pairs.reserve(std::min<std::size_t>(static_cast<std::size_t>(entries), text.size() / 2) * 2);
   std::int64_t read = 0;
   while (read < entries) {
     if (!next_line(line)) {
@@ -164,6 +163,13 @@ SparsePattern read_matrix_market(std::string_view text) {
     pairs.emplace_back(i - 1, j - 1);
     if (i != j) pairs.emplace_back(j - 1, i - 1);
     ++read;
+  }
+  // The pattern holds the whole diagonal: refuse orders the file cannot justify, so a short
+  // hostile header cannot make us allocate gigabytes.
+  if (rows > (std::int64_t{1} << 20) && rows > 16 * std::max<std::int64_t>(read, 1)) {
+    throw ParseError("Matrix Market: order " + std::to_string(rows) + " with only " +
+                         std::to_string(read) + " entries (more than 16 empty rows per entry)",
+                     line_number);
   }
   return from_pairs(rows, pairs);
 }
@@ -309,11 +315,15 @@ SparsePattern grid_laplacian(int dimensions, std::int64_t nx, std::int64_t ny, s
                                 " dimensions (use 2D 5/9 or 3D 7/27)");
   }
   if (two_d) nz = 1;
-  if (nx < 1 || ny < 1 || nz < 1 || nx > kMaxOrder || ny > kMaxOrder || nz > kMaxOrder ||
-      nx * ny > kMaxOrder || nx * ny * nz > kMaxOrder) {
+  // At most 5 * 10^7 stencil entries (about 1 GB while building the pattern).
+  constexpr std::int64_t kMaxEntries = 50000000;
+  const std::int64_t max_points = kMaxEntries / stencil_points;
+  if (nx < 1 || ny < 1 || nz < 1 || nx > max_points || ny > max_points || nz > max_points ||
+      nx * ny > max_points || nx * ny * nz > max_points) {
     throw std::invalid_argument("grid_laplacian: grid " + std::to_string(nx) + " x " +
                                 std::to_string(ny) + " x " + std::to_string(nz) +
-                                " empty or above 10^8 points");
+                                " empty or above 5 * 10^7 / " + std::to_string(stencil_points) +
+                                " points");
   }
   const bool full = stencil_points == 9 || stencil_points == 27;
   std::vector<std::pair<std::int64_t, std::int64_t>> pairs;

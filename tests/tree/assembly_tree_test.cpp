@@ -48,6 +48,9 @@ TEST(MatrixMarket, HostileInput) {
       HasSubstr("not in [1, 10^8]"));
   EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 2 1000000000000\n1 1 1\n"),
               HasSubstr("entries promised"));
+  EXPECT_THAT(
+      mm_error("%%MatrixMarket matrix coordinate real general\n99999999 99999999 1\n1 1 1\n"),
+      HasSubstr("empty rows per entry"));
   EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n"),
               HasSubstr("outside 1..2"));
   EXPECT_THAT(mm_error("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1\n"),

@@ -23,8 +23,9 @@ struct SparsePattern {
 /// Reads a Matrix Market file (`%%MatrixMarket matrix coordinate real|integer|pattern|complex
 /// general|symmetric|skew-symmetric|hermitian`) into its symmetrised pattern; values are
 /// ignored. Throws ParseError (line, column) if the text is malformed, the matrix is not
-/// square, an index is out of range, or the header promises more entries than the text holds
-/// (memory stays O(text) whatever the header says). O(nnz log nnz).
+/// square, an index is out of range, the header promises more entries than the text holds, or
+/// the order exceeds both 2^20 and 16 times the entries (memory stays O(text) whatever the
+/// header says). O(nnz log nnz).
 SparsePattern read_matrix_market(std::string_view text);
 
 /// Reads a Harwell-Boeing file (assembled, e.g. `RUA`, `RSA`, `PSA`, `CUA`; the fixed-width
@@ -38,7 +39,8 @@ SparsePattern read_sparse_pattern(std::string_view text);
 
 /// The pattern of a grid Laplacian: `dimensions` 2 or 3, `nx` x `ny` (x `nz`) points, with
 /// the 5/7-point (stencil_points 5 or 7) or 9/27-point stencil (9 or 27). Throws
-/// std::invalid_argument for other values, sizes < 1, or more than 10^8 points.
+/// std::invalid_argument for other values, sizes < 1, or more than 5 * 10^7 / stencil_points
+/// points (the pattern then needs about 1 GB).
 SparsePattern grid_laplacian(int dimensions, std::int64_t nx, std::int64_t ny, std::int64_t nz,
                              int stencil_points);
 
