@@ -1,0 +1,297 @@
+// The persistent dynamic program of rotor (Beaumont, Eyraud-Dubois, Herrmann, Joly, Shilova,
+// RR-9302, 2019; persistent.py / dynamic_programs.c of rotor v0.1), evaluated one interval at a
+// time for every memory value at once. See docs/heterogeneous.md for the recurrence.
+#include "persistent_table.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace memsched::detail {
+
+namespace {
+
+std::int64_t units(Bytes bytes, Bytes unit) { return (bytes + unit - 1) / unit; }
+
+std::size_t ix(std::int64_t i) { return static_cast<std::size_t>(i); }
+
+// The three inner loops. They run over contiguous memory values with no dependence between
+// iterations, so the compiler vectorises them; the expression order ((s + a) + b) is the one
+// schedule() re-evaluates, so the two agree to the last bit.
+void min_add2(double* r, const double* a, const double* b, double s, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    const double v = (s + a[k]) + b[k];
+    r[k] = v < r[k] ? v : r[k];
+  }
+}
+
+void min_add_left(double* r, const double* a, double s, double c, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    const double v = (s + a[k]) + c;
+    r[k] = v < r[k] ? v : r[k];
+  }
+}
+
+void min_add_right(double* r, double sa, const double* b, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    const double v = sa + b[k];
+    r[k] = v < r[k] ? v : r[k];
+  }
+}
+
+}  // namespace
+
+UnitChain to_units(const HeteroChain& chain, Bytes unit) {
+  const std::int64_t n = chain.num_stages();
+  UnitChain u;
+  u.num_stages = n;
+  u.cw.assign(ix(n + 2), 0);
+  u.cbw.assign(ix(n + 2), 0);
+  u.ft.assign(ix(n + 1), 0);
+  u.bt.assign(ix(n + 1), 0);
+  u.fw.assign(ix(n + 1), 0.0);
+  u.bw.assign(ix(n + 1), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const HeteroStage& s = chain.stage(i);
+    u.cw[ix(i)] = units(s.input_bytes, unit);
+    u.cbw[ix(i + 1)] = units(s.tape_bytes, unit);
+    u.ft[ix(i)] = units(s.forward_tmp_bytes, unit);
+    u.bt[ix(i)] = units(s.backward_tmp_bytes, unit);
+    u.fw[ix(i)] = s.forward_time;
+    u.bw[ix(i)] = s.backward_time;
+  }
+  u.cw[ix(n)] = units(chain.loss().input_bytes, unit);
+  u.bt[ix(n)] = units(chain.loss().backward_tmp_bytes, unit);
+  u.bw[ix(n)] = chain.loss().time;
+  u.cbw[0] = u.cw[0];
+  return u;
+}
+
+double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t max_units) {
+  const double pairs = 0.5 * static_cast<double>(num_stages + 1) *
+                       static_cast<double>(num_stages + 2);
+  return pairs * static_cast<double>(max_units + 1) * sizeof(double) +
+         static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 1) *
+             (sizeof(Window) + sizeof(std::int64_t));
+}
+
+PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible)
+    : chain_(std::move(chain)), max_units_(max_units), rotor_(rotor_compatible) {
+  const std::int64_t n = chain_.num_stages;
+  fw_prefix_.assign(ix(n + 2), 0.0);
+  for (std::int64_t i = 0; i <= n; ++i) fw_prefix_[ix(i + 1)] = fw_prefix_[ix(i)] + chain_.fw[ix(i)];
+  step_need_.assign(ix(n + 1), 0);
+  for (std::int64_t k = 0; k < n; ++k) {
+    step_need_[ix(k)] = chain_.cw[ix(k)] + chain_.cw[ix(k + 1)] + chain_.ft[ix(k)];
+  }
+  windows_.resize(ix((n + 1) * (n + 1)));
+  compute();
+}
+
+std::int64_t PersistentTable::m_all(std::int64_t i) const {
+  const auto& c = chain_;
+  return std::max(c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.ft[ix(i)],
+                  c.cw[ix(i)] + c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.bt[ix(i)]);
+}
+
+// Memory the "chain" decision (run Fe_i, solve i+1..l, run B_i) needs for its own two steps.
+// rotor charges the gradient ȳ_{i+1} during Fe_i (m_all); the gradient actually held then is
+// ȳ_{l+1} (quirk Q2 of docs/heterogeneous.md).
+std::int64_t PersistentTable::chain_need(std::int64_t i, std::int64_t l) const {
+  if (rotor_) return m_all(i);
+  const auto& c = chain_;
+  return std::max(c.cw[ix(l + 1)] + c.cbw[ix(i + 1)] + c.ft[ix(i)],
+                  c.cw[ix(i)] + c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.bt[ix(i)]);
+}
+
+double PersistentTable::value(std::int64_t i, std::int64_t l, std::int64_t m) const {
+  if (m < 0) return kInf;
+  return lookup(window(i, l), std::min(m, max_units_));
+}
+
+void PersistentTable::compute() {
+  const std::int64_t n = chain_.num_stages;
+  std::vector<double> r(ix(max_units_ + 1));
+  std::vector<double> tail(ix(max_units_ + 2));
+  // Intervals by increasing length, so every sub-interval is ready (quirk Q1: rotor's C loop
+  // order reads uncomputed cells when a size rounds to 0 units).
+  for (std::int64_t d = 0; d <= n; ++d) {
+    for (std::int64_t i = 0; i + d <= n; ++i) compute_interval(i, i + d, r, tail);
+  }
+}
+
+void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r,
+                                       std::vector<double>& tail) {
+  const auto& c = chain_;
+  const std::int64_t top = max_units_;
+  std::fill(r.begin(), r.end(), kInf);
+  if (i == l) {
+    // Opt[m][i][i] = fw[i] + bw[i] if m >= m_all(i) (for i = L: the loss).
+    const std::int64_t need = i < c.num_stages ? m_all(i) : c.cw[ix(i)] + c.bt[ix(i)];
+    for (std::int64_t m = need; m <= top; ++m) r[ix(m)] = c.fw[ix(i)] + c.bw[ix(i)];
+    store(i, l, r);
+    return;
+  }
+  std::fill(tail.begin(), tail.end(), kInf);
+  // m_null(i, l): the forward sweep CF_i Fn_{i+1} ... with ȳ_{l+1} held.
+  std::int64_t inner = 0;
+  for (std::int64_t k = i + 1; k < l; ++k) inner = std::max(inner, step_need_[ix(k)]);
+  const std::int64_t mnull =
+      c.cw[ix(l + 1)] + std::max(c.cw[ix(i + 1)] + c.ft[ix(i)], inner);
+  if (mnull > top) {
+    store(i, l, r);
+    return;
+  }
+  double* out = r.data();
+  // Adds candidate (s + A(m - shift)) + B(m) for m >= from, where A, B are windows (B may be
+  // null: a constant 0). Beyond the point where both are saturated the candidate is constant;
+  // it goes into `tail` and is spread by one prefix-min pass at the end.
+  auto add = [&](double s, const Window& a, std::int64_t shift, const Window* b,
+                 std::int64_t from) {
+    std::int64_t start = std::max(from, a.lo + shift);
+    if (b != nullptr) start = std::max(start, b->lo);
+    if (start > top) return;
+    const std::int64_t pa = a.hi + shift;
+    const std::int64_t pb = b != nullptr ? b->hi : start;
+    const std::int64_t sat = std::max(pa, pb);
+    const double aconst = a.values[a.hi - a.lo];
+    const double bconst = b != nullptr ? b->values[b->hi - b->lo] : 0.0;
+    if (sat <= top) {
+      double& t = tail[ix(std::max(sat, start))];
+      const double v = (s + aconst) + bconst;
+      t = v < t ? v : t;
+    }
+    const std::int64_t end = std::min(sat, top + 1);  // explicit range [start, end)
+    if (start >= end) return;
+    const std::int64_t both = std::min(std::min(pa, pb), end);
+    if (start < both) {
+      if (b != nullptr) {
+        min_add2(out + start, a.values + (start - shift - a.lo), b->values + (start - b->lo), s,
+                 both - start);
+      } else {
+        min_add_left(out + start, a.values + (start - shift - a.lo), s, 0.0, both - start);
+      }
+    }
+    const std::int64_t from2 = std::max(start, both);
+    if (from2 < end) {
+      if (pa <= pb) {  // A saturated, B still varying
+        min_add_right(out + from2, s + aconst, b->values + (from2 - b->lo), end - from2);
+      } else {  // B saturated (or absent), A still varying
+        min_add_left(out + from2, a.values + (from2 - shift - a.lo), s, bconst, end - from2);
+      }
+    }
+  };
+  // Leaf: store x_j, solve j..l with cw[j] fewer units, then i..j-1 with ȳ_j held.
+  for (std::int64_t j = i + 1; j <= l; ++j) {
+    const Window& a = window(j, l);
+    const Window& b = window(i, j - 1);
+    if (a.lo > top || b.lo > top) continue;
+    add(forward_sum(i, j), a, c.cw[ix(j)], &b, mnull);
+  }
+  // Chain: Fe_i, solve i+1..l with x̄_{i+1} held, B_i.
+  {
+    const Window& a = window(i + 1, l);
+    if (a.lo <= top) {
+      add(c.fw[ix(i)] + c.bw[ix(i)], a, c.cbw[ix(i + 1)], nullptr,
+          std::max(mnull, chain_need(i, l)));
+    }
+  }
+  double running = kInf;
+  for (std::int64_t m = 0; m <= top; ++m) {
+    running = tail[ix(m)] < running ? tail[ix(m)] : running;
+    if (running < r[ix(m)]) r[ix(m)] = running;
+  }
+  store(i, l, r);
+}
+
+void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<double>& r) {
+  Window& w = windows_[ix(i * (chain_.num_stages + 1) + l)];
+  const std::int64_t top = max_units_;
+  std::int64_t lo = 0;
+  while (lo <= top && r[ix(lo)] == kInf) ++lo;
+  static const double kInfinite = kInf;
+  if (lo > top) {
+    w.lo = top + 1;
+    w.hi = top + 1;
+    w.values = &kInfinite;
+    return;
+  }
+  std::int64_t hi = top;
+  while (hi > lo && r[ix(hi - 1)] == r[ix(top)]) --hi;
+  const std::int64_t count = hi - lo + 1;
+  constexpr std::int64_t kBlock = std::int64_t{1} << 21;
+  if (arena_.empty() ||
+      static_cast<std::int64_t>(arena_.back().capacity() - arena_.back().size()) < count) {
+    arena_.emplace_back();
+    arena_.back().reserve(ix(std::max(kBlock, count)));
+  }
+  std::vector<double>& block = arena_.back();
+  const std::size_t offset = block.size();
+  block.insert(block.end(), r.begin() + static_cast<std::ptrdiff_t>(lo),
+               r.begin() + static_cast<std::ptrdiff_t>(hi + 1));
+  w.lo = lo;
+  w.hi = hi;
+  w.values = block.data() + offset;
+  stored_ += count;
+}
+
+HeteroSchedule PersistentTable::schedule(std::int64_t m0) const {
+  const auto& c = chain_;
+  const std::int64_t n = c.num_stages;
+  HeteroSchedule ops;
+  // An explicit stack instead of recursion: chains of 10^5 stages would overflow the call stack.
+  struct Task {
+    std::int64_t i, l, m;
+    bool emit;  // emit `op` instead of solving (i, l, m)
+    HeteroOp op;
+  };
+  std::vector<Task> stack{{0, n, m0, false, {}}};
+  while (!stack.empty()) {
+    const Task t = stack.back();
+    stack.pop_back();
+    if (t.emit) {
+      ops.push_back(t.op);
+      continue;
+    }
+    const std::int64_t i = t.i, l = t.l, m = t.m;
+    if (i == l) {
+      if (i == n) {
+        ops.push_back(HeteroOp::loss(n));
+      } else {
+        ops.push_back(HeteroOp::forward_enable(i));
+        ops.push_back(HeteroOp::backward(i));
+      }
+      continue;
+    }
+    std::int64_t inner = 0;
+    for (std::int64_t k = i + 1; k < l; ++k) inner = std::max(inner, step_need_[ix(k)]);
+    const std::int64_t mnull = c.cw[ix(l + 1)] + std::max(c.cw[ix(i + 1)] + c.ft[ix(i)], inner);
+    double best_leaf = kInf;
+    std::int64_t best_j = -1;
+    if (m >= mnull) {
+      for (std::int64_t j = i + 1; j <= l; ++j) {
+        const double v = (forward_sum(i, j) + value(j, l, m - c.cw[ix(j)])) + value(i, j - 1, m);
+        if (v < best_leaf) {
+          best_leaf = v;
+          best_j = j;
+        }
+      }
+    }
+    double chain = kInf;
+    if (m >= std::max(mnull, chain_need(i, l))) {
+      chain = (c.fw[ix(i)] + c.bw[ix(i)]) + value(i + 1, l, m - c.cbw[ix(i + 1)]);
+    }
+    if (best_j >= 0 && best_leaf <= chain) {
+      ops.push_back(HeteroOp::forward_check(i));
+      for (std::int64_t k = i + 1; k < best_j; ++k) ops.push_back(HeteroOp::forward_nograd(k));
+      stack.push_back({i, best_j - 1, m, false, {}});
+      stack.push_back({best_j, l, m - c.cw[ix(best_j)], false, {}});
+    } else {
+      ops.push_back(HeteroOp::forward_enable(i));
+      stack.push_back({0, 0, 0, true, HeteroOp::backward(i)});
+      stack.push_back({i + 1, l, m - c.cbw[ix(i + 1)], false, {}});
+    }
+  }
+  return ops;
+}
+
+}  // namespace memsched::detail
