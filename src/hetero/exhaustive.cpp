@@ -82,8 +82,8 @@ std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(const HeteroCha
     auto it = nodes.find(k);
     if (it == nodes.end()) {
       if (static_cast<std::int64_t>(nodes.size()) >= options.max_states) {
-        throw std::length_error("plan_exhaustive: more than " +
-                                std::to_string(options.max_states) + " states");
+        throw std::length_error("plan_exhaustive: more than " + std::to_string(options.max_states) +
+                                " states");
       }
       nodes.emplace(k, Node{dist, from, op, next, false});
       queue.push({dist, k});
@@ -127,8 +127,8 @@ std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(const HeteroCha
         next.x |= bit(i + 1);
         next.fresh = i + 1;
         relax(k, t, next, HeteroOp::forward_check(i));
-        const bool may_drop = (s.x & bit(i)) != 0 && !pinned(s, i) &&
-                              (!options.persistent_only || s.fresh == i);
+        const bool may_drop =
+            (s.x & bit(i)) != 0 && !pinned(s, i) && (!options.persistent_only || s.fresh == i);
         if (may_drop) {
           next.x &= ~bit(i);
           relax(k, t, next, HeteroOp::forward_nograd(i));

@@ -31,8 +31,7 @@ void check_bytes(Bytes b, const char* what, std::int64_t i) {
 bool operator==(const HeteroStage& a, const HeteroStage& b) noexcept {
   return a.forward_time == b.forward_time && a.backward_time == b.backward_time &&
          a.input_bytes == b.input_bytes && a.tape_bytes == b.tape_bytes &&
-         a.forward_tmp_bytes == b.forward_tmp_bytes &&
-         a.backward_tmp_bytes == b.backward_tmp_bytes;
+         a.forward_tmp_bytes == b.forward_tmp_bytes && a.backward_tmp_bytes == b.backward_tmp_bytes;
 }
 
 bool operator==(const HeteroLoss& a, const HeteroLoss& b) noexcept {

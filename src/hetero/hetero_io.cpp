@@ -141,14 +141,16 @@ HeteroChain parse_hetero_chain_json(std::string_view text) {
     const auto [line, column] = position(text, e.byte > 0 ? e.byte - 1 : 0);
     std::string what = e.what();
     const auto colon = what.find("error: ");
-    throw ParseError("malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon + 7)),
-                     line, column);
+    throw ParseError(
+        "malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon + 7)), line,
+        column);
   } catch (const Json::exception& e) {  // e.g. out_of_range: a number too large for a double
     throw ParseError(std::string("malformed JSON: ") + e.what(), 1);
   }
   check_keys(doc, {"stages", "loss", "format", "name"}, "chain");
   const auto stages_it = doc.find("stages");
-  if (stages_it == doc.end() || !stages_it->is_array()) fail("chain", "\"stages\" must be an array");
+  if (stages_it == doc.end() || !stages_it->is_array())
+    fail("chain", "\"stages\" must be an array");
   std::vector<HeteroStage> stages;
   for (std::size_t i = 0; i < stages_it->size(); ++i) {
     const Json& s = (*stages_it)[i];
@@ -183,8 +185,8 @@ std::vector<std::string_view> split(std::string_view line) {
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = line.find(',', start);
-    std::string_view cell = line.substr(start, comma == std::string_view::npos ? line.npos
-                                                                               : comma - start);
+    std::string_view cell =
+        line.substr(start, comma == std::string_view::npos ? line.npos : comma - start);
     while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) cell.remove_prefix(1);
     while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t' || cell.back() == '\r')) {
       cell.remove_suffix(1);
@@ -212,9 +214,9 @@ Bytes csv_bytes(std::string_view cell, std::int64_t line, const std::string& col
   std::int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), v);
   if (ec != std::errc() || ptr != cell.data() + cell.size() || v < 0 || v > kMaxBytes) {
-    throw ParseError(column + " must be a whole number of bytes in [0, 2^50], got \"" +
-                         std::string(cell) + "\"",
-                     line);
+    throw ParseError(
+        column + " must be a whole number of bytes in [0, 2^50], got \"" + std::string(cell) + "\"",
+        line);
   }
   return v;
 }
@@ -223,9 +225,9 @@ Bytes csv_bytes(std::string_view cell, std::int64_t line, const std::string& col
 
 HeteroChain parse_hetero_chain_csv(std::string_view text) {
   check_size(text, "CSV");
-  const std::vector<std::string> known = {"stage",      "forward_time",      "backward_time",
-                                          "input_bytes", "tape_bytes",        "forward_tmp_bytes",
-                                          "backward_tmp_bytes"};
+  const std::vector<std::string> known = {
+      "stage",      "forward_time",      "backward_time",     "input_bytes",
+      "tape_bytes", "forward_tmp_bytes", "backward_tmp_bytes"};
   std::vector<int> column_of(known.size(), -1);
   std::vector<HeteroStage> stages;
   std::optional<HeteroLoss> loss;
@@ -264,8 +266,8 @@ HeteroChain parse_hetero_chain_csv(std::string_view text) {
       if (c >= cells.size()) throw ParseError("missing cell for " + known[k], line_number);
       return cells[c];
     };
-    if (cells.size() > static_cast<std::size_t>(
-                           *std::max_element(column_of.begin(), column_of.end()) + 1)) {
+    if (cells.size() >
+        static_cast<std::size_t>(*std::max_element(column_of.begin(), column_of.end()) + 1)) {
       throw ParseError("more cells than columns", line_number);
     }
     if (static_cast<std::int64_t>(stages.size()) >= kMaxStages) {

@@ -34,9 +34,7 @@ HeteroOp HeteroOp::loss(std::int64_t num_stages) noexcept {
 }
 HeteroOp HeteroOp::backward(std::int64_t i) noexcept { return make(HeteroOpKind::kBackward, i); }
 HeteroOp HeteroOp::free_input(std::int64_t i) noexcept { return make(HeteroOpKind::kFree, i); }
-HeteroOp HeteroOp::free_tape(std::int64_t i) noexcept {
-  return make(HeteroOpKind::kFree, i, true);
-}
+HeteroOp HeteroOp::free_tape(std::int64_t i) noexcept { return make(HeteroOpKind::kFree, i, true); }
 
 bool operator==(const HeteroOp& a, const HeteroOp& b) noexcept {
   return a.kind == b.kind && a.stage == b.stage && a.tape == b.tape;
@@ -45,12 +43,18 @@ bool operator==(const HeteroOp& a, const HeteroOp& b) noexcept {
 std::string to_string(const HeteroOp& op) {
   const std::string i = std::to_string(op.stage);
   switch (op.kind) {
-    case HeteroOpKind::kForwardCheck: return "CF_" + i;
-    case HeteroOpKind::kForwardNograd: return "Fn_" + i;
-    case HeteroOpKind::kForwardEnable: return "Fe_" + i;
-    case HeteroOpKind::kLoss: return "L";
-    case HeteroOpKind::kBackward: return "B_" + i;
-    case HeteroOpKind::kFree: return (op.tape ? "Del_xbar_" : "Del_x_") + i;
+    case HeteroOpKind::kForwardCheck:
+      return "CF_" + i;
+    case HeteroOpKind::kForwardNograd:
+      return "Fn_" + i;
+    case HeteroOpKind::kForwardEnable:
+      return "Fe_" + i;
+    case HeteroOpKind::kLoss:
+      return "L";
+    case HeteroOpKind::kBackward:
+      return "B_" + i;
+    case HeteroOpKind::kFree:
+      return (op.tape ? "Del_xbar_" : "Del_x_") + i;
   }
   return "?";
 }
@@ -89,11 +93,20 @@ class HeteroReplay {
     switch (op.kind) {
       case HeteroOpKind::kForwardCheck:
       case HeteroOpKind::kForwardNograd:
-      case HeteroOpKind::kForwardEnable: forward(op); break;
-      case HeteroOpKind::kLoss: loss(op); break;
-      case HeteroOpKind::kBackward: backward(op); break;
-      case HeteroOpKind::kFree: drop(op); break;
-      default: fail("unknown operation kind");
+      case HeteroOpKind::kForwardEnable:
+        forward(op);
+        break;
+      case HeteroOpKind::kLoss:
+        loss(op);
+        break;
+      case HeteroOpKind::kBackward:
+        backward(op);
+        break;
+      case HeteroOpKind::kFree:
+        drop(op);
+        break;
+      default:
+        fail("unknown operation kind");
     }
     report_.num_ops += 1;
   }
@@ -135,8 +148,8 @@ class HeteroReplay {
   void charge_peak(Bytes produced, Bytes temporary) {
     const Bytes peak = used_ + produced + temporary;
     if (peak > budget_) {
-      fail("needs " + std::to_string(peak) + " bytes (" + std::to_string(used_) +
-           " stored + " + std::to_string(produced) + " produced + " + std::to_string(temporary) +
+      fail("needs " + std::to_string(peak) + " bytes (" + std::to_string(used_) + " stored + " +
+           std::to_string(produced) + " produced + " + std::to_string(temporary) +
            " temporary), above the budget of " + std::to_string(budget_));
     }
     report_.peak_bytes = std::max(report_.peak_bytes, peak);
@@ -152,8 +165,8 @@ class HeteroReplay {
     const std::int64_t i = op.stage;
     check_stage(i, n_ - 1);
     if (i > next_backward_) {
-      fail("stage " + std::to_string(i) + " is past the backward front (next backward: " +
-           std::to_string(next_backward_) + ")");
+      fail("stage " + std::to_string(i) +
+           " is past the backward front (next backward: " + std::to_string(next_backward_) + ")");
     }
     if (!has_input(i)) fail("its input x_" + std::to_string(i) + " is not stored");
     const HeteroStage& s = chain_.stage(i);
@@ -249,8 +262,8 @@ class HeteroReplay {
   Bytes budget_;
   HeteroRules rules_;
   std::int64_t n_;
-  std::vector<bool> x_;     // x_i stored alone, 0 <= i <= L
-  std::vector<bool> xbar_;  // x̄_i stored, 1 <= i <= L
+  std::vector<bool> x_;         // x_i stored alone, 0 <= i <= L
+  std::vector<bool> xbar_;      // x̄_i stored, 1 <= i <= L
   std::int64_t next_backward_;  // L (the loss), then L-1 ... 0, then -1
   std::int64_t gradient_;       // index of the one gradient held, -1 before the loss
   Bytes used_ = 0;
@@ -260,8 +273,8 @@ class HeteroReplay {
 
 }  // namespace
 
-HeteroReport simulate(const HeteroSchedule& schedule, const HeteroChain& chain,
-                      Bytes budget_bytes, const HeteroRules& rules) {
+HeteroReport simulate(const HeteroSchedule& schedule, const HeteroChain& chain, Bytes budget_bytes,
+                      const HeteroRules& rules) {
   HeteroReplay replay(chain, budget_bytes, rules);
   for (const HeteroOp& op : schedule) replay.apply(op);
   return replay.finish();

@@ -14,24 +14,39 @@ std::int64_t units(Bytes bytes, Bytes unit) { return (bytes + unit - 1) / unit; 
 
 std::size_t ix(std::int64_t i) { return static_cast<std::size_t>(i); }
 
-// The three inner loops. They run over contiguous memory values with no dependence between
+// Compiled for AVX-512, AVX2 and plain x86-64, chosen at load time (GCC function
+// multiversioning), so the library stays portable and still uses the machine's vector width.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define MEMSCHED_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MEMSCHED_VECTOR_CLONES
+#endif
+
+// The inner loops. They run over contiguous memory values with no dependence between
 // iterations, so the compiler vectorises them; the expression order ((s + a) + b) is the one
 // schedule() re-evaluates, so the two agree to the last bit.
-void min_add2(double* r, const double* a, const double* b, double s, std::int64_t count) {
+MEMSCHED_VECTOR_CLONES void min_add2(double* r, const double* a, const double* b, double s,
+                                     std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) {
     const double v = (s + a[k]) + b[k];
     r[k] = v < r[k] ? v : r[k];
   }
 }
 
-void min_add_left(double* r, const double* a, double s, double c, std::int64_t count) {
+MEMSCHED_VECTOR_CLONES void min_add_left(double* r, const double* a, double s, double c,
+                                         std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) {
     const double v = (s + a[k]) + c;
     r[k] = v < r[k] ? v : r[k];
   }
 }
 
-void min_add_right(double* r, double sa, const double* b, std::int64_t count) {
+MEMSCHED_VECTOR_CLONES void fill_min(double* r, double v, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) r[k] = v < r[k] ? v : r[k];
+}
+
+MEMSCHED_VECTOR_CLONES void min_add_right(double* r, double sa, const double* b,
+                                          std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) {
     const double v = sa + b[k];
     r[k] = v < r[k] ? v : r[k];
@@ -67,8 +82,8 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit) {
 }
 
 double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t max_units) {
-  const double pairs = 0.5 * static_cast<double>(num_stages + 1) *
-                       static_cast<double>(num_stages + 2);
+  const double pairs =
+      0.5 * static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 2);
   return pairs * static_cast<double>(max_units + 1) * sizeof(double) +
          static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 1) *
              (sizeof(Window) + sizeof(std::int64_t));
@@ -78,7 +93,12 @@ PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool r
     : chain_(std::move(chain)), max_units_(max_units), rotor_(rotor_compatible) {
   const std::int64_t n = chain_.num_stages;
   fw_prefix_.assign(ix(n + 2), 0.0);
-  for (std::int64_t i = 0; i <= n; ++i) fw_prefix_[ix(i + 1)] = fw_prefix_[ix(i)] + chain_.fw[ix(i)];
+  for (std::int64_t i = 0; i <= n; ++i)
+    fw_prefix_[ix(i + 1)] = fw_prefix_[ix(i)] + chain_.fw[ix(i)];
+  base_prefix_.assign(ix(n + 2), 0.0);
+  for (std::int64_t i = 0; i <= n; ++i) {
+    base_prefix_[ix(i + 1)] = base_prefix_[ix(i)] + (chain_.fw[ix(i)] + chain_.bw[ix(i)]);
+  }
   step_need_.assign(ix(n + 1), 0);
   for (std::int64_t k = 0; k < n; ++k) {
     step_need_[ix(k)] = chain_.cw[ix(k)] + chain_.cw[ix(k + 1)] + chain_.ft[ix(k)];
@@ -111,16 +131,14 @@ double PersistentTable::value(std::int64_t i, std::int64_t l, std::int64_t m) co
 void PersistentTable::compute() {
   const std::int64_t n = chain_.num_stages;
   std::vector<double> r(ix(max_units_ + 1));
-  std::vector<double> tail(ix(max_units_ + 2));
   // Intervals by increasing length, so every sub-interval is ready (quirk Q1: rotor's C loop
   // order reads uncomputed cells when a size rounds to 0 units).
   for (std::int64_t d = 0; d <= n; ++d) {
-    for (std::int64_t i = 0; i + d <= n; ++i) compute_interval(i, i + d, r, tail);
+    for (std::int64_t i = 0; i + d <= n; ++i) compute_interval(i, i + d, r);
   }
 }
 
-void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r,
-                                       std::vector<double>& tail) {
+void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r) {
   const auto& c = chain_;
   const std::int64_t top = max_units_;
   std::fill(r.begin(), r.end(), kInf);
@@ -131,74 +149,75 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vect
     store(i, l, r);
     return;
   }
-  std::fill(tail.begin(), tail.end(), kInf);
   // m_null(i, l): the forward sweep CF_i Fn_{i+1} ... with ȳ_{l+1} held.
   std::int64_t inner = 0;
   for (std::int64_t k = i + 1; k < l; ++k) inner = std::max(inner, step_need_[ix(k)]);
-  const std::int64_t mnull =
-      c.cw[ix(l + 1)] + std::max(c.cw[ix(i + 1)] + c.ft[ix(i)], inner);
+  const std::int64_t mnull = c.cw[ix(l + 1)] + std::max(c.cw[ix(i + 1)] + c.ft[ix(i)], inner);
   if (mnull > top) {
     store(i, l, r);
     return;
   }
   double* out = r.data();
-  // Adds candidate (s + A(m - shift)) + B(m) for m >= from, where A, B are windows (B may be
-  // null: a constant 0). Beyond the point where both are saturated the candidate is constant;
-  // it goes into `tail` and is spread by one prefix-min pass at the end.
-  auto add = [&](double s, const Window& a, std::int64_t shift, const Window* b,
-                 std::int64_t from) {
+  // Adds the candidate (s + A(m - shift)) + B(m) on [from, stop), A and B windows (B may be
+  // null: a constant 0). Each candidate is non-increasing in m, so r stays non-increasing.
+  auto add = [&](double s, const Window& a, std::int64_t shift, const Window* b, std::int64_t from,
+                 std::int64_t stop) {
     std::int64_t start = std::max(from, a.lo + shift);
     if (b != nullptr) start = std::max(start, b->lo);
-    if (start > top) return;
+    if (start >= stop) return;
     const std::int64_t pa = a.hi + shift;
     const std::int64_t pb = b != nullptr ? b->hi : start;
-    const std::int64_t sat = std::max(pa, pb);
+    const std::int64_t sat = std::max(pa, pb);  // both saturated from here on
     const double aconst = a.values[a.hi - a.lo];
     const double bconst = b != nullptr ? b->values[b->hi - b->lo] : 0.0;
-    if (sat <= top) {
-      double& t = tail[ix(std::max(sat, start))];
-      const double v = (s + aconst) + bconst;
-      t = v < t ? v : t;
-    }
-    const std::int64_t end = std::min(sat, top + 1);  // explicit range [start, end)
-    if (start >= end) return;
-    const std::int64_t both = std::min(std::min(pa, pb), end);
-    if (start < both) {
-      if (b != nullptr) {
-        min_add2(out + start, a.values + (start - shift - a.lo), b->values + (start - b->lo), s,
-                 both - start);
-      } else {
-        min_add_left(out + start, a.values + (start - shift - a.lo), s, 0.0, both - start);
+    const std::int64_t end = std::min(sat, stop);
+    if (start < end) {
+      const std::int64_t both = std::min(std::min(pa, pb), end);
+      if (start < both) {
+        if (b != nullptr) {
+          min_add2(out + start, a.values + (start - shift - a.lo), b->values + (start - b->lo), s,
+                   both - start);
+        } else {
+          min_add_left(out + start, a.values + (start - shift - a.lo), s, 0.0, both - start);
+        }
+      }
+      const std::int64_t from2 = std::max(start, both);
+      if (from2 < end) {
+        if (pa <= pb) {  // A saturated, B still varying
+          min_add_right(out + from2, s + aconst, b->values + (from2 - b->lo), end - from2);
+        } else {  // B saturated (or absent), A still varying
+          min_add_left(out + from2, a.values + (from2 - shift - a.lo), s, bconst, end - from2);
+        }
       }
     }
-    const std::int64_t from2 = std::max(start, both);
-    if (from2 < end) {
-      if (pa <= pb) {  // A saturated, B still varying
-        min_add_right(out + from2, s + aconst, b->values + (from2 - b->lo), end - from2);
-      } else {  // B saturated (or absent), A still varying
-        min_add_left(out + from2, a.values + (from2 - shift - a.lo), s, bconst, end - from2);
-      }
-    }
+    const std::int64_t flat = std::max(sat, start);
+    if (flat < stop) fill_min(out + flat, (s + aconst) + bconst, stop - flat);
   };
-  // Leaf: store x_j, solve j..l with cw[j] fewer units, then i..j-1 with ȳ_j held.
-  for (std::int64_t j = i + 1; j <= l; ++j) {
-    const Window& a = window(j, l);
-    const Window& b = window(i, j - 1);
-    if (a.lo > top || b.lo > top) continue;
-    add(forward_sum(i, j), a, c.cw[ix(j)], &b, mnull);
-  }
-  // Chain: Fe_i, solve i+1..l with x̄_{i+1} held, B_i.
+  // Chain first: Fe_i, solve i+1..l with x̄_{i+1} held, B_i.
   {
     const Window& a = window(i + 1, l);
     if (a.lo <= top) {
       add(c.fw[ix(i)] + c.bw[ix(i)], a, c.cbw[ix(i + 1)], nullptr,
-          std::max(mnull, chain_need(i, l)));
+          std::max(mnull, chain_need(i, l)), top + 1);
     }
   }
-  double running = kInf;
-  for (std::int64_t m = 0; m <= top; ++m) {
-    running = tail[ix(m)] < running ? tail[ix(m)] : running;
-    if (running < r[ix(m)]) r[ix(m)] = running;
+  // Leaf: store x_j, solve j..l with cw[j] fewer units, then i..j-1 with ȳ_j held. A leaf
+  // costs at least its forward sweep plus every forward and backward of i..l once, so it can
+  // only improve r where r is above that bound: r is non-increasing, so that is a prefix of
+  // the memory range, found by binary search. This prunes most of the work wherever memory
+  // is ample. (The bound is lowered by 1e-12 relative so rounding can never hide a candidate.)
+  const double base = base_prefix_[ix(l + 1)] - base_prefix_[ix(i)];
+  for (std::int64_t j = i + 1; j <= l; ++j) {
+    const Window& a = window(j, l);
+    const Window& b = window(i, j - 1);
+    if (a.lo > top || b.lo > top) continue;
+    const double sweep = forward_sum(i, j);
+    const double bound = (sweep + base) * (1.0 - 1e-12);
+    const std::int64_t from = std::max({mnull, a.lo + c.cw[ix(j)], b.lo});
+    if (from > top || out[from] <= bound) continue;
+    const std::int64_t stop =
+        std::partition_point(out + from, out + top + 1, [&](double v) { return v > bound; }) - out;
+    add(sweep, a, c.cw[ix(j)], &b, from, stop);
   }
   store(i, l, r);
 }

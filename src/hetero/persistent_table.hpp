@@ -44,8 +44,8 @@ class PersistentTable {
 
  private:
   struct Window {
-    std::int64_t lo = 0;  // first finite m (max_units + 1 if none)
-    std::int64_t hi = 0;  // from hi on the value is constant
+    std::int64_t lo = 0;             // first finite m (max_units + 1 if none)
+    std::int64_t hi = 0;             // from hi on the value is constant
     const double* values = nullptr;  // values[m - lo] for lo <= m <= hi
   };
 
@@ -57,8 +57,7 @@ class PersistentTable {
     return w.values[(m < w.hi ? m : w.hi) - w.lo];
   }
   void compute();
-  void compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r,
-                        std::vector<double>& tail);
+  void compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r);
   void store(std::int64_t i, std::int64_t l, const std::vector<double>& r);
   std::int64_t m_all(std::int64_t i) const;
   std::int64_t m_null(std::int64_t i, std::int64_t l) const;
@@ -73,6 +72,7 @@ class PersistentTable {
   std::int64_t max_units_;
   bool rotor_;
   std::vector<double> fw_prefix_;
+  std::vector<double> base_prefix_;  // sums of fw + bw: the time of i..l without recomputation
   // max_{i<k<l} (cw[k] + cw[k+1] + ft[k]) for m_null, as a sparse-table-free running max.
   std::vector<std::int64_t> step_need_;
   std::vector<Window> windows_;

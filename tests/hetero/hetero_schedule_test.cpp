@@ -21,8 +21,8 @@ HeteroSchedule store_all(std::int64_t n) {
 
 TEST(HeteroSimulate, ChainASchedulesPeakAsPublished) {
   const HeteroChain chain = testing::chain_a();
-  const HeteroSchedule s13 = {Op::forward_check(0), Op::forward_check(1), Op::forward_enable(2),
-                              Op::loss(3),          Op::backward(2),      Op::forward_enable(1),
+  const HeteroSchedule s13 = {Op::forward_check(0), Op::forward_check(1),  Op::forward_enable(2),
+                              Op::loss(3),          Op::backward(2),       Op::forward_enable(1),
                               Op::backward(1),      Op::forward_enable(0), Op::backward(0)};
   const HeteroReport r = simulate(s13, chain, 13);
   EXPECT_EQ(r.makespan, 26);

@@ -43,10 +43,9 @@ RotorReference::RotorReference(RotorArrays arrays, std::int64_t max_units, bool 
         }
         double chain = inf;
         const bool chain_ok =
-            exact_chain_check
-                ? m >= std::max(cw[u(l + 1)] + cbw[u(i + 1)] + ft[u(i)],
-                                cw[u(i)] + cw[u(i + 1)] + cbw[u(i + 1)] + bt[u(i)])
-                : value(i, i, m) < inf;
+            exact_chain_check ? m >= std::max(cw[u(l + 1)] + cbw[u(i + 1)] + ft[u(i)],
+                                              cw[u(i)] + cw[u(i + 1)] + cbw[u(i + 1)] + bt[u(i)])
+                              : value(i, i, m) < inf;
         if (chain_ok && m >= cbw[u(i + 1)]) {
           chain = (a_.fw[u(i)] + a_.bw[u(i)]) + value(i + 1, l, m - cbw[u(i + 1)]);
         }

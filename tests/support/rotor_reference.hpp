@@ -9,7 +9,7 @@ namespace memsched::testing {
 
 /// rotor's padded arrays in memory units (docs/references/heterogeneous.md §2).
 struct RotorArrays {
-  std::int64_t num_stages = 0;  // L
+  std::int64_t num_stages = 0;                // L
   std::vector<std::int64_t> cw, cbw, ft, bt;  // sizes L+2, L+2, L+1, L+1
   std::vector<double> fw, bw;                 // sizes L+1
 };

@@ -33,9 +33,9 @@ struct HeteroStage {
 
 /// The loss at the end of the chain: it reads x_L and produces the gradient ȳ_L (same size).
 struct HeteroLoss {
-  Bytes input_bytes = 0;          ///< ω_x^L: size of x_L, the last stage's output
-  double time = 0.0;              ///< time of the loss and its gradient together (rotor: 0)
-  Bytes backward_tmp_bytes = 0;   ///< o_b^L: transient memory while computing ȳ_L
+  Bytes input_bytes = 0;         ///< ω_x^L: size of x_L, the last stage's output
+  double time = 0.0;             ///< time of the loss and its gradient together (rotor: 0)
+  Bytes backward_tmp_bytes = 0;  ///< o_b^L: transient memory while computing ȳ_L
 
   friend bool operator==(const HeteroLoss& a, const HeteroLoss& b) noexcept;
 };

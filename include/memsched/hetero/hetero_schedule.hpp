@@ -56,9 +56,9 @@ struct HeteroRules {
 
 /// What a legal schedule costs.
 struct HeteroReport {
-  double makespan = 0.0;        ///< sum of the times of all operations
-  Bytes peak_bytes = 0;         ///< largest memory in use at any instant, transients included
-  std::int64_t forwards = 0;    ///< forward operations (CF, Fn, Fe)
+  double makespan = 0.0;      ///< sum of the times of all operations
+  Bytes peak_bytes = 0;       ///< largest memory in use at any instant, transients included
+  std::int64_t forwards = 0;  ///< forward operations (CF, Fn, Fe)
   std::int64_t recording_forwards = 0;  ///< Fe operations
   std::int64_t num_ops = 0;
 };
@@ -70,7 +70,7 @@ struct HeteroReport {
 /// order, or values other than ȳ_0 left at the end. O(L + number of operations).
 ///
 /// Memory in use = sizes of the stored x_i, x̄_i and ȳ_i; x_0 is stored at the start and counts.
-HeteroReport simulate(const HeteroSchedule& schedule, const HeteroChain& chain,
-                      Bytes budget_bytes, const HeteroRules& rules = {});
+HeteroReport simulate(const HeteroSchedule& schedule, const HeteroChain& chain, Bytes budget_bytes,
+                      const HeteroRules& rules = {});
 
 }  // namespace memsched

@@ -55,7 +55,8 @@ struct HeteroPlan {
 ///     PersistentOptions exact;
 ///     exact.exact = true;
 ///     auto plan = plan_persistent(chain, 13, exact);
-///     // plan->makespan == 26, to_string(plan->schedule) == "CF_0 CF_1 Fe_2 L B_2 Fe_1 B_1 Fe_0 B_0"
+///     // plan->makespan == 26, to_string(plan->schedule) == "CF_0 CF_1 Fe_2 L B_2 Fe_1 B_1 Fe_0
+///     B_0"
 std::optional<HeteroPlan> plan_persistent(const HeteroChain& chain, Bytes budget_bytes,
                                           const PersistentOptions& options = {});
 
