@@ -20,5 +20,6 @@ class UsageError : public std::runtime_error {
 void add_plan_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_hetero_command(CLI::App& app);
 
 }  // namespace memsched::cli

@@ -27,7 +27,7 @@ struct MixedTable {
 void check(Step n, std::int64_t slots, const char* function) {
   if (n < 1 || n > kMaxMixedSteps) {
     throw std::invalid_argument(std::string(function) +
-                                ": number of steps must be in [1, 10^6], got " + std::to_string(n));
+                                ": number of steps must be in [1, 10^5], got " + std::to_string(n));
   }
   if (slots < 0) {
     throw std::invalid_argument(std::string(function) + ": slots must be >= 0, got " +
