@@ -86,7 +86,7 @@ double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t m
       0.5 * static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 2);
   return pairs * static_cast<double>(max_units + 1) * sizeof(double) +
          static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 1) *
-             (sizeof(Window) + sizeof(std::int64_t));
+             (2 * sizeof(Window));
 }
 
 PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible)
@@ -104,6 +104,7 @@ PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool r
     step_need_[ix(k)] = chain_.cw[ix(k)] + chain_.cw[ix(k + 1)] + chain_.ft[ix(k)];
   }
   windows_.resize(ix((n + 1) * (n + 1)));
+  columns_.resize(ix((n + 1) * (n + 1)));
   compute();
 }
 
@@ -168,8 +169,8 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vect
     const std::int64_t pa = a.hi + shift;
     const std::int64_t pb = b != nullptr ? b->hi : start;
     const std::int64_t sat = std::max(pa, pb);  // both saturated from here on
-    const double aconst = a.values[a.hi - a.lo];
-    const double bconst = b != nullptr ? b->values[b->hi - b->lo] : 0.0;
+    const double aconst = a.last;
+    const double bconst = b != nullptr ? b->last : 0.0;
     const std::int64_t end = std::min(sat, stop);
     if (start < end) {
       const std::int64_t both = std::min(std::min(pa, pb), end);
@@ -208,11 +209,13 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vect
   // is ample. (The bound is lowered by 1e-12 relative so rounding can never hide a candidate.)
   const double base = base_prefix_[ix(l + 1)] - base_prefix_[ix(i)];
   for (std::int64_t j = i + 1; j <= l; ++j) {
-    const Window& a = window(j, l);
+    const Window& a = column_window(j, l);
     const Window& b = window(i, j - 1);
     if (a.lo > top || b.lo > top) continue;
     const double sweep = forward_sum(i, j);
-    const double bound = (sweep + base) * (1.0 - 1e-12);
+    // Both parts are at least their value with the most memory (>= their time without
+    // recomputation, `base`).
+    const double bound = std::max((sweep + a.last) + b.last, sweep + base) * (1.0 - 1e-12);
     const std::int64_t from = std::max({mnull, a.lo + c.cw[ix(j)], b.lo});
     if (from > top || out[from] <= bound) continue;
     const std::int64_t stop =
@@ -232,6 +235,8 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
     w.lo = top + 1;
     w.hi = top + 1;
     w.values = &kInfinite;
+    w.last = kInf;
+    columns_[ix(l * (chain_.num_stages + 1) + i)] = w;
     return;
   }
   std::int64_t hi = top;
@@ -250,6 +255,8 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
   w.lo = lo;
   w.hi = hi;
   w.values = block.data() + offset;
+  w.last = r[ix(hi)];
+  columns_[ix(l * (chain_.num_stages + 1) + i)] = w;
   stored_ += count;
 }
 

@@ -43,14 +43,22 @@ class PersistentTable {
   static double worst_case_bytes(std::int64_t num_stages, std::int64_t max_units);
 
  private:
+  static constexpr double kInf = __builtin_huge_val();
+
   struct Window {
     std::int64_t lo = 0;             // first finite m (max_units + 1 if none)
     std::int64_t hi = 0;             // from hi on the value is constant
     const double* values = nullptr;  // values[m - lo] for lo <= m <= hi
+    double last = kInf;              // values[hi - lo]: kept here to spare a cache miss
   };
 
   const Window& window(std::int64_t i, std::int64_t l) const {
     return windows_[static_cast<std::size_t>(i * (chain_.num_stages + 1) + l)];
+  }
+  // The same windows stored column by column: the leaf loop walks (j, l) for j = i+1..l, which
+  // is contiguous here, and (i, j-1), contiguous in windows_.
+  const Window& column_window(std::int64_t i, std::int64_t l) const {
+    return columns_[static_cast<std::size_t>(l * (chain_.num_stages + 1) + i)];
   }
   double lookup(const Window& w, std::int64_t m) const {
     if (m < w.lo) return kInf;
@@ -66,8 +74,6 @@ class PersistentTable {
     return fw_prefix_[static_cast<std::size_t>(j)] - fw_prefix_[static_cast<std::size_t>(i)];
   }
 
-  static constexpr double kInf = __builtin_huge_val();
-
   UnitChain chain_;
   std::int64_t max_units_;
   bool rotor_;
@@ -76,6 +82,7 @@ class PersistentTable {
   // max_{i<k<l} (cw[k] + cw[k+1] + ft[k]) for m_null, as a sparse-table-free running max.
   std::vector<std::int64_t> step_need_;
   std::vector<Window> windows_;
+  std::vector<Window> columns_;
   std::vector<std::vector<double>> arena_;
   std::int64_t stored_ = 0;
 };
