@@ -59,6 +59,28 @@ BENCHMARK(BM_PersistentPlan)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
+// The same with the intervals of each length split over two threads.
+void BM_PersistentPlanTwoThreads(benchmark::State& state) {
+  const HeteroChain chain = network(state.range(0), 42);
+  const Bytes budget = chain.store_all_peak() / 3;
+  PersistentOptions options;
+  options.num_units = state.range(1);
+  options.num_threads = 2;
+  for (auto _ : state) {
+    auto plan = plan_persistent(chain, budget, options);
+    benchmark::DoNotOptimize(plan);
+  }
+  state.SetLabel("L=" + std::to_string(state.range(0)) + " M=" + std::to_string(state.range(1)));
+}
+BENCHMARK(BM_PersistentPlanTwoThreads)
+    ->Args({100, 500})
+    ->Args({200, 500})
+    ->Args({500, 1000})
+    ->Args({1000, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+
 void BM_PersistentCurve(benchmark::State& state) {
   const HeteroChain chain = network(state.range(0), 42);
   PersistentOptions options;

@@ -31,6 +31,10 @@ void check_options(const char* function, const PersistentOptions& options) {
     throw std::invalid_argument(std::string(function) + ": num_units must be >= 1, got " +
                                 std::to_string(options.num_units));
   }
+  if (options.num_threads < 1 || options.num_threads > 256) {
+    throw std::invalid_argument(std::string(function) + ": num_threads must be in [1, 256], got " +
+                                std::to_string(options.num_threads));
+  }
   if (options.unit_bytes < 0) {
     throw std::invalid_argument(std::string(function) + ": unit_bytes must be >= 0, got " +
                                 std::to_string(options.unit_bytes));
@@ -53,8 +57,8 @@ detail::PersistentTable make_table(const char* function, const HeteroChain& chai
                                 std::to_string(static_cast<std::int64_t>(bytes / 1048576.0)) +
                                 " MiB, above max_table_bytes; use fewer units");
   }
-  return detail::PersistentTable(detail::to_units(chain, unit), max_units,
-                                 options.rotor_compatible);
+  return detail::PersistentTable(detail::to_units(chain, unit), max_units, options.rotor_compatible,
+                                 options.num_threads);
 }
 
 // Peak of the store-all schedule in units (HeteroChain::store_all_peak on rounded sizes).

@@ -4,6 +4,7 @@
 #include "persistent_table.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace memsched::detail {
@@ -89,7 +90,8 @@ double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t m
              (2 * sizeof(Window));
 }
 
-PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible)
+PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible,
+                                 int num_threads)
     : chain_(std::move(chain)), max_units_(max_units), rotor_(rotor_compatible) {
   const std::int64_t n = chain_.num_stages;
   fw_prefix_.assign(ix(n + 2), 0.0);
@@ -105,7 +107,7 @@ PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool r
   }
   windows_.resize(ix((n + 1) * (n + 1)));
   columns_.resize(ix((n + 1) * (n + 1)));
-  compute();
+  compute(std::max(1, num_threads));
 }
 
 std::int64_t PersistentTable::m_all(std::int64_t i) const {
@@ -129,17 +131,38 @@ double PersistentTable::value(std::int64_t i, std::int64_t l, std::int64_t m) co
   return lookup(window(i, l), std::min(m, max_units_));
 }
 
-void PersistentTable::compute() {
+void PersistentTable::compute(int num_threads) {
   const std::int64_t n = chain_.num_stages;
-  std::vector<double> r(ix(max_units_ + 1));
+  arenas_.resize(static_cast<std::size_t>(num_threads));
+  std::vector<std::vector<double>> r(static_cast<std::size_t>(num_threads),
+                                     std::vector<double>(ix(max_units_ + 1)));
   // Intervals by increasing length, so every sub-interval is ready (quirk Q1: rotor's C loop
-  // order reads uncomputed cells when a size rounds to 0 units).
+  // order reads uncomputed cells when a size rounds to 0 units). Intervals of one length are
+  // independent: with threads, thread t takes every num_threads-th of them, and each writes
+  // only its own windows and arena.
   for (std::int64_t d = 0; d <= n; ++d) {
-    for (std::int64_t i = 0; i + d <= n; ++i) compute_interval(i, i + d, r);
+    const std::int64_t count = n - d + 1;
+    // Threads only pay off on lengths with enough work (about L * M element updates).
+    const bool parallel =
+        num_threads > 1 && count >= num_threads && (d + 1) * (max_units_ + 1) * count >= (1 << 20);
+    if (!parallel) {
+      for (std::int64_t i = 0; i < count; ++i) compute_interval(i, i + d, r[0], arenas_[0]);
+      continue;
+    }
+    auto work = [&, d, count](int t) {
+      for (std::int64_t i = t; i < count; i += num_threads) {
+        compute_interval(i, i + d, r[ix(t)], arenas_[ix(t)]);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 1; t < num_threads; ++t) threads.emplace_back(work, t);
+    work(0);
+    for (std::thread& thread : threads) thread.join();
   }
 }
 
-void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r) {
+void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r,
+                                       Arena& arena) {
   const auto& c = chain_;
   const std::int64_t top = max_units_;
   std::fill(r.begin(), r.end(), kInf);
@@ -147,7 +170,7 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vect
     // Opt[m][i][i] = fw[i] + bw[i] if m >= m_all(i) (for i = L: the loss).
     const std::int64_t need = i < c.num_stages ? m_all(i) : c.cw[ix(i)] + c.bt[ix(i)];
     for (std::int64_t m = need; m <= top; ++m) r[ix(m)] = c.fw[ix(i)] + c.bw[ix(i)];
-    store(i, l, r);
+    store(i, l, r, arena);
     return;
   }
   // m_null(i, l): the forward sweep CF_i Fn_{i+1} ... with ȳ_{l+1} held.
@@ -155,7 +178,7 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vect
   for (std::int64_t k = i + 1; k < l; ++k) inner = std::max(inner, step_need_[ix(k)]);
   const std::int64_t mnull = c.cw[ix(l + 1)] + std::max(c.cw[ix(i + 1)] + c.ft[ix(i)], inner);
   if (mnull > top) {
-    store(i, l, r);
+    store(i, l, r, arena);
     return;
   }
   double* out = r.data();
@@ -222,10 +245,11 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, std::vect
         std::partition_point(out + from, out + top + 1, [&](double v) { return v > bound; }) - out;
     add(sweep, a, c.cw[ix(j)], &b, from, stop);
   }
-  store(i, l, r);
+  store(i, l, r, arena);
 }
 
-void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<double>& r) {
+void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<double>& r,
+                            Arena& arena) {
   Window& w = windows_[ix(i * (chain_.num_stages + 1) + l)];
   const std::int64_t top = max_units_;
   std::int64_t lo = 0;
@@ -243,12 +267,13 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
   while (hi > lo && r[ix(hi - 1)] == r[ix(top)]) --hi;
   const std::int64_t count = hi - lo + 1;
   constexpr std::int64_t kBlock = std::int64_t{1} << 21;
-  if (arena_.empty() ||
-      static_cast<std::int64_t>(arena_.back().capacity() - arena_.back().size()) < count) {
-    arena_.emplace_back();
-    arena_.back().reserve(ix(std::max(kBlock, count)));
+  auto& blocks = arena.blocks;
+  if (blocks.empty() ||
+      static_cast<std::int64_t>(blocks.back().capacity() - blocks.back().size()) < count) {
+    blocks.emplace_back();
+    blocks.back().reserve(ix(std::max(kBlock, count)));
   }
-  std::vector<double>& block = arena_.back();
+  std::vector<double>& block = blocks.back();
   const std::size_t offset = block.size();
   block.insert(block.end(), r.begin() + static_cast<std::ptrdiff_t>(lo),
                r.begin() + static_cast<std::ptrdiff_t>(hi + 1));
@@ -257,7 +282,7 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
   w.values = block.data() + offset;
   w.last = r[ix(hi)];
   columns_[ix(l * (chain_.num_stages + 1) + i)] = w;
-  stored_ += count;
+  arena.stored += count;
 }
 
 HeteroSchedule PersistentTable::schedule(std::int64_t m0) const {

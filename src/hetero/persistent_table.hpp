@@ -28,7 +28,9 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit);
 /// [lo, hi] where its value is finite and still changing.
 class PersistentTable {
  public:
-  PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible);
+  /// `num_threads` > 1 computes the intervals of one length in parallel (they are independent).
+  PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible,
+                  int num_threads = 1);
 
   double value(std::int64_t i, std::int64_t l, std::int64_t m) const;
   /// The optimal schedule of the whole chain with `m` free units besides x_0 (rotor's
@@ -37,7 +39,11 @@ class PersistentTable {
   const UnitChain& chain() const noexcept { return chain_; }
   std::int64_t max_units() const noexcept { return max_units_; }
   /// Doubles stored in the table.
-  std::int64_t stored_values() const noexcept { return stored_; }
+  std::int64_t stored_values() const noexcept {
+    std::int64_t total = 0;
+    for (const Arena& a : arenas_) total += a.stored;
+    return total;
+  }
 
   /// Upper bound on the bytes a table for L stages and M units may take.
   static double worst_case_bytes(std::int64_t num_stages, std::int64_t max_units);
@@ -64,9 +70,14 @@ class PersistentTable {
     if (m < w.lo) return kInf;
     return w.values[(m < w.hi ? m : w.hi) - w.lo];
   }
-  void compute();
-  void compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r);
-  void store(std::int64_t i, std::int64_t l, const std::vector<double>& r);
+  void compute(int num_threads);
+  // Storage of the windows' values; one per thread, so that threads never share one.
+  struct Arena {
+    std::vector<std::vector<double>> blocks;
+    std::int64_t stored = 0;
+  };
+  void compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r, Arena& arena);
+  void store(std::int64_t i, std::int64_t l, const std::vector<double>& r, Arena& arena);
   std::int64_t m_all(std::int64_t i) const;
   std::int64_t m_null(std::int64_t i, std::int64_t l) const;
   std::int64_t chain_need(std::int64_t i, std::int64_t l) const;
@@ -83,8 +94,7 @@ class PersistentTable {
   std::vector<std::int64_t> step_need_;
   std::vector<Window> windows_;
   std::vector<Window> columns_;
-  std::vector<std::vector<double>> arena_;
-  std::int64_t stored_ = 0;
+  std::vector<Arena> arenas_;
 };
 
 }  // namespace memsched::detail

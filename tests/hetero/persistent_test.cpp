@@ -258,6 +258,24 @@ TEST(PlanPersistent, RejectsBadArguments) {
   EXPECT_THROW(plan_persistent(HeteroChain(big, {1, 0, 0}), Bytes{1} << 40), std::invalid_argument);
 }
 
+TEST(PlanPersistent, ThreadsGiveTheSamePlan) {
+  std::mt19937_64 rng(8);
+  const HeteroChain chain = random_chain(rng, 60, 1 << 20, 1 << 18);
+  const Bytes budget = chain.store_all_peak() / 3;
+  PersistentOptions one;
+  one.num_units = 1500;
+  PersistentOptions two = one;
+  two.num_threads = 2;
+  const auto a = plan_persistent(chain, budget, one);
+  const auto b = plan_persistent(chain, budget, two);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(a->makespan, b->makespan);
+  EXPECT_EQ(a->schedule, b->schedule);
+  two.num_threads = 0;
+  EXPECT_THROW(plan_persistent(chain, budget, two), std::invalid_argument);
+}
+
 TEST(PlanPersistent, LongChainPlansAndReplays) {
   std::mt19937_64 rng(7);
   const HeteroChain chain = random_chain(rng, 200, 1 << 20, 1 << 18);

@@ -29,6 +29,9 @@ struct PersistentOptions {
   /// recording forward (quirk Q2 of docs/heterogeneous.md). Off: the exact check, which finds
   /// every schedule rotor finds and some it calls infeasible.
   bool rotor_compatible = false;
+  /// Threads computing the table (intervals of one length are independent); 1 = none. The
+  /// result does not depend on it.
+  int num_threads = 1;
   /// Upper bound on the dynamic-programming table; std::invalid_argument beyond it.
   std::int64_t max_table_bytes = std::int64_t{8} << 30;
 };
