@@ -82,6 +82,49 @@ std::string number(double v) {
   return out.str();
 }
 
+// Memory in use over time: one bar per operation (its peak, with its temporary), the budget as
+// a dashed line.
+void write_plan_svg(std::ostream& out, const HeteroSchedule& schedule,
+                    const std::vector<HeteroTimelineEntry>& timeline, Bytes budget,
+                    double makespan) {
+  const double w = 800, h = 360, left = 80, right = 20, top = 30, bottom = 50;
+  const double t1 = std::max(makespan, 1e-300);
+  const double b1 = std::max(static_cast<double>(budget), 1.0);
+  auto px = [&](double t) { return left + t / t1 * (w - left - right); };
+  auto py = [&](double b) { return top + (1.0 - b / b1) * (h - top - bottom); };
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  for (std::size_t k = 0; k < timeline.size(); ++k) {
+    const HeteroTimelineEntry& e = timeline[k];
+    if (e.end <= e.start) continue;
+    const bool backward =
+        schedule[k].kind == HeteroOpKind::kBackward || schedule[k].kind == HeteroOpKind::kLoss;
+    const bool recording = schedule[k].kind == HeteroOpKind::kForwardEnable;
+    out << "<rect x=\"" << px(e.start) << "\" y=\"" << py(static_cast<double>(e.peak_bytes))
+        << "\" width=\"" << px(e.end) - px(e.start) << "\" height=\""
+        << py(0) - py(static_cast<double>(e.peak_bytes)) << "\" fill=\""
+        << (backward    ? "#ff7f0e"
+            : recording ? "#1f77b4"
+                        : "#aec7e8")
+        << "\" stroke=\"white\" stroke-width=\"0.5\"><title>" << to_string(schedule[k]) << ": "
+        << e.peak_bytes << " bytes</title></rect>\n";
+  }
+  out << "<line x1=\"" << left << "\" y1=\"" << py(b1) << "\" x2=\"" << w - right << "\" y2=\""
+      << py(b1) << "\" stroke=\"red\" stroke-dasharray=\"6,4\"/>\n"
+      << "<line x1=\"" << left << "\" y1=\"" << py(0) << "\" x2=\"" << w - right << "\" y2=\""
+      << py(0) << "\" stroke=\"black\"/>\n"
+      << "<text x=\"" << left - 6 << "\" y=\"" << py(b1) + 4 << "\" text-anchor=\"end\">" << budget
+      << "</text>\n<text x=\"" << left - 6 << "\" y=\"" << py(0)
+      << "\" text-anchor=\"end\">0</text>\n"
+      << "<text x=\"" << w - right << "\" y=\"" << h - bottom + 18 << "\" text-anchor=\"end\">"
+      << number(makespan) << "</text>\n"
+      << "<text x=\"" << (left + w - right) / 2 << "\" y=\"" << h - 10
+      << "\" text-anchor=\"middle\">time (light: forward, dark: recording forward, orange: "
+         "backward; dashed: budget in bytes)</text>\n"
+      << "<text x=\"" << left << "\" y=\"18\">memory in use (bytes)</text>\n</svg>\n";
+}
+
 void run_plan(const HeteroFlags& flags) {
   const Bytes budget = parse_bytes(flags.budget, "--budget");
   const PersistentOptions options = make_options(flags);
@@ -92,10 +135,15 @@ void run_plan(const HeteroFlags& flags) {
                              " bytes (store-all needs " + std::to_string(chain.store_all_peak()) +
                              "; try more --units or --exact)");
   }
-  const HeteroReport report = simulate(plan->schedule, chain, budget);
+  std::vector<HeteroTimelineEntry> timeline;
+  const HeteroReport report = simulate(plan->schedule, chain, budget, {}, &timeline);
   if (flags.verify && report.makespan != plan->makespan) {
     throw std::logic_error("the planner promised makespan " + number(plan->makespan) +
                            " but its schedule takes " + number(report.makespan));
+  }
+  if (flags.format == "svg") {
+    write_plan_svg(std::cout, plan->schedule, timeline, budget, report.makespan);
+    return;
   }
   if (flags.format == "ops") {
     for (const HeteroOp& op : plan->schedule) std::cout << to_string(op) << "\n";
@@ -135,7 +183,9 @@ void run_plan(const HeteroFlags& flags) {
 void write_curve_svg(std::ostream& out, const std::vector<CurvePoint>& curve) {
   const double w = 640, h = 400, left = 80, right = 20, top = 20, bottom = 50;
   const double x0 = static_cast<double>(curve.front().budget_bytes);
-  const double x1 = std::max(static_cast<double>(curve.back().budget_bytes), x0 + 1);
+  // A tenth more on the right shows the flat part beyond the store-all peak.
+  const double last = static_cast<double>(curve.back().budget_bytes);
+  const double x1 = last + std::max(1.0, 0.1 * (last - x0));
   const double y1 = curve.front().makespan;
   const double y0 = std::min(curve.back().makespan, y1 - 1e-12);
   auto px = [&](double b) { return left + (b - x0) / (x1 - x0) * (w - left - right); };
@@ -216,8 +266,9 @@ void add_hetero_command(CLI::App& app) {
   plan->add_option("--budget", plan_flags->budget, "memory budget: bytes, or e.g. 512MiB")
       ->required();
   plan->add_flag("--verify", plan_flags->verify, "replay and check the planner's makespan");
-  plan->add_option("--format", plan_flags->format, "text | json | ops")
-      ->check(CLI::IsMember({"text", "json", "ops"}));
+  plan->add_option("--format", plan_flags->format,
+                   "text | json | ops (one operation a line) | svg (memory over time)")
+      ->check(CLI::IsMember({"text", "json", "ops", "svg"}));
   plan->callback([plan_flags] { run_plan(*plan_flags); });
 
   auto curve_flags = std::make_shared<HeteroFlags>();

@@ -90,6 +90,8 @@ class HeteroReplay {
 
   void apply(const HeteroOp& op) {
     current_ = &op;
+    const double start = report_.makespan;
+    op_peak_ = used_;
     switch (op.kind) {
       case HeteroOpKind::kForwardCheck:
       case HeteroOpKind::kForwardNograd:
@@ -109,7 +111,10 @@ class HeteroReplay {
         fail("unknown operation kind");
     }
     report_.num_ops += 1;
+    if (timeline_ != nullptr) timeline_->push_back({start, report_.makespan, op_peak_, used_});
   }
+
+  void record(std::vector<HeteroTimelineEntry>* timeline) { timeline_ = timeline; }
 
   HeteroReport finish() {
     current_ = nullptr;
@@ -153,6 +158,7 @@ class HeteroReplay {
            " temporary), above the budget of " + std::to_string(budget_));
     }
     report_.peak_bytes = std::max(report_.peak_bytes, peak);
+    op_peak_ = peak;
   }
 
   void check_stage(std::int64_t i, std::int64_t last) const {
@@ -269,13 +275,16 @@ class HeteroReplay {
   Bytes used_ = 0;
   HeteroReport report_;
   const HeteroOp* current_ = nullptr;
+  Bytes op_peak_ = 0;
+  std::vector<HeteroTimelineEntry>* timeline_ = nullptr;
 };
 
 }  // namespace
 
 HeteroReport simulate(const HeteroSchedule& schedule, const HeteroChain& chain, Bytes budget_bytes,
-                      const HeteroRules& rules) {
+                      const HeteroRules& rules, std::vector<HeteroTimelineEntry>* timeline) {
   HeteroReplay replay(chain, budget_bytes, rules);
+  replay.record(timeline);
   for (const HeteroOp& op : schedule) replay.apply(op);
   return replay.finish();
 }

@@ -30,6 +30,17 @@ TEST(HeteroSimulate, ChainASchedulesPeakAsPublished) {
   EXPECT_EQ(r.forwards, 5);
   EXPECT_EQ(r.recording_forwards, 3);
   EXPECT_THROW(simulate(s13, chain, 12), ScheduleError);
+  std::vector<HeteroTimelineEntry> timeline;
+  simulate(s13, chain, 13, {}, &timeline);
+  ASSERT_EQ(timeline.size(), s13.size());
+  EXPECT_EQ(timeline[0].start, 0);
+  EXPECT_EQ(timeline[0].end, 1);
+  EXPECT_EQ(timeline[0].peak_bytes, 3);   // x_0 + x_1
+  EXPECT_EQ(timeline[4].peak_bytes, 12);  // B_2: x_0 x_1 x_2 xbar_3 ybar_3 + ybar_2
+  EXPECT_EQ(timeline[4].after_bytes, 6);  // x_0 x_1 ybar_2
+  EXPECT_EQ(timeline[6].peak_bytes, 13);  // B_1
+  EXPECT_EQ(timeline.back().end, 26);
+  EXPECT_EQ(timeline.back().after_bytes, 2);  // ybar_0
   const HeteroReport all = simulate(store_all(3), chain, 17);
   EXPECT_EQ(all.makespan, 21);
   EXPECT_EQ(all.peak_bytes, 17);

@@ -63,6 +63,14 @@ struct HeteroReport {
   std::int64_t num_ops = 0;
 };
 
+/// One operation of a replay, for plots: when it ran and the memory it used.
+struct HeteroTimelineEntry {
+  double start = 0.0;     ///< time at which the operation starts
+  double end = 0.0;       ///< start + its time
+  Bytes peak_bytes = 0;   ///< memory in use during it (stored + produced + temporary)
+  Bytes after_bytes = 0;  ///< memory in use once it is done
+};
+
 /// Replays a heterogeneous schedule in exact bytes against `budget_bytes` and throws
 /// ScheduleError (index of the first illegal operation and the reason) if it breaks a rule:
 /// an input that is not stored, memory above the budget at any instant (stored values + the
@@ -70,7 +78,9 @@ struct HeteroReport {
 /// order, or values other than ȳ_0 left at the end. O(L + number of operations).
 ///
 /// Memory in use = sizes of the stored x_i, x̄_i and ȳ_i; x_0 is stored at the start and counts.
+/// With `timeline`, one entry per operation is appended to it.
 HeteroReport simulate(const HeteroSchedule& schedule, const HeteroChain& chain, Bytes budget_bytes,
-                      const HeteroRules& rules = {});
+                      const HeteroRules& rules = {},
+                      std::vector<HeteroTimelineEntry>* timeline = nullptr);
 
 }  // namespace memsched
