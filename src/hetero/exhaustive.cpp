@@ -41,9 +41,8 @@ struct Node {
 
 }  // namespace
 
-std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(const HeteroChain& chain,
-                                                                 Bytes budget,
-                                                                 const ExhaustiveOptions& options) {
+std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(
+    const HeteroChain& chain, Bytes budget, const HeteroExhaustiveOptions& options) {
   const std::int64_t n = chain.num_stages();
   if (n > 12) {
     throw std::invalid_argument("plan_exhaustive: at most 12 stages, got " + std::to_string(n));

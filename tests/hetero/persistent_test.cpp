@@ -87,7 +87,7 @@ void compare_with_oracle(std::uint64_t seed, int chains, Bytes max_tmp, OracleSt
                    std::to_string(budget));
       ++stats.points;
       const auto plan = plan_persistent(chain, budget, exact_options());
-      ExhaustiveOptions persistent;
+      HeteroExhaustiveOptions persistent;
       persistent.persistent_only = true;
       const auto oracle = plan_exhaustive(chain, budget, persistent);
       ASSERT_EQ(plan.has_value(), oracle.has_value());

@@ -10,7 +10,7 @@
 
 namespace memsched {
 
-struct ExhaustiveOptions {
+struct HeteroExhaustiveOptions {
   /// Only persistent schedules: a stored x_i may be dropped only by the forward that consumes
   /// it right after it was produced (rotor's Fn), so every kept value stays until its backward.
   /// Off: any value may be dropped at any time (subject to `rules`), and recomputed later.
@@ -25,6 +25,6 @@ struct ExhaustiveOptions {
 /// states (values stored, backward front); the time is exponential in L. Throws
 /// std::invalid_argument if the chain has more than 12 stages.
 std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(
-    const HeteroChain& chain, Bytes budget_bytes, const ExhaustiveOptions& options = {});
+    const HeteroChain& chain, Bytes budget_bytes, const HeteroExhaustiveOptions& options = {});
 
 }  // namespace memsched
