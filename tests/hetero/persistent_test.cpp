@@ -245,6 +245,36 @@ TEST(Curve, DecreasesToTheMinimalMakespanAndEachPointIsPlannable) {
   }
 }
 
+TEST(PlanPersistent, EdgeCases) {
+  // Zero sizes everywhere: any budget works, nothing is recomputed.
+  const HeteroChain empty({{1, 2, 0, 0, 0, 0}, {3, 4, 0, 0, 0, 0}}, {0, 0.5, 0});
+  for (const bool exact : {false, true}) {
+    PersistentOptions o;
+    o.exact = exact;
+    const auto plan = plan_persistent(empty, 0, o);
+    ASSERT_TRUE(plan);
+    EXPECT_EQ(plan->makespan, 10.5);
+    EXPECT_EQ(simulate(plan->schedule, empty, 0).peak_bytes, 0);
+    EXPECT_EQ(memory_time_curve(empty, o), (std::vector<CurvePoint>{{0, 10.5}}));
+  }
+  // One stage; budgets around its only feasible peak; huge sizes with a large common divisor.
+  const HeteroChain one({{1, 1, Bytes{3} << 40, Bytes{5} << 40, 0, 0}}, {Bytes{1} << 40, 0, 0});
+  EXPECT_EQ(one.store_all_peak(), Bytes{12} << 40);  // x_0 + x̄_1 + ȳ_1 + ȳ_0 = 3 + 5 + 1 + 3
+  PersistentOptions exact;
+  exact.exact = true;
+  EXPECT_FALSE(plan_persistent(one, (Bytes{12} << 40) - 1, exact));
+  const auto plan = plan_persistent(one, Bytes{12} << 40, exact);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->unit_bytes, Bytes{1} << 40);
+  EXPECT_EQ(to_string(plan->schedule), "Fe_0 L B_0");
+  // Discretised: budget / 500 does not divide the sizes, so rounding up makes the exact peak
+  // infeasible (conservative, like rotor); a little more budget absorbs the rounding.
+  EXPECT_FALSE(plan_persistent(one, Bytes{12} << 40));
+  const auto rounded = plan_persistent(one, Bytes{13} << 40);
+  ASSERT_TRUE(rounded);
+  EXPECT_LE(simulate(rounded->schedule, one, Bytes{13} << 40).peak_bytes, Bytes{13} << 40);
+}
+
 TEST(PlanPersistent, RejectsBadArguments) {
   const HeteroChain chain = chain_a();
   EXPECT_THROW(plan_persistent(chain, -1), std::invalid_argument);
