@@ -21,5 +21,6 @@ void add_plan_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_tree_command(CLI::App& app);
+void add_hetero_command(CLI::App& app);
 
 }  // namespace memsched::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   memsched::cli::add_simulate_command(app);
   memsched::cli::add_run_command(app);
   memsched::cli::add_tree_command(app);
+  memsched::cli::add_hetero_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

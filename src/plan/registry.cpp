@@ -9,6 +9,7 @@
 #include "memsched/plan/binomial.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 #include "memsched/plan/hrevolve.hpp"
+#include "memsched/plan/mixed.hpp"
 #include "memsched/plan/multistage.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/revolve.hpp"
@@ -23,6 +24,22 @@ std::unique_ptr<ActionStream> boxed(std::optional<Stream> stream) {
   if (!stream) return nullptr;
   return std::make_unique<Stream>(std::move(*stream));
 }
+
+constexpr Step kMixedRegistrySteps = 20000;
+
+// A stream over a schedule it owns (planners that build the whole list, such as Mixed).
+class OwnedScheduleStream final : public ActionStream {
+ public:
+  explicit OwnedScheduleStream(Schedule schedule) : schedule_(std::move(schedule)) {}
+  std::optional<Action> next() override {
+    if (position_ >= schedule_.size()) return std::nullopt;
+    return schedule_[position_++];
+  }
+
+ private:
+  Schedule schedule_;
+  std::size_t position_ = 0;
+};
 
 std::int64_t fastest_slots(const Platform& platform) {
   return platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
@@ -52,6 +69,29 @@ std::vector<PlannerInfo> make_planners() {
          const Step n = chain.num_steps();
          return chain.forward_cost(0, 1) * static_cast<double>(revolve_forward_steps(n, slots)) +
                 chain.adjoint_cost(0, n);
+       }});
+  planners.push_back(
+      {"mixed", "Maddison's mixed storage: a slot holds a state or a step's tape (n <= 20000)",
+       [](const Chain& chain, const Platform& platform,
+          const PlanOptions&) -> std::unique_ptr<ActionStream> {
+         // O(n^2 s) planning: beyond 20000 steps (about 2 s) it is left out, so that
+         // `plan auto` stays fast on long chains.
+         if (chain.num_steps() > kMixedRegistrySteps) return nullptr;
+         std::optional<Schedule> schedule = mixed(chain, platform);
+         if (!schedule) return nullptr;
+         return std::make_unique<OwnedScheduleStream>(std::move(*schedule));
+       },
+       [](const Chain& chain, const Platform& platform,
+          const PlanOptions&) -> std::optional<double> {
+         if (!chain.is_uniform() || platform.num_levels() == 0 ||
+             platform.level(0).write_cost != 0 || platform.level(0).read_cost != 0) {
+           return std::nullopt;
+         }
+         const Step n = chain.num_steps();
+         if (n > kMixedRegistrySteps) return std::nullopt;
+         const auto steps = mixed_forward_steps(n, std::min(fastest_slots(platform), n));
+         if (!steps) return std::nullopt;
+         return chain.forward_cost(0, 1) * static_cast<double>(*steps) + chain.adjoint_cost(0, n);
        }});
   planners.push_back(
       {"periodic", "a checkpoint every --period steps (default ceil(sqrt(n))), Revolve inside",

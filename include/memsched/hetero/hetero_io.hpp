@@ -1,0 +1,35 @@
+// Reading and writing heterogeneous chains: JSON for programs, CSV for spreadsheets.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "memsched/hetero/hetero_chain.hpp"
+
+namespace memsched {
+
+/// Parses a chain from JSON:
+///
+///     {"stages": [{"forward_time": 1, "backward_time": 2, "input_bytes": 2, "tape_bytes": 3,
+///                  "forward_tmp_bytes": 0, "backward_tmp_bytes": 0}, ...],
+///      "loss": {"input_bytes": 1, "time": 0, "backward_tmp_bytes": 0}}
+///
+/// The two *_tmp_bytes and the loss's time and backward_tmp_bytes may be omitted (0). Sizes
+/// are integers in [0, 2^50]; times finite and >= 0; unknown keys are errors (typos). Throws
+/// ParseError (with line and column) on malformed JSON, a wrong type, a missing or unknown key,
+/// input above 64 MiB or nested deeper than 32; std::invalid_argument when the values break a
+/// HeteroChain rule. Never allocates more than a small multiple of the input size.
+HeteroChain parse_hetero_chain_json(std::string_view text);
+
+/// Parses a chain from CSV: a header line naming the columns
+/// `stage,forward_time,backward_time,input_bytes,tape_bytes,forward_tmp_bytes,backward_tmp_bytes`
+/// (in any order; the two *_tmp_bytes columns are optional), one line per stage in order, and a
+/// last line whose `stage` is `loss` (its backward_time is the loss time; its forward_time and
+/// tape_bytes must be empty or 0). Blank lines and lines starting with '#' are skipped.
+/// Same errors as parse_hetero_chain_json.
+HeteroChain parse_hetero_chain_csv(std::string_view text);
+
+/// The chain as JSON in the format parse_hetero_chain_json reads (times printed exactly).
+std::string to_json(const HeteroChain& chain);
+
+}  // namespace memsched
