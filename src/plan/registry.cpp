@@ -25,7 +25,7 @@ std::unique_ptr<ActionStream> boxed(std::optional<Stream> stream) {
   return std::make_unique<Stream>(std::move(*stream));
 }
 
-constexpr Step kMixedRegistrySteps = 20000;
+constexpr Step kMixedAutoSteps = 20000;
 
 // A stream over a schedule it owns (planners that build the whole list, such as Mixed).
 class OwnedScheduleStream final : public ActionStream {
@@ -71,12 +71,9 @@ std::vector<PlannerInfo> make_planners() {
                 chain.adjoint_cost(0, n);
        }});
   planners.push_back(
-      {"mixed", "Maddison's mixed storage: a slot holds a state or a step's tape (n <= 20000)",
+      {"mixed", "Maddison's mixed storage: a slot holds a state or a step's tape (n <= 10^5)",
        [](const Chain& chain, const Platform& platform,
           const PlanOptions&) -> std::unique_ptr<ActionStream> {
-         // O(n^2 s) planning: beyond 20000 steps (about 2 s) it is left out, so that
-         // `plan auto` stays fast on long chains.
-         if (chain.num_steps() > kMixedRegistrySteps) return nullptr;
          std::optional<Schedule> schedule = mixed(chain, platform);
          if (!schedule) return nullptr;
          return std::make_unique<OwnedScheduleStream>(std::move(*schedule));
@@ -88,11 +85,12 @@ std::vector<PlannerInfo> make_planners() {
            return std::nullopt;
          }
          const Step n = chain.num_steps();
-         if (n > kMixedRegistrySteps) return std::nullopt;
          const auto steps = mixed_forward_steps(n, std::min(fastest_slots(platform), n));
          if (!steps) return std::nullopt;
          return chain.forward_cost(0, 1) * static_cast<double>(*steps) + chain.adjoint_cost(0, n);
-       }});
+       },
+       // O(n^2 s) planning: about 2 s at 20000 steps, so auto leaves it out beyond.
+       kMixedAutoSteps});
   planners.push_back(
       {"periodic", "a checkpoint every --period steps (default ceil(sqrt(n))), Revolve inside",
        [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
@@ -179,11 +177,16 @@ std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Plat
   std::optional<PlannerChoice> best;
   std::vector<std::pair<std::string, double>> costs;
   for (const PlannerInfo& planner : chain_planners()) {
-    std::unique_ptr<ActionStream> stream = planner.plan(chain, platform, options);
-    if (!stream) continue;
+    if (chain.num_steps() > planner.auto_max_steps) continue;
     std::optional<double> cost;
-    if (planner.predicted_cost) cost = planner.predicted_cost(chain, platform, options);
-    if (!cost) cost = simulate(*stream, chain, platform).cost;
+    try {
+      std::unique_ptr<ActionStream> stream = planner.plan(chain, platform, options);
+      if (!stream) continue;
+      if (planner.predicted_cost) cost = planner.predicted_cost(chain, platform, options);
+      if (!cost) cost = simulate(*stream, chain, platform).cost;
+    } catch (const std::length_error&) {
+      continue;  // the planner refuses a problem this large (e.g. its table would not fit)
+    }
     costs.emplace_back(planner.name, *cost);
     if (!best || *cost < best->cost) best = PlannerChoice{&planner, *cost, {}};
   }

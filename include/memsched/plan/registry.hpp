@@ -30,6 +30,9 @@ struct PlannerInfo {
       plan;
   std::function<std::optional<double>(const Chain&, const Platform&, const PlanOptions&)>
       predicted_cost;
+  /// Longest chain `memsched plan auto` tries this planner on (planners whose planning time
+  /// grows fast are left out of auto on long chains; asked for by name they still plan).
+  Step auto_max_steps = kMaxSteps;
 };
 
 /// Every chain planner, in a stable order.
@@ -48,7 +51,9 @@ struct PlannerChoice {
 
 /// Picks the cheapest applicable planner ("memsched plan auto"): each planner's promised cost
 /// where it makes one, otherwise the simulated cost of its schedule (O(actions) time, O(slots)
-/// memory each). nullopt if no planner has a schedule for the problem.
+/// memory each). Planners are skipped beyond their auto_max_steps, and when they refuse the
+/// size of the problem (std::length_error: a table too large). nullopt if no planner has a
+/// schedule for the problem.
 std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Platform& platform,
                                                   const PlanOptions& options);
 
