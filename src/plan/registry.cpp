@@ -137,9 +137,10 @@ std::vector<PlannerInfo> make_planners() {
        }});
   planners.push_back(
       {"repeated",
-       "several reverse sweeps (--sweeps, default 2) after one forward run, checkpoints kept",
+       "--sweeps K reverse sweeps after one forward run, checkpoints kept between them (K = 1: "
+       "Revolve)",
        [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
-         return boxed(repeated(chain, platform, o.sweeps.value_or(2)));
+         return boxed(repeated(chain, platform, o.sweeps.value_or(1)));
        },
        [](const Chain& chain, const Platform& platform,
           const PlanOptions& o) -> std::optional<double> {
@@ -148,7 +149,7 @@ std::vector<PlannerInfo> make_planners() {
            return std::nullopt;
          }
          const Step n = chain.num_steps();
-         const std::int64_t sweeps = o.sweeps.value_or(2);
+         const std::int64_t sweeps = o.sweeps.value_or(1);
          const std::int64_t slots = std::min<std::int64_t>(platform.level(0).num_slots, n);
          const std::int64_t kept = best_kept_checkpoints(n, slots, sweeps);
          return chain.forward_cost(0, 1) *

@@ -17,7 +17,7 @@ namespace memsched {
 /// Parameters some planners take besides the chain and the platform.
 struct PlanOptions {
   std::optional<Step> period;          ///< periodic schedules: steps between checkpoints
-  std::optional<std::int64_t> sweeps;  ///< repeated: reverse sweeps after one forward run (2)
+  std::optional<std::int64_t> sweeps;  ///< repeated: reverse sweeps after one forward run (1)
 };
 
 /// One planner: its name (as typed on the command line), a one-line summary, the function
