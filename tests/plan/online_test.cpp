@@ -122,11 +122,12 @@ TEST(OnlineCheckpointer, NeverHoldsMoreThanItsSlots) {
 }
 
 // Legal schedules, slots never exceeded (the simulator enforces them), and forward steps as
-// the DP predicts, for every n <= 200 and c <= 50 in both end modes.
+// the DP predicts, in both end modes: every n <= 200 for c <= 16, every n <= 100 for
+// 16 < c <= 50 (the release sweep of docs/online.md covers every n <= 2000, c <= 50).
 TEST(OnlineStream, LegalAndAsPredictedOnADenseGrid) {
   for (OnlineEnd end : {OnlineEnd::kAfterLastStep, OnlineEnd::kBeforeLastStep}) {
     for (std::int64_t c = 1; c <= 50; ++c) {
-      for (Step n = 1; n <= 200; ++n) {
+      for (Step n = 1; n <= (c <= 16 ? 200 : 100); ++n) {
         const SimulationReport report = run(n, c, end);
         ASSERT_EQ(report.forward_steps, predicted_forward_steps(n, c, end))
             << "n = " << n << ", c = " << c;
@@ -207,7 +208,7 @@ TEST(OnlineStream, LegalOnLongRuns) {
   const struct {
     Step n;
     std::int64_t c;
-  } cases[] = {{10'000, 2}, {10'000, 3}, {54'321, 5}, {100'000, 10}, {100'000, 50}};
+  } cases[] = {{10'000, 2}, {10'000, 3}, {54'321, 5}, {100'000, 50}};
   for (const auto& k : cases) {
     const SimulationReport report = run(k.n, k.c, OnlineEnd::kAfterLastStep);
     EXPECT_EQ(report.forward_steps, predicted_forward_steps(k.n, k.c, OnlineEnd::kAfterLastStep))
