@@ -134,7 +134,8 @@ std::vector<PlannerInfo> make_planners() {
          const std::int64_t forward =
              2 * n + online_reversal_advances(planner.checkpoints(), n, planner.slots());
          return chain.forward_cost(0, 1) * static_cast<double>(forward) + chain.adjoint_cost(0, n);
-       }});
+       },
+       false});
   planners.push_back(
       {"repeated",
        "--sweeps K reverse sweeps after one forward run, checkpoints kept between them (K = 1: "
@@ -155,7 +156,8 @@ std::vector<PlannerInfo> make_planners() {
          return chain.forward_cost(0, 1) *
                     static_cast<double>(repeated_forward_steps(n, slots, sweeps, kept)) +
                 static_cast<double>(sweeps) * chain.adjoint_cost(0, n);
-       }});
+       },
+       false});
   return planners;
 }
 
@@ -184,6 +186,7 @@ std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Plat
   std::optional<PlannerChoice> best;
   std::vector<std::pair<std::string, double>> costs;
   for (const PlannerInfo& planner : chain_planners()) {
+    if (!planner.automatic) continue;
     std::unique_ptr<ActionStream> stream = planner.plan(chain, platform, options);
     if (!stream) continue;
     std::optional<double> cost;

@@ -31,6 +31,9 @@ struct PlannerInfo {
       plan;
   std::function<std::optional<double>(const Chain&, const Platform&, const PlanOptions&)>
       predicted_cost;
+  /// Whether choose_chain_planner ("plan auto") considers it: false for planners that solve
+  /// another problem on the same flags (online: n unknown; repeated: several sweeps).
+  bool automatic = true;
 };
 
 /// Every chain planner, in a stable order.
