@@ -39,6 +39,7 @@ int main() {
     }
     std::printf("c = %lld: every n <= %d legal (%lld runs, %lld actions, %.0f s)\n",
                 static_cast<long long>(c), c == 1 ? 1000 : 2000, runs, actions, seconds());
+    std::fflush(stdout);
   }
   for (std::int64_t c : {2, 3, 5, 8, 13, 21, 34, 50}) {
     for (Step n = 2001; n <= 100'000; n += (c <= 3 ? 9973 : 997)) {
