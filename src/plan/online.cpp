@@ -381,6 +381,31 @@ std::optional<Action> OnlineStream::next() {
   }
 }
 
+OnlineCheckpointerSchedule::OnlineCheckpointerSchedule(std::int64_t slots, Place level,
+                                                       OnlinePolicy policy)
+    : planner_(slots, level, policy) {}
+
+std::optional<Action> OnlineCheckpointerSchedule::next() {
+  if (reversal_) return reversal_->next();
+  if (pending_head_ == pending_.size()) {
+    // The executor asks for more only while the sweep goes on: decide on x_i, then step i.
+    pending_.clear();
+    pending_head_ = 0;
+    const OnlineDecision decision = planner_.begin_step();
+    pending_ = decision.actions();
+    pending_.push_back(Action::forward(decision.step, decision.step + 1));
+  }
+  return pending_[pending_head_++];
+}
+
+void OnlineCheckpointerSchedule::finish(Step num_steps) {
+  if (reversal_ || pending_head_ != pending_.size() || num_steps != planner_.steps_begun()) {
+    throw std::logic_error("OnlineCheckpointerSchedule::finish: the sweep did not end at x_" +
+                           std::to_string(num_steps) + " after the actions yielded");
+  }
+  reversal_ = planner_.finish();
+}
+
 std::optional<OnlineStream> online(const Chain& chain, const Platform& platform, OnlineEnd end,
                                    OnlinePolicy policy) {
   if (platform.num_levels() == 0 || platform.level(0).num_slots < 1) return std::nullopt;

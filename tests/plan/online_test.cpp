@@ -204,6 +204,31 @@ TEST(OnlineStream, LegalUpToTwoThousandSteps) {
   }
 }
 
+// The executor's protocol (exec/online.hpp): pull actions one by one, stop after Forward to
+// x_n, call finish(n), pull the rest; the result is the same schedule as OnlineStream's up to
+// merged forward runs.
+TEST(OnlineCheckpointerSchedule, DrivenLikeTheExecutor) {
+  for (std::int64_t c : {1, 2, 5, 12}) {
+    for (Step n : {1, 2, 3, 17, 250}) {
+      OnlineCheckpointerSchedule schedule(c);
+      Schedule actions;
+      while (true) {
+        const std::optional<Action> a = schedule.next();
+        ASSERT_TRUE(a.has_value());
+        actions.push_back(*a);
+        if (a->kind == ActionKind::kForward && a->end == n) break;
+      }
+      schedule.finish(n);
+      while (std::optional<Action> a = schedule.next()) actions.push_back(*a);
+      const SimulationReport report = simulate(actions, Chain(n), Platform::ram(c));
+      EXPECT_EQ(report.forward_steps, run(n, c, OnlineEnd::kAfterLastStep).forward_steps);
+    }
+  }
+  OnlineCheckpointerSchedule schedule(3);
+  schedule.next();
+  EXPECT_THROW(schedule.finish(5), std::logic_error);
+}
+
 TEST(OnlineStream, LegalOnLongRuns) {
   const struct {
     Step n;

@@ -10,6 +10,7 @@
 #include "memsched/chain/chain.hpp"
 #include "memsched/chain/platform.hpp"
 #include "memsched/chain/schedule.hpp"
+#include "memsched/exec/online.hpp"
 
 namespace memsched {
 
@@ -151,6 +152,25 @@ class OnlineStream final : public ActionStream {
   Schedule pending_;  // actions decided but not yet emitted, from pending_head_ on
   std::size_t pending_head_ = 0;
   Step run_start_ = 0;  // the forward run from x_run_start_ is not emitted yet
+  std::unique_ptr<ActionStream> reversal_;
+};
+
+/// OnlineCheckpointer behind the executor's online interface (exec/online.hpp), for
+/// run_adjoint_online(): during the forward sweep next() yields the planner's release and
+/// store of x_i, then Forward(i, i + 1); finish(n) ends the sweep at x_n and next() yields
+/// the reversal. Throws as OnlineCheckpointer; std::logic_error if finish(n) does not match
+/// the steps yielded.
+class OnlineCheckpointerSchedule final : public OnlineSchedule {
+ public:
+  explicit OnlineCheckpointerSchedule(std::int64_t slots, Place level = 0,
+                                      OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
+  std::optional<Action> next() override;
+  void finish(Step num_steps) override;
+
+ private:
+  OnlineCheckpointer planner_;
+  Schedule pending_;
+  std::size_t pending_head_ = 0;
   std::unique_ptr<ActionStream> reversal_;
 };
 
