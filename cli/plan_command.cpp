@@ -21,6 +21,7 @@ struct PlanFlags {
   std::string algorithm;
   ProblemOptions problem;
   std::optional<std::string> period;
+  std::optional<std::string> sweeps;
   bool verify = false;
   std::string format = "text";
 };
@@ -64,6 +65,7 @@ void run_plan(const PlanFlags& flags) {
   const Platform platform = make_platform(flags.problem);
   PlanOptions options;
   if (flags.period) options.period = parse_steps(*flags.period, "--period");
+  if (flags.sweeps) options.sweeps = parse_steps(*flags.sweeps, "--sweeps");
   if (options.period && *options.period > chain.num_steps()) {
     throw UsageError("--period: " + *flags.period + " is longer than the chain");
   }
@@ -138,10 +140,10 @@ void run_plan(const PlanFlags& flags) {
 void add_plan_command(CLI::App& app) {
   auto flags = std::make_shared<PlanFlags>();
   CLI::App* command = app.add_subcommand("plan", "plan a checkpointing schedule for a chain");
-  command->add_option("algorithm", flags->algorithm, "the planner (see the list below)")
-      ->required();
-  add_problem_options(*command, flags->problem, true);
+  command->add_option("algorithm", flags->algorithm, "the planner (see the list below)");
+  add_problem_options(*command, flags->problem, false);  // not for `plan join`
   command->add_option("--period", flags->period, "steps between checkpoints (periodic planners)");
+  command->add_option("--sweeps", flags->sweeps, "reverse sweeps after one forward run (repeated)");
   command->add_flag("--verify", flags->verify,
                     "replay the schedule through the simulator and check the planner's promise");
   command
@@ -157,8 +159,17 @@ void add_plan_command(CLI::App& app) {
               std::string(planner.name.size() < 22 ? 22 - planner.name.size() : 1, ' ') +
               planner.summary + "\n";
   }
+  footer +=
+      "  join" + std::string(18, ' ') + "join (pitchfork) graphs: memsched plan join --help\n";
   command->footer(footer);
-  command->callback([flags] { run_plan(*flags); });
+  // `plan join` is a subcommand of its own (different flags); the chain planners need a name.
+  add_join_command(*command);
+  command->callback([flags, command] {
+    if (command->got_subcommand("join")) return;
+    if (flags->algorithm.empty()) throw UsageError("plan: name a planner (see --help)");
+    if (flags->problem.steps.empty()) throw UsageError("--steps is required");
+    run_plan(*flags);
+  });
 }
 
 }  // namespace memsched::cli

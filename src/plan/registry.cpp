@@ -11,7 +11,9 @@
 #include "memsched/plan/hrevolve.hpp"
 #include "memsched/plan/mixed.hpp"
 #include "memsched/plan/multistage.hpp"
+#include "memsched/plan/online.hpp"
 #include "memsched/plan/periodic.hpp"
+#include "memsched/plan/repeated.hpp"
 #include "memsched/plan/revolve.hpp"
 #include "memsched/plan/two_level.hpp"
 
@@ -149,6 +151,51 @@ std::vector<PlannerInfo> make_planners() {
          return boxed(two_level(chain, platform, o.period.value_or(default_period(chain))));
        },
        nullptr});
+  planners.push_back(
+      {"online",
+       "length revealed only after the last step: Revolve-optimal up to beta(c, 2), greedy "
+       "beyond; optimal reversal of the checkpoints held",
+       [](const Chain& chain, const Platform& platform, const PlanOptions&) {
+         return boxed(online(chain, platform));
+       },
+       [](const Chain& chain, const Platform& platform,
+          const PlanOptions&) -> std::optional<double> {
+         // Replays the decisions (O(n c)) and the reversal DP: uniform costs
+         // and a free level 0 only.
+         if (!chain.is_uniform() || platform.num_levels() == 0 || platform.level(0).num_slots < 1 ||
+             platform.level(0).write_cost != 0 || platform.level(0).read_cost != 0) {
+           return std::nullopt;
+         }
+         const Step n = chain.num_steps();
+         OnlineCheckpointer planner(platform.level(0).num_slots);
+         for (Step i = 0; i < n; ++i) planner.begin_step();
+         const std::int64_t forward =
+             2 * n + online_reversal_advances(planner.checkpoints(), n, planner.slots());
+         return chain.forward_cost(0, 1) * static_cast<double>(forward) + chain.adjoint_cost(0, n);
+       },
+       0});  // not for auto: another problem on the same flags
+  planners.push_back(
+      {"repeated",
+       "--sweeps K reverse sweeps after one forward run, checkpoints kept between them (K = 1: "
+       "Revolve)",
+       [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
+         return boxed(repeated(chain, platform, o.sweeps.value_or(1)));
+       },
+       [](const Chain& chain, const Platform& platform,
+          const PlanOptions& o) -> std::optional<double> {
+         if (!chain.is_uniform() || platform.num_levels() == 0 || platform.level(0).num_slots < 1 ||
+             platform.level(0).write_cost != 0 || platform.level(0).read_cost != 0) {
+           return std::nullopt;
+         }
+         const Step n = chain.num_steps();
+         const std::int64_t sweeps = o.sweeps.value_or(1);
+         const std::int64_t slots = std::min<std::int64_t>(platform.level(0).num_slots, n);
+         const std::int64_t kept = best_kept_checkpoints(n, slots, sweeps);
+         return chain.forward_cost(0, 1) *
+                    static_cast<double>(repeated_forward_steps(n, slots, sweeps, kept)) +
+                static_cast<double>(sweeps) * chain.adjoint_cost(0, n);
+       },
+       0});  // not for auto: another problem on the same flags
   return planners;
 }
 

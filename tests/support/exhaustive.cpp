@@ -80,7 +80,8 @@ std::optional<ExhaustiveResult> exhaustive_optimum(const Chain& chain, const Pla
 
   State start;
   start.front = n;
-  start.working = 0;
+  start.working = options.working_state >= n ? -1 : static_cast<int>(options.working_state);
+  for (Step i : options.stored_states) start.states[0] |= 1u << i;
   nodes.emplace(start, Node{0.0, start, Action{}, Action{}, false, false});
   queue.push({0.0, start});
 
@@ -217,7 +218,8 @@ std::optional<ExhaustiveResult> exhaustive_optimum(const Chain& chain, const Pla
     reversed.push_back(node.first);
     s = node.parent;
   }
-  bool ended_forward = false;
+  bool ended_forward = options.working_state >= n;
+  if (ended_forward) result.schedule.push_back(Action::end_forward());
   for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) {
     result.schedule.push_back(*it);
     if (!ended_forward && it->kind == ActionKind::kForward && it->end == n) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "memsched/chain/chain.hpp"
 #include "memsched/chain/platform.hpp"
@@ -17,6 +18,12 @@ struct ExhaustiveOptions {
   bool store_tapes = false;
   /// Give up (std::length_error) beyond this many distinct search states.
   std::int64_t max_states = 20'000'000;
+  /// States already stored on level 0 at the start (online reversal: what the forward run
+  /// kept), ascending. Empty for an ordinary reversal from x_0.
+  std::vector<Step> stored_states{};
+  /// The state in the working buffer at the start: 0 normally, n when the forward run has
+  /// already reached x_n (nothing useful in work).
+  Step working_state = 0;
 };
 
 struct ExhaustiveResult {

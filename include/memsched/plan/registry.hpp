@@ -16,7 +16,8 @@ namespace memsched {
 
 /// Parameters some planners take besides the chain and the platform.
 struct PlanOptions {
-  std::optional<Step> period;  ///< periodic schedules: steps between checkpoints
+  std::optional<Step> period;          ///< periodic schedules: steps between checkpoints
+  std::optional<std::int64_t> sweeps;  ///< repeated: reverse sweeps after one forward run (1)
 };
 
 /// One planner: its name (as typed on the command line), a one-line summary, the function
@@ -30,8 +31,9 @@ struct PlannerInfo {
       plan;
   std::function<std::optional<double>(const Chain&, const Platform&, const PlanOptions&)>
       predicted_cost;
-  /// Longest chain `memsched plan auto` tries this planner on (planners whose planning time
-  /// grows fast are left out of auto on long chains; asked for by name they still plan).
+  /// Longest chain `memsched plan auto` tries this planner on: 0 for planners that solve
+  /// another problem on the same flags (online: n unknown; repeated: several sweeps), a bound
+  /// for planners whose planning time grows fast (asked for by name, they still plan).
   Step auto_max_steps = kMaxSteps;
 };
 

@@ -1,0 +1,78 @@
+// The online planner: cost of one decision per time step (both policies), of the reversal DP
+// at the end, and of a whole simulated online schedule next to offline Revolve's stream.
+#include <benchmark/benchmark.h>
+
+#include "memsched/plan/online.hpp"
+#include "memsched/plan/revolve.hpp"
+
+namespace memsched {
+namespace {
+
+void decisions(benchmark::State& state, OnlinePolicy policy) {
+  const Step n = state.range(0);
+  const std::int64_t c = state.range(1);
+  for (auto _ : state) {
+    OnlineCheckpointer planner(c, 0, policy);
+    for (Step i = 0; i < n; ++i) benchmark::DoNotOptimize(planner.begin_step());
+  }
+  state.SetItemsProcessed(state.iterations() * n);  // items = time steps
+}
+
+void BM_OnlineGreedyDecisions(benchmark::State& state) {
+  decisions(state, OnlinePolicy::kRevolveGreedy);
+}
+void BM_OnlineWmiDecisions(benchmark::State& state) {
+  decisions(state, OnlinePolicy::kWangMoinIaccarino);
+}
+BENCHMARK(BM_OnlineGreedyDecisions)
+    ->Args({100'000, 10})
+    ->Args({100'000, 50})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OnlineWmiDecisions)
+    ->Args({100'000, 10})
+    ->Args({100'000, 50})
+    ->Unit(benchmark::kMillisecond);
+
+// The reversal DP over the c states held after n steps.
+void BM_OnlineReversalDp(benchmark::State& state) {
+  const Step n = state.range(0);
+  const std::int64_t c = state.range(1);
+  OnlineCheckpointer planner(c);
+  for (Step i = 0; i < n; ++i) planner.begin_step();
+  const std::vector<Step> held = planner.checkpoints();
+  for (auto _ : state) benchmark::DoNotOptimize(online_reversal_advances(held, n, c));
+}
+BENCHMARK(BM_OnlineReversalDp)
+    ->Args({100'000, 10})
+    ->Args({100'000, 50})
+    ->Unit(benchmark::kMicrosecond);
+
+// Whole schedules, drained: online (length revealed at the end) against offline Revolve.
+template <typename MakeStream>
+void drain(benchmark::State& state, MakeStream make) {
+  std::int64_t actions = 0;
+  for (auto _ : state) {
+    auto stream = make(state.range(0), state.range(1));
+    while (std::optional<Action> a = stream.next()) {
+      benchmark::DoNotOptimize(*a);
+      ++actions;
+    }
+  }
+  state.SetItemsProcessed(actions);  // items = actions
+}
+void BM_OnlineStream(benchmark::State& state) {
+  drain(state, [](Step n, std::int64_t c) { return OnlineStream(n, c); });
+}
+void BM_RevolveStreamReference(benchmark::State& state) {
+  drain(state, [](Step n, std::int64_t c) { return RevolveStream(n, c); });
+}
+BENCHMARK(BM_OnlineStream)->Args({100'000, 10})->Args({100'000, 50})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RevolveStreamReference)
+    ->Args({100'000, 10})
+    ->Args({100'000, 50})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace memsched
+
+BENCHMARK_MAIN();

@@ -1,0 +1,183 @@
+// Online checkpointing: the chain length is unknown until the forward run ends, so the planner
+// decides what to keep as steps arrive and plans the reversal once the end is announced.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "memsched/chain/chain.hpp"
+#include "memsched/chain/platform.hpp"
+#include "memsched/chain/schedule.hpp"
+#include "memsched/exec/online.hpp"
+
+namespace memsched {
+
+/// What to do with the working state x_i before running step i: optionally release one held
+/// checkpoint, then optionally store x_i. Both on the planner's level.
+struct OnlineDecision {
+  Step step = 0;              ///< i: the working state is x_i
+  std::optional<Step> evict;  ///< release the checkpoint of this state first (Free)
+  bool store = false;         ///< then store x_i (Copy work -> level)
+  Place level = 0;
+
+  /// The decision as actions: [Free(evict, level)] [Copy(step, work -> level)].
+  Schedule actions() const;
+  friend bool operator==(const OnlineDecision& a, const OnlineDecision& b) noexcept;
+};
+
+/// The fewest advances (forward steps not counting the recording runs) that reverse steps
+/// [0, end) with `slots` slots when the states `held` (ascending, held[0] == 0, all < end) are
+/// stored and the working buffer holds nothing useful: min over the subsets kept (x_0 always)
+/// of sum_j t(len_j, slots - j), interval j of the kept set being reversed by Revolve with the
+/// slots its j predecessors leave (Griewank & Walther 2000 per interval). A DP over
+/// (checkpoint, checkpoints kept before it), O(k^3) closed-form evaluations for k held states
+/// (beyond 96 held states, at most 12 of them may be dropped: O(k) evaluations). Equal to the
+/// exhaustive optimum for every set the online policies produced (n <= 10, c <= 4); for
+/// arbitrary sets a schedule that uses a held state as an advance base and then releases it
+/// can be cheaper (9 of the 298 sets with n <= 8, c <= 4, by at most 3; docs/online.md).
+/// Throws std::invalid_argument if `held` is empty, unsorted, does not start at 0, holds more
+/// than `slots` states or a state >= end.
+std::int64_t online_reversal_advances(const std::vector<Step>& held, Step end, std::int64_t slots);
+
+/// How the online planner chooses the states it keeps.
+enum class OnlinePolicy : std::uint8_t {
+  /// Two phases. While n <= beta(c, 2): store every state and release the checkpoint whose
+  /// interval merges into the first interval j with room, keeping interval j no longer than
+  /// beta(c - j, 1) = c - j + 1 steps, the repetition-1 bound of Revolve with the c - j slots
+  /// it will have. This is Stumm & Walther's guarantee (SIAM J. Sci. Comput. 32(2), 2010):
+  /// n + t(n, c) forward steps, as offline Revolve, for every n <= beta(c, 2) when the end is
+  /// announced before the last step, at most 3 more after it (tested). Beyond, with no
+  /// limit on n: at each step keep the held set or replace one checkpoint by the new state,
+  /// whichever makes the reversal cheapest if the run ended after the next step (a one-step
+  /// look-ahead on sum_j t(len_j, c - j), O(c) closed-form evaluations per step).
+  kRevolveGreedy,
+  /// Wang, Moin & Iaccarino's minimal-repetition dynamic checkpointing (SIAM J. Sci. Comput.
+  /// 31(4), 2009), Algorithm 1: every state is stored; when the slots are full, the latest
+  /// "dispensable" checkpoint (one with a later checkpoint of higher level) is released, or,
+  /// if none is, the latest checkpoint is replaced by the new state one level higher. Kept
+  /// for comparison (docs/online.md): it bounds repetitions, not forward steps.
+  kWangMoinIaccarino,
+};
+
+/// An online checkpointing planner for a time loop whose length is not known in advance:
+/// chooses the states to keep as steps arrive (OnlinePolicy), and once the end is announced
+/// reverses the states held optimally among keep/drop choices (online_reversal_advances),
+/// with Revolve on every kept interval, last first, each with the slots its predecessors
+/// leave. Handles every n >= 1 and c >= 1 (c = 1 keeps x_0 only).
+///
+/// Protocol, with x_0 in the working buffer:
+///
+///     OnlineCheckpointer planner(slots);
+///     while (true) {
+///       for (const Action& a : planner.begin_step().actions()) execute(a);  // x_i kept?
+///       run step i;                                        // x_i -> x_{i+1}, not recorded
+///       if (converged) break;
+///     }
+///     std::unique_ptr<ActionStream> reversal = planner.finish();  // EndForward, ..., EndReverse
+///
+/// If the caller knows before running it that step i is the last (a fixed final time), it
+/// calls begin_last_step() instead and runs step i with recording: the reversal then starts
+/// with that step's adjoint, saving the re-run of the last step.
+///
+/// Throws std::invalid_argument if slots < 1 or level < 0; std::logic_error when called out
+/// of protocol. O(slots) closed-form evaluations per step, O(slots^3) for finish().
+class OnlineCheckpointer {
+ public:
+  explicit OnlineCheckpointer(std::int64_t slots, Place level = 0,
+                              OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
+
+  /// The caller holds x_i (i = steps_begun()) and is about to run step i without recording.
+  OnlineDecision begin_step();
+  /// The caller holds x_i and step i is the last: it will run it with recording.
+  void begin_last_step();
+  /// The forward run ended with the last step begun: returns the reversal (starting with
+  /// EndForward, ending with EndReverse), which releases every checkpoint. Once only.
+  std::unique_ptr<ActionStream> finish();
+
+  /// Steps begun so far (= the chain length once the run has ended).
+  Step steps_begun() const noexcept { return steps_; }
+  /// The states held now, ascending.
+  std::vector<Step> checkpoints() const;
+  std::int64_t slots() const noexcept { return slots_; }
+  OnlinePolicy policy() const noexcept { return policy_; }
+
+ private:
+  struct Held {
+    Step step;
+    std::int64_t level;  // Wang-Moin-Iaccarino level; unused by kRevolveGreedy
+  };
+  void decide_wang_moin_iaccarino(OnlineDecision& decision);
+  void decide_revolve_greedy(OnlineDecision& decision);
+  void replace(std::size_t index, OnlineDecision& decision, std::int64_t level);
+
+  std::int64_t slots_;
+  Place level_;
+  OnlinePolicy policy_;
+  Step steps_ = 0;
+  bool first_phase_ = true;  // kRevolveGreedy: still in the n <= beta(c, 2) phase
+  bool last_step_recorded_ = false;
+  bool finished_ = false;
+  std::vector<Held> held_;                     // ascending steps
+  std::vector<std::int64_t> prefix_, suffix_;  // kRevolveGreedy scratch
+};
+
+/// Whether the end of the forward run is known before or after its last step runs.
+enum class OnlineEnd : std::uint8_t {
+  kAfterLastStep,   ///< a convergence test: the last step runs unrecorded, then is re-run
+  kBeforeLastStep,  ///< a fixed final time: the last step runs with recording
+};
+
+/// Simulated online arrival as a lazy stream: runs OnlineCheckpointer over `num_steps` steps,
+/// revealing the length only when the forward run ends, and emits the whole schedule (forward
+/// sweep with the planner's stores and releases, then its reversal). Consecutive forward steps
+/// without a decision between them are merged into one Forward action.
+/// Throws std::invalid_argument if num_steps < 1 or slots < 1.
+class OnlineStream final : public ActionStream {
+ public:
+  OnlineStream(Step num_steps, std::int64_t slots, Place level = 0,
+               OnlineEnd end = OnlineEnd::kAfterLastStep,
+               OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
+  ~OnlineStream() override;
+  OnlineStream(OnlineStream&&) noexcept;
+  OnlineStream& operator=(OnlineStream&&) noexcept;
+
+  std::optional<Action> next() override;
+
+ private:
+  Step num_steps_;
+  OnlineEnd end_;
+  OnlineCheckpointer planner_;
+  Schedule pending_;  // actions decided but not yet emitted, from pending_head_ on
+  std::size_t pending_head_ = 0;
+  Step run_start_ = 0;  // the forward run from x_run_start_ is not emitted yet
+  std::unique_ptr<ActionStream> reversal_;
+};
+
+/// OnlineCheckpointer behind the executor's online interface (exec/online.hpp), for
+/// run_adjoint_online(): during the forward sweep next() yields the planner's release and
+/// store of x_i, then Forward(i, i + 1); finish(n) ends the sweep at x_n and next() yields
+/// the reversal. Throws as OnlineCheckpointer; std::logic_error if finish(n) does not match
+/// the steps yielded.
+class OnlineCheckpointerSchedule final : public OnlineSchedule {
+ public:
+  explicit OnlineCheckpointerSchedule(std::int64_t slots, Place level = 0,
+                                      OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
+  std::optional<Action> next() override;
+  void finish(Step num_steps) override;
+
+ private:
+  OnlineCheckpointer planner_;
+  Schedule pending_;
+  std::size_t pending_head_ = 0;
+  std::unique_ptr<ActionStream> reversal_;
+};
+
+/// The online planner on a platform, with the slots of level 0. nullopt
+/// if level 0 is missing or has no slot.
+std::optional<OnlineStream> online(const Chain& chain, const Platform& platform,
+                                   OnlineEnd end = OnlineEnd::kAfterLastStep,
+                                   OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
+
+}  // namespace memsched

@@ -1,0 +1,246 @@
+// Tests of the online planner: legality over a grid of lengths and slots, the reversal DP
+// against the exhaustive search from every small held set, and the streamed schedule against
+// the planner's own prediction.
+#include "memsched/plan/online.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "memsched/chain/simulate.hpp"
+#include "memsched/plan/binomial.hpp"
+#include "support/exhaustive.hpp"
+
+namespace memsched {
+namespace {
+
+// The forward steps the online stream must report: the sweep (n steps, or n - 1 plus the
+// recorded last one), one recording per reversed step, and the DP's advances for the states
+// held at the end.
+std::int64_t predicted_forward_steps(Step n, std::int64_t c, OnlineEnd end,
+                                     OnlinePolicy policy = OnlinePolicy::kRevolveGreedy) {
+  OnlineCheckpointer planner(c, 0, policy);
+  const Step stop = end == OnlineEnd::kBeforeLastStep ? n - 1 : n;
+  for (Step i = 0; i < stop; ++i) planner.begin_step();
+  if (stop == 0) return 1;
+  return n + stop + online_reversal_advances(planner.checkpoints(), stop, c);
+}
+
+SimulationReport run(Step n, std::int64_t c, OnlineEnd end,
+                     OnlinePolicy policy = OnlinePolicy::kRevolveGreedy) {
+  OnlineStream stream(n, c, 0, end, policy);
+  return simulate(stream, Chain(n), Platform::ram(c));
+}
+
+std::optional<testing::ExhaustiveResult> exhaustive_reversal(const std::vector<Step>& held, Step n,
+                                                             std::int64_t c) {
+  testing::ExhaustiveOptions options;
+  options.stored_states = held;
+  options.working_state = n;
+  return testing::exhaustive_optimum(Chain(n, 1.0, 0.0), Platform::ram(c), options);
+}
+
+// The held sets the online planner actually produces: the reversal is optimal for them.
+TEST(OnlineReversal, OptimalForTheOnlineDistributions) {
+  for (OnlinePolicy policy : {OnlinePolicy::kRevolveGreedy, OnlinePolicy::kWangMoinIaccarino}) {
+    for (Step n = 1; n <= 10; ++n) {
+      for (std::int64_t c = 1; c <= 4; ++c) {
+        OnlineCheckpointer planner(c, 0, policy);
+        for (Step i = 0; i < n; ++i) planner.begin_step();
+        const std::vector<Step> held = planner.checkpoints();
+        const auto optimum = exhaustive_reversal(held, n, c);
+        ASSERT_TRUE(optimum.has_value());
+        EXPECT_EQ(static_cast<double>(online_reversal_advances(held, n, c) + n), optimum->cost)
+            << "n = " << n << ", c = " << c;
+      }
+    }
+  }
+}
+
+// Any held set: the keep/drop DP is never below the optimum (it is a schedule), and it is
+// optimal whenever no held state is worth using as a base for an advance and then releasing.
+// Counterexample to full optimality (documented in docs/online.md): n = 5, c = 2, held
+// {0, 1}: restore x_1, advance to x_3 and store it in x_1's slot: 5 advances instead of 6.
+TEST(OnlineReversal, NeverBelowTheExhaustiveOptimumForAnyHeldSet) {
+  int optimal = 0;
+  int total = 0;
+  for (Step n = 1; n <= 8; ++n) {
+    for (std::int64_t c = 1; c <= 4; ++c) {
+      for (std::uint32_t mask = 0; mask < (1u << (n - 1)); ++mask) {
+        std::vector<Step> held{0};
+        for (Step i = 1; i < n; ++i) {
+          if ((mask >> (i - 1)) & 1u) held.push_back(i);
+        }
+        if (static_cast<std::int64_t>(held.size()) > c) continue;
+        const auto optimum = exhaustive_reversal(held, n, c);
+        ASSERT_TRUE(optimum.has_value());
+        const double ours = static_cast<double>(online_reversal_advances(held, n, c) + n);
+        EXPECT_GE(ours, optimum->cost);
+        EXPECT_LE(ours, optimum->cost + 3) << "n = " << n << ", c = " << c << ", mask = " << mask;
+        optimal += ours == optimum->cost ? 1 : 0;
+        total += 1;
+      }
+    }
+  }
+  EXPECT_EQ(total, 298);
+  EXPECT_EQ(optimal, 289);  // the figure quoted in docs/online.md
+}
+
+TEST(OnlineReversal, RejectsBadHeldSets) {
+  EXPECT_THROW(online_reversal_advances({}, 5, 2), std::invalid_argument);
+  EXPECT_THROW(online_reversal_advances({1}, 5, 2), std::invalid_argument);
+  EXPECT_THROW(online_reversal_advances({0, 3, 2}, 5, 3), std::invalid_argument);
+  EXPECT_THROW(online_reversal_advances({0, 1, 2}, 5, 2), std::invalid_argument);
+  EXPECT_THROW(online_reversal_advances({0, 5}, 5, 2), std::invalid_argument);
+}
+
+TEST(OnlineCheckpointer, ProtocolErrors) {
+  EXPECT_THROW(OnlineCheckpointer(0), std::invalid_argument);
+  OnlineCheckpointer planner(3);
+  EXPECT_THROW(planner.finish(), std::logic_error);
+  EXPECT_TRUE(planner.begin_step().store);  // x_0 is always kept
+  planner.begin_last_step();
+  EXPECT_THROW(planner.begin_step(), std::logic_error);
+  auto reversal = planner.finish();
+  EXPECT_THROW(planner.finish(), std::logic_error);
+}
+
+TEST(OnlineCheckpointer, NeverHoldsMoreThanItsSlots) {
+  for (std::int64_t c = 1; c <= 12; ++c) {
+    OnlineCheckpointer planner(c);
+    for (Step i = 0; i < 5000; ++i) {
+      const OnlineDecision d = planner.begin_step();
+      ASSERT_EQ(d.step, i);
+      const std::vector<Step> held = planner.checkpoints();
+      ASSERT_LE(static_cast<std::int64_t>(held.size()), c);
+      ASSERT_EQ(held.front(), 0);
+      if (d.store) {
+        ASSERT_EQ(held.back(), i);
+      }
+    }
+  }
+}
+
+// Legal schedules, slots never exceeded (the simulator enforces them), and forward steps as
+// the DP predicts, in both end modes: every n <= 200 for c <= 16, every n <= 100 for
+// 16 < c <= 50 (the release sweep of docs/online.md covers every n <= 2000, c <= 50).
+TEST(OnlineStream, LegalAndAsPredictedOnADenseGrid) {
+  for (OnlineEnd end : {OnlineEnd::kAfterLastStep, OnlineEnd::kBeforeLastStep}) {
+    for (std::int64_t c = 1; c <= 50; ++c) {
+      for (Step n = 1; n <= (c <= 16 ? 200 : 100); ++n) {
+        const SimulationReport report = run(n, c, end);
+        ASSERT_EQ(report.forward_steps, predicted_forward_steps(n, c, end))
+            << "n = " << n << ", c = " << c;
+        ASSERT_EQ(report.adjoint_steps, n);
+        ASSERT_LE(report.levels[0].peak, c);
+        ASSERT_GE(report.forward_steps, revolve_forward_steps(n, c));
+      }
+    }
+  }
+}
+
+// Stumm & Walther's guarantee: with the end known before the last step, the online schedule
+// is offline-optimal (n + t(n, c) forward steps) for every n <= beta(c, 2); at most three
+// steps more when the end is only known after the last step has run (measured).
+TEST(OnlineStream, OfflineOptimalUpToBetaC2) {
+  std::vector<std::int64_t> grid;
+  for (std::int64_t c = 1; c <= 25; ++c) grid.push_back(c);
+  grid.push_back(40);
+  for (std::int64_t c : grid) {
+    // After i steps begun, the held states serve the run that ends at x_i (end known after
+    // the last step) and the one that ends at x_{i+1} (last step recorded).
+    OnlineCheckpointer planner(c);
+    planner.begin_step();
+    for (Step i = 1; i < beta(c, 2); ++i) {
+      const std::vector<Step> held = planner.checkpoints();
+      const Step n = i + 1;
+      ASSERT_EQ(n + i + online_reversal_advances(held, i, c), revolve_forward_steps(n, c))
+          << "n = " << n << ", c = " << c;
+      ASSERT_LE(2 * i + online_reversal_advances(held, i, c), revolve_forward_steps(i, c) + 3)
+          << "n = " << i << ", c = " << c;
+      planner.begin_step();
+    }
+  }
+  for (std::int64_t c : {3, 10}) {
+    for (Step n = 1; n <= beta(c, 2); ++n) {
+      ASSERT_EQ(run(n, c, OnlineEnd::kBeforeLastStep).forward_steps, revolve_forward_steps(n, c));
+    }
+  }
+}
+
+// Quasi-optimal up to beta(c, 3) (measured bounds, docs/online.md), and close beyond.
+TEST(OnlineStream, QuasiOptimalUpToBetaC3) {
+  for (std::int64_t c : {2, 3, 5, 10, 20}) {
+    OnlineCheckpointer planner(c);
+    for (Step n = 2; n <= std::min<Step>(beta(c, 3), 2000); ++n) {
+      planner.begin_step();
+      const std::int64_t online =
+          n + (n - 1) + online_reversal_advances(planner.checkpoints(), n - 1, c);
+      ASSERT_LE(static_cast<double>(online),
+                1.08 * static_cast<double>(revolve_forward_steps(n, c)))
+          << "n = " << n << ", c = " << c;
+    }
+  }
+}
+
+TEST(OnlineStream, WangMoinIaccarinoIsLegal) {
+  for (std::int64_t c : {1, 2, 3, 7, 20}) {
+    for (Step n = 1; n <= 400; n += 3) {
+      ASSERT_EQ(
+          run(n, c, OnlineEnd::kAfterLastStep, OnlinePolicy::kWangMoinIaccarino).forward_steps,
+          predicted_forward_steps(n, c, OnlineEnd::kAfterLastStep,
+                                  OnlinePolicy::kWangMoinIaccarino));
+    }
+  }
+}
+
+TEST(OnlineStream, LegalUpToTwoThousandSteps) {
+  for (std::int64_t c : {2, 3, 5, 8, 13, 21, 34, 50}) {
+    for (Step n = 301; n <= 2000; n += (c <= 3 ? 197 : 23)) {
+      const SimulationReport report = run(n, c, OnlineEnd::kAfterLastStep);
+      ASSERT_EQ(report.forward_steps, predicted_forward_steps(n, c, OnlineEnd::kAfterLastStep))
+          << "n = " << n << ", c = " << c;
+    }
+  }
+}
+
+// The executor's protocol (exec/online.hpp): pull actions one by one, stop after Forward to
+// x_n, call finish(n), pull the rest; the result is the same schedule as OnlineStream's up to
+// merged forward runs.
+TEST(OnlineCheckpointerSchedule, DrivenLikeTheExecutor) {
+  for (std::int64_t c : {1, 2, 5, 12}) {
+    for (Step n : {1, 2, 3, 17, 250}) {
+      OnlineCheckpointerSchedule schedule(c);
+      Schedule actions;
+      while (true) {
+        const std::optional<Action> a = schedule.next();
+        ASSERT_TRUE(a.has_value());
+        actions.push_back(*a);
+        if (a->kind == ActionKind::kForward && a->end == n) break;
+      }
+      schedule.finish(n);
+      while (std::optional<Action> a = schedule.next()) actions.push_back(*a);
+      const SimulationReport report = simulate(actions, Chain(n), Platform::ram(c));
+      EXPECT_EQ(report.forward_steps, run(n, c, OnlineEnd::kAfterLastStep).forward_steps);
+    }
+  }
+  OnlineCheckpointerSchedule schedule(3);
+  schedule.next();
+  EXPECT_THROW(schedule.finish(5), std::logic_error);
+}
+
+TEST(OnlineStream, LegalOnLongRuns) {
+  const struct {
+    Step n;
+    std::int64_t c;
+  } cases[] = {{10'000, 2}, {10'000, 3}, {54'321, 5}, {100'000, 50}};
+  for (const auto& k : cases) {
+    const SimulationReport report = run(k.n, k.c, OnlineEnd::kAfterLastStep);
+    EXPECT_EQ(report.forward_steps, predicted_forward_steps(k.n, k.c, OnlineEnd::kAfterLastStep))
+        << "n = " << k.n << ", c = " << k.c;
+    EXPECT_LE(report.levels[0].peak, k.c);
+  }
+}
+
+}  // namespace
+}  // namespace memsched
