@@ -110,18 +110,27 @@ void run_parallel(const ParallelFlags& flags) {
           std::to_string(sequential_peak(tree, options.activation_order)) + ")");
     }
     schedule = *s;
+  } else if (flags.heuristic == "memory-aware") {
+    if (flags.memory.empty()) bound = optimum;
+    const auto s = memory_aware_mapping(tree, p, bound);
+    if (!s) {
+      throw std::runtime_error("no schedule within memory " + std::to_string(bound) +
+                               " (the sequential optimum needs " + std::to_string(optimum) + ")");
+    }
+    schedule = *s;
   } else {
     if (!flags.memory.empty()) {
-      throw UsageError("--memory: only the memory-bounded heuristic takes a bound");
+      throw UsageError("--memory: only memory-bounded and memory-aware take a bound");
     }
     if (flags.heuristic == "inner-first") schedule = par_inner_first(tree, p);
     if (flags.heuristic == "deepest-first") schedule = par_deepest_first(tree, p);
     if (flags.heuristic == "subtrees") schedule = par_subtrees(tree, p);
     if (flags.heuristic == "proportional") schedule = proportional_mapping(tree, p);
+    if (flags.heuristic == "all-to-all") schedule = all_to_all_mapping(tree, p);
   }
-  const double lower = flags.heuristic == "memory-bounded" && bound > 0
-                           ? makespan_lower_bound(tree, p, bound)
-                           : makespan_lower_bound(tree, p);
+  const bool bounded = flags.heuristic == "memory-bounded" || flags.heuristic == "memory-aware";
+  const double lower =
+      bounded && bound > 0 ? makespan_lower_bound(tree, p, bound) : makespan_lower_bound(tree, p);
   if (flags.format == "svg") {
     write_parallel_svg(std::cout, tree, schedule, p, bound);
     return;
@@ -139,12 +148,12 @@ void run_parallel(const ParallelFlags& flags) {
                        {"makespan_lower_bound", lower},
                        {"sequential_optimal_peak", optimum},
                        {"tasks", tasks}};
-    if (flags.heuristic == "memory-bounded") out["memory"] = bound;
+    if (bounded) out["memory"] = bound;
     std::cout << out.dump() << "\n";
     return;
   }
   std::cout << "heuristic: " << flags.heuristic << "\nprocs: " << p << "\n";
-  if (flags.heuristic == "memory-bounded") std::cout << "memory bound: " << bound << "\n";
+  if (bounded) std::cout << "memory bound: " << bound << "\n";
   std::cout << "makespan: " << schedule.makespan << " (lower bound " << lower << ", ratio "
             << schedule.makespan / lower << ")\npeak: " << schedule.peak << " (sequential optimum "
             << optimum << ", ratio "
@@ -451,11 +460,13 @@ void add_tree_command(CLI::App& app) {
   p->add_option("file", parallel->file, file_help)->required();
   p->add_option("--procs", parallel->procs, "number of processors")->required();
   p->add_option("--memory", parallel->memory,
-                "memory bound for memory-bounded (default: peak of the activation order)");
+                "total memory bound for memory-bounded (default: peak of the activation order) "
+                "and memory-aware (default: sequential optimum)");
   p->add_option("--heuristic", parallel->heuristic,
-                "memory-bounded | inner-first | deepest-first | subtrees | proportional")
-      ->check(CLI::IsMember(
-          {"memory-bounded", "inner-first", "deepest-first", "subtrees", "proportional"}));
+                "memory-bounded | inner-first | deepest-first | subtrees | proportional | "
+                "all-to-all | memory-aware")
+      ->check(CLI::IsMember({"memory-bounded", "inner-first", "deepest-first", "subtrees",
+                             "proportional", "all-to-all", "memory-aware"}));
   p->add_option("--activation", parallel->activation,
                 "activation order of memory-bounded: optimal | postorder")
       ->check(CLI::IsMember({"optimal", "postorder"}));

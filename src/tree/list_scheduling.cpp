@@ -1,4 +1,5 @@
-// ParInnerFirst, ParDeepestFirst, ParSubtrees, proportional mapping and the memory gate.
+// ParInnerFirst, ParDeepestFirst, ParSubtrees, proportional, all-to-all and memory-aware
+// mappings, and the memory gate.
 #include "memsched/tree/list_scheduling.hpp"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "detail/list_engine.hpp"
 #include "memsched/tree/memory_bounded.hpp"
 #include "memsched/tree/optimal_traversal.hpp"
+#include "memsched/tree/postorder.hpp"
 #include "memsched/tree/traversal.hpp"
 
 namespace memsched {
@@ -37,6 +39,13 @@ std::vector<double> subtree_work(const Tree& tree) {
     }
   }
   return work;
+}
+
+void check_bound(Memory memory_bound, const char* caller) {
+  if (memory_bound < 0) {
+    throw std::invalid_argument(std::string(caller) + ": negative memory bound " +
+                                std::to_string(memory_bound));
+  }
 }
 
 }  // namespace
@@ -159,8 +168,14 @@ ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors) {
   return run(tree, processors, request);
 }
 
-std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int64_t processors) {
-  check_processors(processors, "proportional_intervals");
+namespace {
+
+// Proportional mapping (Pothen & Sun 1993), and with `peaks` the memory-aware rule of
+// Agullo et al. 2016: a child whose share of p_c processors would need more than
+// M0 = bound / P per processor, i.e. peaks[c] / p_c > bound / P, is serialised (it keeps the
+// parent's whole group).
+std::vector<ProcessorInterval> mapping_intervals(const Tree& tree, std::int64_t processors,
+                                                 const std::vector<Memory>* peaks, Memory bound) {
   const auto n = static_cast<std::size_t>(tree.num_nodes());
   const std::vector<double> work = subtree_work(tree);
   std::vector<double> lo(n, 0.0), hi(n, 0.0);
@@ -183,12 +198,39 @@ std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int
       lo[ci] = start;
       hi[ci] = start + (hi[v] - lo[v]) * share;
       start = hi[ci];
+      if (peaks != nullptr) {
+        const auto first = static_cast<long double>(std::min(std::floor(lo[ci]), last_proc));
+        const auto last =
+            std::max(first, static_cast<long double>(std::min(std::ceil(hi[ci]) - 1.0, last_proc)));
+        const long double share_procs = last - first + 1;
+        // peaks[c] / p_c > bound / P, without dividing (long double: products up to 2^82).
+        if (static_cast<long double>((*peaks)[ci]) * static_cast<long double>(processors) >
+            static_cast<long double>(bound) * share_procs) {
+          lo[ci] = lo[v];
+          hi[ci] = hi[v];
+        }
+      }
     }
     const double first = std::min(std::floor(lo[v]), last_proc);
     const double last = std::max(first, std::min(std::ceil(hi[v]) - 1.0, last_proc));
     result[v] = {static_cast<std::int64_t>(first), static_cast<std::int64_t>(last)};
   }
   return result;
+}
+
+}  // namespace
+
+std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "proportional_intervals");
+  return mapping_intervals(tree, processors, nullptr, 0);
+}
+
+std::vector<ProcessorInterval> memory_aware_intervals(const Tree& tree, std::int64_t processors,
+                                                      Memory memory_bound) {
+  check_processors(processors, "memory_aware_intervals");
+  check_bound(memory_bound, "memory_aware_intervals");
+  const std::vector<Memory> peaks = postorder_subtree_peaks(tree);
+  return mapping_intervals(tree, processors, &peaks, memory_bound);
 }
 
 ParallelSchedule proportional_mapping(const Tree& tree, std::int64_t processors) {
@@ -203,14 +245,54 @@ ParallelSchedule proportional_mapping(const Tree& tree, std::int64_t processors)
   return run(tree, processors, request);
 }
 
+ParallelSchedule all_to_all_mapping(const Tree& tree, std::int64_t processors) {
+  check_processors(processors, "all_to_all_mapping");
+  // The whole group works on one node at a time (Agullo et al. 2016): a sequential run of the
+  // optimal order, tasks back to back.
+  const std::vector<NodeId> order = liu_optimal_traversal(tree).order;
+  ParallelSchedule schedule;
+  schedule.runs.resize(static_cast<std::size_t>(tree.num_nodes()));
+  schedule.start_order = order;
+  double time = 0.0;
+  std::int64_t k = 0;
+  for (NodeId v : order) {
+    TaskRun& r = schedule.runs[static_cast<std::size_t>(v)];
+    r.start = time;
+    r.end = time + tree.work(v);
+    r.processor = k++ % processors;
+    time = r.end;
+  }
+  const ParallelReport report = simulate_parallel(tree, schedule.runs, processors, order);
+  schedule.makespan = report.makespan;
+  schedule.peak = report.peak;
+  return schedule;
+}
+
+std::optional<ParallelSchedule> memory_aware_mapping(const Tree& tree, std::int64_t processors,
+                                                     Memory memory_bound) {
+  check_processors(processors, "memory_aware_mapping");
+  check_bound(memory_bound, "memory_aware_mapping");
+  const std::vector<ProcessorInterval> intervals =
+      memory_aware_intervals(tree, processors, memory_bound);
+  // The static serialisation of the paper relies on all-to-all execution inside a group,
+  // which one-processor tasks lack; the activation gate (refs §3.5) enforces the bound
+  // instead and never deadlocks when the bound is at least the peak of its order.
+  const std::vector<NodeId> order = liu_optimal_traversal(tree).order;
+  detail::ListRequest request;
+  request.rank = detail::ranks_from_order(order);
+  for (const ProcessorInterval& i : intervals) {
+    request.proc_lo.push_back(i.first);
+    request.proc_hi.push_back(i.last);
+  }
+  request.gate = detail::ActivationGate{&order, memory_bound};
+  return detail::run_list_schedule(tree, processors, request);
+}
+
 std::optional<ParallelSchedule> memory_bounded_schedule(const Tree& tree, std::int64_t processors,
                                                         Memory memory_bound,
                                                         const MemoryBoundedOptions& options) {
   check_processors(processors, "memory_bounded_schedule");
-  if (memory_bound < 0) {
-    throw std::invalid_argument("memory_bounded_schedule: negative memory bound " +
-                                std::to_string(memory_bound));
-  }
+  check_bound(memory_bound, "memory_bounded_schedule");
   std::vector<NodeId> order = options.activation_order;
   if (order.empty()) {
     order = liu_optimal_traversal(tree).order;

@@ -251,5 +251,104 @@ TEST(ListHeuristics, ProportionalIntervals) {
   EXPECT_EQ(intervals[3].last, 2);
 }
 
+// Two leaves of execution memory 5 under a root (every f = 1, w = 1): run in parallel they
+// need 6 + 6 = 12, one after the other 7 (the sequential optimum).
+Tree two_heavy_leaves() { return Tree({{-1, 1, 0, 1}, {0, 1, 5, 1}, {0, 1, 5, 1}}); }
+
+TEST(Mappings, MemoryAwareWorkedExample) {
+  const Tree tree = two_heavy_leaves();
+  ASSERT_EQ(liu_optimal_traversal(tree).peak, 7);
+  // Proportional mapping: one leaf per processor, both at time 0.
+  const ParallelSchedule prop = proportional_mapping(tree, 2);
+  EXPECT_EQ(prop.peak, 12);
+  EXPECT_EQ(prop.makespan, 2.0);
+  // M = 8, M0 = 4: a leaf on one processor needs 6 / 1 > 4, so both are serialised on the
+  // whole group [0, 1], and the gate runs them one after the other.
+  const auto serialised = memory_aware_intervals(tree, 2, 8);
+  for (NodeId v : {1, 2}) {
+    EXPECT_EQ(serialised[static_cast<std::size_t>(v)].first, 0);
+    EXPECT_EQ(serialised[static_cast<std::size_t>(v)].last, 1);
+  }
+  const auto tight = memory_aware_mapping(tree, 2, 8);
+  ASSERT_TRUE(tight.has_value());
+  EXPECT_EQ(tight->peak, 7);
+  EXPECT_EQ(tight->makespan, 3.0);
+  // M = 12, M0 = 6: 6 / 1 <= 6, the proportional shares stand and so does the parallelism.
+  const auto proportional = proportional_intervals(tree, 2);
+  const auto loose = memory_aware_intervals(tree, 2, 12);
+  for (NodeId v = 0; v < 3; ++v) {
+    EXPECT_EQ(loose[static_cast<std::size_t>(v)].first,
+              proportional[static_cast<std::size_t>(v)].first);
+    EXPECT_EQ(loose[static_cast<std::size_t>(v)].last,
+              proportional[static_cast<std::size_t>(v)].last);
+  }
+  const auto wide = memory_aware_mapping(tree, 2, 12);
+  ASSERT_TRUE(wide.has_value());
+  EXPECT_EQ(wide->peak, 12);
+  EXPECT_EQ(wide->makespan, 2.0);
+  // Below the sequential optimum no schedule fits.
+  EXPECT_FALSE(memory_aware_mapping(tree, 2, 6).has_value());
+  // All-to-all: the sequential optimum, tasks back to back.
+  const ParallelSchedule all = all_to_all_mapping(tree, 2);
+  EXPECT_EQ(all.peak, 7);
+  EXPECT_EQ(all.makespan, 3.0);
+}
+
+TEST(Mappings, RejectBadArguments) {
+  const Tree tree = two_heavy_leaves();
+  EXPECT_THROW(all_to_all_mapping(tree, 0), std::invalid_argument);
+  EXPECT_THROW(memory_aware_mapping(tree, 0, 10), std::invalid_argument);
+  EXPECT_THROW(memory_aware_mapping(tree, 2, -1), std::invalid_argument);
+  EXPECT_THROW(memory_aware_intervals(tree, 2, -1), std::invalid_argument);
+}
+
+TEST(Mappings, SeededRandomTrees) {
+  int serialised_runs = 0;
+  for (std::uint64_t seed = 1; seed <= 120; ++seed) {
+    RandomTreeOptions options;
+    options.shape = seed % 2 ? RandomTreeShape::kRecursive : RandomTreeShape::kPreferential;
+    options.max_exec = 5;
+    options.min_work = seed % 4 == 0 ? 0 : 1;
+    const Tree tree = random_tree(static_cast<NodeId>(1 + seed * 3), seed, options);
+    const Memory optimum = liu_optimal_traversal(tree).peak;
+    for (std::int64_t p : {1, 2, 3, 8}) {
+      // All-to-all: sequential optimal traversal on valid processors, replayable.
+      const ParallelSchedule all = all_to_all_mapping(tree, p);
+      const ParallelReport ra = simulate_parallel(tree, all.runs, p, all.start_order);
+      EXPECT_EQ(ra.peak, optimum) << "seed " << seed << " p " << p;
+      EXPECT_EQ(all.peak, optimum);
+      EXPECT_NEAR(all.makespan, tree.total_work(), 1e-9 * (1 + tree.total_work()));
+      const auto prop = proportional_intervals(tree, p);
+      for (Memory bound : {optimum, optimum + optimum / 4, 2 * optimum, 4 * optimum}) {
+        const auto intervals = memory_aware_intervals(tree, p, bound);
+        const auto s = memory_aware_mapping(tree, p, bound);
+        // The paper's guarantee: a schedule within the bound whenever it is >= M_seq.
+        ASSERT_TRUE(s.has_value()) << "seed " << seed << " p " << p << " bound " << bound;
+        const ParallelReport r = simulate_parallel(tree, s->runs, p, s->start_order);
+        EXPECT_EQ(r.peak, s->peak);
+        EXPECT_EQ(r.makespan, s->makespan);
+        EXPECT_LE(s->peak, bound) << "seed " << seed << " p " << p;
+        EXPECT_GE(s->makespan, makespan_lower_bound(tree, p) * (1 - 1e-12));
+        for (NodeId v = 0; v < tree.num_nodes(); ++v) {
+          const auto vi = static_cast<std::size_t>(v);
+          const ProcessorInterval& i = intervals[vi];
+          ASSERT_LE(0, i.first);
+          ASSERT_LE(i.first, i.last);
+          ASSERT_LT(i.last, p);
+          EXPECT_GE(s->runs[vi].processor, i.first);
+          EXPECT_LE(s->runs[vi].processor, i.last);
+          if (i.first != prop[vi].first || i.last != prop[vi].last) ++serialised_runs;
+        }
+      }
+      // Below the sequential optimum: never above the bound when a schedule is returned.
+      if (optimum > 0) {
+        const auto below = memory_aware_mapping(tree, p, optimum - 1);
+        if (below) EXPECT_LE(below->peak, optimum - 1);
+      }
+    }
+  }
+  EXPECT_GT(serialised_runs, 0);  // the memory check does change groups on these trees
+}
+
 }  // namespace
 }  // namespace memsched

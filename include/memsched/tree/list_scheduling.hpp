@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "memsched/tree/parallel_schedule.hpp"
@@ -40,5 +41,39 @@ struct ProcessorInterval {
   std::int64_t last = 0;
 };
 std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int64_t processors);
+
+/// All-to-all mapping (Agullo, Amestoy, Buttari, Guermouche, L'Excellent, Rouet, SIAM J. Sci.
+/// Comput. 38(3), 2016; docs/trees.md §3.6 of the references): every node is given all p
+/// processors and the tree is traversed sequentially in the optimal order (Liu 1987), so the
+/// peak is exactly the sequential optimum. Our model runs a task on one processor and cannot
+/// split it (simulate_parallel checks end = start + work), so the node-level parallelism the
+/// paper assumes is not modelled: tasks run back to back, the k-th one labelled processor
+/// k mod p, and the makespan is the total work (ideal node-level speedup would give
+/// total work / p). Same contract as proportional_mapping; O(n log n).
+ParallelSchedule all_to_all_mapping(const Tree& tree, std::int64_t processors);
+
+/// The processor intervals of the memory-aware mapping (Agullo et al. 2016, the reference
+/// above): top-down proportional mapping (see proportional_intervals) with a memory check at
+/// every node: child c, given p_c processors of its parent's group, would need
+/// M_seq(c) / p_c per processor (its sequential peak spread all-to-all over its group; as in
+/// the paper, whose solver traverses subtrees in post-order, M_seq is the best post-order
+/// peak of postorder_subtree_peaks, an upper bound on the optimum); if that exceeds the
+/// per-processor bound M0 = memory_bound / processors, c is serialised, i.e. it gets the parent's
+/// whole group instead of its share. Throws std::invalid_argument if processors < 1 or memory_bound
+/// < 0. O(n log n + I).
+std::vector<ProcessorInterval> memory_aware_intervals(const Tree& tree, std::int64_t processors,
+                                                      Memory memory_bound);
+
+/// Memory-aware mapping (Agullo et al. 2016): tasks run on an idle processor of their
+/// memory_aware_intervals group, ready tasks in the optimal sequential order, and the
+/// paper's serialisation is enforced at run time by the activation gate of
+/// memory_bounded_schedule with σ = the optimal traversal and bound `memory_bound` (the total
+/// shared memory, P * M0). Guarantee (the paper's "per-process memory <= M0 whenever
+/// M0 >= M_seq / P", here in shared memory): the peak never exceeds memory_bound, and a
+/// schedule is returned whenever memory_bound >= the optimal sequential peak; below that the
+/// result is std::nullopt. Throws std::invalid_argument if processors < 1 or memory_bound < 0.
+/// O((n + I) log n).
+std::optional<ParallelSchedule> memory_aware_mapping(const Tree& tree, std::int64_t processors,
+                                                     Memory memory_bound);
 
 }  // namespace memsched
