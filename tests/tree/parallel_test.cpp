@@ -294,6 +294,22 @@ TEST(Mappings, MemoryAwareWorkedExample) {
   EXPECT_EQ(all.makespan, 3.0);
 }
 
+TEST(Mappings, MemoryAwareWithoutABoundIsProportional) {
+  // With an unreachable bound no child is serialised and the gate never blocks, so the
+  // memory-aware mapping reproduces proportional mapping run for run.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const Tree tree = random_tree(static_cast<NodeId>(2 + seed * 5), seed, RandomTreeOptions{});
+    for (std::int64_t p : {2, 5}) {
+      const ParallelSchedule prop = proportional_mapping(tree, p);
+      const auto aware = memory_aware_mapping(tree, p, kMaxTotalMemory);
+      ASSERT_TRUE(aware.has_value());
+      EXPECT_EQ(aware->start_order, prop.start_order) << "seed " << seed << " p " << p;
+      EXPECT_EQ(aware->peak, prop.peak);
+      EXPECT_EQ(aware->makespan, prop.makespan);
+    }
+  }
+}
+
 TEST(Mappings, RejectBadArguments) {
   const Tree tree = two_heavy_leaves();
   EXPECT_THROW(all_to_all_mapping(tree, 0), std::invalid_argument);
@@ -343,7 +359,9 @@ TEST(Mappings, SeededRandomTrees) {
       // Below the sequential optimum: never above the bound when a schedule is returned.
       if (optimum > 0) {
         const auto below = memory_aware_mapping(tree, p, optimum - 1);
-        if (below) EXPECT_LE(below->peak, optimum - 1);
+        if (below) {
+          EXPECT_LE(below->peak, optimum - 1);
+        }
       }
     }
   }
