@@ -255,7 +255,7 @@ TEST(ListHeuristics, ProportionalIntervals) {
 // need 6 + 6 = 12, one after the other 7 (the sequential optimum).
 Tree two_heavy_leaves() { return Tree({{-1, 1, 0, 1}, {0, 1, 5, 1}, {0, 1, 5, 1}}); }
 
-TEST(Mappings, MemoryAwareWorkedExample) {
+TEST(TreeMappings, MemoryAwareWorkedExample) {
   const Tree tree = two_heavy_leaves();
   ASSERT_EQ(liu_optimal_traversal(tree).peak, 7);
   // Proportional mapping: one leaf per processor, both at time 0.
@@ -294,7 +294,7 @@ TEST(Mappings, MemoryAwareWorkedExample) {
   EXPECT_EQ(all.makespan, 3.0);
 }
 
-TEST(Mappings, MemoryAwareWithoutABoundIsProportional) {
+TEST(TreeMappings, MemoryAwareWithoutABoundIsProportional) {
   // With an unreachable bound no child is serialised and the gate never blocks, so the
   // memory-aware mapping reproduces proportional mapping run for run.
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
@@ -310,7 +310,7 @@ TEST(Mappings, MemoryAwareWithoutABoundIsProportional) {
   }
 }
 
-TEST(Mappings, RejectBadArguments) {
+TEST(TreeMappings, RejectBadArguments) {
   const Tree tree = two_heavy_leaves();
   EXPECT_THROW(all_to_all_mapping(tree, 0), std::invalid_argument);
   EXPECT_THROW(memory_aware_mapping(tree, 0, 10), std::invalid_argument);
@@ -318,7 +318,7 @@ TEST(Mappings, RejectBadArguments) {
   EXPECT_THROW(memory_aware_intervals(tree, 2, -1), std::invalid_argument);
 }
 
-TEST(Mappings, SeededRandomTrees) {
+TEST(TreeMappings, SeededRandomTrees) {
   int serialised_runs = 0;
   for (std::uint64_t seed = 1; seed <= 120; ++seed) {
     RandomTreeOptions options;
