@@ -1,0 +1,85 @@
+"""memsched: memory-aware scheduling for adjoints, backpropagation and task trees.
+
+The chain model (:class:`Chain`, :class:`StorageLevel`, :class:`Platform`), the action
+vocabulary (:class:`Action`), lazy schedules (:class:`ActionStream`), the replay simulator
+(:func:`simulate`, :class:`Simulator`), every planner of the registry (:func:`plan`, and one
+function per planner: :func:`revolve`, :func:`hrevolve`, ...), the schedule formats and SVG
+pictures. ``memsched.checkpoint_schedules`` is a drop-in for checkpoint_schedules users.
+
+    >>> import memsched
+    >>> chain, platform = memsched.Chain(1000), memsched.Platform.ram(10)
+    >>> memsched.simulate(memsched.revolve(chain, platform), chain, platform).forward_steps
+    4636
+"""
+
+from memsched._memsched import (  # noqa: F401  (re-exported)
+    MAX_STEPS,
+    UNLIMITED_SLOTS,
+    WORK,
+    Action,
+    ActionKind,
+    ActionStream,
+    Chain,
+    Content,
+    DiskRevolveStream,
+    HRevolveStream,
+    LevelUsage,
+    MultistageStream,
+    ParseError,
+    PeriodicStream,
+    Platform,
+    PlannerChoice,
+    PlannerInfo,
+    RevolveStream,
+    ScheduleError,
+    ScheduleFile,
+    SimulationReport,
+    Simulator,
+    StorageLevel,
+    TwoLevelStream,
+    __version__,
+    choose_chain_planner,
+    collect,
+    detect_schedule_format,
+    plan,
+    planners,
+    predicted_cost,
+    read_schedule,
+    repetition_number,
+    revolve_advances,
+    revolve_forward_steps,
+    schedule_svg,
+    simulate,
+    write_schedule,
+)
+
+
+def _planner_function(name, summary):
+    def planner(chain, platform, *, period=None):
+        return plan(name, chain, platform, period=period)
+
+    planner.__name__ = planner.__qualname__ = name.replace("-", "_")
+    planner.__doc__ = (
+        f"The '{name}' planner: {summary}.\n\n"
+        f"Same as ``memsched.plan({name!r}, chain, platform, period=period)``: a lazy "
+        "ActionStream, or None if no schedule fits the platform."
+    )
+    return planner
+
+
+def _add_planner_functions():
+    # One function per registry entry, so a planner added to src/plan/registry.cpp appears
+    # here without Python code ("store-all" becomes store_all).
+    names = []
+    for info in planners():
+        function = _planner_function(info.name, info.summary)
+        if function.__name__ in globals():
+            continue  # never shadow a binding
+        globals()[function.__name__] = function
+        names.append(function.__name__)
+    return names
+
+
+planner_names = [info.name for info in planners()]
+__all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
+__all__ += _add_planner_functions()
