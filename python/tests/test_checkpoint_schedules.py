@@ -1,0 +1,335 @@
+"""The checkpoint_schedules front against a model consumer.
+
+The consumer follows the invariants the upstream package's tests check (chain.md §3.3, written
+from that description, not copied): it keeps the forward position, the adjoint steps done, the
+restart data and adjoint dependencies held in WORK and the checkpoints of each storage, asserts
+every action is legal and that the schedule's n and r agree after every action, then adds our
+stricter rules: storage limits hold literally (checkpoints are counted until released) and a
+one-shot schedule ends with nothing stored.
+"""
+
+import sys
+
+import pytest
+
+import memsched
+from memsched.checkpoint_schedules import (
+    Copy,
+    DiskRevolve,
+    EndForward,
+    EndReverse,
+    Forward,
+    HRevolve,
+    MemschedSchedule,
+    Move,
+    MultistageCheckpointSchedule,
+    NoneCheckpointSchedule,
+    PeriodicDiskRevolve,
+    Reverse,
+    Revolve,
+    SingleDiskStorageSchedule,
+    SingleMemoryStorageSchedule,
+    StorageType,
+    TwoLevelCheckpointSchedule,
+)
+
+RAM, DISK, WORK, NONE = StorageType.RAM, StorageType.DISK, StorageType.WORK, StorageType.NONE
+
+
+class Consumer:
+    """Drives a schedule for a chain of n steps, checking every action."""
+
+    def __init__(self, schedule, n, limits, data_limit=1, sweeps=2):
+        self.schedule, self.n, self.limits = schedule, n, limits
+        self.data_limit, self.sweeps = data_limit, sweeps
+        self.model_n, self.model_r = 0, 0
+        self.ics = False  # restart data for model_n in WORK
+        self.data = set()  # steps whose adjoint dependencies are in WORK
+        self.stored = {RAM: {}, DISK: {}}  # step -> "ics" or "data"
+        self.forward_steps = 0
+        self.reverse_sweeps = 0
+        self.ended_forward = False
+
+    def run(self, max_actions=10**7):
+        for count, action in enumerate(self.schedule):
+            assert count < max_actions
+            self.apply(action)
+            assert self.schedule.n == self.model_n, action
+            assert self.schedule.r == self.model_r, action
+            for storage, limit in self.limits.items():
+                if limit is not None:
+                    assert len(self.stored[storage]) <= limit, (action, self.stored)
+            assert int(self.ics) + len(self.data) <= max(self.data_limit, 1) + 1, action
+            if isinstance(action, EndReverse) and not self.schedule.is_exhausted:
+                if self.reverse_sweeps >= self.sweeps:
+                    return self
+            if isinstance(action, EndForward) and self.schedule.is_exhausted:
+                break  # forward-only schedule
+        if self.schedule.is_exhausted:
+            # Stricter than upstream: a one-shot schedule releases every checkpoint.
+            assert not self.stored[RAM] and not self.stored[DISK], self.stored
+            with pytest.raises(StopIteration):
+                next(self.schedule)
+        return self
+
+    def apply(self, action):
+        n = self.n
+        if isinstance(action, Forward):
+            assert action.n0 == self.model_n, action
+            assert action.n0 < action.n1
+            n1 = min(action.n1, n)
+            if self.schedule.max_n is not None:
+                assert action.n1 <= n and action.n1 <= n - self.model_r, action
+            if action.write_ics:
+                assert action.storage in (RAM, DISK)
+                assert action.n0 not in self.stored[action.storage], action
+                self.stored[action.storage][action.n0] = "ics"
+            if action.write_adj_deps:
+                steps = set(range(action.n0, n1))
+                if action.storage == WORK:
+                    self.data |= steps
+                else:
+                    for step in steps:
+                        assert step not in self.stored[action.storage]
+                        self.stored[action.storage][step] = "data"
+            self.forward_steps += n1 - action.n0
+            self.model_n = n1
+            self.ics = True
+            if n1 == n and self.schedule.max_n is None:
+                self.schedule.finalize(n)
+        elif isinstance(action, Reverse):
+            assert action.n1 == n - self.model_r, action
+            assert action.n0 < action.n1
+            assert self.data.issuperset(range(action.n0, action.n1)), (action, self.data)
+            self.model_r += action.n1 - action.n0
+            if action.clear_adj_deps:
+                self.data.clear()
+        elif isinstance(action, (Copy, Move)):
+            if action.from_storage == WORK:  # a store of the working state
+                assert action.to_storage in (RAM, DISK) and self.ics
+                assert action.n == self.model_n
+                assert action.n not in self.stored[action.to_storage]
+                self.stored[action.to_storage][action.n] = "ics"
+                return
+            held = self.stored[action.from_storage]
+            assert action.n in held, (action, held)
+            assert action.n < n - self.model_r, action
+            content = held[action.n]
+            if isinstance(action, Move):
+                del held[action.n]
+            if action.to_storage == NONE:
+                assert isinstance(action, Move)
+                return
+            if action.to_storage in (RAM, DISK):
+                self.stored[action.to_storage][action.n] = content
+                return
+            assert action.to_storage == WORK
+            assert not self.data, (action, self.data)
+            if content == "ics":
+                self.model_n, self.ics = action.n, True
+            else:
+                assert action.n == n - self.model_r - 1, action
+                self.data = {action.n}
+                self.model_n, self.ics = action.n + 1, False
+        elif isinstance(action, EndForward):
+            assert self.model_n == n
+            assert not self.ended_forward
+            self.ended_forward = True
+        elif isinstance(action, EndReverse):
+            assert self.model_r == n
+            self.reverse_sweeps += 1
+            if not self.schedule.is_exhausted:
+                self.model_r = 0
+        else:
+            raise AssertionError(f"unknown action {action!r}")
+
+
+# The upstream grid (chain.md §3.3), thinned for n = 100 to keep the suite fast.
+GRID = ([(1, 0), (2, 1), (3, 1), (3, 2), (5, 2)] + [(10, s) for s in range(2, 10)]
+        + [(100, s) for s in (1, 2, 3, 5, 10, 20, 33, 50, 75, 99)]
+        + [(250, s) for s in range(25, 226, 50)])
+
+
+def _offline(make, n, s):
+    schedule, limits = make(n, s)
+    consumer = Consumer(schedule, n, limits).run()
+    assert consumer.reverse_sweeps == 1 and schedule.is_exhausted
+    assert schedule.max_n == n
+    return consumer
+
+
+@pytest.mark.parametrize("n, s", GRID)
+def test_revolve(n, s):
+    consumer = _offline(lambda n, s: (Revolve(n, s), {RAM: s, DISK: 0}), n, s)
+    # The binomial forward step count (chain.md §9.2): n + t(n, s).
+    assert consumer.forward_steps == memsched.revolve_forward_steps(n, max(s, 1))
+
+
+@pytest.mark.parametrize("n, s", GRID)
+def test_multistage(n, s):
+    ram, disk = s // 2, s - s // 2
+    consumer = _offline(
+        lambda n, s: (MultistageCheckpointSchedule(n, ram, disk), {RAM: ram, DISK: disk}), n, s)
+    assert consumer.forward_steps == memsched.revolve_forward_steps(n, max(s, 1))
+
+
+@pytest.mark.parametrize("n, s", GRID)
+def test_multistage_disk_only(n, s):
+    consumer = _offline(
+        lambda n, s: (MultistageCheckpointSchedule(n, 0, s), {RAM: 0, DISK: s}), n, s)
+    assert consumer.forward_steps == memsched.revolve_forward_steps(n, max(s, 1))
+
+
+@pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100])
+def test_hrevolve(n, s):
+    ram, disk = max(s - s // 3, 1), s // 3
+    _offline(lambda n, s: (HRevolve(n, ram, disk), {RAM: ram, DISK: disk}), n, s)
+
+
+def test_hrevolve_storage_limits_hold_where_upstream_failed():
+    # Upstream's own storage-limit assertion fails here (chain.md §8.2).
+    _offline(lambda n, s: (HRevolve(100, 2, 3), {RAM: 2, DISK: 3}), 100, 5)
+
+
+@pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100 and g[1] >= 1])
+def test_disk_revolve(n, s):
+    _offline(lambda n, s: (DiskRevolve(n, s), {RAM: s, DISK: None}), n, s)
+
+
+@pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100 and g[1] >= 1])
+def test_periodic_disk_revolve(n, s):
+    _offline(lambda n, s: (PeriodicDiskRevolve(n, s), {RAM: s, DISK: None}), n, s)
+
+
+@pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100])
+def test_memsched_schedule_auto(n, s):
+    chain, platform = memsched.Chain(n), memsched.Platform.ram_disk(max(s, 1), 2, 0.5, 0.5)
+    schedule = MemschedSchedule(chain, platform)
+    consumer = Consumer(schedule, n, {RAM: max(s, 1), DISK: 2}).run()
+    assert consumer.reverse_sweeps == 1
+
+
+@pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100])
+@pytest.mark.parametrize("storage", [RAM, DISK])
+def test_two_level(n, s, storage):
+    period = max(1, n // 4)
+    schedule = TwoLevelCheckpointSchedule(period, s, binomial_storage=storage)
+    periodic = -(-n // period)
+    limits = {RAM: s if storage == RAM else 0, DISK: periodic + (s if storage == DISK else 0)}
+    consumer = Consumer(schedule, n, limits, sweeps=2).run()
+    assert consumer.reverse_sweeps == 2 and not schedule.is_exhausted
+    # One forward sweep plus, per reverse sweep, each period reversed by Revolve with s + 1
+    # slots, the disk checkpoint playing x_0 (chain.md §5.2).
+    per_sweep = sum(memsched.revolve_forward_steps(min(period, n - b), s + 1)
+                    for b in range(0, n, period))
+    assert consumer.forward_steps == n + 2 * per_sweep
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 100])
+def test_single_memory(n):
+    schedule = SingleMemoryStorageSchedule()
+    consumer = Consumer(schedule, n, {RAM: 0, DISK: 0}, data_limit=n).run()
+    assert consumer.forward_steps == n and consumer.reverse_sweeps == 2
+    assert schedule.uses_storage_type(WORK) and not schedule.uses_storage_type(DISK)
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 100])
+@pytest.mark.parametrize("move_data", [False, True])
+def test_single_disk(n, move_data):
+    schedule = SingleDiskStorageSchedule(move_data=move_data)
+    consumer = Consumer(schedule, n, {RAM: 0, DISK: n}).run()
+    assert consumer.forward_steps == n
+    assert consumer.reverse_sweeps == (1 if move_data else 2)
+    assert schedule.is_exhausted == move_data
+
+
+@pytest.mark.parametrize("n", [1, 7])
+def test_none(n):
+    schedule = NoneCheckpointSchedule()
+    consumer = Consumer(schedule, n, {RAM: 0, DISK: 0}).run()
+    assert consumer.forward_steps == n and consumer.ended_forward and schedule.is_exhausted
+    assert not schedule.uses_storage_type(DISK) and not schedule.uses_storage_type(RAM)
+
+
+def test_revolve_4_2_is_upstream_tutorial_listing():
+    # chain.md §9.3 T1, as printed by the upstream tutorial.
+    expected = [
+        "Forward(0, 2, True, False, StorageType.RAM)",
+        "Forward(2, 3, True, False, StorageType.RAM)",
+        "Forward(3, 4, False, True, StorageType.WORK)", "EndForward()",
+        "Reverse(4, 3, True)", "Move(2, StorageType.RAM, StorageType.WORK)",
+        "Forward(2, 3, False, True, StorageType.WORK)", "Reverse(3, 2, True)",
+        "Copy(0, StorageType.RAM, StorageType.WORK)",
+        "Forward(0, 1, False, False, StorageType.WORK)",
+        "Forward(1, 2, False, True, StorageType.WORK)", "Reverse(2, 1, True)",
+        "Move(0, StorageType.RAM, StorageType.WORK)",
+        "Forward(0, 1, False, True, StorageType.WORK)", "Reverse(1, 0, True)", "EndReverse()",
+    ]
+    assert [repr(a) for a in Revolve(4, 2)] == expected
+
+
+def test_actions_are_values():
+    assert Forward(0, 2, True, False, RAM) == Forward(0, 2, True, False, RAM)
+    assert Forward(0, 2, True, False, RAM) != Forward(0, 2, True, False, DISK)
+    assert Copy(1, RAM, WORK) != Move(1, RAM, WORK)
+    assert Forward(0, 2, True, False, RAM) != "Forward"
+    assert len({Reverse(3, 2, True), Reverse(3, 2, True), EndForward(), EndForward()}) == 2
+    assert list(Forward(2, 5, False, False, WORK)) == [2, 3, 4]
+    assert list(Reverse(5, 2, True)) == [4, 3, 2]
+    assert 3 in Forward(2, 5, False, False, WORK) and len(Reverse(5, 2, True)) == 3
+    forward = Forward(0, 2, True, False, RAM)
+    assert (forward.n0, forward.n1, forward.write_ics, forward.write_adj_deps,
+            forward.storage) == (0, 2, True, False, RAM)
+    assert str(forward) == "Forward(0, 2, True, False, StorageType.RAM)"
+
+
+def test_uses_storage_type_never_raises():
+    # Upstream raises TypeError for DiskRevolve/PeriodicDiskRevolve (chain.md §8.7).
+    for schedule in (DiskRevolve(10, 2), PeriodicDiskRevolve(10, 2)):
+        assert schedule.uses_storage_type(DISK) and schedule.uses_storage_type(RAM)
+    two_level = TwoLevelCheckpointSchedule(3, 2, binomial_storage=RAM)
+    assert two_level.uses_storage_type(DISK) and two_level.uses_storage_type(RAM)
+    assert MultistageCheckpointSchedule(10, 2, 2).uses_storage_type(WORK) is True
+    assert Revolve(10, 3).uses_storage_type(DISK) is False
+
+
+def test_small_and_bad_arguments():
+    # n = 1 works everywhere (upstream: HRevolve(1, 1, 1) raises IndexError, chain.md §8.8).
+    for schedule in (HRevolve(1, 1, 1), Revolve(1, 1), DiskRevolve(1, 1),
+                     MultistageCheckpointSchedule(1, 0, 1), PeriodicDiskRevolve(1, 1)):
+        assert [type(a).__name__ for a in schedule] == [
+            "Forward", "EndForward", "Reverse", "EndReverse"]
+    for bad in (lambda: Revolve(5, 0), lambda: Revolve(0, 3), lambda: Revolve(5, -1),
+                lambda: HRevolve(10, 0, 0), lambda: MultistageCheckpointSchedule(5, 1, 1,
+                                                                              trajectory="x"),
+                lambda: TwoLevelCheckpointSchedule(0, 1), lambda: DiskRevolve(5, 0)):
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_hrevolve_costs_are_not_swapped():
+    # Upstream passes (uf, ub) where (ub, uf) is expected (chain.md §8.1). Our schedule's
+    # simulated cost with uf != ub equals the optimum memsched predicts for that chain.
+    n, fwd, bwd = 30, 1.0, 5.0
+    schedule = HRevolve(n, 2, 3, fwd_cost=fwd, bwd_cost=bwd, w_cost=(0.0, 2.0),
+                        r_cost=(0.0, 1.0))
+    chain = memsched.Chain(n, fwd, bwd)
+    assert schedule.chain == chain
+    predicted = memsched.predicted_cost("hrevolve", chain, schedule.platform)
+    report = memsched.simulate(memsched.hrevolve(chain, schedule.platform), chain,
+                               schedule.platform)
+    assert report.cost == pytest.approx(predicted)
+    Consumer(schedule, n, {RAM: 2, DISK: 3}).run()
+
+
+def test_finalize_rules():
+    schedule = Revolve(5, 2)
+    with pytest.raises(RuntimeError):
+        schedule.finalize(5)  # n is 0: the forward has not reached 5
+    online = SingleMemoryStorageSchedule()
+    assert online.max_n is None
+    first = next(online)
+    assert first == Forward(0, sys.maxsize, False, True, WORK)
+    online.finalize(4)
+    assert online.max_n == 4 and online.n == 4
+    assert next(online) == EndForward()
