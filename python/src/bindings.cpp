@@ -389,7 +389,12 @@ void bind_simulation(py::module_& m) {
       .def_property_readonly("chain", &Simulator::chain,
                              py::return_value_policy::reference_internal)
       .def_property_readonly("platform", &Simulator::platform,
-                             py::return_value_policy::reference_internal);
+                             py::return_value_policy::reference_internal)
+      .def("__repr__", [](const Simulator& s) {
+        return "Simulator(num_steps=" + std::to_string(s.chain().num_steps()) +
+               ", actions=" + std::to_string(s.report().num_actions) +
+               ", front=" + std::to_string(s.front()) + ", time=" + number(s.time()) + ")";
+      });
 
   m.def(
       "simulate",
