@@ -121,29 +121,35 @@ std::string report_repr(const SimulationReport& r) {
 
 // ---- exceptions ------------------------------------------------------------------------
 
+// The exception types live as long as the process: plain handles (no destructor), so nothing
+// is released after the interpreter has finalised.
+py::handle parse_error_type;
+py::handle schedule_error_type;
+
 void register_exceptions(py::module_& m) {
-  static py::exception<ParseError> parse_error(m, "ParseError", PyExc_ValueError);
-  static py::exception<ScheduleError> schedule_error(m, "ScheduleError", PyExc_ValueError);
-  parse_error.doc() =
-      "Malformed schedule text; `line` and `column` (from 1; column 0 = the "
-      "whole line) locate the fault.";
-  schedule_error.doc() =
-      "An illegal schedule; `action_index` (from 0) names the first "
-      "offending action and `reason` says why.";
+  parse_error_type = py::exception<ParseError>(m, "ParseError", PyExc_ValueError).release();
+  schedule_error_type =
+      py::exception<ScheduleError>(m, "ScheduleError", PyExc_ValueError).release();
+  py::setattr(parse_error_type, "__doc__",
+              py::str("Malformed schedule text; `line` and `column` (from 1; column 0 = the "
+                      "whole line) locate the fault."));
+  py::setattr(schedule_error_type, "__doc__",
+              py::str("An illegal schedule; `action_index` (from 0) names the first "
+                      "offending action and `reason` says why."));
   py::register_exception_translator([](std::exception_ptr pointer) {
     if (!pointer) return;
     try {
       std::rethrow_exception(pointer);
     } catch (const ScheduleError& e) {
-      py::object instance = py::handle(schedule_error.ptr())(py::str(e.what()));
+      py::object instance = schedule_error_type(py::str(e.what()));
       instance.attr("action_index") = e.action_index();
       instance.attr("reason") = e.reason();
-      PyErr_SetObject(schedule_error.ptr(), instance.ptr());
+      PyErr_SetObject(schedule_error_type.ptr(), instance.ptr());
     } catch (const ParseError& e) {
-      py::object instance = py::handle(parse_error.ptr())(py::str(e.what()));
+      py::object instance = parse_error_type(py::str(e.what()));
       instance.attr("line") = e.line();
       instance.attr("column") = e.column();
-      PyErr_SetObject(parse_error.ptr(), instance.ptr());
+      PyErr_SetObject(parse_error_type.ptr(), instance.ptr());
     }
   });
 }
