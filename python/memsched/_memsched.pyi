@@ -1,7 +1,9 @@
 # Type stubs of the compiled module (python/src/bindings.cpp). Keep in step with the bindings;
 # tests/test_stubs.py checks that every public name here exists and vice versa.
 import enum
-from typing import Iterable, Iterator, List, Optional, Tuple, Union, overload
+from typing import Callable, Iterable, Iterator, List, Optional, Tuple, Union, overload
+
+import numpy
 
 __version__: str
 WORK: int
@@ -179,7 +181,27 @@ class Simulator:
     @property
     def platform(self) -> Platform: ...
 
-def simulate(schedule: Schedule, chain: Chain, platform: Platform) -> SimulationReport: ...
+def simulate(schedule: Schedule, chain: Chain, platform: Platform, *,
+             observer: Optional[Callable[[Simulator, Action], object]] = None
+             ) -> SimulationReport: ...
+
+class Timeline:
+    @property
+    def action_index(self) -> "numpy.ndarray": ...
+    @property
+    def time(self) -> "numpy.ndarray": ...
+    @property
+    def working_step(self) -> "numpy.ndarray": ...
+    @property
+    def front(self) -> "numpy.ndarray": ...
+    @property
+    def occupancy(self) -> "numpy.ndarray": ...
+    @property
+    def report(self) -> SimulationReport: ...
+    def __len__(self) -> int: ...
+
+def record_timeline(schedule: Schedule, chain: Chain, platform: Platform,
+                    max_points: int = 10000) -> Timeline: ...
 
 class PlannerInfo:
     @property

@@ -6,6 +6,8 @@
 // std::out_of_range -> IndexError (pybind11's defaults), ParseError and ScheduleError ->
 // subclasses of ValueError carrying their position. Long pure-C++ work (planning with a DP,
 // simulating a C++ stream, writing formats) runs with the GIL released.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -347,6 +349,47 @@ void bind_actions(py::module_& m) {
       "Drains a stream into a list of Action (ValueError beyond max_actions).");
 }
 
+// ---- timelines -------------------------------------------------------------------------
+
+struct Timeline {
+  py::ssize_t size = 0;
+  py::array_t<std::int64_t> action_index;
+  py::array_t<double> time;
+  py::array_t<std::int64_t> working_step;
+  py::array_t<std::int64_t> front;
+  py::array_t<std::int64_t> occupancy;
+  SimulationReport report;
+};
+
+Timeline make_timeline(const std::vector<TimelinePoint>& points, std::size_t num_levels,
+                       SimulationReport report) {
+  Timeline t;
+  t.size = static_cast<py::ssize_t>(points.size());
+  const auto levels = static_cast<py::ssize_t>(num_levels);
+  t.action_index = py::array_t<std::int64_t>(t.size);
+  t.time = py::array_t<double>(t.size);
+  t.working_step = py::array_t<std::int64_t>(t.size);
+  t.front = py::array_t<std::int64_t>(t.size);
+  t.occupancy = py::array_t<std::int64_t>({t.size, levels});
+  auto index = t.action_index.mutable_unchecked<1>();
+  auto time = t.time.mutable_unchecked<1>();
+  auto working = t.working_step.mutable_unchecked<1>();
+  auto front = t.front.mutable_unchecked<1>();
+  auto occupancy = t.occupancy.mutable_unchecked<2>();
+  for (py::ssize_t i = 0; i < t.size; ++i) {
+    const TimelinePoint& point = points[static_cast<std::size_t>(i)];
+    index(i) = point.action_index;
+    time(i) = point.time;
+    working(i) = point.working_step;
+    front(i) = point.front;
+    for (py::ssize_t k = 0; k < levels; ++k) {
+      occupancy(i, k) = point.occupancy.at(static_cast<std::size_t>(k));
+    }
+  }
+  t.report = std::move(report);
+  return t;
+}
+
 // ---- simulation ------------------------------------------------------------------------
 
 void bind_simulation(py::module_& m) {
@@ -404,14 +447,56 @@ void bind_simulation(py::module_& m) {
 
   m.def(
       "simulate",
-      [](const py::object& schedule, const Chain& chain, const Platform& platform) {
+      [](const py::object& schedule, const Chain& chain, const Platform& platform,
+         const py::object& observer) {
         ScheduleArgument argument = schedule_argument(schedule);
+        if (!observer.is_none()) {
+          // The observer is Python: keep the GIL. It sees the simulator after each action.
+          const SimulationObserver call = [&observer](const Simulator& simulator,
+                                                      const Action& action) {
+            observer(py::cast(simulator, py::return_value_policy::reference), action);
+          };
+          return simulate(argument.get(), chain, platform, call);
+        }
         py::gil_scoped_release release;
         return simulate(argument.get(), chain, platform);
       },
-      py::arg("schedule"), py::arg("chain"), py::arg("platform"),
+      py::arg("schedule"), py::arg("chain"), py::arg("platform"), py::kw_only(),
+      py::arg("observer") = py::none(),
       "Replays a schedule (an ActionStream, consumed, or an iterable of Action) and returns "
-      "its SimulationReport; raises ScheduleError at the first illegal action.");
+      "its SimulationReport; raises ScheduleError at the first illegal action. "
+      "observer(simulator, action), if given, is called after each legal action (the "
+      "simulator is valid only during the call).");
+
+  py::class_<Timeline>(m, "Timeline",
+                       "The state after the recorded actions, as numpy arrays of one entry "
+                       "per point (occupancy: points x levels), and the SimulationReport.")
+      .def_readonly("action_index", &Timeline::action_index)
+      .def_readonly("time", &Timeline::time)
+      .def_readonly("working_step", &Timeline::working_step)
+      .def_readonly("front", &Timeline::front)
+      .def_readonly("occupancy", &Timeline::occupancy)
+      .def_readonly("report", &Timeline::report)
+      .def("__len__", [](const Timeline& t) { return t.size; })
+      .def("__repr__", [](const Timeline& t) {
+        return "Timeline(points=" + std::to_string(t.size) + ", " + report_repr(t.report) + ")";
+      });
+  m.def(
+      "record_timeline",
+      [](const py::object& schedule, const Chain& chain, const Platform& platform,
+         std::int64_t max_points) {
+        ScheduleArgument argument = schedule_argument(schedule);
+        std::vector<TimelinePoint> points;
+        SimulationReport report;
+        {
+          py::gil_scoped_release release;
+          points = record_timeline(argument.get(), chain, platform, max_points, &report);
+        }
+        return make_timeline(points, platform.num_levels(), std::move(report));
+      },
+      py::arg("schedule"), py::arg("chain"), py::arg("platform"), py::arg("max_points") = 10000,
+      "Replays a schedule and records the state after its actions (thinned to at most about "
+      "max_points points) as a Timeline of numpy arrays.");
 }
 
 // ---- planners --------------------------------------------------------------------------

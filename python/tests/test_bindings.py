@@ -183,3 +183,24 @@ def test_long_work_releases_the_gil():
 def test_package_metadata():
     assert ms.__version__.count(".") == 2
     assert "simulate" in ms.__all__ and "two_level" in ms.__all__
+
+
+def test_observer_and_timeline():
+    chain, platform = ms.Chain(30), ms.Platform.ram_disk(2, 3, 1.0, 1.0)
+    seen = []
+    report = ms.simulate(ms.hrevolve(chain, platform), chain, platform,
+                         observer=lambda sim, action: seen.append((action, sim.occupancy(1))))
+    assert len(seen) == report.num_actions and max(o for _, o in seen) <= 3
+    with pytest.raises(ZeroDivisionError):
+        ms.simulate(ms.RevolveStream(5, 2), ms.Chain(5), ms.Platform.ram(2),
+                    observer=lambda sim, action: 1 / 0)
+
+    timeline = ms.record_timeline(ms.hrevolve(chain, platform), chain, platform)
+    assert len(timeline) == report.num_actions and timeline.report.cost == report.cost
+    assert timeline.occupancy.shape == (len(timeline), 2)
+    assert timeline.occupancy[:, 1].max() == report.levels[1].peak
+    assert timeline.time[-1] == report.cost and timeline.front[-1] == 30
+    assert list(timeline.action_index[:3]) == [0, 1, 2]
+    big = ms.record_timeline(ms.RevolveStream(10**5, 5), ms.Chain(10**5), ms.Platform.ram(5),
+                             max_points=100)
+    assert len(big) <= 200 and big.action_index[-1] == big.report.num_actions - 1
