@@ -293,8 +293,9 @@ class CheckpointSchedule(_UpstreamSchedule):
         elif self._n != n or self._max_n != n:
             raise RuntimeError("Invalid checkpointing state")
 
-    def _track(self, action):
-        """Updates n, r and is_exhausted for an action about to be yielded."""
+    def _track(self, action, tape=False):
+        """Updates n, r and is_exhausted for an action about to be yielded (``tape``: a Copy
+        or Move of adjoint dependencies)."""
         if isinstance(action, Forward):
             self._n = action.n1 if self._max_n is None else min(action.n1, self._max_n)
         elif isinstance(action, Reverse):
@@ -302,7 +303,7 @@ class CheckpointSchedule(_UpstreamSchedule):
         elif isinstance(action, (Copy, Move)) and action.to_storage == StorageType.WORK:
             # Restart data puts the forward at its step; adjoint dependencies (a stored tape)
             # let the adjoint of that one step run.
-            self._n = action.n + 1 if self._loads_tape(action) else action.n
+            self._n = action.n + 1 if tape or self._loads_tape(action) else action.n
         elif isinstance(action, EndReverse):
             if self._one_shot():
                 self._exhausted = True
@@ -320,6 +321,34 @@ class CheckpointSchedule(_UpstreamSchedule):
         return f"{type(self).__name__}(max_n={self._max_n})"
 
 
+def _translated(stream, storages):
+    """(action, is_tape) pairs of a C++ stream, translated in C++ (CheckpointSchedulesActions,
+    the same mapping as checkpoint_schedules_actions) and built into action objects here."""
+    places = {_ms.WORK: StorageType.WORK, -2: StorageType.NONE}
+    places.update(enumerate(storages))
+
+    def place(index):
+        try:
+            return places[index]
+        except KeyError:
+            raise ValueError(f"checkpoint_schedules actions: level {index} has no StorageType")
+
+    for t in _ms._memsched.CheckpointSchedulesActions(stream):
+        tag = t[0]
+        if tag == 0:
+            yield Forward(t[1], t[2], t[3], t[4], place(t[5])), False
+        elif tag == 1:
+            yield Reverse(t[1], t[2], t[3]), False
+        elif tag == 2:
+            yield Copy(t[1], place(t[2]), place(t[3])), t[4]
+        elif tag == 3:
+            yield Move(t[1], place(t[2]), place(t[3])), t[4]
+        elif tag == 4:
+            yield EndForward(), False
+        else:
+            yield EndReverse(), False
+
+
 class _PlannedSchedule(CheckpointSchedule):
     """A schedule from a memsched planner, translated lazily."""
 
@@ -330,21 +359,10 @@ class _PlannedSchedule(CheckpointSchedule):
         self._stream = _ms.plan(planner, chain, platform, period=period)
         if self._stream is None:
             raise ValueError(f"{type(self).__name__}: no schedule fits {chain!r} on {platform!r}")
-        self._tapes = set()
 
     def _iterator(self):
-        for action in checkpoint_schedules_actions(self._stream_actions(), self._storages):
-            yield self._track(action)
-
-    def _stream_actions(self):
-        # Remember which (step) checkpoints are tapes, to track n on their loads.
-        for action in self._stream:
-            if action.content == _ms.Content.TAPE and action.kind in (_K.COPY, _K.MOVE):
-                self._tapes.add(action.step)
-            yield action
-
-    def _loads_tape(self, action):
-        return action.n in self._tapes
+        for action, tape in _translated(self._stream, self._storages):
+            yield self._track(action, tape)
 
     def _storages_used(self):
         used = {StorageType.WORK}
@@ -505,29 +523,29 @@ class TwoLevelCheckpointSchedule(CheckpointSchedule):
         return used
 
     def _period_actions(self, begin, end):
-        # Revolve over the period in local steps, its x_0 being the disk checkpoint at
-        # `begin`: stores of local x_0 are dropped and its loads read the disk copy.
-        yield _ms.Action.copy(begin, _ms.Content.STATE, 1, _ms.WORK)
-        for a in _ms.RevolveStream(end - begin, self._snapshots + 1):
-            kind = a.kind
-            if kind in (_K.END_FORWARD, _K.END_REVERSE):
-                continue
-            if kind == _K.FORWARD:
-                yield _ms.Action.forward(a.begin + begin, a.end + begin, a.record)
-            elif kind == _K.REVERSE:
-                yield _ms.Action.reverse(a.end + begin, a.begin + begin, a.clear)
-            elif a.step == 0:
-                if a.from_ != _ms.WORK:  # a load of the period's start: from the disk copy
-                    yield _ms.Action.copy(begin, a.content, 1, _ms.WORK)
-            elif kind == _K.COPY:
-                yield _ms.Action.copy(a.step + begin, a.content, a.from_, a.to)
-            elif kind == _K.MOVE:
-                yield _ms.Action.move(a.step + begin, a.content, a.from_, a.to)
-            else:
-                yield _ms.Action.free(a.step + begin, a.content, a.from_)
+        # Revolve over the period in local steps (translated in C++), its x_0 being the disk
+        # checkpoint at `begin`: the store of local x_0 is dropped and its loads read the disk
+        # copy (Copy: kept for the next reverse sweep).
+        yield Copy(begin, StorageType.DISK, StorageType.WORK), False
+        storages = [self._binomial_storage]
+        for action, tape in _translated(_ms.RevolveStream(end - begin, self._snapshots + 1),
+                                        storages):
+            if isinstance(action, Forward):
+                if action.n0 == 0 and action.write_ics:
+                    yield Forward(begin, action.n1 + begin, False, False, StorageType.WORK), False
+                else:
+                    yield Forward(action.n0 + begin, action.n1 + begin, action.write_ics,
+                                  action.write_adj_deps, action.storage), False
+            elif isinstance(action, Reverse):
+                yield Reverse(action.n1 + begin, action.n0 + begin, action.clear_adj_deps), False
+            elif isinstance(action, (Copy, Move)):
+                if action.n == 0:
+                    yield Copy(begin, StorageType.DISK, StorageType.WORK), tape
+                else:
+                    yield type(action)(action.n + begin, action.from_storage,
+                                       action.to_storage), tape
 
     def _iterator(self):
-        storages = [self._binomial_storage, StorageType.DISK]
         n0 = 0
         while self._max_n is None or n0 < self._max_n:
             n1 = n0 + self._period
@@ -541,9 +559,8 @@ class TwoLevelCheckpointSchedule(CheckpointSchedule):
             starts = range(((n - 1) // self._period) * self._period, -1, -self._period)
             for begin in starts:
                 end = min(begin + self._period, n)
-                actions = self._period_actions(begin, end)
-                for action in checkpoint_schedules_actions(actions, storages):
-                    yield self._track(action)
+                for action, tape in self._period_actions(begin, end):
+                    yield self._track(action, tape)
             yield self._track(EndReverse())
 
     def __repr__(self):

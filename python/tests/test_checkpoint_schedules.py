@@ -333,3 +333,23 @@ def test_finalize_rules():
     online.finalize(4)
     assert online.max_n == 4 and online.n == 4
     assert next(online) == EndForward()
+
+
+@pytest.mark.parametrize("planner", memsched.planner_names)
+def test_translations_agree_with_the_cpp_writer(planner):
+    # The lazy C++ translation (used by the schedule classes), the Python one and
+    # write_checkpoint_schedules (formats.hpp) give the same lines for every planner.
+    from memsched.checkpoint_schedules import _translated, checkpoint_schedules_actions
+
+    chain = memsched.Chain(23)
+    platform = memsched.Platform([memsched.StorageLevel("ram", 3),
+                                  memsched.StorageLevel("disk", 6, 1.0, 0.5)], work_tapes=2)
+    if memsched.plan(planner, chain, platform) is None:
+        pytest.skip("no schedule on this platform")
+    text = memsched.write_schedule(memsched.plan(planner, chain, platform),
+                                   format="checkpoint_schedules").splitlines()
+    storages = [RAM, DISK]
+    cpp = [repr(a) for a, _ in _translated(memsched.plan(planner, chain, platform), storages)]
+    python = [repr(a) for a in checkpoint_schedules_actions(
+        list(memsched.plan(planner, chain, platform)), storages)]
+    assert cpp == python == text
