@@ -313,6 +313,30 @@ void bind_actions(py::module_& m) {
              return py::hash(py::make_tuple(static_cast<int>(a.kind), static_cast<int>(a.content),
                                             a.flag, a.from, a.to, a.begin, a.end, a.step));
            })
+      .def(py::pickle(
+          [](const Action& a) {
+            return py::make_tuple(static_cast<int>(a.kind), static_cast<int>(a.content), a.flag,
+                                  a.from, a.to, a.begin, a.end, a.step);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 8) throw std::invalid_argument("Action: bad pickled state");
+            const int kind = t[0].cast<int>();
+            const int content = t[1].cast<int>();
+            if (kind < 0 || kind > static_cast<int>(ActionKind::kEndReverse) || content < 0 ||
+                content > static_cast<int>(Content::kTape)) {
+              throw std::invalid_argument("Action: bad pickled state");
+            }
+            Action a;
+            a.kind = static_cast<ActionKind>(kind);
+            a.content = static_cast<Content>(content);
+            a.flag = t[2].cast<bool>();
+            a.from = t[3].cast<Place>();
+            a.to = t[4].cast<Place>();
+            a.begin = t[5].cast<Step>();
+            a.end = t[6].cast<Step>();
+            a.step = t[7].cast<Step>();
+            return a;
+          }))
       .def("__copy__", [](const Action& a) { return a; })
       .def(
           "__deepcopy__", [](const Action& a, const py::dict&) { return a; }, py::arg("memo"))

@@ -2,6 +2,7 @@
 and agreement with the C++ library's known values (chain.md §9)."""
 
 import copy
+import pickle
 import threading
 import time
 
@@ -74,6 +75,7 @@ def test_actions_are_values():
     assert move.to_str(ms.Platform.ram_disk(1, 1)) == "Move(tape 3, disk -> work)"
     assert len({a, ms.Action.forward(0, 2, True), move, ms.Action.end_reverse()}) == 3
     assert copy.deepcopy(move) == move
+    assert pickle.loads(pickle.dumps([a, move])) == [a, move]
     assert ms.Action.reverse(4, 3).clear and not ms.Action.reverse(4, 3, clear=False).clear
 
 
