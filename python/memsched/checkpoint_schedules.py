@@ -152,7 +152,7 @@ except ImportError:
 __all__ = [
     "StorageType", "CheckpointAction", "Forward", "Reverse", "Copy", "Move", "EndForward",
     "EndReverse", "CheckpointSchedule", "Revolve", "MultistageCheckpointSchedule", "HRevolve",
-    "DiskRevolve", "PeriodicDiskRevolve", "TwoLevelCheckpointSchedule",
+    "DiskRevolve", "PeriodicDiskRevolve", "TwoLevelCheckpointSchedule", "MixedCheckpointSchedule",
     "SingleMemoryStorageSchedule", "SingleDiskStorageSchedule", "NoneCheckpointSchedule",
     "MemschedSchedule", "checkpoint_schedules_actions",
 ]
@@ -472,6 +472,26 @@ class PeriodicDiskRevolve(DiskRevolve):
     1D-Revolve inside each period. Prints nothing."""
 
     _planner_name = "periodic-disk-revolve"
+
+
+class MixedCheckpointSchedule(_PlannedSchedule):
+    """Maddison's mixed schedule (J. Comput. Sci. 82:102405, 2024): each of ``snapshots``
+    slots in ``storage`` holds a state or one step's adjoint dependencies; fewest forward
+    steps. Every stored item is loaded with Move at its only use."""
+
+    def __init__(self, max_n, snapshots, *, storage=StorageType.DISK):
+        _positive_max_n(max_n)
+        _count(snapshots, "snapshots")
+        if max_n is None:
+            raise ValueError("MixedCheckpointSchedule: max_n must be a positive integer")
+        if storage not in (StorageType.RAM, StorageType.DISK):
+            raise ValueError(f"storage must be RAM or DISK, got {storage!r}")
+        if snapshots == 0 and max_n > 1:
+            raise ValueError(f"MixedCheckpointSchedule: {max_n} steps need a snapshot, got 0")
+        self.snapshots = snapshots
+        name = "ram" if storage == StorageType.RAM else "disk"
+        super().__init__(max_n, "mixed", _ms.Chain(max_n),
+                         _ms.Platform([_ms.StorageLevel(name, snapshots)]), [storage])
 
 
 class MemschedSchedule(_PlannedSchedule):

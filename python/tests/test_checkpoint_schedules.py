@@ -21,6 +21,7 @@ from memsched.checkpoint_schedules import (
     Forward,
     HRevolve,
     MemschedSchedule,
+    MixedCheckpointSchedule,
     Move,
     MultistageCheckpointSchedule,
     NoneCheckpointSchedule,
@@ -199,6 +200,30 @@ def test_disk_revolve(n, s):
 @pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100 and g[1] >= 1])
 def test_periodic_disk_revolve(n, s):
     _offline(lambda n, s: (PeriodicDiskRevolve(n, s), {RAM: s, DISK: None}), n, s)
+
+
+# Maddison's published and small values (chain.md §9.2: optimal_steps_mixed).
+MIXED_STEPS = {(2, 1): 2, (3, 1): 5, (3, 2): 3, (4, 1): 9, (5, 2): 8, (10, 2): 26, (10, 3): 19,
+               (10, 5): 15, (10, 9): 10}
+
+
+@pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100])
+@pytest.mark.parametrize("storage", [RAM, DISK])
+def test_mixed(n, s, storage):
+    if s == 0 and n > 1:
+        return
+    schedule = MixedCheckpointSchedule(n, s, storage=storage)
+    limits = {RAM: s if storage == RAM else 0, DISK: s if storage == DISK else 0}
+    consumer = Consumer(schedule, n, limits).run()
+    assert consumer.reverse_sweeps == 1 and schedule.is_exhausted
+    if (n, s) in MIXED_STEPS:
+        assert consumer.forward_steps == MIXED_STEPS[(n, s)]
+
+
+def test_mixed_published_value():
+    # Maddison 2024: n = 1000, s = 10 runs 3921 forward steps (Revolve: 4636).
+    steps = sum(len(a) for a in MixedCheckpointSchedule(1000, 10) if isinstance(a, Forward))
+    assert steps == 3921
 
 
 @pytest.mark.parametrize("n, s", [g for g in GRID if g[0] <= 100])
