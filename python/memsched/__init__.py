@@ -57,13 +57,13 @@ from memsched._memsched import (  # noqa: F401  (re-exported)
 
 
 def _planner_function(name, summary):
-    def planner(chain, platform, *, period=None):
-        return plan(name, chain, platform, period=period)
+    def planner(chain, platform, *, period=None, sweeps=None):
+        return plan(name, chain, platform, period=period, sweeps=sweeps)
 
     planner.__name__ = planner.__qualname__ = name.replace("-", "_")
     planner.__doc__ = (
         f"The '{name}' planner: {summary}.\n\n"
-        f"Same as ``memsched.plan({name!r}, chain, platform, period=period)``: a lazy "
+        f"Same as ``memsched.plan({name!r}, chain, platform, period=period, sweeps=sweeps)``: a lazy "
         "ActionStream, or None if no schedule fits the platform."
     )
     return planner

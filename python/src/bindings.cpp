@@ -86,9 +86,10 @@ ScheduleArgument schedule_argument(const py::handle& object) {
   return argument;
 }
 
-PlanOptions plan_options(std::optional<Step> period) {
+PlanOptions plan_options(std::optional<Step> period, std::optional<std::int64_t> sweeps) {
   PlanOptions options;
   options.period = period;
+  options.sweeps = sweeps;
   return options;
 }
 
@@ -632,28 +633,29 @@ void bind_planners(py::module_& m) {
   m.def(
       "plan",
       [](const std::string& name, const Chain& chain, const Platform& platform,
-         std::optional<Step> period) -> std::unique_ptr<ActionStream> {
+         std::optional<Step> period,
+         std::optional<std::int64_t> sweeps) -> std::unique_ptr<ActionStream> {
         const PlannerInfo& planner = find_chain_planner(name);
-        const PlanOptions options = plan_options(period);
+        const PlanOptions options = plan_options(period, sweeps);
         py::gil_scoped_release release;
         return planner.plan(chain, platform, options);
       },
       py::arg("name"), py::arg("chain"), py::arg("platform"), py::kw_only(),
-      py::arg("period") = py::none(),
+      py::arg("period") = py::none(), py::arg("sweeps") = py::none(),
       "The schedule of planner `name` as a lazy ActionStream, or None if no schedule fits. "
       "ValueError for an unknown name.");
   m.def(
       "predicted_cost",
       [](const std::string& name, const Chain& chain, const Platform& platform,
-         std::optional<Step> period) -> std::optional<double> {
+         std::optional<Step> period, std::optional<std::int64_t> sweeps) -> std::optional<double> {
         const PlannerInfo& planner = find_chain_planner(name);
         if (!planner.predicted_cost) return std::nullopt;
-        const PlanOptions options = plan_options(period);
+        const PlanOptions options = plan_options(period, sweeps);
         py::gil_scoped_release release;
         return planner.predicted_cost(chain, platform, options);
       },
       py::arg("name"), py::arg("chain"), py::arg("platform"), py::kw_only(),
-      py::arg("period") = py::none(),
+      py::arg("period") = py::none(), py::arg("sweeps") = py::none(),
       "The cost the planner promises (a closed form or DP value), or None.");
 
   py::class_<PlannerChoice>(m, "PlannerChoice")
@@ -665,12 +667,14 @@ void bind_planners(py::module_& m) {
       });
   m.def(
       "choose_chain_planner",
-      [](const Chain& chain, const Platform& platform, std::optional<Step> period) {
-        const PlanOptions options = plan_options(period);
+      [](const Chain& chain, const Platform& platform, std::optional<Step> period,
+         std::optional<std::int64_t> sweeps) {
+        const PlanOptions options = plan_options(period, sweeps);
         py::gil_scoped_release release;
         return choose_chain_planner(chain, platform, options);
       },
       py::arg("chain"), py::arg("platform"), py::kw_only(), py::arg("period") = py::none(),
+      py::arg("sweeps") = py::none(),
       "The cheapest applicable planner and every applicable planner's cost, or None.");
 }
 

@@ -206,3 +206,11 @@ def test_observer_and_timeline():
     big = ms.record_timeline(ms.RevolveStream(10**5, 5), ms.Chain(10**5), ms.Platform.ram(5),
                              max_points=100)
     assert len(big) <= 200 and big.action_index[-1] == big.report.num_actions - 1
+
+
+def test_plan_options_reach_the_planners():
+    chain, platform = ms.Chain(20), ms.Platform.ram(4)
+    once = ms.simulate(ms.plan("repeated", chain, platform), chain, platform)
+    twice = ms.simulate(ms.repeated(chain, platform, sweeps=2), chain, platform)
+    assert (once.reverse_sweeps, twice.reverse_sweeps) == (1, 2)
+    assert twice.adjoint_steps == 2 * 20
