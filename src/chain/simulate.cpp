@@ -61,6 +61,16 @@ bool add_overflows(std::int64_t& total, std::int64_t amount) {
 
 }  // namespace
 
+void Simulator::release(Place place, Step step, Content content) {
+  if (place != kWork) {
+    held_[static_cast<std::size_t>(place)].erase(key(step, content));
+  } else if (content == Content::kState) {
+    working_ = -1;
+  } else {
+    work_tapes_.erase(step);
+  }
+}
+
 void Simulator::check_source(const Action& a) const {
   const Step n = chain_->num_steps();
   const Step last = a.content == Content::kState ? n : n - 1;
@@ -185,17 +195,7 @@ void Simulator::apply(const Action& a) {
     case ActionKind::kMove: {
       check_source(a);
       check_destination(a);
-      if (a.kind == ActionKind::kMove) {
-        if (a.from == kWork) {
-          if (a.content == Content::kState) {
-            working_ = -1;
-          } else {
-            work_tapes_.erase(a.step);
-          }
-        } else {
-          held_[static_cast<std::size_t>(a.from)].erase(key(a.step, a.content));
-        }
-      }
+      if (a.kind == ActionKind::kMove) release(a.from, a.step, a.content);
       if (a.from != kWork) {
         const auto level = static_cast<std::size_t>(a.from);
         report_.levels[level].reads += 1;
@@ -222,15 +222,7 @@ void Simulator::apply(const Action& a) {
     }
     case ActionKind::kFree: {
       check_source(a);
-      if (a.from == kWork) {
-        if (a.content == Content::kState) {
-          working_ = -1;
-        } else {
-          work_tapes_.erase(a.step);
-        }
-      } else {
-        held_[static_cast<std::size_t>(a.from)].erase(key(a.step, a.content));
-      }
+      release(a.from, a.step, a.content);
       break;
     }
     case ActionKind::kEndForward:

@@ -87,6 +87,7 @@ class Simulator {
   [[noreturn]] void fail(const Action& action, const std::string& reason) const;
   void check_source(const Action& action) const;
   void check_destination(const Action& action) const;
+  void release(Place place, Step step, Content content);
   static std::uint64_t key(Step step, Content content) noexcept;
 
   const Chain* chain_;
