@@ -149,7 +149,7 @@ std::optional<Schedule> mixed_schedule(Step num_steps, std::int64_t slots, Place
 }
 
 std::optional<Schedule> mixed(const Chain& chain, const Platform& platform) {
-  const std::int64_t slots = platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
+  const std::int64_t slots = platform.fastest_slots();
   if (chain.num_steps() > 1 && slots == 0) return std::nullopt;
   return mixed_schedule(chain.num_steps(), std::min<std::int64_t>(slots, chain.num_steps()), 0);
 }

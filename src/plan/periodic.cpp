@@ -93,7 +93,7 @@ std::optional<PeriodicStream> periodic(const Chain& chain, const Platform& platf
     throw std::invalid_argument("periodic: period must be in [1, " + std::to_string(n) + "], got " +
                                 std::to_string(period));
   }
-  const std::int64_t slots = platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
+  const std::int64_t slots = platform.fastest_slots();
   if (slots < periodic_min_slots(n, period)) return std::nullopt;
   return PeriodicStream(n, period, std::min<std::int64_t>(slots, n), 0);
 }
@@ -104,7 +104,7 @@ std::optional<PeriodicStream> store_all(const Chain& chain, const Platform& plat
 
 std::optional<PeriodicStream> recompute_all(const Chain& chain, const Platform& platform) {
   const Step n = chain.num_steps();
-  const std::int64_t slots = platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
+  const std::int64_t slots = platform.fastest_slots();
   if (slots < periodic_min_slots(n, n)) return std::nullopt;
   return PeriodicStream(n, n, std::min<std::int64_t>(slots, 1), 0);
 }

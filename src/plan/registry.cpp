@@ -43,10 +43,6 @@ class OwnedScheduleStream final : public ActionStream {
   std::size_t position_ = 0;
 };
 
-std::int64_t fastest_slots(const Platform& platform) {
-  return platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
-}
-
 // The classic sqrt(n) period (Chen et al. 2016; PyTorch's checkpoint_sequential).
 Step default_period(const Chain& chain) {
   return static_cast<Step>(std::ceil(std::sqrt(static_cast<double>(chain.num_steps()))));
@@ -63,7 +59,7 @@ std::vector<PlannerInfo> make_planners() {
        [](const Chain& chain, const Platform& platform,
           const PlanOptions&) -> std::optional<double> {
          // The closed form is the promise for uniform costs and a free level 0.
-         const std::int64_t slots = std::min(fastest_slots(platform), chain.num_steps());
+         const std::int64_t slots = std::min(platform.fastest_slots(), chain.num_steps());
          if (!chain.is_uniform() || platform.num_levels() == 0 ||
              platform.level(0).write_cost != 0 || platform.level(0).read_cost != 0) {
            return std::nullopt;
@@ -87,7 +83,7 @@ std::vector<PlannerInfo> make_planners() {
            return std::nullopt;
          }
          const Step n = chain.num_steps();
-         const auto steps = mixed_forward_steps(n, std::min(fastest_slots(platform), n));
+         const auto steps = mixed_forward_steps(n, std::min(platform.fastest_slots(), n));
          if (!steps) return std::nullopt;
          return chain.forward_cost(0, 1) * static_cast<double>(*steps) + chain.adjoint_cost(0, n);
        },

@@ -27,7 +27,7 @@ std::optional<Action> RevolveStream::next() {
 
 std::optional<RevolveStream> revolve(const Chain& chain, const Platform& platform) {
   const Step n = chain.num_steps();
-  const std::int64_t slots = platform.num_levels() == 0 ? 0 : platform.level(0).num_slots;
+  const std::int64_t slots = platform.fastest_slots();
   if (n > 1 && slots == 0) return std::nullopt;
   // More snapshots than steps are never used; capping keeps the arithmetic small.
   return RevolveStream(n, std::min<std::int64_t>(slots, n), 0);

@@ -18,6 +18,8 @@ TEST(Platform, Shorthands) {
   EXPECT_EQ(disk.total_slots(), kUnlimitedSlots);
   EXPECT_EQ(Platform::ram_disk(2, 3, 1, 1).total_slots(), 5);
   EXPECT_EQ(ram.work_tapes(), 1);
+  EXPECT_EQ(ram.fastest_slots(), 10);
+  EXPECT_EQ(Platform({}).fastest_slots(), 0);
   EXPECT_THROW(ram.level(1), std::out_of_range);
 }
 

@@ -49,6 +49,11 @@ class Platform {
   /// Level `index`; throws std::out_of_range if there is no such level.
   const StorageLevel& level(std::size_t index) const { return levels_.at(index); }
   std::int64_t work_tapes() const noexcept { return work_tapes_; }
+  /// Slots of the fastest level (level 0), or 0 without levels: what single-level planners
+  /// such as Revolve use.
+  std::int64_t fastest_slots() const noexcept {
+    return levels_.empty() ? 0 : levels_.front().num_slots;
+  }
   /// Slots over all levels, saturating at kUnlimitedSlots.
   std::int64_t total_slots() const noexcept;
 
