@@ -20,8 +20,7 @@ OnlinePeriodic::OnlinePeriodic(Step period, std::int64_t slots, Place level)
 OnlinePeriodic::~OnlinePeriodic() = default;
 
 std::optional<Action> OnlinePeriodic::next() {
-  if (done_) return std::nullopt;
-  if (num_steps_ < 0) {
+  if (!reversal_) {
     // Forward sweep: store every period-th state while slots are left, one step at a time.
     if (store_pending_ && step_ % period_ == 0 && stored_ < slots_) {
       store_pending_ = false;
@@ -32,18 +31,7 @@ std::optional<Action> OnlinePeriodic::next() {
     step_ += 1;
     return Action::forward(step_ - 1, step_);
   }
-  while (true) {
-    if (std::optional<Action> action = reversal_->next()) return action;
-    if (segment_ == 0) {
-      done_ = true;
-      return Action::end_reverse();
-    }
-    // Segment j (its start stored) may use the slots the earlier starts leave.
-    segment_ -= 1;
-    const Step begin = segment_ * period_;
-    reversal_ = std::make_unique<detail::BinomialReversal>(begin, begin + period_,
-                                                           slots_ - segment_, level_, true, false);
-  }
+  return reversal_->next();
 }
 
 void OnlinePeriodic::finish(Step num_steps) {
@@ -51,11 +39,11 @@ void OnlinePeriodic::finish(Step num_steps) {
     throw std::invalid_argument("OnlinePeriodic::finish: the sweep is at step " +
                                 std::to_string(step_) + ", not " + std::to_string(num_steps));
   }
-  num_steps_ = num_steps;
-  // The stored starts are 0, k, ..., (stored-1)k; the last segment runs to n.
-  segment_ = stored_ - 1;
-  reversal_ = std::make_unique<detail::BinomialReversal>(segment_ * period_, num_steps,
-                                                         slots_ - segment_, level_, true, true);
+  // The stored starts are 0, k, ..., (stored-1)k; the last segment runs to n. Segment j may
+  // use the slots the earlier starts leave.
+  reversal_ = std::make_unique<detail::SegmentedReversal>(
+      period_, num_steps, stored_ - 1, true, level_,
+      [slots = slots_](Step segment) { return slots - segment; });
 }
 
 OnlineRevolve::OnlineRevolve(std::int64_t slots, Place level) : slots_(slots), level_(level) {

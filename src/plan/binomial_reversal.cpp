@@ -4,6 +4,7 @@
 #include <cassert>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "memsched/plan/binomial.hpp"
 
@@ -88,6 +89,48 @@ bool BinomialReversal::step() {
   out.push(Action::forward(working_, working_ + advance));
   working_ += advance;
   return true;
+}
+
+SegmentedReversal::SegmentedReversal(Step period, Step end, Step last, bool last_start_stored,
+                                     Place level, SlotRule slots, std::optional<Place> start_level)
+    : period_(period),
+      end_(end),
+      segment_(last),
+      level_(level),
+      start_level_(start_level),
+      slots_(std::move(slots)) {
+  if (period < 1 || last < 0 || last * period >= end) {
+    throw std::invalid_argument("segmented reversal: segment " + std::to_string(last) +
+                                " of period " + std::to_string(period) + " is not in [0, " +
+                                std::to_string(end) + ")");
+  }
+  last_ = last;
+  start_segment(last_start_stored, true);
+}
+
+SegmentedReversal::SegmentedReversal(SegmentedReversal&&) noexcept = default;
+SegmentedReversal& SegmentedReversal::operator=(SegmentedReversal&&) noexcept = default;
+SegmentedReversal::~SegmentedReversal() = default;
+
+void SegmentedReversal::start_segment(bool stored, bool ends_forward_sweep) {
+  const Step begin = segment_ * period_;
+  const Step stop = segment_ == last_ ? end_ : begin + period_;
+  reversal_ =
+      std::make_unique<BinomialReversal>(begin, stop, slots_(segment_), level_, stored,
+                                         ends_forward_sweep, stored ? start_level_ : std::nullopt);
+}
+
+std::optional<Action> SegmentedReversal::next() {
+  if (done_) return std::nullopt;
+  while (true) {
+    if (std::optional<Action> action = reversal_->next()) return action;
+    if (segment_ == 0) {
+      done_ = true;
+      return Action::end_reverse();
+    }
+    segment_ -= 1;
+    start_segment(true, false);
+  }
 }
 
 }  // namespace memsched::detail

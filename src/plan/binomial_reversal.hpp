@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -62,6 +64,41 @@ class BinomialReversal {
   Place start_level_;
   Step working_;  // -1 when the working state is of no further use
   std::vector<Step> stack_;
+};
+
+/// Reverses [0, end) segment by segment, last first, for the schedules whose forward sweep
+/// stores segment starts (periodic, two-level, online periodic). Segment j is
+/// [j * period, (j + 1) * period) for j < last and [last * period, end) (any length: an online
+/// sweep stops storing when its slots run out), reversed last first; the starts of segments
+/// 0..last-1 are stored (on `start_level`, default `level`), and so is the last one's if
+/// `last_start_stored` (otherwise the working buffer holds it). Segment j is reversed by the
+/// binomial controller with slots(j) snapshots on `level`, its start counted among them; the
+/// last one's first recording run ends the forward sweep. Emits EndReverse at the end.
+class SegmentedReversal {
+ public:
+  using SlotRule = std::function<std::int64_t(Step segment)>;
+
+  SegmentedReversal(Step period, Step end, Step last, bool last_start_stored, Place level,
+                    SlotRule slots, std::optional<Place> start_level = std::nullopt);
+  SegmentedReversal(SegmentedReversal&&) noexcept;
+  SegmentedReversal& operator=(SegmentedReversal&&) noexcept;
+  ~SegmentedReversal();
+
+  /// The next action, EndReverse last, then nullopt.
+  std::optional<Action> next();
+
+ private:
+  void start_segment(bool stored, bool ends_forward_sweep);
+
+  Step period_;
+  Step end_;
+  Step last_ = 0;
+  Step segment_;  // the segment being reversed
+  Place level_;
+  std::optional<Place> start_level_;
+  SlotRule slots_;
+  std::unique_ptr<BinomialReversal> reversal_;
+  bool done_ = false;
 };
 
 }  // namespace memsched::detail

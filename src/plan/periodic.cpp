@@ -45,10 +45,14 @@ PeriodicStream::PeriodicStream(Step num_steps, Step period, std::int64_t slots, 
                                 std::to_string(needed) + " slots, got " + std::to_string(slots));
   }
   segments_ = count_segments(num_steps, period);
-  if (segments_ == 1) {
-    segment_ = 0;
-    reversal_ = std::make_unique<detail::BinomialReversal>(0, num_steps, slots, level, false, true);
-  }
+  if (segments_ == 1) start_reversal();
+}
+
+// Segments 0..j are stored when segment j is reversed: it may use the slots the others leave.
+void PeriodicStream::start_reversal() {
+  reversal_ = std::make_unique<detail::SegmentedReversal>(
+      period_, num_steps_, segments_ - 1, false, level_,
+      [slots = slots_](Step segment) { return slots - segment; });
 }
 
 PeriodicStream::~PeriodicStream() = default;
@@ -56,8 +60,7 @@ PeriodicStream::PeriodicStream(PeriodicStream&&) noexcept = default;
 PeriodicStream& PeriodicStream::operator=(PeriodicStream&&) noexcept = default;
 
 std::optional<Action> PeriodicStream::next() {
-  if (done_) return std::nullopt;
-  if (segment_ < 0) {
+  if (!reversal_) {
     // Forward sweep: store each segment start but the last, and advance over its segment.
     const Step start = next_store_ * period_;
     if (store_pending_) {
@@ -66,25 +69,11 @@ std::optional<Action> PeriodicStream::next() {
     }
     store_pending_ = true;
     next_store_ += 1;
-    if (next_store_ == segments_ - 1) {
-      // The last segment continues from the working state, unstored.
-      segment_ = segments_ - 1;
-      reversal_ = std::make_unique<detail::BinomialReversal>(
-          segment_ * period_, num_steps_, slots_ - segment_, level_, false, true);
-    }
+    // The last segment continues from the working state, unstored.
+    if (next_store_ == segments_ - 1) start_reversal();
     return Action::forward(start, start + period_);
   }
-  while (true) {
-    if (std::optional<Action> action = reversal_->next()) return action;
-    if (segment_ == 0) {
-      done_ = true;
-      return Action::end_reverse();
-    }
-    // Segments 0..j are stored; segment j may use the slots the others leave.
-    segment_ -= 1;
-    reversal_ = std::make_unique<detail::BinomialReversal>(
-        segment_ * period_, (segment_ + 1) * period_, slots_ - segment_, level_, true, false);
-  }
+  return reversal_->next();
 }
 
 std::optional<PeriodicStream> periodic(const Chain& chain, const Platform& platform, Step period) {

@@ -27,11 +27,20 @@ TwoLevelStream::TwoLevelStream(Step num_steps, Step period, std::int64_t ram_slo
     throw std::invalid_argument("two_level: the last period of " + std::to_string(last) +
                                 " steps needs a RAM slot");
   }
-  if (periods_ == 0) {
-    current_ = 0;
-    reversal_ = std::make_unique<detail::BinomialReversal>(
-        0, num_steps, std::min<std::int64_t>(ram_slots, num_steps), kRam, false, true);
-  }
+  if (periods_ == 0) start_reversal();
+}
+
+// The last period is reversed from the working buffer with the RAM slots only; in every other
+// period the disk checkpoint plays x_0 for up to ram_slots RAM snapshots.
+void TwoLevelStream::start_reversal() {
+  reversal_ = std::make_unique<detail::SegmentedReversal>(
+      period_, num_steps_, periods_, false, kRam,
+      // By value: the stream may move.
+      [ram = ram_slots_, last = periods_, length = period_, n = num_steps_](Step period) {
+        if (period == last) return std::min<std::int64_t>(ram, n - last * length);
+        return std::min<std::int64_t>(ram, length - 1) + 1;
+      },
+      kDisk);
 }
 
 TwoLevelStream::~TwoLevelStream() = default;
@@ -39,8 +48,7 @@ TwoLevelStream::TwoLevelStream(TwoLevelStream&&) noexcept = default;
 TwoLevelStream& TwoLevelStream::operator=(TwoLevelStream&&) noexcept = default;
 
 std::optional<Action> TwoLevelStream::next() {
-  if (done_) return std::nullopt;
-  if (current_ < 0) {
+  if (!reversal_) {
     const Step start = next_store_ * period_;
     if (store_pending_) {
       store_pending_ = false;
@@ -48,29 +56,10 @@ std::optional<Action> TwoLevelStream::next() {
     }
     store_pending_ = true;
     next_store_ += 1;
-    if (next_store_ == periods_) {
-      // The last period is reversed from the working buffer, with the RAM slots only.
-      current_ = periods_;
-      const Step begin = periods_ * period_;
-      reversal_ = std::make_unique<detail::BinomialReversal>(
-          begin, num_steps_, std::min<std::int64_t>(ram_slots_, num_steps_ - begin), kRam, false,
-          true);
-    }
+    if (next_store_ == periods_) start_reversal();
     return Action::forward(start, start + period_);
   }
-  while (true) {
-    if (std::optional<Action> action = reversal_->next()) return action;
-    if (current_ == 0) {
-      done_ = true;
-      return Action::end_reverse();
-    }
-    // Period j: its disk checkpoint plays x_0 for ram_slots RAM snapshots.
-    current_ -= 1;
-    const Step begin = current_ * period_;
-    reversal_ = std::make_unique<detail::BinomialReversal>(
-        begin, begin + period_, std::min<std::int64_t>(ram_slots_, period_ - 1) + 1, kRam, true,
-        false, kDisk);
-  }
+  return reversal_->next();
 }
 
 std::optional<TwoLevelStream> two_level(const Chain& chain, const Platform& platform, Step period) {

@@ -11,7 +11,7 @@
 namespace memsched {
 
 namespace detail {
-class BinomialReversal;
+class SegmentedReversal;
 }
 
 /// An online schedule: during the forward sweep next() yields Forward actions of one step
@@ -48,10 +48,7 @@ class OnlinePeriodic final : public OnlineSchedule {
   Step step_ = 0;  // the working state's step during the forward sweep
   bool store_pending_ = true;
   std::int64_t stored_ = 0;
-  Step num_steps_ = -1;
-  std::int64_t segment_ = -1;  // segment being reversed (index into the stored starts)
-  std::unique_ptr<detail::BinomialReversal> reversal_;
-  bool done_ = false;
+  std::unique_ptr<detail::SegmentedReversal> reversal_;  // null during the forward sweep
 };
 
 /// Online Revolve: stores only x_0 during the forward sweep; at the end restores it and runs

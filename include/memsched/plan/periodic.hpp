@@ -12,7 +12,7 @@
 namespace memsched {
 
 namespace detail {
-class BinomialReversal;
+class SegmentedReversal;
 }
 
 /// A checkpoint every `period` steps, on one level, as a lazy stream.
@@ -40,9 +40,9 @@ class PeriodicStream final : public ActionStream {
   Step segments_;
   Step next_store_ = 0;  // forward phase: index of the next segment start to store
   bool store_pending_ = true;
-  Step segment_ = -1;  // the segment being reversed, -1 during the forward phase
-  std::unique_ptr<detail::BinomialReversal> reversal_;
-  bool done_ = false;
+  std::unique_ptr<detail::SegmentedReversal> reversal_;  // null during the forward phase
+
+  void start_reversal();
 };
 
 /// Fewest slots with which PeriodicStream(n, period, slots) exists: one per segment start

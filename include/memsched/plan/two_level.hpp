@@ -13,7 +13,7 @@
 namespace memsched {
 
 namespace detail {
-class BinomialReversal;
+class SegmentedReversal;
 }
 
 /// The two-level schedule as a lazy stream. The forward sweep writes x_0, x_P, x_2P, ... to
@@ -40,9 +40,9 @@ class TwoLevelStream final : public ActionStream {
   Step periods_;         // periods with a disk checkpoint (all but the last)
   Step next_store_ = 0;  // forward phase: the next period to store
   bool store_pending_ = true;
-  Step current_ = -1;  // the period being reversed, -1 during the forward phase
-  std::unique_ptr<detail::BinomialReversal> reversal_;
-  bool done_ = false;
+  std::unique_ptr<detail::SegmentedReversal> reversal_;  // null during the forward phase
+
+  void start_reversal();
 };
 
 /// Two-level checkpointing on levels 0 (RAM) and 1 (disk); nullopt if the platform has fewer
