@@ -43,6 +43,21 @@ bool Simulator::holds(Place place, Step step, Content content) const {
   return held_[static_cast<std::size_t>(place)].count(key(step, content)) != 0;
 }
 
+std::vector<std::pair<Step, Content>> Simulator::checkpoints(std::size_t level) const {
+  std::vector<std::pair<Step, Content>> list;
+  for (std::uint64_t k : held_.at(level)) {
+    list.emplace_back(static_cast<Step>(k >> 1), (k & 1u) != 0 ? Content::kTape : Content::kState);
+  }
+  std::sort(list.begin(), list.end());
+  return list;
+}
+
+std::vector<Step> Simulator::work_tapes() const {
+  std::vector<Step> list(work_tapes_.begin(), work_tapes_.end());
+  std::sort(list.begin(), list.end());
+  return list;
+}
+
 namespace {
 
 std::string checkpoint_name(Step step, Content content) {

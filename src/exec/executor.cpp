@@ -56,67 +56,6 @@ Platform validation_platform(const std::vector<Storage*>& levels) {
   return Platform(std::move(list), std::int64_t{1} << 40);
 }
 
-// Which checkpoints each place holds after a prefix of the schedule (for resuming).
-struct Occupancy {
-  std::vector<std::set<std::pair<Step, int>>> levels;
-  std::set<Step> work_tapes;
-  Step working = 0;
-
-  void apply(const Action& a) {
-    auto key = [&](const Action& x) { return std::make_pair(x.step, static_cast<int>(x.content)); };
-    switch (a.kind) {
-      case ActionKind::kForward:
-        if (a.flag) {
-          for (Step i = a.begin; i < a.end; ++i) work_tapes.insert(i);
-        }
-        working = a.end;
-        break;
-      case ActionKind::kReverse:
-        if (a.flag) {
-          for (Step i = a.begin; i < a.end; ++i) work_tapes.erase(i);
-        }
-        break;
-      case ActionKind::kCopy:
-      case ActionKind::kMove:
-        if (a.kind == ActionKind::kMove) {
-          if (a.from == kWork) {
-            if (a.content == Content::kState) {
-              working = -1;
-            } else {
-              work_tapes.erase(a.step);
-            }
-          } else {
-            levels[static_cast<std::size_t>(a.from)].erase(key(a));
-          }
-        }
-        if (a.to == kWork) {
-          if (a.content == Content::kState) {
-            working = a.step;
-          } else {
-            work_tapes.insert(a.step);
-          }
-        } else {
-          levels[static_cast<std::size_t>(a.to)].insert(key(a));
-        }
-        break;
-      case ActionKind::kFree:
-        if (a.from == kWork) {
-          if (a.content == Content::kState) {
-            working = -1;
-          } else {
-            work_tapes.erase(a.step);
-          }
-        } else {
-          levels[static_cast<std::size_t>(a.from)].erase(key(a));
-        }
-        break;
-      case ActionKind::kEndForward:
-      case ActionKind::kEndReverse:
-        break;
-    }
-  }
-};
-
 constexpr char kJournalMagic[8] = {'M', 'S', 'J', 'R', 'N', 'L', '0', '1'};
 constexpr char kHashesMagic[8] = {'M', 'S', 'H', 'A', 'S', 'H', '0', '1'};
 
@@ -881,13 +820,10 @@ void AdjointExecutor::resume_from_journal() {
   hin.take(first_hash_.data(), first_hash_.size() * 8);
 
   // Replay the executed prefix of the schedule without running it.
-  Occupancy occupancy;
-  occupancy.levels.resize(levels_.size());
   for (std::int64_t i = 0; i < index; ++i) {
     std::optional<Action> a = stream_->next();
     if (!a) throw ResumeError("resume: the schedule is shorter than the interrupted run's");
     simulator_->apply(*a);
-    occupancy.apply(*a);
     schedule_hash_ = hash_combine(schedule_hash_, action_hash(*a));
   }
   if (schedule_hash_ != schedule_hash) {
@@ -910,14 +846,19 @@ void AdjointExecutor::resume_from_journal() {
   // Compare each level with what it should hold: drop leftovers written after the journal
   // entry, rebuild what is missing (RAM lost with the process, files released since).
   std::set<Step> targets;
-  resume_expected_ = occupancy.levels;
+  resume_expected_.assign(levels_.size(), {});
+  for (std::size_t l = 0; l < levels_.size(); ++l) {
+    for (const auto& [step, content] : simulator_->checkpoints(l)) {
+      resume_expected_[l].insert({step, static_cast<int>(content)});
+    }
+  }
   for (std::size_t l = 0; l < levels_.size(); ++l) {
     for (const CheckpointKey& key : levels_[l]->keys()) {
-      if (occupancy.levels[l].count({key.step, static_cast<int>(key.content)}) == 0) {
+      if (resume_expected_[l].count({key.step, static_cast<int>(key.content)}) == 0) {
         levels_[l]->release(key);
       }
     }
-    for (const auto& [step, content] : occupancy.levels[l]) {
+    for (const auto& [step, content] : resume_expected_[l]) {
       const CheckpointKey key{step, static_cast<Content>(content)};
       if (levels_[l]->contains(key)) continue;
       if (key.content == Content::kTape && binding_->split()) {
@@ -927,11 +868,12 @@ void AdjointExecutor::resume_from_journal() {
       targets.insert(step);
     }
   }
-  resume_work_tapes_ = occupancy.work_tapes;
-  if (!occupancy.work_tapes.empty() && binding_->split()) {
+  const std::vector<Step> work_tapes = simulator_->work_tapes();
+  resume_work_tapes_ = std::set<Step>(work_tapes.begin(), work_tapes.end());
+  if (!work_tapes.empty() && binding_->split()) {
     throw ResumeError("resume: split-mode tapes held in memory were lost");
   }
-  for (Step step : occupancy.work_tapes) targets.insert(step);
+  for (Step step : work_tapes) targets.insert(step);
   resume_targets_.assign(targets.rbegin(), targets.rend());  // largest first; pop the back
   if (!resume_targets_.empty()) phase_ = Phase::kResume;
 }

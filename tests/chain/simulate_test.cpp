@@ -136,6 +136,23 @@ TEST(Simulate, TapesStoredOnALevel) {
   EXPECT_EQ(report.levels[0].peak, 3);
 }
 
+TEST(Simulate, ListsWhatEachPlaceHolds) {
+  const Place ram = 0;
+  const Platform platform({StorageLevel{"ram", 3, 0, 0}}, 2);
+  Simulator simulator(Chain(3), platform);
+  for (const Action& a : {Action::copy(0, Content::kState, kWork, ram), Action::forward(0, 2, true),
+                          Action::move(1, Content::kTape, kWork, ram),
+                          Action::copy(2, Content::kState, kWork, ram)}) {
+    simulator.apply(a);
+  }
+  using Held = std::vector<std::pair<Step, Content>>;
+  EXPECT_EQ(simulator.checkpoints(0),
+            (Held{{0, Content::kState}, {1, Content::kTape}, {2, Content::kState}}));
+  EXPECT_EQ(simulator.work_tapes(), std::vector<Step>{0});
+  simulator.apply(Action::free(1, Content::kTape, ram));
+  EXPECT_EQ(simulator.checkpoints(0), (Held{{0, Content::kState}, {2, Content::kState}}));
+}
+
 TEST(Simulate, WorkTapeCapacity) {
   const Schedule store_all_tapes = {Action::forward(0, 3, true), Action::end_forward(),
                                     Action::reverse(3, 0), Action::end_reverse()};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "memsched/chain/action.hpp"
@@ -80,6 +81,10 @@ class Simulator {
   }
   /// Whether `place` holds the checkpoint (step, content) now.
   bool holds(Place place, Step step, Content content) const;
+  /// The checkpoints level `level` holds now, by step then content (states first). O(k log k).
+  std::vector<std::pair<Step, Content>> checkpoints(std::size_t level) const;
+  /// The steps whose tapes the working buffer holds now, ascending.
+  std::vector<Step> work_tapes() const;
   const Chain& chain() const noexcept { return *chain_; }
   const Platform& platform() const noexcept { return *platform_; }
 
