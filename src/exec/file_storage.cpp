@@ -165,14 +165,8 @@ class FileStorage final : public Storage {
     if (::rename(temporary.c_str(), path.c_str()) != 0) fail_write(key, temporary, errno, -1);
     files_[pack(key)] = {key, size};
     used_ += footprint_bytes(size);
-    counters_.writes += 1;
-    counters_.bytes_written += static_cast<std::int64_t>(size);
-    counters_.stored_bytes += static_cast<std::int64_t>(size);
-    counters_.peak_used_bytes =
-        std::max(counters_.peak_used_bytes, static_cast<std::int64_t>(used_));
-    counters_.peak_checkpoints =
-        std::max(counters_.peak_checkpoints, static_cast<std::int64_t>(files_.size()));
-    counters_.write_seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    counters_.count_write(size, size, used_, files_.size(),
+                          std::chrono::duration<double>(Clock::now() - start).count());
   }
 
   std::size_t size(CheckpointKey key) const override { return find(key).size; }

@@ -70,15 +70,9 @@ class RamStorage final : public Storage {
     if (left > 0) free_[offset + need] = left;
     blobs_[pack(key)] = {offset, size, key};
     used_ += need;
-    counters_.writes += 1;
-    counters_.bytes_written += static_cast<std::int64_t>(size);
-    counters_.stored_bytes += static_cast<std::int64_t>(size);
-    counters_.peak_used_bytes =
-        std::max(counters_.peak_used_bytes, static_cast<std::int64_t>(used_));
-    counters_.peak_checkpoints =
-        std::max(counters_.peak_checkpoints, static_cast<std::int64_t>(blobs_.size()));
-    counters_.write_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    counters_.count_write(
+        size, size, used_, blobs_.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return arena_.get() + offset;
   }
 

@@ -2,6 +2,7 @@
 // a compressing decorator; capacities in bytes, costs measured.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -57,6 +58,18 @@ struct StorageCounters {
   double codec_seconds = 0;        ///< compression and decompression time (compressed levels)
   std::int64_t peak_used_bytes = 0;
   std::int64_t peak_checkpoints = 0;
+
+  /// Counts a write of `size` bytes of which `stored` reached the medium, after which the
+  /// level uses `used_bytes` in `checkpoints` checkpoints; it took `seconds`.
+  void count_write(std::size_t size, std::size_t stored, std::size_t used_bytes,
+                   std::size_t checkpoints, double seconds) noexcept {
+    writes += 1;
+    bytes_written += static_cast<std::int64_t>(size);
+    stored_bytes += static_cast<std::int64_t>(stored);
+    peak_used_bytes = std::max(peak_used_bytes, static_cast<std::int64_t>(used_bytes));
+    peak_checkpoints = std::max(peak_checkpoints, static_cast<std::int64_t>(checkpoints));
+    write_seconds += seconds;
+  }
 };
 
 /// One storage level: a place that holds checkpoints as byte blobs, keyed by CheckpointKey.
