@@ -40,6 +40,9 @@ def two_level(chain: Chain, platform: Platform, *,
 def online(chain: Chain, platform: Platform, *,
            period: Optional[int] = None,
             sweeps: Optional[int] = None) -> Optional[ActionStream]: ...
+def online_two_level(chain: Chain, platform: Platform, *,
+                     period: Optional[int] = None,
+                     sweeps: Optional[int] = None) -> Optional[ActionStream]: ...
 def repeated(chain: Chain, platform: Platform, *,
              period: Optional[int] = None,
             sweeps: Optional[int] = None) -> Optional[ActionStream]: ...

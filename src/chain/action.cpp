@@ -39,6 +39,17 @@ Action Action::move(Step step, Content content, Place from, Place to) noexcept {
   return a;
 }
 
+Action shifted(const Action& action, Step offset) noexcept {
+  Action a = action;
+  if (a.kind == ActionKind::kForward || a.kind == ActionKind::kReverse) {
+    a.begin += offset;
+    a.end += offset;
+  } else if (a.kind != ActionKind::kEndForward && a.kind != ActionKind::kEndReverse) {
+    a.step += offset;
+  }
+  return a;
+}
+
 Action Action::free(Step step, Content content, Place at) noexcept {
   Action a;
   a.kind = ActionKind::kFree;

@@ -92,7 +92,8 @@ bool BinomialReversal::step() {
 }
 
 SegmentedReversal::SegmentedReversal(Step period, Step end, Step last, bool last_start_stored,
-                                     Place level, SlotRule slots, std::optional<Place> start_level)
+                                     Place level, SlotRule slots, std::optional<Place> start_level,
+                                     bool ends_forward_sweep)
     : period_(period),
       end_(end),
       segment_(last),
@@ -105,7 +106,7 @@ SegmentedReversal::SegmentedReversal(Step period, Step end, Step last, bool last
                                 std::to_string(end) + ")");
   }
   last_ = last;
-  start_segment(last_start_stored, true);
+  start_segment(last_start_stored, ends_forward_sweep);
 }
 
 SegmentedReversal::SegmentedReversal(SegmentedReversal&&) noexcept = default;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "memsched/chain/action.hpp"
+#include "memsched/chain/schedule.hpp"
 
 namespace memsched::detail {
 
@@ -72,20 +73,22 @@ class BinomialReversal {
 /// sweep stops storing when its slots run out), reversed last first; the starts of segments
 /// 0..last-1 are stored (on `start_level`, default `level`), and so is the last one's if
 /// `last_start_stored` (otherwise the working buffer holds it). Segment j is reversed by the
-/// binomial controller with slots(j) snapshots on `level`, its start counted among them; the
-/// last one's first recording run ends the forward sweep. Emits EndReverse at the end.
-class SegmentedReversal {
+/// binomial controller with slots(j) snapshots on `level`, its start counted among them; with
+/// `ends_forward_sweep`, the last one's first recording run ends the forward sweep. Emits
+/// EndReverse at the end.
+class SegmentedReversal final : public ActionStream {
  public:
   using SlotRule = std::function<std::int64_t(Step segment)>;
 
   SegmentedReversal(Step period, Step end, Step last, bool last_start_stored, Place level,
-                    SlotRule slots, std::optional<Place> start_level = std::nullopt);
+                    SlotRule slots, std::optional<Place> start_level = std::nullopt,
+                    bool ends_forward_sweep = true);
   SegmentedReversal(SegmentedReversal&&) noexcept;
   SegmentedReversal& operator=(SegmentedReversal&&) noexcept;
-  ~SegmentedReversal();
+  ~SegmentedReversal() override;
 
   /// The next action, EndReverse last, then nullopt.
-  std::optional<Action> next();
+  std::optional<Action> next() override;
 
  private:
   void start_segment(bool stored, bool ends_forward_sweep);

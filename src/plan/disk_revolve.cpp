@@ -326,6 +326,24 @@ Step periodic_disk_period(const DiskModel& m) {
   return best;
 }
 
+std::unique_ptr<ActionStream> disk_periods_reversal(Step period, Step periods,
+                                                    const DiskModel& model) {
+  if (period < 1 || periods < 0) {
+    throw std::invalid_argument("disk_periods_reversal: needs period >= 1 and periods >= 0, got " +
+                                std::to_string(period) + " and " + std::to_string(periods));
+  }
+  DiskModel multi = model;
+  multi.one_read = false;
+  // No sub-problem ends the forward sweep: num_steps -1 matches no step.
+  auto impl = std::make_unique<DiskRevolveStream::Impl>(DiskRevolveTables(period - 1, multi), -1);
+  using Kind = DiskRevolveStream::Impl::Kind;
+  for (Step i = 0; i < periods; ++i) {  // pushed first-first: popped last-first
+    impl->tasks.push_back({Kind::kOneD, i * period, period - 1});
+    impl->tasks.push_back({Kind::kRead, i * period, 0});
+  }
+  return std::make_unique<DiskRevolveStream>(DiskRevolveStream(std::move(impl)));
+}
+
 std::optional<DiskRevolveStream> periodic_disk_revolve(const Chain& chain,
                                                        const Platform& platform) {
   std::optional<DiskModel> m = disk_model(chain, platform, 0);

@@ -12,6 +12,7 @@
 #include "memsched/plan/mixed.hpp"
 #include "memsched/plan/multistage.hpp"
 #include "memsched/plan/online.hpp"
+#include "memsched/plan/online_two_level.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/repeated.hpp"
 #include "memsched/plan/revolve.hpp"
@@ -170,6 +171,14 @@ std::vector<PlannerInfo> make_planners() {
          return chain.forward_cost(0, 1) * static_cast<double>(forward) + chain.adjoint_cost(0, n);
        },
        0});  // not for auto: another problem on the same flags
+  planners.push_back(
+      {"online-two-level",
+       "length revealed only after the last step: a disk checkpoint closes every --period steps "
+       "(default Periodic-Disk-Revolve's m_X), online RAM checkpoints inside the current period",
+       [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
+         return online_two_level(chain, platform, o.period);
+       },
+       nullptr, 0});  // not for auto: another problem on the same flags
   planners.push_back(
       {"repeated",
        "--sweeps K reverse sweeps after one forward run, checkpoints kept between them (K = 1: "

@@ -33,5 +33,15 @@ TEST(Action, Equality) {
   EXPECT_TRUE(Action::reverse(1, 0, true).clear());
 }
 
+TEST(Action, ShiftedMovesStepsOnly) {
+  EXPECT_EQ(shifted(Action::forward(1, 3, true), 10), Action::forward(11, 13, true));
+  EXPECT_EQ(shifted(Action::reverse(3, 1), 10), Action::reverse(13, 11));
+  EXPECT_EQ(shifted(Action::copy(2, Content::kTape, kWork, 1), 5),
+            Action::copy(7, Content::kTape, kWork, 1));
+  EXPECT_EQ(shifted(Action::free(2, Content::kState, 0), -2), Action::free(0, Content::kState, 0));
+  EXPECT_EQ(shifted(Action::end_forward(), 4), Action::end_forward());
+  EXPECT_EQ(shifted(Action::end_reverse(), 4), Action::end_reverse());
+}
+
 }  // namespace
 }  // namespace memsched

@@ -14,6 +14,7 @@
 #include "memsched/exec/cursor.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/exec/online.hpp"
+#include "memsched/plan/online_two_level.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/registry.hpp"
 #include "memsched/plan/revolve.hpp"
@@ -273,6 +274,20 @@ TEST(Executor, OnlineSchedulesMatchStoreAll) {
       Burgers::Adjoint y;
       run_adjoint_online(ref.model, ref.u0, y, schedule, stop, {ram.get()});
       EXPECT_TRUE(bitwise_equal(y, ref.gradient)) << "revolve n " << n;
+    }
+    {
+      // Two levels, real files: a disk checkpoint closes every 6 steps.
+      testing::TempDir dir("exec-online-two-level");
+      DiskModel costs;
+      costs.ram_slots = 3;
+      OnlinePlannerSchedule schedule(std::make_unique<OnlineTwoLevel>(6, costs));
+      auto ram = ram_slots(ref.model, 3);
+      auto disk = make_file_storage(dir.path(), std::uint64_t{1} << 24);
+      Burgers::Adjoint y;
+      run_adjoint_online(ref.model, ref.u0, y, schedule, stop, {ram.get(), disk.get()});
+      EXPECT_TRUE(bitwise_equal(y, ref.gradient)) << "two-level n " << n;
+      EXPECT_EQ(disk->counters().writes, (n - 1) / 6);
+      EXPECT_TRUE(disk->keys().empty());
     }
   }
 }

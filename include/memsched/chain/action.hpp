@@ -73,6 +73,10 @@ struct Action {
   friend bool operator!=(const Action& a, const Action& b) noexcept { return !(a == b); }
 };
 
+/// The same action on steps moved by `offset` (the steps of a sub-chain's schedule, placed at
+/// its position in a longer chain). EndForward and EndReverse are unchanged.
+Action shifted(const Action& action, Step offset) noexcept;
+
 /// Readable one-line form, e.g. "Forward(0, 2)", "Forward(3, 4, record)", "Reverse(4, 3)",
 /// "Copy(state 2, work -> L0)", "Move(tape 5, L1 -> work)", "Free(state 2, L0)",
 /// "EndForward()". Levels print as L<index>.

@@ -51,6 +51,7 @@ class DiskRevolveStream final : public ActionStream {
  private:
   friend std::optional<DiskRevolveStream> disk_revolve(const Chain&, const Platform&, bool);
   friend std::optional<DiskRevolveStream> periodic_disk_revolve(const Chain&, const Platform&);
+  friend std::unique_ptr<ActionStream> disk_periods_reversal(Step, Step, const DiskModel&);
   class Impl;
   explicit DiskRevolveStream(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -72,6 +73,15 @@ std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& plat
 /// depend on n: an online forward sweep writes a disk checkpoint every m_X steps.
 /// Requires ram_slots >= 1 and uf > 0 (std::invalid_argument otherwise).
 Step periodic_disk_period(const DiskModel& model);
+
+/// The reversal of `periods` consecutive periods of `period` steps whose starts x_0,
+/// x_period, ... are on the disk (level 1), last first, each by 1D-Revolve (multi-read) with
+/// model.ram_slots RAM slots, each disk checkpoint released at its last read; ends with
+/// EndReverse and emits no EndForward. The completed periods of Periodic-Disk-Revolve, and of
+/// its online form (OnlineTwoLevel). Θ(period²) time to build, Θ(period) memory. Throws
+/// std::invalid_argument if period < 1, periods < 0 or the model's costs are invalid.
+std::unique_ptr<ActionStream> disk_periods_reversal(Step period, Step periods,
+                                                    const DiskModel& model);
 
 /// Periodic-Disk-Revolve: disk checkpoints every m_X steps in the forward sweep, 1D-Revolve
 /// (multi-read) inside each period, the last (partial) period by Revolve or 1D-Revolve,
