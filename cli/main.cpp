@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/version.hpp"
+#include "progress.hpp"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   memsched::cli::add_run_command(app);
   memsched::cli::add_tree_command(app);
   memsched::cli::add_hetero_command(app);
+  memsched::cli::TerminalProgress progress;
+  const memsched::ProgressScope progress_scope(progress);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

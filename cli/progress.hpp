@@ -1,5 +1,6 @@
-// Progress on stderr for long schedules: a pass-through ActionStream that reports every second
-// once two seconds have passed, so short runs stay silent.
+// Progress on stderr for long work: planner tables (a ProgressSink) and long schedules (a
+// pass-through ActionStream). Both report every second once two seconds have passed, so short
+// runs stay silent; on a terminal the line is overwritten, in a log one line per report.
 #pragma once
 
 #include <unistd.h>
@@ -9,8 +10,34 @@
 #include <iostream>
 
 #include "memsched/chain/schedule.hpp"
+#include "memsched/progress.hpp"
 
 namespace memsched::cli {
+
+class TerminalProgress final : public ProgressSink {
+ public:
+  ~TerminalProgress() override {
+    if (reported_ && tty_) std::cerr << "\n";
+  }
+
+  void report(const char* task, std::int64_t done, std::int64_t total) override {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed < 2.0 || now - last_ < std::chrono::seconds(1) || total <= 0) return;
+    last_ = now;
+    reported_ = true;
+    const auto percent =
+        static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+    std::cerr << (tty_ ? "\r" : "") << "memsched: " << task << " " << percent << "% in "
+              << static_cast<std::int64_t>(elapsed) << " s" << (tty_ ? "   " : "\n") << std::flush;
+  }
+
+ private:
+  bool reported_ = false;
+  bool tty_ = isatty(2) != 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+};
 
 class ProgressStream final : public ActionStream {
  public:

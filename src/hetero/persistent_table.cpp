@@ -7,6 +7,8 @@
 #include <thread>
 #include <utility>
 
+#include "memsched/progress.hpp"
+
 namespace memsched::detail {
 
 namespace {
@@ -142,13 +144,23 @@ void PersistentTable::compute(int num_threads) {
   // only its own windows and arena.
   // One thread: column by column (l ascending, i descending) is also a valid order, and the
   // windows (j, l) every interval of column l reads were just computed: about 10 % faster.
+  // Progress: column l costs about l^2, length d about d (n - d); the fractions done are their
+  // integrals, reported in units of 2^-20.
+  auto report = [](double fraction) {
+    report_progress("heterogeneous table", static_cast<std::int64_t>(fraction * 1048576), 1048576);
+  };
+  const double total = static_cast<double>(n + 1);
   if (num_threads == 1) {
     for (std::int64_t l = 0; l <= n; ++l) {
+      const double x = static_cast<double>(l) / total;
+      report(x * x * x);
       for (std::int64_t i = l; i >= 0; --i) compute_interval(i, l, r[0], arenas_[0]);
     }
     return;
   }
   for (std::int64_t d = 0; d <= n; ++d) {
+    const double x = static_cast<double>(d) / total;
+    report(3 * x * x - 2 * x * x * x);
     const std::int64_t count = n - d + 1;
     // Threads only pay off on lengths with enough work (about L * M element updates).
     const bool parallel =

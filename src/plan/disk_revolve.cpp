@@ -10,6 +10,7 @@
 #include "binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
 #include "memsched/plan/binomial.hpp"
+#include "memsched/progress.hpp"
 
 namespace memsched {
 
@@ -79,6 +80,12 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m)
   inf_reversed[static_cast<std::size_t>(L)] = optinf[0];
   const std::vector<double>& head = m.one_read ? opt0 : opt1d;
   for (Step l = 1; l <= L; ++l) {
+    // Row l costs O(l): done / total = l^2 / L^2 (in units of 2^-20 to stay in 64 bits).
+    if ((l & 1023) == 0) {
+      const double fraction = static_cast<double>(l) / static_cast<double>(L);
+      report_progress("disk-revolve table",
+                      static_cast<std::int64_t>(fraction * fraction * 1048576), 1048576);
+    }
     const auto i = static_cast<std::size_t>(l);
     const std::size_t from = static_cast<std::size_t>(L - l + 1);
     const double one =

@@ -12,6 +12,7 @@
 #include "binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
 #include "memsched/plan/binomial.hpp"
+#include "memsched/progress.hpp"
 
 namespace memsched {
 
@@ -42,6 +43,8 @@ void HRevolveTables::solve() {
   // H_k(l, m - 1) read backwards (index l - j for j = 1, 2, ...): a reversed copy makes the
   // inner loop three forward streams, which vectorise.
   std::vector<double> reversed(width);
+  std::int64_t rows = 0, rows_done = 0;
+  for (std::size_t k = 0; k < num_levels; ++k) rows += slots[k];
   for (std::size_t k = 0; k < num_levels; ++k) {
     const std::int64_t c = slots[k];
     h[k].assign(static_cast<std::size_t>(c + 1) * width, kInfinity);
@@ -63,6 +66,7 @@ void HRevolveTables::solve() {
           hm[l] = hbm[l] = forward * static_cast<double>(t) + adjoint * static_cast<double>(n);
         }
       }
+      rows_done += c;
       continue;
     }
     for (std::int64_t m = 1; m <= c; ++m) {
@@ -76,6 +80,7 @@ void HRevolveTables::solve() {
       hm[0] = adjoint;
       hbm[0] = adjoint;
       if (unlimited[k]) reversed[static_cast<std::size_t>(L)] = adjoint;
+      report_progress("hrevolve table", rows_done++, rows);
       for (Step l = 1; l <= L; ++l) {
         // Hbar_k(l, m) = min{ U_k(l), min_{1<=j<=l} [j uf + H_k(l-j, m-1) + r_k + Hbar_k(j-1, m)] }
         // (Herrmann & Pallez 2020, Thm. 2, with the split j = l added on every level and the
@@ -153,6 +158,8 @@ void GeneralTables::solve() {
   std::vector<double> split(num_levels);
   // s - e_k has a smaller index than s, so increasing indices respect every dependency.
   for (std::size_t idx = 0; idx < num_vectors; ++idx) {
+    report_progress("hrevolve table", static_cast<std::int64_t>(idx),
+                    static_cast<std::int64_t>(num_vectors));
     double* t_row = t_reversed.data() + idx * w;  // t_row[L - l] = T(l, s)
     t_row[L] = adjoint;
     for (std::size_t k = 0; k < num_levels; ++k) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "memsched/progress.hpp"
+
 namespace memsched {
 
 namespace {
@@ -42,6 +44,7 @@ MixedTable build(Step n, std::int64_t slots) {
   t.value.assign(static_cast<std::size_t>(t.slots + 1), std::vector<std::int64_t>(size, kInfinite));
   t.choice.assign(static_cast<std::size_t>(t.slots + 1), std::vector<std::int32_t>(size, -1));
   for (std::int64_t s = 0; s <= t.slots; ++s) {
+    report_progress("mixed table", s, t.slots + 1);
     auto& v = t.value[static_cast<std::size_t>(s)];
     auto& c = t.choice[static_cast<std::size_t>(s)];
     const std::int64_t* below = s > 0 ? t.value[static_cast<std::size_t>(s - 1)].data() : nullptr;
