@@ -484,6 +484,34 @@ std::string seconds_text(double s) {
 void bind_exec(py::module_& m) {
   register_exec_exceptions(m);
 
+  py::enum_<OnlinePolicy>(m, "OnlinePolicy")
+      .value("REVOLVE_GREEDY", OnlinePolicy::kRevolveGreedy)
+      .value("WANG_MOIN_IACCARINO", OnlinePolicy::kWangMoinIaccarino);
+  py::class_<OnlineCheckpointer>(
+      m, "OnlineCheckpointer",
+      "Online checkpointing for a loop of unknown length (docs/online.md): before each step, "
+      "begin_step() says what to release and store (as actions); finish() returns the "
+      "reversal once the loop has ended.")
+      .def(py::init<std::int64_t, Place, OnlinePolicy>(), py::arg("slots"), py::arg("level") = 0,
+           py::arg("policy") = OnlinePolicy::kRevolveGreedy)
+      .def(
+          "begin_step", [](OnlineCheckpointer& p) { return p.begin_step().actions(); },
+          "The working state is x_i (i = steps_begun): the actions to run before step i "
+          "([Free(evicted)] [Copy(i, WORK -> level)]).")
+      .def("begin_last_step", &OnlineCheckpointer::begin_last_step,
+           "Step i is the last and will run recording (a fixed final time).")
+      .def("finish", &OnlineCheckpointer::finish,
+           "The reversal (EndForward ... EndReverse) of the steps begun, as a lazy ActionStream; "
+           "once only.")
+      .def_property_readonly("steps_begun", &OnlineCheckpointer::steps_begun)
+      .def_property_readonly("checkpoints", &OnlineCheckpointer::checkpoints)
+      .def_property_readonly("slots", &OnlineCheckpointer::slots)
+      .def_property_readonly("policy", &OnlineCheckpointer::policy)
+      .def("__repr__", [](const OnlineCheckpointer& p) {
+        return "OnlineCheckpointer(slots=" + std::to_string(p.slots()) +
+               ", steps_begun=" + std::to_string(p.steps_begun()) + ")";
+      });
+
   py::class_<WorkTiming>(m, "WorkTiming", "Count and wall time (seconds) of one kind of work.")
       .def_readonly("count", &WorkTiming::count)
       .def_readonly("seconds", &WorkTiming::seconds)
