@@ -313,16 +313,14 @@ ExecutionProfile drive(PyStepBinding& binding, Make&& make_executor, AfterWork&&
   return profile;
 }
 
-AdjointRun run_adjoint_py(const py::object& x0, Step num_steps, const py::object& forward,
-                          const py::object& seed, const py::object& adjoint,
-                          const std::string& planner, std::optional<std::int64_t> ram_slots,
-                          std::optional<std::int64_t> ram_bytes,
-                          std::optional<std::string> disk_dir,
-                          std::optional<std::int64_t> disk_slots, double disk_write_cost,
-                          double disk_read_cost, std::optional<std::string> compression,
-                          std::optional<Platform> platform, double forward_cost,
-                          double adjoint_cost, std::optional<Step> period,
-                          std::optional<std::int64_t> sweeps, bool replay_check, bool validate) {
+AdjointRun run_adjoint_py(
+    const py::object& x0, Step num_steps, const py::object& forward, const py::object& seed,
+    const py::object& adjoint, const std::string& planner, std::optional<std::int64_t> ram_slots,
+    std::optional<std::int64_t> ram_bytes, std::optional<std::string> disk_dir,
+    std::optional<std::int64_t> disk_slots, double disk_write_cost, double disk_read_cost,
+    std::optional<std::string> compression, std::optional<Platform> platform, double forward_cost,
+    double adjoint_cost, std::optional<Step> period, std::optional<std::int64_t> sweeps,
+    bool replay_check, bool validate, const py::object& schedule_object) {
   check_callable(forward, "forward");
   check_callable(seed, "seed");
   check_callable(adjoint, "adjoint");
@@ -355,15 +353,28 @@ AdjointRun run_adjoint_py(const py::object& x0, Step num_steps, const py::object
   plan_options.period = period;
   plan_options.sweeps = sweeps;
   std::string name = planner;
-  std::unique_ptr<ActionStream> schedule;
-  {
+  std::unique_ptr<ActionStream> owned;
+  ActionStream* schedule = nullptr;
+  Schedule given;
+  if (!schedule_object.is_none()) {
+    // A schedule of the caller's (a stream, consumed, or actions): validated in lockstep.
+    name = "schedule";
+    if (py::isinstance<ActionStream>(schedule_object)) {
+      schedule = &schedule_object.cast<ActionStream&>();
+    } else {
+      for (const py::handle item : py::iter(schedule_object)) given.push_back(item.cast<Action>());
+      owned = std::make_unique<ScheduleStream>(given);
+      schedule = owned.get();
+    }
+  } else {
     py::gil_scoped_release release;
     if (name == "auto") {
       const std::optional<PlannerChoice> choice =
           choose_chain_planner(chain, *platform, plan_options);
       if (choice) name = choice->planner->name;
     }
-    if (name != "auto") schedule = find_chain_planner(name).plan(chain, *platform, plan_options);
+    if (name != "auto") owned = find_chain_planner(name).plan(chain, *platform, plan_options);
+    schedule = owned.get();
   }
   if (!schedule) {
     throw std::invalid_argument("run_adjoint: planner '" + name + "' has no schedule for " +
@@ -613,6 +624,7 @@ void bind_exec(py::module_& m) {
         py::arg("forward_cost") = 1.0, py::arg("adjoint_cost") = 1.0,
         py::arg("period") = py::none(), py::arg("sweeps") = py::none(),
         py::arg("replay_check") = true, py::arg("validate") = true,
+        py::arg("schedule") = py::none(),
         R"doc(Runs a checkpointed adjoint of `num_steps` steps with Python callables.
 
 forward(x, k) -> x_{k+1} (or None after updating x in place); seed(x_n) -> y_n;
@@ -624,7 +636,9 @@ plus a file level in disk_dir when given (disk_slots, None = unlimited; planning
 disk_write_cost / disk_read_cost per checkpoint; compression None, "zstd" or "lz4"); or
 `platform` (any levels; level 0 in RAM, level i >= 1 in disk_dir/<name>). The GIL is released
 while the engine works. Exceptions raised by the callables propagate unchanged; checkpoint
-files are removed in every case. Returns an AdjointRun.)doc");
+files are removed in every case. `schedule` (an ActionStream, consumed, or a list of Action,
+e.g. read_schedule(text).actions) replaces the planner; its places are the platform's levels.
+Returns an AdjointRun.)doc");
 
   m.def("run_adjoint_online", &run_adjoint_online_py, py::arg("x0"), py::arg("forward"),
         py::arg("seed"), py::arg("adjoint"), py::arg("stop"), py::kw_only(),

@@ -122,6 +122,20 @@ def test_ram_budgets(planner, ram, model, reference):
     assert same(run(model, N, planner=planner, ram_slots=ram).adjoint, reference)
 
 
+def test_given_schedules(model, reference):
+    # A stream of the caller's, a list of actions and a schedule read back from text.
+    stream = ms.RevolveStream(N, 3)
+    assert same(run(model, N, schedule=stream, ram_slots=3).adjoint, reference)
+    actions = ms.collect(ms.RevolveStream(N, 3))
+    result = run(model, N, schedule=actions, ram_slots=3)
+    assert same(result.adjoint, reference) and result.planner == "schedule"
+    text = ms.write_schedule(ms.RevolveStream(N, 3), format="json", num_steps=N)
+    assert same(run(model, N, schedule=ms.read_schedule(text).actions).adjoint, reference)
+    illegal = actions[:5] + actions[6:]
+    with pytest.raises(ms.ScheduleError):
+        run(model, N, schedule=illegal)
+
+
 def test_ram_bytes_budget(model, reference):
     state_bytes = model.u0.nbytes  # 256 bytes: 64-byte aligned already
     result = run(model, N, ram_slots=None, ram_bytes=5 * state_bytes + 10)
@@ -286,25 +300,34 @@ def test_online_bad_arguments(model):
         ms.run_adjoint_online(*args, lambda u, k: (_ for _ in ()).throw(Boom()), ram_slots=3)
 
 
-def test_gil_is_released_between_callbacks(model, tmp_path):
-    # Big states and cheap steps: most of the run is C++ copying and disk I/O, during which a
-    # Python thread keeps ticking.
+def test_gil_is_released_between_callbacks(tmp_path):
+    # Big states and cheap steps: between two callbacks the engine copies, hashes and writes
+    # 2 MiB checkpoints to disk in C++. A Python thread counting meanwhile can only advance
+    # between the end of one callback and the start of the next if the GIL was released.
     u0 = np.zeros(1 << 18)
-    ticks = []
+    ticks, marks = [0], []
     done = threading.Event()
 
     def ticker():
         while not done.is_set():
-            ticks.append(1)
+            ticks[0] += 1
             os.sched_yield()
+
+    def forward(u, k):
+        marks.append(("start", ticks[0]))
+        u = u + 1.0
+        marks.append(("end", ticks[0]))
+        return u
 
     thread = threading.Thread(target=ticker)
     thread.start()
     try:
-        ms.run_adjoint(u0, 60, lambda u, k: u, lambda u: np.zeros(1), lambda u, y, k: y,
+        ms.run_adjoint(u0, 40, forward, lambda u: np.zeros(1), lambda u, y, k: y,
                        planner="hrevolve", ram_slots=2, disk_dir=str(tmp_path), disk_slots=8,
-                       disk_write_cost=0.1, disk_read_cost=0.1, replay_check=False)
+                       disk_write_cost=0.1, disk_read_cost=0.1)
     finally:
         done.set()
         thread.join()
-    assert len(ticks) > 0
+    between = sum(b[1] - a[1] for a, b in zip(marks, marks[1:])
+                  if a[0] == "end" and b[0] == "start")
+    assert between > 0
