@@ -1,7 +1,8 @@
 # Type stubs of the compiled module (python/src/bindings.cpp). Keep in step with the bindings;
 # tests/test_stubs.py checks that every public name here exists and vice versa.
 import enum
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, overload
+from typing import (Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union,
+                    overload)
 
 import numpy
 
@@ -512,7 +513,8 @@ class ParallelReport:
     @property
     def timeline_memory(self) -> "numpy.ndarray": ...
 
-def simulate_parallel(tree: Tree, schedule: ParallelSchedule, processors: int) -> ParallelReport: ...
+def simulate_parallel(tree: Tree, schedule: ParallelSchedule,
+                      processors: int) -> ParallelReport: ...
 def par_inner_first(tree: Tree, processors: int) -> ParallelSchedule: ...
 def par_deepest_first(tree: Tree, processors: int) -> ParallelSchedule: ...
 def par_subtrees(tree: Tree, processors: int) -> ParallelSchedule: ...

@@ -130,8 +130,8 @@ def test_out_of_core_matches_the_cli_goldens(six):
     optimal = ms.liu_optimal_traversal(harpoon)
     assert ms.io_lower_bound(harpoon, 52) == 3
     assert ms.io_lower_bound(harpoon, 52, order=optimal.order) == optimal.peak - 52
-    expected = {ms.EvictionPolicy.FURTHEST_IN_FUTURE: (3, 3), ms.EvictionPolicy.LARGEST_FIRST: (3, 3),
-                ms.EvictionPolicy.BEST_FIT: (6, 6)}
+    expected = {ms.EvictionPolicy.FURTHEST_IN_FUTURE: (3, 3),
+                ms.EvictionPolicy.LARGEST_FIRST: (3, 3), ms.EvictionPolicy.BEST_FIT: (6, 6)}
     for policy, (volume, writes) in expected.items():
         run = ms.simulate_out_of_core(harpoon, optimal.order, 52, policy)
         assert (run.io_volume, run.num_writes) == (volume, writes)
@@ -144,7 +144,8 @@ def test_out_of_core_matches_the_cli_goldens(six):
 def _golden_tasks(name):
     golden = json.loads((GOLDEN / name).read_text())
     tasks = sorted(golden["tasks"], key=lambda t: t["id"])
-    return golden, [t["start"] for t in tasks], [t["end"] for t in tasks], [t["proc"] for t in tasks]
+    return (golden, [t["start"] for t in tasks], [t["end"] for t in tasks],
+            [t["proc"] for t in tasks])
 
 
 def test_parallel_schedules_match_the_cli_goldens(six):
