@@ -503,3 +503,80 @@ def test_per_step_costs(planner):
     io = sum(level.writes * platform[i].write_cost + level.reads * platform[i].read_cost
              for i, level in enumerate(report.levels))
     assert sum(forward[k] for k in steps) + sum(adjoint) + io == pytest.approx(report.cost)
+
+
+class BinomialConsumer:
+    """The stricter rules upstream's tests/test_multistage.py checks for binomial schedules
+    (chain.md §3.3, written from that description): restart data is written only while
+    advancing at least one step short of the adjoint, adjoint dependencies for exactly the
+    step before the adjoint, one-step reverses, and a checkpoint is Moved (deleted) exactly
+    when it is one step from the adjoint and Copied otherwise; never a deletion to NONE."""
+
+    def __init__(self, schedule, n):
+        self.schedule, self.n = schedule, n
+        self.model_n = self.model_r = self.steps = 0
+        self.ics, self.data, self.snapshots = False, set(), {}
+
+    def run(self):
+        n = self.n
+        for action in self.schedule:
+            r = self.model_r
+            if isinstance(action, Forward):
+                assert action.n0 == self.model_n and action.n1 <= n - r, action
+                if action.write_ics:
+                    assert action.n0 < action.n1 < n - r, action
+                    assert action.storage in (RAM, DISK) and action.n0 not in self.snapshots
+                    assert self.schedule.uses_storage_type(action.storage)
+                    self.snapshots[action.n0] = action.storage
+                if action.write_adj_deps:
+                    assert action.n1 == action.n0 + 1 == n - r and action.storage == WORK, action
+                    self.data = {action.n0}
+                else:
+                    self.data = set()
+                assert not (action.write_ics and action.write_adj_deps)
+                self.steps += action.n1 - action.n0
+                self.model_n, self.ics = action.n1, not action.write_adj_deps
+            elif isinstance(action, Reverse):
+                assert action.n1 == n - r and action.n0 == action.n1 - 1, action
+                assert action.n0 in self.data, action
+                self.data, self.model_r = set(), r + 1
+            elif isinstance(action, (Copy, Move)):
+                assert action.to_storage == WORK, action  # loads only, no deletions
+                assert self.snapshots.get(action.n) == action.from_storage, action
+                assert action.n < n - r
+                last_use = action.n == n - r - 1
+                assert isinstance(action, Move) == last_use, action
+                if last_use:
+                    del self.snapshots[action.n]
+                self.model_n, self.data = action.n, set()
+            elif isinstance(action, EndForward):
+                assert self.model_n == n
+            else:
+                assert isinstance(action, EndReverse) and self.model_r == n
+                assert self.schedule.is_exhausted
+            assert (self.schedule.n, self.schedule.r) == (self.model_n, self.model_r), action
+            assert len(self.data) <= 1
+        assert not self.snapshots and self.schedule.is_exhausted
+        return self
+
+
+BINOMIAL_GRID = ([(1, 0), (2, 1), (3, 1), (3, 2), (5, 2)] + [(10, s) for s in range(2, 10)]
+                 + [(100, s) for s in (1, 2, 3, 5, 10, 20, 50, 99)]
+                 + [(250, s) for s in range(25, 250, 75)])
+
+
+@pytest.mark.parametrize("n, s", BINOMIAL_GRID)
+@pytest.mark.parametrize("trajectory", ["maximum", "revolve"])
+def test_multistage_binomial_invariants(n, s, trajectory):
+    for ram in sorted({0, s // 2, s}):
+        schedule = MultistageCheckpointSchedule(n, ram, s - ram, trajectory=trajectory)
+        consumer = BinomialConsumer(schedule, n).run()
+        assert consumer.steps == memsched.revolve_forward_steps(n, max(s, 1))
+        if ram == 0 and n > 1:
+            assert schedule.uses_storage_type(DISK)
+
+
+@pytest.mark.parametrize("n, s", [g for g in BINOMIAL_GRID if g[1] >= 1])
+def test_revolve_binomial_invariants(n, s):
+    consumer = BinomialConsumer(Revolve(n, s), n).run()
+    assert consumer.steps == memsched.revolve_forward_steps(n, s)
