@@ -154,7 +154,7 @@ __all__ = [
     "EndReverse", "CheckpointSchedule", "Revolve", "MultistageCheckpointSchedule", "HRevolve",
     "DiskRevolve", "PeriodicDiskRevolve", "TwoLevelCheckpointSchedule", "MixedCheckpointSchedule",
     "SingleMemoryStorageSchedule", "SingleDiskStorageSchedule", "NoneCheckpointSchedule",
-    "MemschedSchedule", "StorageLevel", "OnlineBinomialCheckpointSchedule",
+    "MemschedSchedule", "ExtraStorage", "OnlineBinomialCheckpointSchedule",
     "checkpoint_schedules_actions",
 ]
 
@@ -547,7 +547,7 @@ class MixedCheckpointSchedule(_PlannedSchedule):
                          _ms.Platform([_ms.StorageLevel(name, snapshots)]), [storage])
 
 
-class StorageLevel:
+class ExtraStorage:
     """A storage place beyond checkpoint_schedules' two (``StorageType.RAM`` is level 0,
     ``StorageType.DISK`` level 1): level ``level`` of a memsched platform, named ``name``.
     A value type (``==``, ``hash``) for the actions of schedules with more than two levels."""
@@ -560,28 +560,28 @@ class StorageLevel:
         self.level, self.name = level, str(name)
 
     def __eq__(self, other):
-        if not isinstance(other, StorageLevel):
+        if not isinstance(other, ExtraStorage):
             return NotImplemented
         return (self.level, self.name) == (other.level, other.name)
 
     def __hash__(self):
-        return hash(("StorageLevel", self.level, self.name))
+        return hash(("ExtraStorage", self.level, self.name))
 
     def __repr__(self):
-        return f"StorageLevel({self.level}, {self.name!r})"
+        return f"ExtraStorage({self.level}, {self.name!r})"
 
 
 class MemschedSchedule(_PlannedSchedule):
     """Any memsched planner through this interface: ``planner`` is a registry name
     (``memsched.planner_names``) or "auto" (the cheapest applicable). The chain may have
     per-step costs and the platform any number of levels with their own costs. Level 0 is
-    ``StorageType.RAM``, level 1 ``StorageType.DISK``, level i >= 2 ``StorageLevel(i, name)``,
+    ``StorageType.RAM``, level 1 ``StorageType.DISK``, level i >= 2 ``ExtraStorage(i, name)``,
     unless ``storages`` (one label per level) says otherwise."""
 
     def __init__(self, chain, platform, planner="auto", *, period=None, storages=None):
         if storages is None:
             storages = [StorageType.RAM, StorageType.DISK][: platform.num_levels] + [
-                StorageLevel(i, platform.level(i).name) for i in range(2, platform.num_levels)]
+                ExtraStorage(i, platform.level(i).name) for i in range(2, platform.num_levels)]
         storages = list(storages)
         if len(storages) != platform.num_levels or len(set(storages)) != len(storages):
             raise ValueError(f"storages must be {platform.num_levels} distinct labels, one per "

@@ -414,12 +414,12 @@ THREE_LEVELS = [(n, ram, ssd, hdd) for n in (5, 20, 60) for ram, ssd, hdd in
 @pytest.mark.parametrize("n, ram, ssd, hdd", THREE_LEVELS)
 @pytest.mark.parametrize("planner", ["hrevolve", "auto"])
 def test_more_than_two_levels(n, ram, ssd, hdd, planner):
-    from memsched.checkpoint_schedules import StorageLevel
+    from memsched.checkpoint_schedules import ExtraStorage
 
     platform = memsched.Platform([memsched.StorageLevel("ram", ram),
                                   memsched.StorageLevel("ssd", ssd, 0.5, 0.5),
                                   memsched.StorageLevel("hdd", hdd, 2.0, 1.0)])
-    hdd_label = StorageLevel(2, "hdd")
+    hdd_label = ExtraStorage(2, "hdd")
     schedule = MemschedSchedule(memsched.Chain(n), platform, planner)
     consumer = Consumer(schedule, n, {RAM: ram, DISK: ssd, hdd_label: hdd}).run()
     assert consumer.reverse_sweeps == 1 and schedule.is_exhausted
@@ -431,14 +431,14 @@ def test_more_than_two_levels(n, ram, ssd, hdd, planner):
 
 
 def test_more_than_two_levels_reach_the_third_level_and_take_labels():
-    from memsched.checkpoint_schedules import StorageLevel
+    from memsched.checkpoint_schedules import ExtraStorage
 
     platform = memsched.Platform([memsched.StorageLevel("ram", 1),
                                   memsched.StorageLevel("ssd", 1, 0.5, 0.5),
                                   memsched.StorageLevel("hdd", None, 1.0, 1.0)])
     actions = list(MemschedSchedule(memsched.Chain(40), platform, "hrevolve"))
-    assert any(getattr(a, "storage", None) == StorageLevel(2, "hdd") for a in actions)
-    assert repr(StorageLevel(2, "hdd")) == "StorageLevel(2, 'hdd')"
+    assert any(getattr(a, "storage", None) == ExtraStorage(2, "hdd") for a in actions)
+    assert repr(ExtraStorage(2, "hdd")) == "ExtraStorage(2, 'hdd')"
     labelled = MemschedSchedule(memsched.Chain(40), platform, "hrevolve",
                                 storages=["fast", "medium", "slow"])
     assert {getattr(a, "storage", None) for a in labelled} >= {"slow"}
