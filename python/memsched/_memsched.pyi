@@ -259,6 +259,7 @@ class CheckpointSchedulesActions(Iterator[tuple]):
 class ReplayError(RuntimeError):
     step: int
 
+class ResumeError(RuntimeError): ...
 class StorageError(OSError): ...
 class ChecksumError(StorageError): ...
 
@@ -400,8 +401,9 @@ def run_adjoint(x0: Any, num_steps: int, forward: Callable[[Any, int], Any],
                 platform: Optional[Platform] = None, forward_cost: float = 1.0,
                 adjoint_cost: float = 1.0, period: Optional[int] = None,
                 sweeps: Optional[int] = None, replay_check: bool = True,
-                validate: bool = True,
-                schedule: Optional[Schedule] = None) -> AdjointRun: ...
+                validate: bool = True, schedule: Optional[Schedule] = None,
+                journal: Optional[str] = None, journal_every: int = 1,
+                resume: bool = False) -> AdjointRun: ...
 def run_adjoint_online(x0: Any, forward: Callable[[Any, int], Any], seed: Callable[[Any], Any],
                        adjoint: Callable[[Any, Any, int], Any],
                        stop: Callable[[Any, int], bool], *, planner: str = "online",

@@ -54,6 +54,14 @@ class PyState {
     set(loads_(dumps_(x0, 5)));  // a deep copy
   }
 
+  // GIL held. A pickle codec with no object yet (it may load bytes first).
+  struct PickleOnly {};
+  explicit PyState(PickleOnly) {
+    const py::module_ pickle = py::module_::import("pickle");
+    dumps_ = pickle.attr("dumps");
+    loads_ = pickle.attr("loads");
+  }
+
   bool is_array() const noexcept { return array_; }
 
   // GIL held: the working state is now `value` (a callback's result or the mutated object).
@@ -131,11 +139,15 @@ class PyState {
 // without the GIL touches only bytes; perform() runs with the GIL held.
 class PyStepBinding final : public detail::StepBinding {
  public:
-  PyStepBinding(const py::handle& x0, py::object forward, py::object seed, py::object adjoint)
+  // `journaled`: the adjoint is pickled after every change, so that resume journals hold it.
+  PyStepBinding(const py::handle& x0, py::object forward, py::object seed, py::object adjoint,
+                bool journaled = false)
       : state_(x0),
         forward_(std::move(forward)),
         seed_(std::move(seed)),
-        adjoint_(std::move(adjoint)) {}
+        adjoint_(std::move(adjoint)) {
+    if (journaled) adjoint_codec_.emplace(PyState::PickleOnly{});
+  }
 
   std::size_t state_size() const override { return state_.size(); }
   void save_state(std::byte* out) const override {
@@ -143,10 +155,17 @@ class PyStepBinding final : public detail::StepBinding {
   }
   void load_state(const std::byte* in, std::size_t size) override { state_.load(in, size); }
   std::uint64_t hash_state() const override { return hash_bytes(state_.data(), state_.size()); }
-  // The adjoint stays a Python object: it is saved only by resume journals, not offered here.
-  std::size_t adjoint_size() const override { return 0; }
-  void save_adjoint(std::byte* /*out*/) const override {}
-  void load_adjoint(const std::byte* /*in*/, std::size_t /*size*/) override {}
+  // The adjoint is saved only by resume journals: pickled then, a Python object otherwise.
+  std::size_t adjoint_size() const override { return adjoint_codec_ ? adjoint_codec_->size() : 0; }
+  void save_adjoint(std::byte* out) const override {
+    if (adjoint_codec_ && adjoint_codec_->size() != 0) {
+      std::memcpy(out, adjoint_codec_->data(), adjoint_codec_->size());
+    }
+  }
+  void load_adjoint(const std::byte* in, std::size_t size) override {
+    if (!adjoint_codec_) throw std::logic_error("run_adjoint: no adjoint codec to resume");
+    adjoint_codec_->load(in, size);
+  }
 
   // GIL held.
   void perform(StepWork work) {
@@ -160,26 +179,38 @@ class PyStepBinding final : public detail::StepBinding {
       }
       case StepWork::Kind::kSeed: {
         final_state_ = state_.object();
-        adjoint_state_ = seed_(final_state_);
-        if (adjoint_state_.is_none()) {
+        py::object y = seed_(final_state_);
+        if (y.is_none()) {
           throw py::value_error("run_adjoint: seed(x_n) returned None, not the adjoint y_n");
         }
+        set_adjoint(std::move(y));
         break;
       }
       case StepWork::Kind::kReverse: {
-        py::object result = adjoint_(state_.object(), adjoint_state_, work.step);
-        if (!result.is_none()) adjoint_state_ = std::move(result);
+        py::object y = adjoint_state();
+        py::object result = adjoint_(state_.object(), y, work.step);
+        set_adjoint(result.is_none() ? std::move(y) : std::move(result));
         break;
       }
     }
   }
 
   PyState& state() noexcept { return state_; }
-  py::object adjoint_state() const { return adjoint_state_; }
+  // GIL held.
+  py::object adjoint_state() { return adjoint_codec_ ? adjoint_codec_->object() : adjoint_state_; }
   py::object final_state() const { return final_state_; }
 
  private:
+  void set_adjoint(py::object y) {
+    if (adjoint_codec_) {
+      adjoint_codec_->set(std::move(y));
+    } else {
+      adjoint_state_ = std::move(y);
+    }
+  }
+
   PyState state_;
+  std::optional<PyState> adjoint_codec_;
   py::object forward_, seed_, adjoint_;
   py::object adjoint_state_ = py::none();
   py::object final_state_ = py::none();
@@ -209,7 +240,8 @@ std::optional<Compression> compression_from_name(const std::optional<std::string
 // (if any) wraps the file levels. `slot_bytes` is one checkpoint's room.
 Levels make_levels(const Platform& platform, Step num_steps, std::uint64_t slot_bytes,
                    const std::optional<std::filesystem::path>& disk_dir,
-                   std::optional<Compression> compression) {
+                   std::optional<Compression> compression, bool keep_files = false,
+                   bool resume = false) {
   Levels levels;
   const auto slots_of = [num_steps](const StorageLevel& level) -> std::uint64_t {
     if (level.num_slots == kUnlimitedSlots) return static_cast<std::uint64_t>(num_steps) + 1;
@@ -230,7 +262,14 @@ Levels make_levels(const Platform& platform, Step num_steps, std::uint64_t slot_
             ? std::numeric_limits<std::uint64_t>::max() / 4
             : (48 + slot_bytes + 64) *
                   static_cast<std::uint64_t>(std::max<std::int64_t>(1, level.num_slots));
-    auto files = make_file_storage(*disk_dir / level.name, capacity, {}, level.name);
+    if (keep_files && !resume) {
+      // A fresh journaled run: a level that does not keep its files removes the folder's
+      // checkpoint files (left by an interrupted run) at construction.
+      make_file_storage(*disk_dir / level.name, capacity, {}, level.name);
+    }
+    FileStorageOptions file_options;
+    file_options.keep_files = keep_files;
+    auto files = make_file_storage(*disk_dir / level.name, capacity, file_options, level.name);
     if (compression) files = make_compressed_storage(std::move(files), *compression);
     levels.owned.push_back(std::move(files));
   }
@@ -320,7 +359,8 @@ AdjointRun run_adjoint_py(
     std::optional<std::int64_t> disk_slots, double disk_write_cost, double disk_read_cost,
     std::optional<std::string> compression, std::optional<Platform> platform, double forward_cost,
     double adjoint_cost, std::optional<Step> period, std::optional<std::int64_t> sweeps,
-    bool replay_check, bool validate, const py::object& schedule_object) {
+    bool replay_check, bool validate, const py::object& schedule_object,
+    std::optional<std::string> journal, std::int64_t journal_every, bool resume) {
   check_callable(forward, "forward");
   check_callable(seed, "seed");
   check_callable(adjoint, "adjoint");
@@ -330,7 +370,12 @@ AdjointRun run_adjoint_py(
   }
   const std::optional<Compression> codec = compression_from_name(compression);
   positive(disk_slots, "disk_slots");
-  PyStepBinding binding(x0, forward, seed, adjoint);
+  if (resume && !journal) throw std::invalid_argument("run_adjoint: resume needs journal");
+  if (journal_every < 1) {
+    throw std::invalid_argument("run_adjoint: journal_every must be >= 1, got " +
+                                std::to_string(journal_every));
+  }
+  PyStepBinding binding(x0, forward, seed, adjoint, journal.has_value());
   const std::uint64_t slot_bytes = slot_bytes_of(binding.state());
   if (platform) {
     if (ram_slots || ram_bytes || disk_slots) {
@@ -382,8 +427,20 @@ AdjointRun run_adjoint_py(
   }
   std::optional<std::filesystem::path> folder;
   if (disk_dir) folder = std::filesystem::path(*disk_dir);
-  Levels levels = make_levels(*platform, num_steps, slot_bytes, folder, codec);
-  const ExecutorOptions options = executor_options(replay_check, validate);
+  Levels levels =
+      make_levels(*platform, num_steps, slot_bytes, folder, codec, journal.has_value(), resume);
+  ExecutorOptions options = executor_options(replay_check, validate);
+  if (journal) {
+    if (!resume) {
+      // A fresh run must not meet a stale journal; the engine writes a new one.
+      std::error_code ignored;
+      std::filesystem::remove(*journal, ignored);
+      std::filesystem::remove(*journal + ".hashes", ignored);
+    }
+    options.journal = *journal;
+    options.journal_every = journal_every;
+    options.resume = resume;
+  }
   AdjointRun run;
   run.profile = drive(
       binding,
@@ -456,12 +513,17 @@ AdjointRun run_adjoint_online_py(const py::object& x0, const py::object& forward
 py::handle replay_error_type;
 py::handle storage_error_type;
 py::handle checksum_error_type;
+py::handle resume_error_type;
 
 void register_exec_exceptions(py::module_& m) {
   replay_error_type = py::exception<ReplayError>(m, "ReplayError", PyExc_RuntimeError).release();
   storage_error_type = py::exception<StorageError>(m, "StorageError", PyExc_OSError).release();
   checksum_error_type =
       py::exception<ChecksumError>(m, "ChecksumError", storage_error_type).release();
+  resume_error_type = py::exception<ResumeError>(m, "ResumeError", PyExc_RuntimeError).release();
+  py::setattr(resume_error_type, "__doc__",
+              py::str("A run cannot be resumed from its journal (missing, corrupt, or from "
+                      "another schedule or x0)."));
   py::setattr(replay_error_type, "__doc__",
               py::str("A recomputed state differs from the first sweep's (`step`): the step "
                       "reads something the state does not hold; the gradient would be wrong."));
@@ -477,6 +539,8 @@ void register_exec_exceptions(py::module_& m) {
       py::object instance = replay_error_type(py::str(e.what()));
       instance.attr("step") = e.step();
       PyErr_SetObject(replay_error_type.ptr(), instance.ptr());
+    } catch (const ResumeError& e) {
+      PyErr_SetString(resume_error_type.ptr(), e.what());
     } catch (const ChecksumError& e) {
       PyErr_SetString(checksum_error_type.ptr(), e.what());
     } catch (const StorageError& e) {
@@ -624,7 +688,8 @@ void bind_exec(py::module_& m) {
         py::arg("forward_cost") = 1.0, py::arg("adjoint_cost") = 1.0,
         py::arg("period") = py::none(), py::arg("sweeps") = py::none(),
         py::arg("replay_check") = true, py::arg("validate") = true,
-        py::arg("schedule") = py::none(),
+        py::arg("schedule") = py::none(), py::arg("journal") = py::none(),
+        py::arg("journal_every") = 1, py::arg("resume") = false,
         R"doc(Runs a checkpointed adjoint of `num_steps` steps with Python callables.
 
 forward(x, k) -> x_{k+1} (or None after updating x in place); seed(x_n) -> y_n;
@@ -638,7 +703,11 @@ disk_write_cost / disk_read_cost per checkpoint; compression None, "zstd" or "lz
 while the engine works. Exceptions raised by the callables propagate unchanged; checkpoint
 files are removed in every case. `schedule` (an ActionStream, consumed, or a list of Action,
 e.g. read_schedule(text).actions) replaces the planner; its places are the platform's levels.
-Returns an AdjointRun.)doc");
+`journal` (a file path) makes the run resumable: after every journal_every-th adjoint action
+the position and the adjoint (pickled) are written there, and disk checkpoints are kept if
+the run stops (a crash, an exception from a callback). Calling again with the same arguments
+and resume=True finishes it: lost RAM checkpoints are recomputed, the gradient is the
+uninterrupted one. A finished run removes the journal. Returns an AdjointRun.)doc");
 
   m.def("run_adjoint_online", &run_adjoint_online_py, py::arg("x0"), py::arg("forward"),
         py::arg("seed"), py::arg("adjoint"), py::arg("stop"), py::kw_only(),

@@ -356,3 +356,53 @@ def test_two_dimensional_fortran_and_float32_states(dtype):
     result = ms.run_adjoint(u0, 25, forward, lambda u: u.copy(), adjoint, ram_slots=3)
     assert result.adjoint.dtype == dtype and np.array_equal(result.adjoint, y)
     assert result.profile.state_bytes == u0.nbytes
+
+
+@pytest.mark.parametrize("crash_at", [N - 3, N // 2, 2])
+def test_resume_after_an_interrupted_reverse_sweep(crash_at, model, reference, tmp_path):
+    # A callback exception plays the crash: with a journal the disk checkpoints and the
+    # journal stay; a second call with resume=True finishes the adjoint, bitwise store-all.
+    journal = tmp_path / "run.journal"
+    armed = {"on": True}
+
+    def adjoint(u, y, k):
+        if armed["on"] and k == crash_at:
+            raise Boom()
+        return model.adjoint(u, y, k)
+
+    kwargs = dict(planner="hrevolve", ram_slots=2, disk_dir=str(tmp_path / "disk"), disk_slots=6,
+                  disk_write_cost=0.5, disk_read_cost=0.5, journal=str(journal))
+    with pytest.raises(Boom):
+        ms.run_adjoint(model.u0, N, model.forward, model.seed, adjoint, **kwargs)
+    assert journal.exists()
+    armed["on"] = False
+    result = ms.run_adjoint(model.u0, N, model.forward, model.seed, adjoint, resume=True,
+                            **kwargs)
+    assert same(result.adjoint, reference)
+    assert result.profile.reverse.count < N  # only what was left
+    assert not journal.exists()
+    assert not [p for p in (tmp_path / "disk").rglob("*") if p.is_file()]
+
+
+def test_resume_refuses_another_run(model, tmp_path):
+    kwargs = dict(ram_slots=3, disk_dir=str(tmp_path), disk_slots=4, planner="hrevolve",
+                  journal=str(tmp_path / "journal"))
+    with pytest.raises(ms.ResumeError):  # no journal yet
+        ms.run_adjoint(model.u0, N, model.forward, model.seed, model.adjoint, resume=True,
+                       **kwargs)
+
+    def crash(u, y, k):
+        raise Boom()
+
+    with pytest.raises(Boom):
+        ms.run_adjoint(model.u0, N, model.forward, model.seed, crash, **kwargs)
+    with pytest.raises(ms.ResumeError):  # another x0
+        ms.run_adjoint(model.u0 + 1.0, N, model.forward, model.seed, model.adjoint,
+                       resume=True, **kwargs)
+    with pytest.raises(ValueError):
+        ms.run_adjoint(model.u0, N, model.forward, model.seed, model.adjoint, ram_slots=3,
+                       resume=True)
+    # A fresh run (no resume) over the interrupted run's files starts over cleanly.
+    result = ms.run_adjoint(model.u0, N, model.forward, model.seed, model.adjoint, **kwargs)
+    assert same(result.adjoint, model.store_all(N))
+    assert not [p for p in tmp_path.rglob("*.ckpt")]
