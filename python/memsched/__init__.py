@@ -4,7 +4,10 @@ The chain model (:class:`Chain`, :class:`StorageLevel`, :class:`Platform`), the 
 vocabulary (:class:`Action`), lazy schedules (:class:`ActionStream`), the replay simulator
 (:func:`simulate`, :class:`Simulator`), every planner of the registry (:func:`plan`, and one
 function per planner: :func:`revolve`, :func:`hrevolve`, ...), the schedule formats and SVG
-pictures. ``memsched.checkpoint_schedules`` is a drop-in for checkpoint_schedules users.
+pictures; the executor (:func:`run_adjoint`, :func:`run_adjoint_online`: Python callables as
+forward and adjoint steps on real storage levels) and the task-tree algorithms (:class:`Tree`,
+:func:`liu_optimal_traversal`, :func:`memory_bounded_schedule`, ...).
+``memsched.checkpoint_schedules`` is a drop-in for checkpoint_schedules users.
 
     >>> import memsched
     >>> chain, platform = memsched.Chain(1000), memsched.Platform.ram(10)
@@ -12,6 +15,7 @@ pictures. ``memsched.checkpoint_schedules`` is a drop-in for checkpoint_schedule
     4636
 """
 
+from memsched._memsched import *  # noqa: F401,F403  (the executor and tree bindings)
 from memsched._memsched import (  # noqa: F401  (re-exported)
     MAX_STEPS,
     UNLIMITED_SLOTS,

@@ -154,7 +154,8 @@ __all__ = [
     "EndReverse", "CheckpointSchedule", "Revolve", "MultistageCheckpointSchedule", "HRevolve",
     "DiskRevolve", "PeriodicDiskRevolve", "TwoLevelCheckpointSchedule", "MixedCheckpointSchedule",
     "SingleMemoryStorageSchedule", "SingleDiskStorageSchedule", "NoneCheckpointSchedule",
-    "MemschedSchedule", "checkpoint_schedules_actions",
+    "MemschedSchedule", "ExtraStorage", "OnlineBinomialCheckpointSchedule",
+    "checkpoint_schedules_actions",
 ]
 
 _K = _ms.ActionKind
@@ -349,6 +350,31 @@ def _translated(stream, storages):
             yield EndReverse(), False
 
 
+def _without_round_trips(pairs):
+    """Removes what upstream consumers cannot run: a store of the working state that the plan
+    reloads at once (Copy(k, WORK, X) then Copy/Move(k, X, WORK), as the repeated planner
+    emits at the start of a sweep). The reload is a no-op (WORK holds x_k); the store then
+    merges with a following plain Forward from k into Forward(write_ics=True), and a Move
+    cancels the store. Anything else passes unchanged."""
+    iterator = iter(pairs)
+    head = next(iterator, None)
+    while head is not None:
+        (action, tape), head = head, next(iterator, None)
+        if (isinstance(action, Copy) and not tape and action.from_storage == StorageType.WORK
+                and head is not None and isinstance(head[0], (Copy, Move)) and not head[1]
+                and head[0].n == action.n and head[0].from_storage == action.to_storage
+                and head[0].to_storage == StorageType.WORK):
+            reload, head = head[0], next(iterator, None)
+            if isinstance(reload, Move):
+                continue
+            if (head is not None and isinstance(head[0], Forward) and head[0].n0 == action.n
+                    and not head[0].write_ics and not head[0].write_adj_deps):
+                forward, head = head[0], next(iterator, None)
+                yield Forward(forward.n0, forward.n1, True, False, action.to_storage), False
+                continue
+        yield action, tape
+
+
 class _PlannedSchedule(CheckpointSchedule):
     """A schedule from a memsched planner, translated lazily."""
 
@@ -361,7 +387,7 @@ class _PlannedSchedule(CheckpointSchedule):
             raise ValueError(f"{type(self).__name__}: no schedule fits {chain!r} on {platform!r}")
 
     def _iterator(self):
-        for action, tape in _translated(self._stream, self._storages):
+        for action, tape in _without_round_trips(_translated(self._stream, self._storages)):
             yield self._track(action, tape)
 
     def _storages_used(self):
@@ -385,7 +411,8 @@ class Revolve(_PlannedSchedule):
     """Griewank & Walther's binomial schedule: ``snapshots_in_ram`` slots (x_0's included),
     fewest forward steps."""
 
-    def __init__(self, max_n, snapshots_in_ram):
+    def __init__(self, max_n, snapshots_in_ram, uf=1, ub=1, wd=2, rd=2):
+        # uf, ub, wd, rd: accepted as upstream 1.0.4 does; the binomial schedule ignores them.
         _positive_max_n(max_n)
         _count(snapshots_in_ram, "snapshots_in_ram")
         if max_n is None:
@@ -427,18 +454,39 @@ def _two_costs(value, what):
     return costs
 
 
+def _costs(uf, ub, wd, rd, fwd_cost, bwd_cost, w_cost, r_cost):
+    """Upstream 1.0.4's (uf, ub, wd, rd), defaults (1, 1, 2, 2), or the keyword spelling of its
+    development branch (fwd_cost, bwd_cost, w_cost, r_cost); giving both spellings of one cost
+    is an error. Returns uf, ub and the (RAM, disk) write and read costs."""
+    def pick(positional, keyword, default, name):
+        if positional is not None and keyword is not None:
+            raise ValueError(f"{name} given twice")
+        value = keyword if positional is None else positional
+        return default if value is None else value
+
+    return (float(pick(uf, fwd_cost, 1.0, "uf / fwd_cost")),
+            float(pick(ub, bwd_cost, 1.0, "ub / bwd_cost")),
+            _two_costs(pick(wd, w_cost, 2.0, "wd / w_cost"), "w_cost"),
+            _two_costs(pick(rd, r_cost, 2.0, "rd / r_cost"), "r_cost"))
+
+
 class HRevolve(_PlannedSchedule):
     """Optimal schedule on RAM + disk with write/read costs (corrected H-Revolve DP).
-    ``w_cost``/``r_cost`` are (RAM, disk) pairs; a single number is the disk's (RAM free)."""
 
-    def __init__(self, max_n, snapshots_in_ram, snapshots_on_disk, *, fwd_cost=1.0,
-                 bwd_cost=1.0, w_cost=(0.0, 0.1), r_cost=(0.0, 0.1)):
+    Upstream 1.0.4's signature and defaults: ``HRevolve(max_n, snapshots_in_ram,
+    snapshots_on_disk, uf=1, ub=1, wd=2, rd=2)``, RAM free, the disk costing ``wd`` per write
+    and ``rd`` per read. ``fwd_cost``, ``bwd_cost``, ``w_cost``, ``r_cost`` (keywords; costs
+    as a number for the disk or a (RAM, disk) pair) are accepted too."""
+
+    def __init__(self, max_n, snapshots_in_ram, snapshots_on_disk, uf=None, ub=None, wd=None,
+                 rd=None, *, fwd_cost=None, bwd_cost=None, w_cost=None, r_cost=None):
         _positive_max_n(max_n)
         _count(snapshots_in_ram, "snapshots_in_ram")
         _count(snapshots_on_disk, "snapshots_on_disk")
         if max_n is None:
             raise ValueError("HRevolve: max_n must be a positive integer")
-        w, r = _two_costs(w_cost, "w_cost"), _two_costs(r_cost, "r_cost")
+        fwd_cost, bwd_cost, w, r = _costs(uf, ub, wd, rd, fwd_cost, bwd_cost, w_cost, r_cost)
+        self.uf, self.ub, self.wd, self.rd = fwd_cost, bwd_cost, w[1], r[1]
         self.snapshots_in_ram, self.snapshots_on_disk = snapshots_in_ram, snapshots_on_disk
         platform = _ms.Platform([_ms.StorageLevel("ram", snapshots_in_ram, w[0], r[0]),
                                  _ms.StorageLevel("disk", snapshots_on_disk, w[1], r[1])])
@@ -453,16 +501,21 @@ class DiskRevolve(_PlannedSchedule):
 
     _planner_name = "disk-revolve"
 
-    def __init__(self, max_n, snapshots_in_ram, fwd_cost=1.0, bwd_cost=1.0, w_cost=2.0,
-                 r_cost=2.0):
+    def __init__(self, max_n, snapshots_in_ram, uf=None, ub=None, wd=None, rd=None, *,
+                 fwd_cost=None, bwd_cost=None, w_cost=None, r_cost=None):
         _positive_max_n(max_n)
         _count(snapshots_in_ram, "snapshots_in_ram")
         if max_n is None:
             raise ValueError(f"{type(self).__name__}: max_n must be a positive integer")
         if snapshots_in_ram == 0 and max_n > 1:
             raise ValueError(f"{type(self).__name__}: needs at least one RAM snapshot, got 0")
+        fwd_cost, bwd_cost, w, r = _costs(uf, ub, wd, rd, fwd_cost, bwd_cost, w_cost, r_cost)
+        if w[0] != 0.0 or r[0] != 0.0:
+            raise ValueError(f"{type(self).__name__}: RAM is free in Disk-Revolve; give the "
+                             "disk's costs as numbers")
         self.snapshots_in_ram = snapshots_in_ram
-        platform = _ms.Platform.ram_disk(snapshots_in_ram, None, float(w_cost), float(r_cost))
+        self.uf, self.ub, self.wd, self.rd = fwd_cost, bwd_cost, w[1], r[1]
+        platform = _ms.Platform.ram_disk(snapshots_in_ram, None, w[1], r[1])
         super().__init__(max_n, self._planner_name, _ms.Chain(max_n, fwd_cost, bwd_cost),
                          platform, [StorageType.RAM, StorageType.DISK])
 
@@ -494,23 +547,96 @@ class MixedCheckpointSchedule(_PlannedSchedule):
                          _ms.Platform([_ms.StorageLevel(name, snapshots)]), [storage])
 
 
+class ExtraStorage:
+    """A storage place beyond checkpoint_schedules' two (``StorageType.RAM`` is level 0,
+    ``StorageType.DISK`` level 1): level ``level`` of a memsched platform, named ``name``.
+    A value type (``==``, ``hash``) for the actions of schedules with more than two levels."""
+
+    __slots__ = ("level", "name")
+
+    def __init__(self, level, name):
+        if not isinstance(level, int) or level < 0:
+            raise ValueError(f"level must be a non-negative integer, got {level!r}")
+        self.level, self.name = level, str(name)
+
+    def __eq__(self, other):
+        if not isinstance(other, ExtraStorage):
+            return NotImplemented
+        return (self.level, self.name) == (other.level, other.name)
+
+    def __hash__(self):
+        return hash(("ExtraStorage", self.level, self.name))
+
+    def __repr__(self):
+        return f"ExtraStorage({self.level}, {self.name!r})"
+
+
 class MemschedSchedule(_PlannedSchedule):
     """Any memsched planner through this interface: ``planner`` is a registry name
-    (``memsched.planner_names``) or "auto" (the cheapest applicable). The platform may have
-    one or two levels (RAM, DISK), per-level costs, and the chain per-step costs."""
+    (``memsched.planner_names``) or "auto" (the cheapest applicable). The chain may have
+    per-step costs and the platform any number of levels with their own costs. Level 0 is
+    ``StorageType.RAM``, level 1 ``StorageType.DISK``, level i >= 2 ``ExtraStorage(i, name)``,
+    unless ``storages`` (one label per level) says otherwise."""
 
-    def __init__(self, chain, platform, planner="auto", *, period=None):
-        if platform.num_levels > 2:
-            raise ValueError("checkpoint_schedules has two storage types; use memsched.plan "
-                             "directly for more levels")
+    def __init__(self, chain, platform, planner="auto", *, period=None, storages=None):
+        if storages is None:
+            storages = [StorageType.RAM, StorageType.DISK][: platform.num_levels] + [
+                ExtraStorage(i, platform.level(i).name) for i in range(2, platform.num_levels)]
+        storages = list(storages)
+        if len(storages) != platform.num_levels or len(set(storages)) != len(storages):
+            raise ValueError(f"storages must be {platform.num_levels} distinct labels, one per "
+                             f"level, got {storages!r}")
+        if any(label in (StorageType.WORK, StorageType.NONE) for label in storages):
+            raise ValueError("storages cannot be StorageType.WORK or StorageType.NONE")
         if planner == "auto":
             choice = _ms.choose_chain_planner(chain, platform, period=period)
             if choice is None:
                 raise ValueError(f"no planner has a schedule for {chain!r} on {platform!r}")
             planner = choice.planner
         self.planner = planner
-        super().__init__(chain.num_steps, planner, chain, platform,
-                         [StorageType.RAM, StorageType.DISK], period=period)
+        super().__init__(chain.num_steps, planner, chain, platform, storages, period=period)
+
+
+class OnlineBinomialCheckpointSchedule(CheckpointSchedule):
+    """Online binomial checkpointing, which checkpoint_schedules lacks (chain.md §6): the
+    length is unknown until the consumer calls ``finalize(n)``; ``snapshots`` slots in
+    ``storage`` (x_0's included). memsched's online planner (docs/online.md) decides at each
+    step whether to keep the state, releasing a checkpoint with ``Move(k, storage, NONE)``;
+    within beta(snapshots, 2) steps it runs as many forward steps as offline Revolve. The
+    reversal after ``finalize`` is optimal for the checkpoints held and releases all of them
+    (one adjoint sweep, then exhausted)."""
+
+    def __init__(self, snapshots, *, storage=StorageType.RAM):
+        super().__init__(None)
+        if not isinstance(snapshots, int) or isinstance(snapshots, bool) or snapshots < 1:
+            raise ValueError(f"snapshots must be a positive integer, got {snapshots!r}")
+        if storage not in (StorageType.RAM, StorageType.DISK):
+            raise ValueError(f"storage must be RAM or DISK, got {storage!r}")
+        self._snapshots, self._storage = snapshots, storage
+
+    def _storages_used(self):
+        return {StorageType.WORK, self._storage}
+
+    def _iterator(self):
+        planner = _ms.OnlineCheckpointer(self._snapshots)
+        while self._max_n is None:
+            step = planner.steps_begun
+            store = False
+            for action in planner.begin_step():
+                if action.kind == _K.FREE:
+                    yield self._track(Move(action.step, self._storage, StorageType.NONE))
+                else:  # the store of x_step, written by the Forward below
+                    store = True
+            yield self._track(Forward(step, step + 1, store, False,
+                                      self._storage if store else StorageType.WORK))
+        if planner.steps_begun != self._max_n:
+            raise RuntimeError("Invalid checkpointing state: finalize(n) must follow the "
+                               "Forward that reached n")
+        for action, tape in _translated(planner.finish(), [self._storage]):
+            yield self._track(action, tape)
+
+    def __repr__(self):
+        return f"OnlineBinomialCheckpointSchedule(snapshots={self._snapshots})"
 
 
 class TwoLevelCheckpointSchedule(CheckpointSchedule):

@@ -29,6 +29,9 @@ namespace py = pybind11;
 
 namespace memsched::python {
 
+void bind_exec(py::module_& m);  // exec_bindings.cpp
+void bind_tree(py::module_& m);  // tree_bindings.cpp
+
 namespace {
 
 // ---- helpers ---------------------------------------------------------------------------
@@ -769,4 +772,6 @@ PYBIND11_MODULE(_memsched, m) {
   bind_formats(m);
   bind_binomial(m);
   bind_checkpoint_schedules(m);
+  bind_exec(m);
+  bind_tree(m);
 }
