@@ -7,12 +7,21 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "memsched/chain/schedule.hpp"
 #include "memsched/progress.hpp"
 
 namespace memsched::cli {
+
+/// Progress lines are on unless the environment sets MEMSCHED_PROGRESS=0 (the CLI tests do, so
+/// that a slow machine cannot change what they see on stderr).
+inline bool progress_enabled() {
+  const char* value = std::getenv("MEMSCHED_PROGRESS");
+  return value == nullptr || std::string(value) != "0";
+}
 
 class TerminalProgress final : public ProgressSink {
  public:
@@ -23,7 +32,9 @@ class TerminalProgress final : public ProgressSink {
   void report(const char* task, std::int64_t done, std::int64_t total) override {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    if (elapsed < 2.0 || now - last_ < std::chrono::seconds(1) || total <= 0) return;
+    if (!enabled_ || elapsed < 2.0 || now - last_ < std::chrono::seconds(1) || total <= 0) {
+      return;
+    }
     last_ = now;
     reported_ = true;
     const auto percent =
@@ -35,6 +46,7 @@ class TerminalProgress final : public ProgressSink {
  private:
   bool reported_ = false;
   bool tty_ = isatty(2) != 0;
+  bool enabled_ = progress_enabled();
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_ = start_;
 };
@@ -56,7 +68,7 @@ class ProgressStream final : public ActionStream {
   void report(const Action& action) {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    if (elapsed < 2.0 || now - last_ < std::chrono::seconds(1)) return;
+    if (!enabled_ || elapsed < 2.0 || now - last_ < std::chrono::seconds(1)) return;
     last_ = now;
     reported_ = true;
     // Overwrite the line on a terminal; one line per report in a log.
@@ -69,6 +81,7 @@ class ProgressStream final : public ActionStream {
   std::int64_t count_ = 0;
   bool reported_ = false;
   bool tty_ = isatty(2) != 0;
+  bool enabled_ = progress_enabled();
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_ = start_;
 };

@@ -5,7 +5,8 @@
 // streams are Python iterators that stay lazy; std::invalid_argument -> ValueError,
 // std::out_of_range -> IndexError (pybind11's defaults), ParseError and ScheduleError ->
 // subclasses of ValueError carrying their position. Long pure-C++ work (planning with a DP,
-// simulating a C++ stream, writing formats) runs with the GIL released.
+// simulating a C++ stream, writing formats) runs with the GIL released; Ctrl-C cancels the
+// planner tables (interruptible.hpp).
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "interruptible.hpp"
 #include "memsched/memsched.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 #include "memsched/plan/hrevolve.hpp"
@@ -370,7 +372,7 @@ void bind_actions(py::module_& m) {
   m.def(
       "collect",
       [](ActionStream& stream, std::int64_t max_actions) {
-        py::gil_scoped_release release;
+        Interruptible release;
         return collect(stream, max_actions);
       },
       py::arg("stream"), py::arg("max_actions") = std::int64_t{1} << 26,
@@ -579,7 +581,7 @@ void bind_simulation(py::module_& m) {
           };
           return simulate(argument.get(), chain, platform, call);
         }
-        py::gil_scoped_release release;
+        Interruptible release;
         return simulate(argument.get(), chain, platform);
       },
       py::arg("schedule"), py::arg("chain"), py::arg("platform"), py::kw_only(),
@@ -610,7 +612,7 @@ void bind_simulation(py::module_& m) {
         std::vector<TimelinePoint> points;
         SimulationReport report;
         {
-          py::gil_scoped_release release;
+          Interruptible release;
           points = record_timeline(argument.get(), chain, platform, max_points, &report);
         }
         return make_timeline(points, platform.num_levels(), std::move(report));
@@ -640,7 +642,7 @@ void bind_planners(py::module_& m) {
          std::optional<std::int64_t> sweeps) -> std::unique_ptr<ActionStream> {
         const PlannerInfo& planner = find_chain_planner(name);
         const PlanOptions options = plan_options(period, sweeps);
-        py::gil_scoped_release release;
+        Interruptible release;
         return planner.plan(chain, platform, options);
       },
       py::arg("name"), py::arg("chain"), py::arg("platform"), py::kw_only(),
@@ -654,7 +656,7 @@ void bind_planners(py::module_& m) {
         const PlannerInfo& planner = find_chain_planner(name);
         if (!planner.predicted_cost) return std::nullopt;
         const PlanOptions options = plan_options(period, sweeps);
-        py::gil_scoped_release release;
+        Interruptible release;
         return planner.predicted_cost(chain, platform, options);
       },
       py::arg("name"), py::arg("chain"), py::arg("platform"), py::kw_only(),
@@ -673,7 +675,7 @@ void bind_planners(py::module_& m) {
       [](const Chain& chain, const Platform& platform, std::optional<Step> period,
          std::optional<std::int64_t> sweeps) {
         const PlanOptions options = plan_options(period, sweeps);
-        py::gil_scoped_release release;
+        Interruptible release;
         return choose_chain_planner(chain, platform, options);
       },
       py::arg("chain"), py::arg("platform"), py::kw_only(), py::arg("period") = py::none(),
@@ -701,7 +703,7 @@ void bind_formats(py::module_& m) {
   m.def(
       "read_schedule",
       [](const std::string& text, std::optional<Step> num_steps) {
-        py::gil_scoped_release release;
+        Interruptible release;
         return read_schedule(text, num_steps);
       },
       py::arg("text"), py::arg("num_steps") = py::none(),
@@ -714,7 +716,7 @@ void bind_formats(py::module_& m) {
         if (which != ScheduleFormat::kCheckpointSchedules && !num_steps) {
           throw std::invalid_argument("write_schedule: format '" + format + "' needs num_steps");
         }
-        py::gil_scoped_release release;
+        Interruptible release;
         std::ostringstream out;
         switch (which) {
           case ScheduleFormat::kJson:
@@ -736,7 +738,7 @@ void bind_formats(py::module_& m) {
       "schedule_svg",
       [](const py::object& schedule, const Chain& chain, const Platform& platform) {
         ScheduleArgument argument = schedule_argument(schedule);
-        py::gil_scoped_release release;
+        Interruptible release;
         std::ostringstream out;
         write_schedule_svg(out, argument.get(), chain, platform);
         return out.str();

@@ -214,3 +214,23 @@ def test_plan_options_reach_the_planners():
     twice = ms.simulate(ms.repeated(chain, platform, sweeps=2), chain, platform)
     assert (once.reverse_sweeps, twice.reverse_sweeps) == (1, 2)
     assert twice.adjoint_steps == 2 * 20
+
+
+def test_ctrl_c_cancels_a_long_planner_table():
+    # hrevolve on 50,000 steps and two costly levels takes tens of seconds in a Debug build;
+    # a simulated Ctrl-C after 0.3 s must stop it with KeyboardInterrupt, and the next call
+    # must plan normally (no partial table was kept).
+    import _thread
+
+    chain = ms.Chain(50_000)
+    platform = ms.Platform([ms.StorageLevel("ram", 10, 1.0, 1.0), ms.StorageLevel("disk", 10, 5.0, 5.0)])
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ms.predicted_cost("hrevolve", chain, platform)
+    finally:
+        timer.cancel()
+    small = ms.Chain(50)
+    cost = ms.predicted_cost("hrevolve", small, platform)
+    assert cost == ms.simulate(ms.plan("hrevolve", small, platform), small, platform).cost

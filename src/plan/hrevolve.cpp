@@ -32,6 +32,19 @@ split_min(const double* a, const double* b, const double* c, std::int64_t count)
   return best;
 }
 
+namespace {
+
+// Progress within a table of `rows` rows of L + 1 entries, entry l costing O(l): reported every
+// 4096 entries, as a fraction in units of 2^-20.
+void report_row(std::int64_t row, Step l, Step L, std::int64_t rows) {
+  if ((l & 4095) != 0) return;
+  const double x = static_cast<double>(l) / static_cast<double>(L);
+  const double fraction = (static_cast<double>(row) + x * x) / static_cast<double>(rows);
+  report_progress("hrevolve table", static_cast<std::int64_t>(fraction * 1048576), 1048576);
+}
+
+}  // namespace
+
 void HRevolveTables::solve() {
   const Step L = length;
   const auto width = static_cast<std::size_t>(L + 1);
@@ -80,8 +93,10 @@ void HRevolveTables::solve() {
       hm[0] = adjoint;
       hbm[0] = adjoint;
       if (unlimited[k]) reversed[static_cast<std::size_t>(L)] = adjoint;
-      report_progress("hrevolve table", rows_done++, rows);
+      const std::int64_t row = rows_done++;
+      report_row(row, 0, L, rows);
       for (Step l = 1; l <= L; ++l) {
+        report_row(row, l, L, rows);
         // Hbar_k(l, m) = min{ U_k(l), min_{1<=j<=l} [j uf + H_k(l-j, m-1) + r_k + Hbar_k(j-1, m)] }
         // (Herrmann & Pallez 2020, Thm. 2, with the split j = l added on every level and the
         // level-0 border dropped: chain.md §4.6). The published variant stops at j = l - 1
@@ -158,14 +173,14 @@ void GeneralTables::solve() {
   std::vector<double> split(num_levels);
   // s - e_k has a smaller index than s, so increasing indices respect every dependency.
   for (std::size_t idx = 0; idx < num_vectors; ++idx) {
-    report_progress("hrevolve table", static_cast<std::int64_t>(idx),
-                    static_cast<std::int64_t>(num_vectors));
+    report_row(static_cast<std::int64_t>(idx), 0, L, static_cast<std::int64_t>(num_vectors));
     double* t_row = t_reversed.data() + idx * w;  // t_row[L - l] = T(l, s)
     t_row[L] = adjoint;
     for (std::size_t k = 0; k < num_levels; ++k) {
       if (free_slots(idx, k) >= 1) tbar[(idx * num_levels + k) * w] = adjoint;
     }
     for (Step l = 1; l <= L; ++l) {
+      report_row(static_cast<std::int64_t>(idx), l, L, static_cast<std::int64_t>(num_vectors));
       double best = kInfinity;
       for (std::size_t k = 0; k < num_levels; ++k) {
         split[k] = kInfinity;

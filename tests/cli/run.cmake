@@ -2,6 +2,8 @@
 # given) and its stderr against a regular expression (if given).
 # Variables: COMMAND (arguments joined by '@@'), EXPECT_EXIT, GOLDEN, STDERR_REGEX, STDIN_FILE.
 string(REPLACE "@@" ";" COMMAND "${COMMAND}")
+# No progress lines: a loaded machine must not change what stderr shows.
+set(ENV{MEMSCHED_PROGRESS} 0)
 if(STDIN_FILE)
   execute_process(COMMAND ${COMMAND} INPUT_FILE ${STDIN_FILE} RESULT_VARIABLE code
                   OUTPUT_VARIABLE out ERROR_VARIABLE err)

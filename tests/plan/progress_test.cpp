@@ -27,7 +27,7 @@ struct Recorder final : ProgressSink {
   bool well_formed(const std::string& task) const {
     if (fractions.empty()) return false;
     for (std::size_t i = 0; i < fractions.size(); ++i) {
-      if (tasks[i] != task || fractions[i] < 0 || fractions[i] >= 1) return false;
+      if (tasks[i] != task || fractions[i] < 0 || fractions[i] > 1) return false;
       if (i > 0 && fractions[i] < fractions[i - 1]) return false;
     }
     return true;
