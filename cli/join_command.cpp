@@ -101,7 +101,7 @@ void run_join(const JoinFlags& flags) {
               << list(plan->checkpoints[static_cast<std::size_t>(b)]) << "\n";
   }
   std::cout << "turn:          Revolve over branch " << plan->turn_branch << " from step "
-            << plan->turn_start << ", the join and the handle, " << plan->handle_slots
+            << plan->turn_start << ", the join and the handle, " << plan->turn_slots
             << " snapshots\n";
   std::cout << "reverse order: "
             << list(std::vector<Step>(plan->reverse_order.begin(), plan->reverse_order.end()))
