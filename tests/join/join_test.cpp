@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <random>
 #include <sstream>
 #include <tuple>
 #include <vector>
@@ -243,6 +244,36 @@ TEST(JoinPlan, DISABLED_WideSweep) {
       "wide sweep: %d cases with a schedule, %d optimal, %d recompute outputs; naive %d, "
       "%d optimal\n",
       feasible, optimal, recomputing, naive_feasible, naive_optimal);
+}
+
+// Beyond the exhaustive search's reach: random graphs (fixed seed) at budgets from the
+// tightest up, the turn recomputing the outputs in some of them. Every plan is legal, costs
+// what the DP predicts, stays within its slots and never loses to the naive plan.
+TEST(JoinPlan, RandomGraphsReplayAsPredicted) {
+  std::mt19937 rng(7);
+  int plans = 0;
+  int recomputing = 0;
+  for (int iteration = 0; iteration < 150; ++iteration) {
+    const std::int32_t k = 1 + static_cast<std::int32_t>(rng() % 3);
+    std::vector<Step> branches;
+    for (std::int32_t b = 0; b < k; ++b) branches.push_back(1 + static_cast<Step>(rng() % 25));
+    const JoinGraph g(branches, 1 + static_cast<Step>(rng() % 10));
+    for (std::int64_t c = 2 * k - 1; c <= 2 * k + 5; ++c) {
+      const auto plan = plan_join(g, c);
+      if (!plan) continue;
+      const JoinReport report = simulate_join(plan->schedule, g, c);
+      EXPECT_EQ(report.forward_steps, plan->forward_steps);
+      EXPECT_LE(report.peak_slots, c);
+      const auto naive = plan_join_naive(g, c);
+      if (naive) {
+        EXPECT_LE(plan->forward_steps, naive->forward_steps);
+      }
+      plans += 1;
+      recomputing += plan->recomputations > 0 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(plans, 900);
+  EXPECT_GT(recomputing, 30);
 }
 
 // Where the theory says the DP should win: with slots beyond the 2k - 1 inputs and outputs,
