@@ -223,7 +223,7 @@ TEST(JoinPlan, DISABLED_WideSweep) {
     const JoinGraph g(s.branches, s.handle);
     const std::int64_t max_slots = g.num_branches() == 4 ? 9 : g.num_branches() == 1 ? 6 : 8;
     for (std::int64_t c = 1; c <= max_slots; ++c) {
-      const auto optimum = testing::exhaustive_join_optimum(g, c, 60'000'000);
+      const auto optimum = testing::exhaustive_join_optimum(g, c, 30'000'000);
       const auto plan = plan_join(g, c);
       ASSERT_EQ(plan.has_value(), optimum.has_value());
       if (!plan) continue;
