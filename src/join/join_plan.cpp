@@ -124,6 +124,7 @@ std::int64_t pure_reversal(Step l, std::int64_t s) {
 // exactly m >= 1 checkpoints, the last at L - d, the last interval is reversed first with
 // s - m slots: G_last(s, m, d) = G(L - d, s, m - 1) + t(d, s - m); m = 0: d = L, t(L, s).
 // value(j, s, m) = min over m' <= m and d of G_last(s, m', d) + j d (j = 0: G(L, s, m)).
+// j d <= H L cannot overflow: the turn's table already holds more than H L entries.
 class RecomputeTable {
  public:
   RecomputeTable(const BranchTable& table, Step length, std::int64_t slots,
