@@ -85,6 +85,8 @@ void run_join(const JoinFlags& flags) {
     out["reverse_order"] = plan->reverse_order;
     out["turn_branch"] = plan->turn_branch;
     out["turn_start"] = plan->turn_start;
+    out["turn_slots"] = plan->turn_slots;
+    out["recomputations"] = plan->recomputations;
     out["naive_forward_steps"] =
         naive_report ? nlohmann::json(naive_report->forward_steps) : nlohmann::json(nullptr);
     std::cout << out.dump(2) << "\n";
@@ -100,9 +102,13 @@ void run_join(const JoinFlags& flags) {
     std::cout << "branch " << b << ": checkpoints "
               << list(plan->checkpoints[static_cast<std::size_t>(b)]) << "\n";
   }
-  std::cout << "turn:          Revolve over branch " << plan->turn_branch << " from step "
-            << plan->turn_start << ", the join and the handle, " << plan->handle_slots
-            << " snapshots\n";
+  std::cout << "turn:          branch " << plan->turn_branch << " from step " << plan->turn_start
+            << ", the join and the handle, " << plan->turn_slots << " slots, other outputs ";
+  if (plan->recomputations == 0) {
+    std::cout << "kept\n";
+  } else {
+    std::cout << "recomputed " << plan->recomputations << "x\n";
+  }
   std::cout << "reverse order: "
             << list(std::vector<Step>(plan->reverse_order.begin(), plan->reverse_order.end()))
             << "\n";

@@ -2,9 +2,11 @@
 // forward steps; storing, loading and freeing are free, as in simulate_join.
 #include "support/join_exhaustive.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <queue>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -30,10 +32,22 @@ struct SearchHash {
   }
 };
 
-}  // namespace
+// A move of the search, enough to write its actions: kind, chain, step (the working state's
+// step for advances and reversals, the state's step for store / load / free).
+enum class MoveKind : std::uint8_t { kAdvance, kJoin, kReverse, kStore, kLoad, kFree };
+struct Move {
+  MoveKind kind = MoveKind::kAdvance;
+  std::int32_t chain = 0;
+  Step step = 0;
+};
 
-std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph,
-                                                    std::int64_t slots, std::int64_t max_states) {
+struct Found {
+  std::int64_t cost = 0;
+  join::JoinSchedule schedule;  // only when asked for
+};
+
+std::optional<Found> search(const join::JoinGraph& graph, std::int64_t slots,
+                            std::int64_t max_states, bool want_schedule) {
   const int k = graph.num_branches();
   // State ids: branch b's x^b_i, then the handle's h_1..h_{H-1}.
   std::vector<int> first(static_cast<std::size_t>(k) + 1);
@@ -48,13 +62,19 @@ std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph
   auto id = [&](int chain, std::int64_t step) {
     return first[static_cast<std::size_t>(chain)] + static_cast<int>(step);
   };
-  auto chain_of = [&](int state) {
-    for (int c = 0; c < k; ++c) {
-      if (state <= first[static_cast<std::size_t>(c)] + graph.branch_length(c)) return c;
-    }
-    return k;
-  };
   const int handle = k;
+  // The chain and step of a state id.
+  auto locate = [&](int state) -> std::pair<int, std::int64_t> {
+    if (state >= first[static_cast<std::size_t>(k)] + 1) {
+      return {handle, state - first[static_cast<std::size_t>(k)]};
+    }
+    for (int c = 0; c < k; ++c) {
+      if (state <= first[static_cast<std::size_t>(c)] + graph.branch_length(c)) {
+        return {c, state - first[static_cast<std::size_t>(c)]};
+      }
+    }
+    return {handle, 0};
+  };
   Search start;
   for (int b = 0; b <= k; ++b) start.fronts.push_back(graph.length(b));
   start.work = id(0, 0);
@@ -62,23 +82,29 @@ std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph
   if (__builtin_popcount(start.stored) > slots) return std::nullopt;
 
   std::unordered_map<Search, std::int64_t, SearchHash> dist;
+  std::unordered_map<Search, std::pair<Search, Move>, SearchHash> parent;
   using Entry = std::pair<std::int64_t, Search>;
   auto greater = [](const Entry& a, const Entry& b) { return a.first > b.first; };
   std::priority_queue<Entry, std::vector<Entry>, decltype(greater)> queue(greater);
   dist[start] = 0;
   queue.push({0, start});
-  auto relax = [&](std::int64_t cost, const Search& s) {
+  const Search* from = nullptr;
+  auto relax = [&](std::int64_t cost, const Search& s, Move move) {
     auto it = dist.find(s);
+    bool improved = false;
     if (it == dist.end()) {
       if (static_cast<std::int64_t>(dist.size()) >= max_states) {
         throw std::length_error("exhaustive_join_optimum: too many search states");
       }
       dist.emplace(s, cost);
-      queue.push({cost, s});
+      improved = true;
     } else if (cost < it->second) {
       it->second = cost;
-      queue.push({cost, s});
+      improved = true;
     }
+    if (!improved) return;
+    queue.push({cost, s});
+    if (want_schedule) parent.insert_or_assign(s, std::make_pair(*from, move));
   };
   auto outputs_ready = [&](const Search& s) {
     for (int b = 0; b < k; ++b) {
@@ -91,23 +117,54 @@ std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph
     const auto [cost, s] = queue.top();
     queue.pop();
     if (cost > dist.at(s)) continue;
+    from = &s;
     bool finished = s.stored == 0;
     for (std::int64_t f : s.fronts) finished = finished && f == 0;
-    if (finished) return cost;
+    if (finished) {
+      Found found{cost, {}};
+      if (!want_schedule) return found;
+      std::vector<Move> moves;
+      for (Search at = s; !(at == start);) {
+        const auto& [before, move] = parent.at(at);
+        moves.push_back(move);
+        at = before;
+      }
+      std::reverse(moves.begin(), moves.end());
+      bool ended_forward = false;
+      for (const Move& m : moves) {
+        auto emit = [&](const Action& a) { found.schedule.push_back({m.chain, a}); };
+        switch (m.kind) {
+          case MoveKind::kAdvance:
+            emit(Action::forward(m.step, m.step + 1));
+            break;
+          case MoveKind::kJoin:
+            emit(Action::forward(0, 1));
+            break;
+          case MoveKind::kReverse:
+            emit(Action::forward(m.step, m.step + 1, true));
+            if (!ended_forward) found.schedule.push_back({handle, Action::end_forward()});
+            ended_forward = true;
+            emit(Action::reverse(m.step + 1, m.step));
+            break;
+          case MoveKind::kStore:
+            emit(Action::copy(m.step, Content::kState, kWork, 0));
+            break;
+          case MoveKind::kLoad:
+            emit(Action::copy(m.step, Content::kState, 0, kWork));
+            break;
+          case MoveKind::kFree:
+            emit(Action::free(m.step, Content::kState, 0));
+            break;
+        }
+      }
+      found.schedule.push_back({handle, Action::end_reverse()});
+      return found;
+    }
     const std::int64_t handle_front = s.fronts[static_cast<std::size_t>(handle)];
     const bool joined = handle_front == 0;
-    // The chain and step of the working state.
     int wc = -1;
     std::int64_t ws = -1;
-    if (s.work >= 0) {
-      if (s.work >= first[static_cast<std::size_t>(k)] + 1) {
-        wc = handle;
-        ws = s.work - first[static_cast<std::size_t>(k)];
-      } else {
-        wc = chain_of(s.work);
-        ws = s.work - first[static_cast<std::size_t>(wc)];
-      }
-    }
+    if (s.work >= 0) std::tie(wc, ws) = locate(s.work);
     // Advance one step (unrecorded) on the working state's chain.
     if (wc >= 0 && wc < k) {
       const std::int64_t front = s.fronts[static_cast<std::size_t>(wc)];
@@ -115,59 +172,79 @@ std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph
       if (ws + 1 <= limit) {
         Search t = s;
         t.work = id(wc, ws + 1);
-        relax(cost + 1, t);
+        relax(cost + 1, t, {MoveKind::kAdvance, wc, ws});
       }
     }
     if (wc == handle && ws + 1 < handle_front) {
       Search t = s;
       t.work = id(handle, ws + 1);
-      relax(cost + 1, t);
+      relax(cost + 1, t, {MoveKind::kAdvance, handle, ws});
     }
     // The join, unrecorded, from the outputs.
     if (!joined && handle_front > 1 && outputs_ready(s)) {
       Search t = s;
       t.work = id(handle, 1);
-      relax(cost + 1, t);
+      relax(cost + 1, t, {MoveKind::kJoin, handle, 0});
     }
     // Record the step before a front and reverse it.
     if (wc == handle && ws == handle_front - 1 && ws >= 1) {
       Search t = s;
       t.fronts[static_cast<std::size_t>(handle)] -= 1;
       t.work = -1;
-      relax(cost + 1, t);
+      relax(cost + 1, t, {MoveKind::kReverse, handle, ws});
     }
     if (handle_front == 1 && outputs_ready(s)) {
       Search t = s;
       t.fronts[static_cast<std::size_t>(handle)] = 0;
       t.work = -1;
-      relax(cost + 1, t);
+      relax(cost + 1, t, {MoveKind::kReverse, handle, 0});
     }
     if (joined && wc >= 0 && wc < k && ws == s.fronts[static_cast<std::size_t>(wc)] - 1) {
       Search t = s;
       t.fronts[static_cast<std::size_t>(wc)] -= 1;
       t.work = -1;
-      relax(cost + 1, t);
+      relax(cost + 1, t, {MoveKind::kReverse, wc, ws});
     }
     // Store the working state.
     if (s.work >= 0 && (s.stored >> s.work & 1u) == 0 && __builtin_popcount(s.stored) < slots) {
       Search t = s;
       t.stored |= 1u << s.work;
-      relax(cost, t);
+      relax(cost, t, {MoveKind::kStore, wc, ws});
     }
-    // Load or free a stored state.
+    // Free a stored state, or load one the simulator lets us restore (before its chain's
+    // front, or a branch output before the join is reversed).
     for (int x = 0; x < ids; ++x) {
       if ((s.stored >> x & 1u) == 0) continue;
+      const auto [xc, xs] = locate(x);
       Search t = s;
       t.stored &= ~(1u << x);
-      relax(cost, t);
-      if (x != s.work) {
+      relax(cost, t, {MoveKind::kFree, xc, xs});
+      const bool output = xc < k && xs == graph.branch_length(xc) && !joined;
+      if (x != s.work && (xs < s.fronts[static_cast<std::size_t>(xc)] || output)) {
         Search u = s;
         u.work = x;
-        relax(cost, u);
+        relax(cost, u, {MoveKind::kLoad, xc, xs});
       }
     }
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph,
+                                                    std::int64_t slots, std::int64_t max_states) {
+  const auto found = search(graph, slots, max_states, false);
+  if (!found) return std::nullopt;
+  return found->cost;
+}
+
+std::optional<join::JoinSchedule> exhaustive_join_schedule(const join::JoinGraph& graph,
+                                                           std::int64_t slots,
+                                                           std::int64_t max_states) {
+  auto found = search(graph, slots, max_states, true);
+  if (!found) return std::nullopt;
+  return std::move(found->schedule);
 }
 
 }  // namespace memsched::testing

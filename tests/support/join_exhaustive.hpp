@@ -17,4 +17,10 @@ std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph
                                                     std::int64_t slots,
                                                     std::int64_t max_states = 20'000'000);
 
+/// One optimal schedule found by the same search (what simulate_join replays with
+/// exhaustive_join_optimum forward steps); nullopt if none exists. Same limits and throws.
+std::optional<join::JoinSchedule> exhaustive_join_schedule(const join::JoinGraph& graph,
+                                                           std::int64_t slots,
+                                                           std::int64_t max_states = 20'000'000);
+
 }  // namespace memsched::testing
