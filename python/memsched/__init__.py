@@ -59,6 +59,25 @@ from memsched._memsched import (  # noqa: F401  (re-exported)
     write_schedule,
 )
 
+from memsched._memsched import (  # noqa: F401  (heterogeneous chains: hetero_bindings.cpp)
+    MAX_BYTES,
+    CurvePoint,
+    HeteroChain,
+    HeteroLoss,
+    HeteroOp,
+    HeteroOpKind,
+    HeteroPlan,
+    HeteroReport,
+    HeteroStage,
+    HeteroTimelineEntry,
+    hetero_schedule_text,
+    hetero_timeline,
+    memory_time_curve,
+    plan_exhaustive,
+    plan_persistent,
+    simulate_hetero,
+)
+
 
 def _planner_function(name, summary):
     def planner(chain, platform, *, period=None, sweeps=None):

@@ -33,6 +33,7 @@ namespace memsched::python {
 
 void bind_exec(py::module_& m);  // exec_bindings.cpp
 void bind_tree(py::module_& m);  // tree_bindings.cpp
+void bind_hetero(py::module_& m);  // hetero_bindings.cpp
 
 namespace {
 
@@ -776,4 +777,5 @@ PYBIND11_MODULE(_memsched, m) {
   bind_checkpoint_schedules(m);
   bind_exec(m);
   bind_tree(m);
+  bind_hetero(m);
 }
