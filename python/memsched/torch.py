@@ -1,0 +1,543 @@
+"""memsched.torch: train an ``nn.Sequential`` under a memory budget in bytes.
+
+:class:`CheckpointedSequential` measures each stage of a sequence of modules on a sample input
+(CPU time of the forward and the backward, input size, what a recording forward leaves
+allocated, temporaries), plans with the optimal persistent planner of the heterogeneous model
+(:func:`memsched.plan_persistent`, rotor's dynamic program, docs/heterogeneous.md), and runs the
+plan through autograd: the forward keeps only the planned checkpoints, the backward recomputes
+the rest, with the CPU random-number state of every stage restored so that Dropout draws the
+same masks. Gradients are bitwise those of plain autograd; ``loss.backward()`` and
+``torch.autograd.grad`` both work, also when the input does not require grad.
+
+    >>> import torch, memsched.torch
+    >>> net = torch.nn.Sequential(*[torch.nn.Linear(64, 64), torch.nn.ReLU()] * 8)
+    >>> x = torch.randn(32, 64)
+    >>> model = memsched.torch.CheckpointedSequential(net, budget_bytes=60_000, sample_input=x)
+    >>> model(x).sum().backward()
+
+The budget bounds what the training step adds to memory while the sequence runs: the input,
+the activations and autograd's saved tensors, the gradients flowing back and the stages'
+temporaries; not the parameters, their ``.grad`` buffers, nor the loss (docs/torch.md).
+"""
+
+import ctypes
+import os
+import time
+
+import torch
+from torch.autograd.graph import saved_tensors_hooks
+
+from memsched._memsched import (
+    HeteroChain,
+    HeteroLoss,
+    HeteroOpKind,
+    HeteroStage,
+    memory_time_curve,
+    plan_persistent,
+)
+
+__all__ = [
+    "CheckpointedSequential",
+    "StageProfile",
+    "Profile",
+    "profile_sequence",
+    "PeakMeter",
+]
+
+# ---- memory measurement --------------------------------------------------------------------
+
+
+def _tensor_bytes(tensor):
+    return tensor.numel() * tensor.element_size()
+
+
+def _storage_key(tensor):
+    storage = tensor.storage()
+    return storage.data_ptr(), storage.nbytes()
+
+
+class PeakMeter:
+    """The process's peak resident memory (Linux VmHWM), resettable from inside the process.
+
+    ``reset()`` writes 5 to /proc/self/clear_refs; ``peak()`` and ``rss()`` read VmHWM and
+    VmRSS from /proc/self/status, in bytes. ``available`` is False elsewhere (then temporaries
+    are not measured). Reliable only if glibc returns large blocks to the system at once:
+    ``tune_malloc()`` sets M_MMAP_THRESHOLD to 64 KiB (what MALLOC_MMAP_THRESHOLD_=65536
+    does), process-wide and for good (references/heterogeneous.md §12).
+    """
+
+    def __init__(self):
+        self.available = os.access("/proc/self/clear_refs", os.W_OK) and os.path.exists(
+            "/proc/self/status")
+
+    @staticmethod
+    def tune_malloc(threshold=65536):
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+        except OSError:
+            return False
+        return bool(libc.mallopt(-3, threshold))  # -3 = M_MMAP_THRESHOLD
+
+    def reset(self):
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+
+    @staticmethod
+    def _status(field):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError(f"PeakMeter: no {field} in /proc/self/status")
+
+    def peak(self):
+        return self._status("VmHWM:")
+
+    def rss(self):
+        return self._status("VmRSS:")
+
+
+# ---- profiling -----------------------------------------------------------------------------
+
+
+class StageProfile:
+    """What was measured of one stage: modules[begin:end], times in seconds, sizes in bytes."""
+
+    __slots__ = ("begin", "end", "forward_time", "backward_time", "input_bytes", "tape_bytes",
+                 "forward_tmp_bytes", "backward_tmp_bytes")
+
+    def __init__(self, begin, end, **fields):
+        self.begin, self.end = begin, end
+        for name in self.__slots__[2:]:
+            setattr(self, name, fields.get(name, 0))
+
+    def hetero_stage(self):
+        return HeteroStage(forward_time=self.forward_time, backward_time=self.backward_time,
+                           input_bytes=self.input_bytes, tape_bytes=self.tape_bytes,
+                           forward_tmp_bytes=self.forward_tmp_bytes,
+                           backward_tmp_bytes=self.backward_tmp_bytes)
+
+    def __repr__(self):
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__[2:])
+        return f"StageProfile(modules[{self.begin}:{self.end}], {fields})"
+
+
+class Profile:
+    """The stages of a sequence (module ranges) and the HeteroChain measured for them."""
+
+    def __init__(self, stages, output_bytes, input_shape, input_dtype):
+        self.stages = stages
+        self.output_bytes = output_bytes
+        self.input_shape = tuple(input_shape)
+        self.input_dtype = input_dtype
+        self.chain = HeteroChain([s.hetero_stage() for s in stages],
+                                 HeteroLoss(input_bytes=output_bytes))
+
+    def __repr__(self):
+        return (f"Profile(stages={len(self.stages)}, input_shape={self.input_shape}, "
+                f"store_all_peak={self.chain.store_all_peak()})")
+
+
+class _SavedRecorder:
+    """Storages autograd saves during a recording forward (saved_tensors_hooks)."""
+
+    def __init__(self, excluded):
+        self.excluded = excluded  # data pointers never counted (parameters, buffers)
+        self.storages = {}
+
+    def pack(self, tensor):
+        ptr, nbytes = _storage_key(tensor)
+        if ptr not in self.excluded:
+            self.storages[ptr] = nbytes
+        return tensor
+
+    @staticmethod
+    def unpack(tensor):
+        return tensor
+
+    def hooks(self):
+        return saved_tensors_hooks(self.pack, self.unpack)
+
+
+def _run(modules, x):
+    for module in modules:
+        x = module(x)
+    return x
+
+
+def _leaf(x):
+    leaf = x.detach()
+    if leaf.is_floating_point() or leaf.is_complex():
+        leaf.requires_grad_(True)
+    return leaf
+
+
+def _persistent_pointers(modules):
+    pointers = set()
+    for module in modules:
+        for tensor in list(module.parameters()) + list(module.buffers()):
+            pointers.add(tensor.storage().data_ptr())
+    return pointers
+
+
+def _auto_stages(modules, sample, persistent):
+    """Module ranges: a module starts a new stage only if autograd keeps its input (else that
+    input is dead once the module ran, and storing it as a checkpoint boundary would make the
+    model count memory autograd frees: references/heterogeneous.md §9, Linear + ReLU) and it
+    can run on a leaf that requires grad (modules working in place cannot)."""
+    starts = [0]
+    x = sample
+    for j, module in enumerate(modules):
+        leaf = _leaf(x)
+        recorder = _SavedRecorder(persistent)
+        try:
+            with torch.enable_grad(), recorder.hooks():
+                out = module(leaf)
+            keeps_input = leaf.storage().data_ptr() in recorder.storages
+        except RuntimeError:
+            keeps_input = False
+            with torch.no_grad():
+                out = module(x.clone())
+        if j > 0 and keeps_input:
+            starts.append(j)
+        x = out.detach()
+        del out, leaf
+    return [(b, e) for b, e in zip(starts, starts[1:] + [len(modules)])]
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def _measure_stage(modules, x, persistent, meter, repeats):
+    """Times and sizes of one stage (modules run in order) on input x."""
+    params = [p for m in modules for p in m.parameters() if p.requires_grad]
+    fields = {"input_bytes": _tensor_bytes(x)}
+    forward_times, backward_times = [], []
+    fwd_tmp = bwd_tmp = 0
+    for attempt in range(repeats + 1):  # attempt 0 warms up (first-touch allocations)
+        leaf = _leaf(x)
+        recorder = _SavedRecorder(persistent | {x.storage().data_ptr()})
+        measure = meter is not None and attempt == 1
+        if measure:
+            before = meter.rss()
+            meter.reset()
+        start = time.process_time()
+        with torch.enable_grad(), recorder.hooks():
+            out = _run(modules, leaf)
+        forward_times.append(time.process_time() - start)
+        out_key = out.storage().data_ptr()
+        tape = _tensor_bytes(out) + sum(n for p, n in recorder.storages.items() if p != out_key)
+        if measure:
+            fwd_tmp = max(fwd_tmp, meter.peak() - before - tape)
+        inputs = ([leaf] if leaf.requires_grad else []) + params
+        grad_out = torch.ones_like(out)
+        if measure:
+            before = meter.rss()
+            meter.reset()
+        start = time.process_time()
+        if out.requires_grad and inputs:
+            grads = torch.autograd.grad(out, inputs, grad_out, allow_unused=True)
+        else:
+            grads = ()
+        backward_times.append(time.process_time() - start)
+        if measure:
+            # B_i produces ybar_i (input-sized); the rest of the peak is its temporary,
+            # parameter gradients included (autograd adds them to .grad at once).
+            bwd_tmp = max(0, meter.peak() - before - fields["input_bytes"])
+        del grads, out, leaf, grad_out
+        if measure:
+            before = meter.rss()
+            meter.reset()
+            with torch.no_grad():
+                out = _run(modules, x)
+            fwd_tmp = max(fwd_tmp, meter.peak() - before - _tensor_bytes(out))
+            del out
+    fields.update(forward_time=_median(forward_times[1:]),
+                  backward_time=_median(backward_times[1:]), tape_bytes=tape,
+                  forward_tmp_bytes=max(0, fwd_tmp), backward_tmp_bytes=bwd_tmp)
+    return fields
+
+
+def profile_sequence(modules, sample_input, *, stages="auto", repeats=3,
+                     measure_temporaries=True, tune_malloc=True):
+    """Measures a sequence of modules on `sample_input` and returns a :class:`Profile`.
+
+    stages: "auto" (a module starts a stage when autograd keeps its input), "modules" (one
+    stage per module), or a list of (begin, end) module ranges covering the sequence in order.
+    repeats: timed runs per stage (median of process_time). measure_temporaries: peak memory
+    during each forward and backward from /proc/self (Linux), after `tune_malloc` sets glibc's
+    mmap threshold to 64 KiB (process-wide, see PeakMeter); elsewhere temporaries count 0.
+    The global RNG state, parameters' .grad and module buffers (BatchNorm statistics) are left
+    as they were. ValueError on an empty sequence, bad ranges or non-tensor outputs.
+    """
+    modules = list(modules)
+    if not modules:
+        raise ValueError("profile_sequence: the sequence has no module")
+    if not isinstance(sample_input, torch.Tensor):
+        raise ValueError("profile_sequence: sample_input must be a tensor")
+    if repeats < 1:
+        raise ValueError(f"profile_sequence: repeats must be >= 1, got {repeats}")
+    meter = None
+    if measure_temporaries:
+        meter = PeakMeter()
+        if not meter.available:
+            meter = None
+        elif tune_malloc:
+            PeakMeter.tune_malloc()
+    persistent = _persistent_pointers(modules)
+    buffers = [(b, b.detach().clone()) for m in modules for b in m.buffers()]
+    sample = sample_input.detach()
+    with torch.random.fork_rng(devices=[]):
+        if stages == "auto":
+            ranges = _auto_stages(modules, sample, persistent)
+        elif stages == "modules":
+            ranges = [(j, j + 1) for j in range(len(modules))]
+        else:
+            ranges = [(int(b), int(e)) for b, e in stages]
+            if (not ranges or ranges[0][0] != 0 or ranges[-1][1] != len(modules) or
+                    any(b >= e for b, e in ranges) or
+                    any(e != b2 for (_, e), (b2, _) in zip(ranges, ranges[1:]))):
+                raise ValueError(f"profile_sequence: stages {stages!r} do not cover the "
+                                 f"{len(modules)} modules in order")
+        profiles = []
+        x = sample
+        for begin, end in ranges:
+            fields = _measure_stage(modules[begin:end], x, persistent, meter, repeats)
+            profiles.append(StageProfile(begin, end, **fields))
+            with torch.no_grad():
+                x = _run(modules[begin:end], x)
+            if not isinstance(x, torch.Tensor):
+                raise ValueError(f"profile_sequence: modules[{begin}:{end}] return "
+                                 f"{type(x).__name__}, not a tensor")
+    with torch.no_grad():
+        for buffer, saved in buffers:
+            buffer.copy_(saved)
+    return Profile(profiles, _tensor_bytes(x), sample.shape, sample.dtype)
+
+
+# ---- execution -----------------------------------------------------------------------------
+
+_CF, _FN, _FE = HeteroOpKind.FORWARD_CHECK, HeteroOpKind.FORWARD_NOGRAD, HeteroOpKind.FORWARD_ENABLE
+_LOSS, _BACKWARD, _FREE = HeteroOpKind.LOSS, HeteroOpKind.BACKWARD, HeteroOpKind.FREE
+
+
+class _Run:
+    """One forward + backward of the sequence executing a plan; the state rotor's operations
+    act on: x_i stored alone (`inputs`), tapes x̄_{i+1} (the detached input and output of a
+    recording forward of stage i, whose autograd graph holds the saved tensors), RNG states."""
+
+    def __init__(self, owner, x0):
+        self.owner = owner
+        self.ops = owner._ops
+        self.pos = 0
+        self.inputs = {0: x0.detach()}
+        self.tapes = {}
+        self.rng = {}
+        self.input_requires_grad = x0.requires_grad
+        num = len(owner._stage_modules)
+        # The first stage whose backward node exists: the input or a parameter before it
+        # requires grad. Below it nothing is differentiated.
+        self.first_grad_stage = num
+        for i in range(num):
+            if (i == 0 and x0.requires_grad) or owner._stage_params[i]:
+                self.first_grad_stage = i
+                break
+        self.finished = False
+
+    def _stage_input(self, i):
+        if i in self.inputs:
+            return self.inputs[i]
+        return self.tapes[i][1].detach()
+
+    def _forward(self, i, x):
+        modules = self.owner._stage_modules[i]
+        if not self.owner.preserve_rng_state:
+            return _run(modules, x)
+        state = self.rng.get(i)
+        if state is None:  # the first run of stage i: remember the state it starts from
+            self.rng[i] = torch.get_rng_state()
+            return _run(modules, x)
+        current = torch.get_rng_state()
+        torch.set_rng_state(state)
+        try:
+            return _run(modules, x)
+        finally:
+            torch.set_rng_state(current)
+
+    def _execute(self, kind, i):
+        if kind == _FE:
+            leaf = self._stage_input(i).detach()
+            # ybar_i is needed only if a backward node exists below stage i.
+            if i > self.first_grad_stage or (i == 0 and self.input_requires_grad):
+                leaf.requires_grad_(True)
+            with torch.enable_grad():
+                out = self._forward(i, leaf)
+            self.tapes[i + 1] = (leaf, out)
+        elif kind in (_CF, _FN):
+            x = self._stage_input(i)
+            with torch.no_grad():
+                self.inputs[i + 1] = self._forward(i, x)
+            if kind == _FN:
+                del self.inputs[i]
+        elif kind == _LOSS:
+            self.inputs.pop(i, None)  # the caller holds x_L
+        elif kind == _FREE:
+            raise RuntimeError("memsched.torch: non-persistent plans are not executed")
+
+    def forward_stage(self, i):
+        kind, stage = self.ops[self.pos]
+        assert stage == i and kind in (_CF, _FN, _FE), "plan out of step with the forward"
+        self.pos += 1
+        self._execute(kind, i)
+        output = self._stage_input(i + 1)
+        if self.pos < len(self.ops) and self.ops[self.pos][0] == _LOSS:
+            self.pos += 1
+            self._execute(_LOSS, i + 1)
+        return output.detach()
+
+    def backward_stage(self, i, grad_output):
+        if self.finished:
+            raise RuntimeError("memsched.torch: the backward of a CheckpointedSequential call "
+                               "can run only once (retain_graph is not supported)")
+        while True:
+            kind, stage = self.ops[self.pos]
+            self.pos += 1
+            if kind == _BACKWARD:
+                break
+            self._execute(kind, stage)
+        assert stage == i, "plan out of step with the backward"
+        leaf, out = self.tapes.pop(i + 1)
+        params = self.owner._stage_params[i]
+        inputs = ([leaf] if leaf.requires_grad else []) + params
+        if out.requires_grad and inputs:
+            with torch.enable_grad():
+                grads = torch.autograd.grad(out, inputs, grad_output, allow_unused=True)
+        else:
+            grads = (None,) * len(inputs)
+        del out
+        self.inputs.pop(i, None)
+        grad_input = grads[0] if leaf.requires_grad else None
+        param_grads = grads[1:] if leaf.requires_grad else grads
+        if i <= self.first_grad_stage:  # no backward node below: release everything
+            self.finished = True
+            self.inputs.clear()
+            self.tapes.clear()
+            self.rng.clear()
+        return grad_input, tuple(param_grads)
+
+
+class _StageFunction(torch.autograd.Function):
+    """Stage i of one run as an autograd node: inputs x_i and the stage's parameters, so that
+    autograd returns parameter gradients to torch.autograd.grad or adds them to .grad as soon
+    as the stage's backward is done."""
+
+    @staticmethod
+    def forward(ctx, run, i, x, *params):
+        ctx.run, ctx.i, ctx.num_params = run, i, len(params)
+        return run.forward_stage(i)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad_input, param_grads = ctx.run.backward_stage(ctx.i, grad_output)
+        return (None, None, grad_input) + param_grads
+
+
+class CheckpointedSequential(torch.nn.Module):
+    """A sequence of modules trained under a memory budget (bytes) with an optimal schedule.
+
+    modules: an ``nn.Sequential`` or any iterable of modules, each taking and returning one
+    tensor. budget_bytes: the bound on memory the call adds (docs/torch.md says what it counts
+    and the constant the measured peak may exceed it by). sample_input: a tensor shaped like
+    the training inputs, to measure the stages on now; without it the first call measures.
+    A call with an input of another shape or dtype measures and plans again.
+    stages, repeats, measure_temporaries, tune_malloc: see :func:`profile_sequence`;
+    num_units: memory units of the planner (rounding of sizes, see plan_persistent).
+    preserve_rng_state: restore the CPU RNG state before every recomputation (Dropout).
+
+    Raises ValueError when no schedule fits the budget (the message gives the smallest budget
+    that does). Without grad (eval, torch.no_grad, nothing requires grad) the modules just run.
+    Attributes after planning: ``profile`` (stages and HeteroChain), ``plan`` (HeteroPlan:
+    schedule, makespan in seconds, peak_bytes predicted).
+    """
+
+    def __init__(self, modules, budget_bytes, sample_input=None, *, stages="auto", repeats=3,
+                 measure_temporaries=True, tune_malloc=True, num_units=500,
+                 preserve_rng_state=True):
+        super().__init__()
+        modules = list(modules.children()) if isinstance(modules, torch.nn.Sequential) else list(
+            modules)
+        if not modules or not all(isinstance(m, torch.nn.Module) for m in modules):
+            raise ValueError("CheckpointedSequential: expected a non-empty sequence of modules")
+        if not isinstance(budget_bytes, int) or budget_bytes <= 0:
+            raise ValueError(f"CheckpointedSequential: budget_bytes must be a positive int, "
+                             f"got {budget_bytes!r}")
+        self.layers = torch.nn.ModuleList(modules)
+        self.budget_bytes = budget_bytes
+        self.preserve_rng_state = preserve_rng_state
+        self._profile_options = dict(stages=stages, repeats=repeats,
+                                     measure_temporaries=measure_temporaries,
+                                     tune_malloc=tune_malloc)
+        self.num_units = num_units
+        self.profile = None
+        self.plan = None
+        if sample_input is not None:
+            self.replan(sample_input)
+
+    def replan(self, sample_input, budget_bytes=None):
+        """Measures the stages on sample_input (again) and plans for budget_bytes (default:
+        the current budget). Returns the HeteroPlan."""
+        if budget_bytes is not None:
+            self.budget_bytes = budget_bytes
+        self.profile = profile_sequence(self.layers, sample_input, **self._profile_options)
+        self._plan()
+        return self.plan
+
+    def set_budget(self, budget_bytes):
+        """Plans again for a new budget with the stages already measured."""
+        if self.profile is None:
+            raise ValueError("CheckpointedSequential.set_budget: no profile yet")
+        self.budget_bytes = budget_bytes
+        self._plan()
+        return self.plan
+
+    def _plan(self):
+        chain = self.profile.chain
+        plan = plan_persistent(chain, self.budget_bytes, num_units=self.num_units)
+        if plan is None:
+            curve = memory_time_curve(chain, num_units=self.num_units)
+            smallest = curve[0].budget_bytes if curve else chain.store_all_peak()
+            raise ValueError(f"CheckpointedSequential: no schedule fits {self.budget_bytes} "
+                             f"bytes; the smallest feasible budget is about {smallest} bytes "
+                             f"(storing everything needs {chain.store_all_peak()})")
+        self.plan = plan
+        self._ops = [(op.kind, op.stage) for op in plan.schedule]
+        self._stage_modules = [list(self.layers[s.begin:s.end]) for s in self.profile.stages]
+        self._stage_params = []
+        for modules in self._stage_modules:
+            unique = {}
+            for module in modules:
+                for p in module.parameters():
+                    if p.requires_grad:
+                        unique.setdefault(id(p), p)
+            self._stage_params.append(list(unique.values()))
+
+    def forward(self, x):
+        if not isinstance(x, torch.Tensor):
+            raise ValueError("CheckpointedSequential: the input must be a tensor")
+        needs_grad = torch.is_grad_enabled() and (
+            x.requires_grad or any(p.requires_grad for p in self.layers.parameters()))
+        if not needs_grad:
+            return _run(self.layers, x)
+        if (self.profile is None or tuple(x.shape) != self.profile.input_shape or
+                x.dtype != self.profile.input_dtype):
+            self.replan(x)
+        run = _Run(self, x)
+        for i, params in enumerate(self._stage_params):
+            x = _StageFunction.apply(run, i, x, *params)
+        return x
+
+    def extra_repr(self):
+        planned = "not planned" if self.plan is None else repr(self.plan)
+        return f"budget_bytes={self.budget_bytes}, {planned}"
