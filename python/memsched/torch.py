@@ -451,6 +451,7 @@ class CheckpointedSequential(torch.nn.Module):
     tensor. budget_bytes: the bound on memory the call adds (docs/torch.md says what it counts
     and the constant the measured peak may exceed it by). sample_input: a tensor shaped like
     the training inputs, to measure the stages on now; without it the first call measures.
+    profile: a :class:`Profile` of these modules measured before (no measuring then).
     A call with an input of another shape or dtype measures and plans again.
     stages, repeats, measure_temporaries, tune_malloc: see :func:`profile_sequence`;
     num_units: memory units of the planner (rounding of sizes, see plan_persistent).
@@ -462,8 +463,8 @@ class CheckpointedSequential(torch.nn.Module):
     schedule, makespan in seconds, peak_bytes predicted).
     """
 
-    def __init__(self, modules, budget_bytes, sample_input=None, *, stages="auto", repeats=3,
-                 measure_temporaries=True, tune_malloc=True, num_units=500,
+    def __init__(self, modules, budget_bytes, sample_input=None, *, profile=None, stages="auto",
+                 repeats=3, measure_temporaries=True, tune_malloc=True, num_units=500,
                  preserve_rng_state=True):
         super().__init__()
         modules = list(modules.children()) if isinstance(modules, torch.nn.Sequential) else list(
@@ -482,7 +483,13 @@ class CheckpointedSequential(torch.nn.Module):
         self.num_units = num_units
         self.profile = None
         self.plan = None
-        if sample_input is not None:
+        if profile is not None:
+            if not isinstance(profile, Profile) or profile.stages[-1].end != len(modules):
+                raise ValueError("CheckpointedSequential: profile is not a Profile of these "
+                                 "modules")
+            self.profile = profile
+            self._plan()
+        elif sample_input is not None:
             self.replan(sample_input)
 
     def replan(self, sample_input, budget_bytes=None):
@@ -505,6 +512,9 @@ class CheckpointedSequential(torch.nn.Module):
     def _plan(self):
         chain = self.profile.chain
         plan = plan_persistent(chain, self.budget_bytes, num_units=self.num_units)
+        if plan is None:  # memory_time_curve's rounding: its budgets are guaranteed to fit
+            unit = max(1, chain.store_all_peak() // self.num_units)
+            plan = plan_persistent(chain, self.budget_bytes, unit_bytes=unit)
         if plan is None:
             curve = memory_time_curve(chain, num_units=self.num_units)
             smallest = curve[0].budget_bytes if curve else chain.store_all_peak()

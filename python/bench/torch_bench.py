@@ -1,0 +1,309 @@
+"""Peak memory and CPU time of one training step on CPU: no checkpointing, PyTorch's
+checkpoint_sequential at every segment count, and memsched.torch at a sweep of budgets.
+
+Memory follows references/heterogeneous.md §12: one fresh process per configuration,
+MALLOC_MMAP_THRESHOLD_=65536, VmHWM reset through /proc/self/clear_refs, peak = VmHWM - VmRSS
+just before the step (after a warm-up step that allocates .grad). CPU time = min over the
+timed steps of time.process_time, one thread. Every configuration hashes its gradients; the
+driver checks they are bitwise equal to plain autograd's.
+
+Run (writes <out>/torch_<model>.csv and .svg, prints a table):
+  PYTHONPATH=build/default/python /usr/bin/python3 python/bench/torch_bench.py \
+      --model mlp --out build/torch_bench
+Options: --model mlp|resnet|resnet-dropout, --batch, --steps, --segments 1,2,4 (default: every count),
+--budgets-mib 20,40 (default: a sweep between the smallest feasible budget and store-all).
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+MIB = 1 << 20
+
+
+# ---- the models -----------------------------------------------------------------------------
+
+
+def build_model(name, batch):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    if name == "mlp":  # references §8: 50 x [Linear(512, 512), ReLU]
+        layers = []
+        for _ in range(50):
+            layers += [nn.Linear(512, 512), nn.ReLU()]
+        model, width = nn.Sequential(*layers), 512
+    elif name in ("resnet", "resnet-dropout"):  # residual MLP blocks of varying widths
+        dropout = [nn.Dropout(0.1)] if name == "resnet-dropout" else []
+
+        class Residual(nn.Module):
+            def __init__(self, width, hidden):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), *dropout,
+                                          nn.Linear(hidden, width))
+
+            def forward(self, x):
+                return torch.relu(x + self.body(x))
+
+        width = 256
+        blocks = [nn.Linear(width, width)]
+        for k in range(16):
+            blocks.append(Residual(width, [256, 1024, 512, 2048][k % 4]))
+        blocks.append(nn.Linear(width, 16))
+        model = nn.Sequential(*blocks)
+    else:
+        raise SystemExit(f"unknown model {name}")
+    x = torch.randn(batch, width)
+    out_features = [m for m in model if isinstance(m, nn.Linear)][-1].out_features
+    target = torch.randn(batch, out_features)
+    return model, x, target
+
+
+# ---- one configuration (worker process) -------------------------------------------------------
+
+
+def status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(field)
+
+
+def worker(args):
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.checkpoint import checkpoint_sequential
+
+    torch.set_num_threads(1)
+    model, x, target = build_model(args.model, args.batch)
+    x.requires_grad_(True)  # checkpoint_sequential (re-entrant) needs it for parameter grads
+    kind, _, value = args.config.partition(":")
+    info = {}
+    if kind == "none":
+        run = model
+    elif kind == "seq":
+        segments = int(value)
+        run = lambda inp: checkpoint_sequential(model, segments, inp)  # noqa: E731
+    elif kind == "memsched":
+        import memsched.torch as mt
+
+        start = time.process_time()
+        wrapped = mt.CheckpointedSequential(model, int(float(value) * MIB), x)
+        info = {"plan_s": time.process_time() - start, "predicted_peak": wrapped.plan.peak_bytes,
+                "stages": len(wrapped.profile.stages),
+                "ops": str(wrapped.plan).count(" ") + 1,
+                "store_all": wrapped.profile.chain.store_all_peak()}
+        run = wrapped
+    elif kind == "profile":  # the chain and its curve only
+        import memsched.torch as mt
+
+        profile = mt.profile_sequence(model, x)
+        curve = mt.memory_time_curve(profile.chain)
+        print(json.dumps({"store_all": profile.chain.store_all_peak(),
+                          "curve": [[p.budget_bytes, p.makespan] for p in curve],
+                          "stages": len(profile.stages)}))
+        return
+    else:
+        raise SystemExit(f"unknown config {args.config}")
+
+    def step():
+        torch.manual_seed(1)
+        loss = F.mse_loss(run(x), target)
+        loss.backward()
+        return loss
+
+    step()  # warm-up: allocates .grad
+    peaks, times = [], []
+    for _ in range(args.steps):
+        for p in model.parameters():
+            p.grad.zero_()
+        x.grad = None
+        before = status("VmRSS:")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        start = time.process_time()
+        step()
+        times.append(time.process_time() - start)
+        peaks.append(status("VmHWM:") - before)
+    digest = hashlib.sha256()
+    for p in list(model.parameters()) + [x]:
+        digest.update(p.grad.numpy().tobytes())
+    print(json.dumps(dict(config=args.config, peak=max(peaks), cpu=min(times),
+                          grads=digest.hexdigest()[:16], **info)))
+
+
+# ---- the driver ----------------------------------------------------------------------------
+
+
+def run_config(args, config):
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
+    command = [sys.executable, __file__, "--worker", "--model", args.model, "--batch",
+               str(args.batch), "--steps", str(args.steps), "--config", config]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        return {"config": config, "error": result.stderr.strip().splitlines()[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def svg(rows, path, title):
+    width, height, margin = 640, 420, 60
+    points = [r for r in rows if "error" not in r]
+    max_peak = max(r["peak"] for r in points) / MIB * 1.05
+    max_cpu = max(r["cpu"] for r in points) * 1.05
+    min_cpu = min(r["cpu"] for r in points) * 0.95
+
+    def xy(r):
+        px = margin + (r["peak"] / MIB) / max_peak * (width - 2 * margin)
+        py = height - margin - (r["cpu"] - min_cpu) / (max_cpu - min_cpu) * (height - 2 * margin)
+        return px, py
+
+    colors = {"none": "black", "seq": "#d62728", "memsched": "#1f77b4"}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle">{title}</text>',
+           f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" '
+           f'y2="{height - margin}" stroke="black"/>',
+           f'<line x1="{margin}" y1="{margin}" x2="{margin}" y2="{height - margin}" '
+           f'stroke="black"/>',
+           f'<text x="{width / 2}" y="{height - 20}" text-anchor="middle">measured peak '
+           f'(MiB, 0 to {max_peak:.0f})</text>',
+           f'<text x="15" y="{height / 2}" transform="rotate(-90 15 {height / 2})" '
+           f'text-anchor="middle">CPU s/step ({min_cpu:.2f} to {max_cpu:.2f})</text>']
+    for kind, color in colors.items():
+        series = sorted((r for r in points if r["config"].split(":")[0] == kind),
+                        key=lambda r: r["peak"])
+        coords = [xy(r) for r in series]
+        if len(coords) > 1 and kind == "memsched":
+            out.append('<polyline fill="none" stroke="%s" points="%s"/>' % (
+                color, " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)))
+        for x, y in coords:
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>')
+    labels = [("no checkpointing", "black"), ("checkpoint_sequential", "#d62728"),
+              ("memsched.torch", "#1f77b4")]
+    for k, (label, color) in enumerate(labels):
+        out.append(f'<circle cx="{width - 190}" cy="{margin + 15 * k}" r="4" fill="{color}"/>')
+        out.append(f'<text x="{width - 180}" y="{margin + 4 + 15 * k}">{label}</text>')
+    out.append("</svg>")
+    pathlib.Path(path).write_text("\n".join(out) + "\n")
+
+
+def driver(args):
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    num_modules = {"mlp": 100, "resnet": 18, "resnet-dropout": 18}[args.model]
+    profile = run_config(args, "profile")
+    if "error" in profile:
+        raise SystemExit(profile["error"])
+    store_all = profile["store_all"] / MIB
+    smallest = profile["curve"][0][0] / MIB
+    if args.segments:
+        segments = [int(s) for s in args.segments.split(",")]
+    else:
+        segments = list(range(1, num_modules + 1))
+    if args.budgets_mib:
+        budgets = [float(b) for b in args.budgets_mib.split(",")]
+    else:  # geometric sweep from just above the smallest feasible budget to store-all
+        count = args.num_budgets
+        budgets = [round(smallest * 1.02 * (store_all * 1.01 / (smallest * 1.02)) ** (k / (
+            count - 1)), 2) for k in range(count)]
+    configs = ["none"] + [f"seq:{s}" for s in segments] + [f"memsched:{b}" for b in budgets]
+    rows = []
+    for config in configs:
+        row = run_config(args, config)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    report(args, rows, store_all, smallest, profile["stages"])
+
+
+def report(args, rows, store_all, smallest, num_stages):
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    good = [r for r in rows if "error" not in r]
+    base = next(r for r in good if r["config"] == "none")
+    mismatched = [r["config"] for r in good if r["grads"] != base["grads"]]
+    with open(out / f"torch_{args.model}.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["config", "budget_mib", "predicted_peak_mib", "peak_mib", "cpu_s",
+                         "cpu_ratio", "grads_bitwise_equal"])
+        for r in good:
+            budget = r["config"].split(":")[1] if r["config"].startswith("memsched") else ""
+            predicted = f"{r['predicted_peak'] / MIB:.1f}" if "predicted_peak" in r else ""
+            writer.writerow([r["config"], budget, predicted, f"{r['peak'] / MIB:.1f}",
+                             f"{r['cpu']:.3f}", f"{r['cpu'] / base['cpu']:.3f}",
+                             r["grads"] == base["grads"]])
+    svg(good, out / f"torch_{args.model}.svg",
+        f"{args.model}, batch {args.batch}: one training step on CPU (1 thread)")
+    print(f"\nmodel {args.model}, batch {args.batch}; store-all (model) {store_all:.1f} MiB, "
+          f"smallest feasible budget {smallest:.1f} MiB, {num_stages} stages")
+    print(f"{'config':>16} {'budget':>8} {'predicted':>9} {'peak MiB':>9} {'CPU s':>7} {'ratio':>6}")
+    for r in good:
+        budget = r["config"].split(":")[1] if r["config"].startswith("memsched") else ""
+        predicted = f"{r['predicted_peak'] / MIB:.1f}" if "predicted_peak" in r else ""
+        print(f"{r['config']:>16} {budget:>8} {predicted:>9} {r['peak'] / MIB:9.1f} "
+              f"{r['cpu']:7.3f} {r['cpu'] / base['cpu']:6.2f}")
+    # At equal measured memory: each checkpoint_sequential configuration against the fastest
+    # memsched configuration whose measured peak is not above it.
+    mine = [r for r in good if r["config"].startswith("memsched")]
+    print("\ncheckpoint_sequential vs the fastest memsched.torch run using no more memory:")
+    wins = total = 0
+    for q in good:
+        if not q["config"].startswith("seq"):
+            continue
+        fits = [r for r in mine if r["peak"] <= q["peak"]]
+        if not fits:
+            print(f"  {q['config']:>8}: {q['peak'] / MIB:6.1f} MiB {q['cpu']:.3f} s | none")
+            continue
+        best = min(fits, key=lambda r: r["cpu"])
+        total += 1
+        wins += best["cpu"] < q["cpu"]
+        print(f"  {q['config']:>8}: {q['peak'] / MIB:6.1f} MiB {q['cpu']:.3f} s | "
+              f"{best['config']}: {best['peak'] / MIB:6.1f} MiB {best['cpu']:.3f} s "
+              f"(CPU x{best['cpu'] / q['cpu']:.3f})")
+    print(f"memsched faster at no more memory for {wins} of {total} configurations")
+    excess = [(r["peak"] - float(r["config"].split(":")[1]) * MIB) / MIB for r in mine]
+    if excess:
+        print(f"measured peak - budget: max {max(excess):+.1f} MiB, min {min(excess):+.1f} MiB")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['config']}: {r['error']}")
+    print("gradients bitwise equal to plain autograd:",
+          "all" if not mismatched else f"NOT for {mismatched}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="mlp", choices=["mlp", "resnet", "resnet-dropout"])
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--segments", default="")
+    parser.add_argument("--budgets-mib", default="")
+    parser.add_argument("--num-budgets", type=int, default=12)
+    parser.add_argument("--out", default="build/torch_bench")
+    parser.add_argument("--from-log", default="", help="report from a previous run's output")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--config", default="none", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+    elif args.from_log:  # the table, CSV and SVG again from a driver's JSON lines
+        rows = [json.loads(line) for line in open(args.from_log) if line.startswith("{")]
+        store_all = max(r.get("store_all", 0) for r in rows) / MIB
+        smallest = min(float(r["config"].split(":")[1]) for r in rows
+                       if r["config"].startswith("memsched"))
+        report(args, rows, store_all, smallest, max(r.get("stages", 0) for r in rows))
+    else:
+        driver(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""memsched.torch: gradients bitwise equal to plain autograd under every plan, RNG preserved."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+mt = pytest.importorskip("memsched.torch")
+nn = torch.nn
+
+
+class Residual(nn.Module):
+    def __init__(self, width, hidden):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(0.2),
+                                  nn.Linear(hidden, width))
+
+    def forward(self, x):
+        return torch.relu(x + self.body(x))
+
+
+def mlp(depth=6, width=32, dropout=0.25):
+    torch.manual_seed(0)
+    layers = []
+    for _ in range(depth):
+        layers += [nn.Linear(width, width), nn.ReLU(), nn.Dropout(dropout)]
+    return nn.Sequential(*layers)
+
+
+def resnet():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(16, 32), *[Residual(32, h) for h in (16, 64, 32, 128, 16)],
+                         nn.Linear(32, 8))
+
+
+def reference(net, x, input_grad):
+    """Output, parameter grads and input grad of plain autograd, and the RNG state after."""
+    torch.manual_seed(1)
+    xi = x.clone().requires_grad_(input_grad)
+    net.zero_grad(set_to_none=True)
+    out = net(xi)
+    out.pow(2).sum().backward()
+    return (out.detach(), [p.grad.clone() for p in net.parameters() if p.requires_grad],
+            xi.grad.clone() if input_grad else None, torch.get_rng_state())
+
+
+def check_bitwise(net, model, x, input_grad, use_grad_api):
+    out_ref, grads_ref, xgrad_ref, rng_ref = reference(net, x, input_grad)
+    torch.manual_seed(1)
+    xi = x.clone().requires_grad_(input_grad)
+    net.zero_grad(set_to_none=True)
+    out = model(xi)
+    loss = out.pow(2).sum()
+    params = [p for p in net.parameters() if p.requires_grad]
+    if use_grad_api:
+        grads = torch.autograd.grad(loss, params + ([xi] if input_grad else []))
+        xgrad = grads[-1] if input_grad else None
+        grads = grads[:len(params)]
+        assert all(p.grad is None for p in params)  # autograd.grad leaves .grad alone
+    else:
+        loss.backward()
+        grads, xgrad = [p.grad for p in params], xi.grad
+    assert torch.equal(out, out_ref)
+    assert all(torch.equal(a, b) for a, b in zip(grads, grads_ref))
+    if input_grad:
+        assert torch.equal(xgrad, xgrad_ref)
+    assert torch.equal(torch.get_rng_state(), rng_ref)
+
+
+def budgets(profile, count=4):
+    """Budgets from the smallest feasible one to store-all (so plans recompute a lot, some,
+    nothing)."""
+    curve = mt.memory_time_curve(profile.chain)
+    picks = [curve[round(k * (len(curve) - 1) / (count - 1))] for k in range(count)]
+    return sorted({p.budget_bytes for p in picks})
+
+
+@pytest.mark.parametrize("build", [mlp, resnet], ids=["mlp", "resnet"])
+def test_gradients_bitwise_equal_for_every_budget(build):
+    net = build()
+    x = torch.randn(8, net[0].in_features)
+    profile = mt.profile_sequence(net, x)
+    recomputing = 0
+    for budget in budgets(profile):
+        model = mt.CheckpointedSequential(net, budget, profile=profile)
+        assert model.plan.peak_bytes <= budget
+        recomputing += model.plan.forwards > len(model.profile.stages)
+        for input_grad in (False, True):
+            for use_grad_api in (False, True):
+                check_bitwise(net, model, x, input_grad, use_grad_api)
+    assert recomputing >= 2  # the small budgets really recompute
+
+
+def test_auto_stages_group_modules_that_do_not_keep_their_input():
+    net = mlp(depth=3)
+    profile = mt.profile_sequence(net, torch.randn(4, 32))
+    # Linear keeps its input; ReLU and Dropout do not: one stage per Linear.
+    assert [(s.begin, s.end) for s in profile.stages] == [(0, 3), (3, 6), (6, 9)]
+    # Linear(32) output 4x32 float32 = 512 bytes; ReLU output + Dropout mask + output.
+    assert [s.input_bytes for s in profile.stages] == [512] * 3
+    assert all(s.tape_bytes == 3 * 512 for s in profile.stages)
+    assert profile.chain.loss.input_bytes == 512
+    per_module = mt.profile_sequence(net, torch.randn(4, 32), stages="modules")
+    assert len(per_module.stages) == 9
+    with pytest.raises(ValueError):
+        mt.profile_sequence(net, torch.randn(4, 32), stages=[(0, 4), (5, 9)])
+
+
+def test_first_stages_without_parameters_and_frozen_parameters():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 16), nn.Sigmoid(),
+                        nn.Linear(16, 16))
+    net[3].weight.requires_grad_(False)
+    x = torch.randn(4, 16)
+    profile = mt.profile_sequence(net, x, stages="modules")
+    for budget in budgets(profile, 3):
+        model = mt.CheckpointedSequential(net, budget, profile=profile)
+        for input_grad in (False, True):
+            check_bitwise(net, model, x, input_grad, use_grad_api=False)
+
+
+def test_without_grad_the_modules_just_run():
+    net = mlp(dropout=0.0)
+    x = torch.randn(4, 32)
+    model = mt.CheckpointedSequential(net, 10**6, x)
+    with torch.no_grad():
+        assert torch.equal(model(x), net(x))
+
+
+def test_errors():
+    net = mlp()
+    x = torch.randn(4, 32)
+    with pytest.raises(ValueError, match="smallest feasible budget"):
+        mt.CheckpointedSequential(net, 100, x)
+    with pytest.raises(ValueError):
+        mt.CheckpointedSequential([], 1000)
+    with pytest.raises(ValueError):
+        mt.CheckpointedSequential(net, -5)
+    profile = mt.profile_sequence(net, x)
+    model = mt.CheckpointedSequential(net, budgets(profile)[0], profile=profile)
+    loss = model(x.clone().requires_grad_()).sum()
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="only once"):
+        loss.backward()
+
+
+def test_new_input_shape_plans_again():
+    net = mlp(dropout=0.0)
+    model = mt.CheckpointedSequential(net, 10**6)
+    assert model.plan is None
+    model(torch.randn(4, 32, requires_grad=True)).sum().backward()
+    assert model.profile.input_shape == (4, 32)
+    model(torch.randn(6, 32)).sum().backward()
+    assert model.profile.input_shape == (6, 32)
