@@ -551,9 +551,11 @@ class HeteroStage:
     tape_bytes: int
     forward_tmp_bytes: int
     backward_tmp_bytes: int
+    recording_tmp_bytes: Optional[int]
     def __init__(self, *, forward_time: float = 0.0, backward_time: float = 0.0,
                  input_bytes: int = 0, tape_bytes: int = 0, forward_tmp_bytes: int = 0,
-                 backward_tmp_bytes: int = 0) -> None: ...
+                 backward_tmp_bytes: int = 0,
+                 recording_tmp_bytes: Optional[int] = None) -> None: ...
 
 class HeteroLoss:
     input_bytes: int

@@ -104,7 +104,7 @@ class StageProfile:
     """What was measured of one stage: modules[begin:end], times in seconds, sizes in bytes."""
 
     __slots__ = ("begin", "end", "forward_time", "backward_time", "input_bytes", "tape_bytes",
-                 "forward_tmp_bytes", "backward_tmp_bytes")
+                 "forward_tmp_bytes", "backward_tmp_bytes", "recording_tmp_bytes")
 
     def __init__(self, begin, end, **fields):
         self.begin, self.end = begin, end
@@ -115,7 +115,8 @@ class StageProfile:
         return HeteroStage(forward_time=self.forward_time, backward_time=self.backward_time,
                            input_bytes=self.input_bytes, tape_bytes=self.tape_bytes,
                            forward_tmp_bytes=self.forward_tmp_bytes,
-                           backward_tmp_bytes=self.backward_tmp_bytes)
+                           backward_tmp_bytes=self.backward_tmp_bytes,
+                           recording_tmp_bytes=self.recording_tmp_bytes)
 
     def __repr__(self):
         fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__[2:])
@@ -215,7 +216,7 @@ def _measure_stage(modules, x, persistent, meter, repeats):
     params = [p for m in modules for p in m.parameters() if p.requires_grad]
     fields = {"input_bytes": _tensor_bytes(x)}
     forward_times, backward_times = [], []
-    fwd_tmp = bwd_tmp = 0
+    fwd_tmp = rec_tmp = bwd_tmp = 0
     for attempt in range(repeats + 1):  # attempt 0 warms up (first-touch allocations)
         leaf = _leaf(x)
         recorder = _SavedRecorder(persistent | {x.storage().data_ptr()})
@@ -230,7 +231,7 @@ def _measure_stage(modules, x, persistent, meter, repeats):
         out_key = out.storage().data_ptr()
         tape = _tensor_bytes(out) + sum(n for p, n in recorder.storages.items() if p != out_key)
         if measure:
-            fwd_tmp = max(fwd_tmp, meter.peak() - before - tape)
+            rec_tmp = max(rec_tmp, meter.peak() - before - tape)
         inputs = ([leaf] if leaf.requires_grad else []) + params
         grad_out = torch.ones_like(out)
         if measure:
@@ -256,7 +257,8 @@ def _measure_stage(modules, x, persistent, meter, repeats):
             del out
     fields.update(forward_time=_median(forward_times[1:]),
                   backward_time=_median(backward_times[1:]), tape_bytes=tape,
-                  forward_tmp_bytes=max(0, fwd_tmp), backward_tmp_bytes=bwd_tmp)
+                  forward_tmp_bytes=max(0, fwd_tmp), recording_tmp_bytes=max(0, rec_tmp),
+                  backward_tmp_bytes=bwd_tmp)
     return fields
 
 

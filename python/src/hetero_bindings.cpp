@@ -42,7 +42,10 @@ std::string stage_repr(const HeteroStage& s) {
          ", input_bytes=" + std::to_string(s.input_bytes) +
          ", tape_bytes=" + std::to_string(s.tape_bytes) +
          ", forward_tmp_bytes=" + std::to_string(s.forward_tmp_bytes) +
-         ", backward_tmp_bytes=" + std::to_string(s.backward_tmp_bytes) + ")";
+         ", backward_tmp_bytes=" + std::to_string(s.backward_tmp_bytes) +
+         (s.recording_tmp_bytes
+              ? ", recording_tmp_bytes=" + std::to_string(*s.recording_tmp_bytes) + ")"
+              : std::string(")"));
 }
 
 std::string loss_repr(const HeteroLoss& l) {
@@ -88,19 +91,24 @@ void bind_hetero(py::module_& m) {
                           "One stage F_i of a heterogeneous chain: times (any unit) and sizes "
                           "in bytes (rotor's per-stage measurements).")
       .def(py::init([](double forward_time, double backward_time, Bytes input_bytes,
-                       Bytes tape_bytes, Bytes forward_tmp_bytes, Bytes backward_tmp_bytes) {
-             return HeteroStage{forward_time, backward_time,     input_bytes,
-                                tape_bytes,   forward_tmp_bytes, backward_tmp_bytes};
+                       Bytes tape_bytes, Bytes forward_tmp_bytes, Bytes backward_tmp_bytes,
+                       std::optional<Bytes> recording_tmp_bytes) {
+             return HeteroStage{forward_time,       backward_time,     input_bytes,
+                                tape_bytes,         forward_tmp_bytes, backward_tmp_bytes,
+                                recording_tmp_bytes};
            }),
            py::kw_only(), py::arg("forward_time") = 0.0, py::arg("backward_time") = 0.0,
            py::arg("input_bytes") = 0, py::arg("tape_bytes") = 0, py::arg("forward_tmp_bytes") = 0,
-           py::arg("backward_tmp_bytes") = 0)
+           py::arg("backward_tmp_bytes") = 0, py::arg("recording_tmp_bytes") = py::none())
       .def_readwrite("forward_time", &HeteroStage::forward_time)
       .def_readwrite("backward_time", &HeteroStage::backward_time)
       .def_readwrite("input_bytes", &HeteroStage::input_bytes)
       .def_readwrite("tape_bytes", &HeteroStage::tape_bytes)
       .def_readwrite("forward_tmp_bytes", &HeteroStage::forward_tmp_bytes)
       .def_readwrite("backward_tmp_bytes", &HeteroStage::backward_tmp_bytes)
+      .def_readwrite("recording_tmp_bytes", &HeteroStage::recording_tmp_bytes,
+                     "Temporary of a recording forward (Fe) if it differs from "
+                     "forward_tmp_bytes; None: forward_tmp_bytes.")
       .def("__eq__", [](const HeteroStage& a, const HeteroStage& b) { return a == b; })
       .def("__ne__", [](const HeteroStage& a, const HeteroStage& b) { return !(a == b); })
       .def("__repr__", &stage_repr);

@@ -115,7 +115,7 @@ std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(
       if (!has_input(s, i)) continue;
       const HeteroStage& st = chain.stage(i);
       const double t = dist + st.forward_time;
-      if ((s.xbar & bit(i + 1)) == 0 && mem + st.tape_bytes + st.forward_tmp_bytes <= budget) {
+      if ((s.xbar & bit(i + 1)) == 0 && mem + st.tape_bytes + st.recording_tmp() <= budget) {
         State next = s;
         next.xbar |= bit(i + 1);
         next.fresh = -1;

@@ -31,7 +31,9 @@ void check_bytes(Bytes b, const char* what, std::int64_t i) {
 bool operator==(const HeteroStage& a, const HeteroStage& b) noexcept {
   return a.forward_time == b.forward_time && a.backward_time == b.backward_time &&
          a.input_bytes == b.input_bytes && a.tape_bytes == b.tape_bytes &&
-         a.forward_tmp_bytes == b.forward_tmp_bytes && a.backward_tmp_bytes == b.backward_tmp_bytes;
+         a.forward_tmp_bytes == b.forward_tmp_bytes &&
+         a.backward_tmp_bytes == b.backward_tmp_bytes &&
+         a.recording_tmp_bytes == b.recording_tmp_bytes;
 }
 
 bool operator==(const HeteroLoss& a, const HeteroLoss& b) noexcept {
@@ -58,6 +60,7 @@ HeteroChain::HeteroChain(std::vector<HeteroStage> stages, HeteroLoss loss)
     check_bytes(s.tape_bytes, "tape_bytes", i);
     check_bytes(s.forward_tmp_bytes, "forward_tmp_bytes", i);
     check_bytes(s.backward_tmp_bytes, "backward_tmp_bytes", i);
+    if (s.recording_tmp_bytes) check_bytes(*s.recording_tmp_bytes, "recording_tmp_bytes", i);
   }
   check_time(loss_.time, "time", n);
   check_bytes(loss_.input_bytes, "input_bytes", n);
@@ -98,7 +101,7 @@ Bytes HeteroChain::store_all_peak() const noexcept {
   Bytes peak = held;
   for (std::int64_t i = 0; i < n; ++i) {  // Fe_i
     const HeteroStage& s = stages_[static_cast<std::size_t>(i)];
-    peak = std::max(peak, held + s.tape_bytes + s.forward_tmp_bytes);
+    peak = std::max(peak, held + s.tape_bytes + s.recording_tmp());
     held += s.tape_bytes;
   }
   peak = std::max(peak, held + loss_.input_bytes + loss_.backward_tmp_bytes);  // L

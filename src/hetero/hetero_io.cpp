@@ -157,7 +157,7 @@ HeteroChain parse_hetero_chain_json(std::string_view text) {
     const std::string where = "stage " + std::to_string(i);
     check_keys(s,
                {"name", "forward_time", "backward_time", "input_bytes", "tape_bytes",
-                "forward_tmp_bytes", "backward_tmp_bytes"},
+                "forward_tmp_bytes", "backward_tmp_bytes", "recording_tmp_bytes"},
                where);
     HeteroStage stage;
     stage.forward_time = get_time(s, "forward_time", where, true);
@@ -166,6 +166,9 @@ HeteroChain parse_hetero_chain_json(std::string_view text) {
     stage.tape_bytes = get_bytes(s, "tape_bytes", where, true);
     stage.forward_tmp_bytes = get_bytes(s, "forward_tmp_bytes", where, false);
     stage.backward_tmp_bytes = get_bytes(s, "backward_tmp_bytes", where, false);
+    if (s.find("recording_tmp_bytes") != s.end()) {
+      stage.recording_tmp_bytes = get_bytes(s, "recording_tmp_bytes", where, true);
+    }
     stages.push_back(stage);
   }
   const auto loss_it = doc.find("loss");
@@ -226,8 +229,8 @@ Bytes csv_bytes(std::string_view cell, std::int64_t line, const std::string& col
 HeteroChain parse_hetero_chain_csv(std::string_view text) {
   check_size(text, "CSV");
   const std::vector<std::string> known = {
-      "stage",      "forward_time",      "backward_time",     "input_bytes",
-      "tape_bytes", "forward_tmp_bytes", "backward_tmp_bytes"};
+      "stage",      "forward_time",      "backward_time",      "input_bytes",
+      "tape_bytes", "forward_tmp_bytes", "backward_tmp_bytes", "recording_tmp_bytes"};
   std::vector<int> column_of(known.size(), -1);
   std::vector<HeteroStage> stages;
   std::optional<HeteroLoss> loss;
@@ -282,8 +285,10 @@ HeteroChain parse_hetero_chain_csv(std::string_view text) {
       l.time = csv_time(cell(2), line_number, known[2]);
       l.input_bytes = csv_bytes(cell(3), line_number, known[3]);
       l.backward_tmp_bytes = csv_bytes(cell(6), line_number, known[6]);
-      if (csv_bytes(cell(5), line_number, known[5]) != 0) {
-        throw ParseError("the loss line takes no forward_tmp_bytes", line_number);
+      if (csv_bytes(cell(5), line_number, known[5]) != 0 ||
+          csv_bytes(cell(7), line_number, known[7]) != 0) {
+        throw ParseError("the loss line takes no forward_tmp_bytes or recording_tmp_bytes",
+                         line_number);
       }
       loss = l;
       continue;
@@ -295,6 +300,7 @@ HeteroChain parse_hetero_chain_csv(std::string_view text) {
     s.tape_bytes = csv_bytes(cell(4), line_number, known[4]);
     s.forward_tmp_bytes = csv_bytes(cell(5), line_number, known[5]);
     s.backward_tmp_bytes = csv_bytes(cell(6), line_number, known[6]);
+    if (!cell(7).empty()) s.recording_tmp_bytes = csv_bytes(cell(7), line_number, known[7]);
     stages.push_back(s);
   }
   if (!header) throw ParseError("empty CSV: no header line", 1);
@@ -305,12 +311,14 @@ HeteroChain parse_hetero_chain_csv(std::string_view text) {
 std::string to_json(const HeteroChain& chain) {
   Json stages = Json::array();
   for (const HeteroStage& s : chain.stages()) {
-    stages.push_back({{"forward_time", s.forward_time},
-                      {"backward_time", s.backward_time},
-                      {"input_bytes", s.input_bytes},
-                      {"tape_bytes", s.tape_bytes},
-                      {"forward_tmp_bytes", s.forward_tmp_bytes},
-                      {"backward_tmp_bytes", s.backward_tmp_bytes}});
+    Json stage = {{"forward_time", s.forward_time},
+                  {"backward_time", s.backward_time},
+                  {"input_bytes", s.input_bytes},
+                  {"tape_bytes", s.tape_bytes},
+                  {"forward_tmp_bytes", s.forward_tmp_bytes},
+                  {"backward_tmp_bytes", s.backward_tmp_bytes}};
+    if (s.recording_tmp_bytes) stage["recording_tmp_bytes"] = *s.recording_tmp_bytes;
+    stages.push_back(stage);
   }
   Json doc = {{"stages", stages},
               {"loss",

@@ -178,7 +178,7 @@ class HeteroReplay {
     const HeteroStage& s = chain_.stage(i);
     if (op.kind == HeteroOpKind::kForwardEnable) {
       if (xbar_[idx(i + 1)]) fail("xbar_" + std::to_string(i + 1) + " is already stored");
-      charge_peak(s.tape_bytes, s.forward_tmp_bytes);
+      charge_peak(s.tape_bytes, s.recording_tmp());
       xbar_[idx(i + 1)] = true;
       used_ += s.tape_bytes;
       report_.recording_forwards += 1;

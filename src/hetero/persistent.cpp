@@ -19,6 +19,7 @@ Bytes common_divisor(const HeteroChain& chain) {
     g = std::gcd(g, s.input_bytes);
     g = std::gcd(g, s.tape_bytes);
     g = std::gcd(g, s.forward_tmp_bytes);
+    g = std::gcd(g, s.recording_tmp());
     g = std::gcd(g, s.backward_tmp_bytes);
   }
   g = std::gcd(g, chain.loss().input_bytes);
@@ -68,7 +69,7 @@ std::int64_t store_all_units(const detail::UnitChain& u) {
   std::int64_t held = u.cw[0];
   std::int64_t peak = held;
   for (std::int64_t i = 0; i < n; ++i) {
-    peak = std::max(peak, held + u.cbw[ix(i + 1)] + u.ft[ix(i)]);
+    peak = std::max(peak, held + u.cbw[ix(i + 1)] + u.rt[ix(i)]);
     held += u.cbw[ix(i + 1)];
   }
   peak = std::max(peak, held + u.cw[ix(n)] + u.bt[ix(n)]);

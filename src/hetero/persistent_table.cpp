@@ -65,6 +65,7 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit) {
   u.cw.assign(ix(n + 2), 0);
   u.cbw.assign(ix(n + 2), 0);
   u.ft.assign(ix(n + 1), 0);
+  u.rt.assign(ix(n + 1), 0);
   u.bt.assign(ix(n + 1), 0);
   u.fw.assign(ix(n + 1), 0.0);
   u.bw.assign(ix(n + 1), 0.0);
@@ -73,6 +74,7 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit) {
     u.cw[ix(i)] = units(s.input_bytes, unit);
     u.cbw[ix(i + 1)] = units(s.tape_bytes, unit);
     u.ft[ix(i)] = units(s.forward_tmp_bytes, unit);
+    u.rt[ix(i)] = units(s.recording_tmp(), unit);
     u.bt[ix(i)] = units(s.backward_tmp_bytes, unit);
     u.fw[ix(i)] = s.forward_time;
     u.bw[ix(i)] = s.backward_time;
@@ -114,7 +116,7 @@ PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool r
 
 std::int64_t PersistentTable::m_all(std::int64_t i) const {
   const auto& c = chain_;
-  return std::max(c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.ft[ix(i)],
+  return std::max(c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.rt[ix(i)],
                   c.cw[ix(i)] + c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.bt[ix(i)]);
 }
 
@@ -124,7 +126,7 @@ std::int64_t PersistentTable::m_all(std::int64_t i) const {
 std::int64_t PersistentTable::chain_need(std::int64_t i, std::int64_t l) const {
   if (rotor_) return m_all(i);
   const auto& c = chain_;
-  return std::max(c.cw[ix(l + 1)] + c.cbw[ix(i + 1)] + c.ft[ix(i)],
+  return std::max(c.cw[ix(l + 1)] + c.cbw[ix(i + 1)] + c.rt[ix(i)],
                   c.cw[ix(i)] + c.cw[ix(i + 1)] + c.cbw[ix(i + 1)] + c.bt[ix(i)]);
 }
 

@@ -11,11 +11,12 @@ namespace memsched::detail {
 
 /// A chain with every size in memory units, in rotor's padded arrays (RR-9302 notation):
 /// cw[i] = x_i (0..L, cw[L+1] = 0), cbw[i] = x̄_i (cbw[i+1] = tape of stage i, cbw[L+1] = 0),
-/// ft[i] / bt[i] = temporaries (ft[L] = 0, bt[L] = the loss's), fw[i] / bw[i] = times
+/// ft[i] / bt[i] = temporaries (ft[L] = 0, bt[L] = the loss's), rt[i] = temporary of the
+/// recording forward Fe_i (= ft[i] unless the stage says otherwise), fw[i] / bw[i] = times
 /// (fw[L] = 0, bw[L] = the loss time).
 struct UnitChain {
   std::int64_t num_stages = 0;
-  std::vector<std::int64_t> cw, cbw, ft, bt;
+  std::vector<std::int64_t> cw, cbw, ft, rt, bt;
   std::vector<double> fw, bw;
 };
 

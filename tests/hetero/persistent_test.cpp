@@ -126,6 +126,45 @@ TEST(PersistentOracle, RandomChainsWithoutTemporaries) {
   EXPECT_GT(stats.points, 5000);
 }
 
+// Stages whose recording forward has its own temporary (HeteroStage::recording_tmp_bytes, what
+// memsched.torch measures): the DP still equals the persistent oracle at every budget, its
+// plans replay within the budget, and the field changes answers (so the test can fail).
+TEST(PersistentOracle, RandomChainsWithRecordingTemporaries) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::int64_t> length(1, 4);
+  std::uniform_int_distribution<Bytes> tmp(0, 3);
+  std::int64_t points = 0;
+  std::int64_t changed = 0;
+  for (int c = 0; c < 300; ++c) {
+    const HeteroChain base = random_chain(rng, length(rng), 4, 3);
+    std::vector<HeteroStage> stages = base.stages();
+    for (HeteroStage& s : stages) s.recording_tmp_bytes = tmp(rng);
+    const HeteroChain chain(stages, base.loss());
+    for (Bytes budget = chain.x(0); budget <= chain.store_all_peak(); ++budget) {
+      SCOPED_TRACE("chain " + std::to_string(c) + " budget " + std::to_string(budget));
+      ++points;
+      const auto plan = plan_persistent(chain, budget, exact_options());
+      HeteroExhaustiveOptions persistent;
+      persistent.persistent_only = true;
+      const auto oracle = plan_exhaustive(chain, budget, persistent);
+      ASSERT_EQ(plan.has_value(), oracle.has_value());
+      const auto before = plan_persistent(base, budget, exact_options());
+      if (plan.has_value() != before.has_value() || (plan && plan->makespan != before->makespan)) {
+        ++changed;
+      }
+      if (!plan) continue;
+      EXPECT_EQ(plan->makespan, oracle->first);
+      const HeteroReport report = simulate(plan->schedule, chain, budget);
+      EXPECT_EQ(report.makespan, plan->makespan);
+      EXPECT_LE(report.peak_bytes, budget);
+      const auto rounded = plan_persistent(chain, budget, PersistentOptions{});
+      if (rounded) EXPECT_LE(simulate(rounded->schedule, chain, budget).peak_bytes, budget);
+    }
+  }
+  EXPECT_GT(points, 2000);
+  EXPECT_GT(changed, 0);
+}
+
 TEST(PersistentOracle, RandomChainsWithTemporaries) {
   OracleStats stats;
   compare_with_oracle(2, 600, 3, stats);

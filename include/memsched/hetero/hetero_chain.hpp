@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace memsched {
@@ -27,6 +28,15 @@ struct HeteroStage {
   Bytes tape_bytes = 0;
   Bytes forward_tmp_bytes = 0;   ///< o_f^i: transient extra memory during its forward
   Bytes backward_tmp_bytes = 0;  ///< o_b^i: transient extra memory during its backward
+  /// Transient extra memory during a *recording* forward (Fe_i), when it differs from
+  /// forward_tmp_bytes, which then bounds the forwards without autograd (CF_i, Fn_i) only.
+  /// Neural-network stages often need less while recording: what a forward without autograd
+  /// holds as temporaries (Dropout's mask, an activation's input) is part of the tape when
+  /// autograd saves it. Empty: forward_tmp_bytes for every forward (rotor's model).
+  std::optional<Bytes> recording_tmp_bytes;
+
+  /// The temporary of a recording forward: recording_tmp_bytes, else forward_tmp_bytes.
+  Bytes recording_tmp() const noexcept { return recording_tmp_bytes.value_or(forward_tmp_bytes); }
 
   friend bool operator==(const HeteroStage& a, const HeteroStage& b) noexcept;
 };
