@@ -10,7 +10,8 @@ driver checks they are bitwise equal to plain autograd's.
 Run (writes <out>/torch_<model>.csv and .svg, prints a table):
   PYTHONPATH=build/default/python /usr/bin/python3 python/bench/torch_bench.py \
       --model mlp --out build/torch_bench
-Options: --model mlp|resnet|resnet-dropout, --batch, --steps, --segments 1,2,4 (default: every count),
+Options: --model mlp|resnet|resnet-dropout, --batch, --steps, --segments 1,2,4 (default: every
+count; "none": memsched only),
 --budgets-mib 20,40 (default: a sweep between the smallest feasible budget and store-all).
 """
 
@@ -205,7 +206,9 @@ def driver(args):
         raise SystemExit(profile["error"])
     store_all = profile["store_all"] / MIB
     smallest = profile["curve"][0][0] / MIB
-    if args.segments:
+    if args.segments == "none":  # memsched only (merge with an earlier run's log)
+        segments = []
+    elif args.segments:
         segments = [int(s) for s in args.segments.split(",")]
     else:
         segments = list(range(1, num_modules + 1))

@@ -53,19 +53,15 @@ TEST(HeteroIo, RecordingTemporaryIsOptionalAndRoundTrips) {
   stages[2].forward_tmp_bytes = 5;
   stages[2].recording_tmp_bytes = 2;
   const HeteroChain with(stages, chain.loss());
-  EXPECT_NE(with, chain);
+  EXPECT_FALSE(with == chain);
   EXPECT_EQ(with.stage(2).recording_tmp(), 2);
   EXPECT_EQ(with.stage(0).recording_tmp(), 0);
   EXPECT_EQ(parse_hetero_chain_json(to_json(with)), with);
-  const char *csv =
-                 "stage,forward_time,backward_time,input_bytes,tape_bytes,forward_tmp_bytes,"
-                 "recording_tmp_bytes
-                 "
-                 "0,1,2,2,3,0,
-      1,
-             4, 8, 1, 6, 0, 0 2, 2, 4, 3, 2, 5, 2 loss, , 0, 1, , ,
-             ";
-      EXPECT_EQ(parse_hetero_chain_csv(csv), with);
+  const char* csv =
+      "stage,forward_time,backward_time,input_bytes,tape_bytes,forward_tmp_bytes,"
+      "recording_tmp_bytes\n"
+      "0,1,2,2,3,0,\n1,4,8,1,6,0,0\n2,2,4,3,2,5,2\nloss,,0,1,,,\n";
+  EXPECT_EQ(parse_hetero_chain_csv(csv), with);
   stages[0].recording_tmp_bytes = -1;
   EXPECT_THROW(HeteroChain(stages, chain.loss()), std::invalid_argument);
 }

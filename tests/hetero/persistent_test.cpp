@@ -158,7 +158,9 @@ TEST(PersistentOracle, RandomChainsWithRecordingTemporaries) {
       EXPECT_EQ(report.makespan, plan->makespan);
       EXPECT_LE(report.peak_bytes, budget);
       const auto rounded = plan_persistent(chain, budget, PersistentOptions{});
-      if (rounded) EXPECT_LE(simulate(rounded->schedule, chain, budget).peak_bytes, budget);
+      if (rounded) {
+        EXPECT_LE(simulate(rounded->schedule, chain, budget).peak_bytes, budget);
+      }
     }
   }
   EXPECT_GT(points, 2000);

@@ -33,7 +33,7 @@ struct HeteroStage {
   /// Neural-network stages often need less while recording: what a forward without autograd
   /// holds as temporaries (Dropout's mask, an activation's input) is part of the tape when
   /// autograd saves it. Empty: forward_tmp_bytes for every forward (rotor's model).
-  std::optional<Bytes> recording_tmp_bytes;
+  std::optional<Bytes> recording_tmp_bytes = std::nullopt;
 
   /// The temporary of a recording forward: recording_tmp_bytes, else forward_tmp_bytes.
   Bytes recording_tmp() const noexcept { return recording_tmp_bytes.value_or(forward_tmp_bytes); }
