@@ -65,3 +65,18 @@ def test_errors():
         chain.stage(3)
     with pytest.raises(TypeError):
         memsched.simulate_hetero("CF_0", chain, 13)
+
+
+def test_recording_temporary():
+    stage = memsched.HeteroStage(input_bytes=2, tape_bytes=4, forward_tmp_bytes=6,
+                                 recording_tmp_bytes=1)
+    assert stage.recording_tmp_bytes == 1 and "recording_tmp_bytes=1" in repr(stage)
+    assert memsched.HeteroStage().recording_tmp_bytes is None
+    loss = memsched.HeteroLoss(input_bytes=2)
+    chain = memsched.HeteroChain([stage], loss)
+    assert memsched.HeteroChain.from_json(chain.to_json()) == chain
+    # Store-all: Fe_0 needs 2 + 4 + 1 (the recording temporary), not 2 + 4 + 6.
+    assert chain.store_all_peak() == 10  # at B_0: x_0 2 + tape 4 + ybar_1 2 + ybar_0 2
+    without = memsched.HeteroChain([memsched.HeteroStage(input_bytes=2, tape_bytes=4,
+                                                         forward_tmp_bytes=6)], loss)
+    assert without.store_all_peak() == 12
