@@ -31,8 +31,8 @@ namespace py = pybind11;
 
 namespace memsched::python {
 
-void bind_exec(py::module_& m);  // exec_bindings.cpp
-void bind_tree(py::module_& m);  // tree_bindings.cpp
+void bind_exec(py::module_& m);    // exec_bindings.cpp
+void bind_tree(py::module_& m);    // tree_bindings.cpp
 void bind_hetero(py::module_& m);  // hetero_bindings.cpp
 
 namespace {
