@@ -54,8 +54,8 @@ else:
     print("gradients bitwise equal to plain autograd")
 
     # 6. torch.autograd.grad works too, and so does an optimizer loop.
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
-    for step in range(3):
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for step in range(5):
         optimizer.zero_grad()
         loss = torch.nn.functional.mse_loss(model(x), target)
         loss.backward()
