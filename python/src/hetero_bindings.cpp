@@ -4,7 +4,7 @@
 //
 // Conventions as in bindings.cpp: PEP 8 names, keyword arguments, reprs, value types with ==;
 // std::invalid_argument -> ValueError; ScheduleError (registered there) for illegal schedules.
-// Planning runs with the GIL released.
+// Planning runs with the GIL released and Ctrl-C cancels it (interruptible.hpp).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "interruptible.hpp"
 #include "memsched/hetero/exhaustive.hpp"
 #include "memsched/hetero/hetero_chain.hpp"
 #include "memsched/hetero/hetero_io.hpp"
@@ -298,7 +299,7 @@ void bind_hetero(py::module_& m) {
          int num_threads) -> std::optional<PlannedSchedule> {
         const PersistentOptions options =
             persistent_options(num_units, exact, unit_bytes, rotor_compatible, num_threads);
-        py::gil_scoped_release release;
+        Interruptible release;
         std::optional<HeteroPlan> plan = plan_persistent(chain, budget_bytes, options);
         if (!plan) return std::nullopt;
         PlannedSchedule planned;
@@ -320,7 +321,7 @@ void bind_hetero(py::module_& m) {
          bool rotor_compatible, int num_threads) {
         const PersistentOptions options =
             persistent_options(num_units, exact, unit_bytes, rotor_compatible, num_threads);
-        py::gil_scoped_release release;
+        Interruptible release;
         return memory_time_curve(chain, options);
       },
       py::arg("chain"), py::kw_only(), py::arg("num_units") = 500, py::arg("exact") = false,
@@ -348,7 +349,7 @@ void bind_hetero(py::module_& m) {
         options.persistent_only = persistent_only;
         options.rules.pin_inputs = pin_inputs;
         options.max_states = max_states;
-        py::gil_scoped_release release;
+        Interruptible release;
         return plan_exhaustive(chain, budget_bytes, options);
       },
       py::arg("chain"), py::arg("budget_bytes"), py::kw_only(), py::arg("persistent_only") = false,
