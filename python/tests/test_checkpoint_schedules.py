@@ -370,8 +370,12 @@ def test_translations_agree_with_the_cpp_writer(planner):
     chain = memsched.Chain(23)
     platform = memsched.Platform([memsched.StorageLevel("ram", 3),
                                   memsched.StorageLevel("disk", 6, 1.0, 0.5)], work_tapes=2)
-    if memsched.plan(planner, chain, platform) is None:
-        pytest.skip("no schedule on this platform")
+    # Planners with no schedule here: 3 RAM slots are too few for store-all and periodic's
+    # default period, 6 disk slots too few for disk-revolve's 23. Asserted, not skipped, so
+    # that a planner losing its schedule fails.
+    if planner in {"periodic", "store-all", "disk-revolve"}:
+        assert memsched.plan(planner, chain, platform) is None
+        return
     text = memsched.write_schedule(memsched.plan(planner, chain, platform),
                                    format="checkpoint_schedules").splitlines()
     storages = [RAM, DISK]
@@ -487,8 +491,11 @@ def test_per_step_costs(planner):
     adjoint = [2.0 + (k % 3) for k in range(n)]
     chain = memsched.Chain(forward, adjoint)
     platform = memsched.Platform.ram_disk(3, 4, 0.5, 0.25)
-    if memsched.plan(planner, chain, platform) is None:
-        pytest.skip("planner needs uniform costs or another platform")
+    # Planners that need uniform costs (their tables and closed forms), or more slots.
+    if planner in {"periodic", "store-all", "hrevolve", "disk-revolve", "periodic-disk-revolve",
+                   "online-two-level"}:
+        assert memsched.plan(planner, chain, platform) is None
+        return
     schedule = MemschedSchedule(chain, platform, planner)
     steps = []
 
