@@ -22,6 +22,10 @@ constexpr std::int64_t kUnreachable = std::numeric_limits<std::int64_t>::max();
 constexpr std::size_t kFullDpLimit = 96;
 constexpr std::int64_t kMaxDropsLargeK = 12;
 
+// The exact DP (plan_general) runs while end * min(k, slots) is at most this; beyond, the
+// keep/drop DP (plan_keep_drop), which is cheaper but ignores shifted starts.
+constexpr std::int64_t kGeneralDpLimit = std::int64_t{1} << 16;
+
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   return a > kUnreachable - b ? kUnreachable : a + b;
 }
@@ -38,6 +42,9 @@ std::int64_t saturating_advances(Step length, std::int64_t snapshots) {
 struct ReversalPlan {
   std::int64_t advances = 0;
   std::vector<std::size_t> kept;  // indices into `held`, ascending, kept[0] == 0
+  // starts[q] >= held[kept[q]]: where the q-th kept interval begins. When greater, the kept
+  // state is restored once, advanced to starts[q], released, and x_starts[q] stored instead.
+  std::vector<Step> starts;
 };
 
 void check_held(const std::vector<Step>& held, Step end, std::int64_t slots) {
@@ -71,9 +78,9 @@ void check_held(const std::vector<Step>& held, Step end, std::int64_t slots) {
 //   D(j, q) = min_{l > j} [ t(h_l - h_j, slots - q) + D(l, q + 1) ],  D(k, .) = 0,  h_k = E,
 // for h_j kept with q states kept before it; the answer is D(0, 0). With k > kFullDpLimit only
 // j - q <= kMaxDropsLargeK is explored (dropping is only useful right after long intervals
-// starved of slots, which the Wang-Moin-Iaccarino levels avoid).
-ReversalPlan plan_reversal(const std::vector<Step>& held, Step end, std::int64_t slots) {
-  check_held(held, end, slots);
+// starved of slots, which the Wang-Moin-Iaccarino levels avoid). This is plan_reversal with
+// every shift s_q = 0: exact for the sets the policies produce (tests), not for all sets.
+ReversalPlan plan_keep_drop(const std::vector<Step>& held, Step end, std::int64_t slots) {
   const std::size_t k = held.size();
   const std::int64_t max_drops = k <= kFullDpLimit ? static_cast<std::int64_t>(k) : kMaxDropsLargeK;
   auto position = [&](std::size_t l) { return l == k ? end : held[l]; };
@@ -111,11 +118,151 @@ ReversalPlan plan_reversal(const std::vector<Step>& held, Step end, std::int64_t
   std::size_t d = 0;
   while (j < k) {
     plan.kept.push_back(j);
+    plan.starts.push_back(held[j]);
     const std::size_t l = next[j * width + d];
     d += l - j - 1;
     j = l;
   }
   return plan;
+}
+
+// t(x, d) for x = 0..max_length (t(0, d) = t(1, d) = 0), incrementally: t(x, d) - t(x-1, d)
+// = r(x, d), the repetition number of x steps, which follows from the closed form
+// t = r*x - beta(d+1, r-1) and Pascal's rule beta(d+1, r) - beta(d+1, r-1) = beta(d, r)
+// (Griewank & Walther 2000). O(max_length) additions and O(r) binomials.
+std::vector<std::int64_t> advances_table(Step max_length, std::int64_t snapshots) {
+  std::vector<std::int64_t> table(static_cast<std::size_t>(max_length) + 1, 0);
+  std::int64_t r = 0;
+  std::int64_t bound = beta(snapshots, 0);  // = 1: x steps need r with beta(d, r) >= x
+  for (Step x = 2; x <= max_length; ++x) {
+    while (bound < x) bound = beta(snapshots, ++r);
+    table[static_cast<std::size_t>(x)] = table[static_cast<std::size_t>(x) - 1] + r;
+  }
+  return table;
+}
+
+// The exact reversal of an arbitrary held set ("Revolve with checkpoints pre-placed").
+//
+// Model (chain.md §1): states only, the front at E, x_E in the working buffer (useless), the
+// held states h_0 = 0 < ... < h_{k-1} < E stored, `slots` slots in all. Claim: an optimal
+// schedule is described by kept held states h_{j_0} = 0 < h_{j_1} < ... < h_{j_{s-1}} and
+// starts p_q in [h_{j_q}, h_{j_q + 1}) (p_0 = 0): the other held states are released at once,
+// each kept state h_{j_q} with p_q > h_{j_q} is restored, advanced to p_q, released and x_{p_q}
+// stored in its slot, and interval q = [p_q, p_{q+1}) (p_s = E) is reversed by Revolve with
+// the slots - q snapshots its predecessors leave. Its advances are
+//   sum_q (p_q - h_{j_q}) + sum_q t(p_{q+1} - p_q, slots - q).
+// Why this family contains an optimum: (1) while the front is above the highest held state
+// still stored, only that state is worth restoring (a lower one reaches nothing it does not
+// reach more cheaply), so the reversal above it is a Revolve-like recursion from it with the
+// slots the lower states leave; (2) such a recursion either keeps its start until the front
+// reaches it (Revolve, t) or releases it after its last use, an advance to some p that then
+// takes its slot; before that last use the start serves checkpoints above p with one slot
+// less, exactly Revolve's own recursion t(l, d) = min_j [j + t(l - j, d - 1) + t(j, d)]
+// (Griewank 1992), so the cheapest way to end the recursion at p is to advance to p at once:
+// (p - h) + t(E - p, d), the part [h, p) falling to the next kept state below; (3) a start
+// beyond the next held state is never better than keeping that state instead (shorter
+// advance, same slots). The exhaustive search confirms it on every held set with n <= 9,
+// c <= 4 (tests/plan/online_test.cpp).
+//
+// DP over q (the number of kept states before the current one) and the start p, every
+// position p < E belonging to one gap [h_j, h_{j+1}):
+//   F_0(0) = 0,
+//   F_q(p) = (p - h_j) + min_{p' < h_j} [ F_{q-1}(p') + t(p - p', slots - q + 1) ],
+//   answer = min_{q, p} [ F_q(p) + t(E - p, slots - q) ].
+// t(., d) is convex (its increments r(x, d) grow), so the matrix F_{q-1}(p') + t(p - p', d)
+// is Monge and its row minima have non-decreasing arguments (the allowed columns p' < h_j
+// form a staircase growing with p); divide and conquer finds all of them in O(E log E).
+// In all O(min(k, slots) * E log E) time and O(min(k, slots) * E) memory.
+ReversalPlan plan_general(const std::vector<Step>& held, Step end, std::int64_t slots) {
+  const std::size_t k = held.size();
+  const std::size_t levels = static_cast<std::size_t>(
+      std::min<std::int64_t>(static_cast<std::int64_t>(k), slots));  // q = 0 .. levels - 1
+  const std::size_t positions = static_cast<std::size_t>(end);
+  std::vector<std::vector<std::int64_t>> t(levels);
+  for (std::size_t q = 0; q < levels; ++q) {
+    t[q] = advances_table(end, slots - static_cast<std::int64_t>(q));
+  }
+  // gap_start[p] = h_j for the gap [h_j, h_{j+1}) holding p.
+  std::vector<Step> gap_start(positions);
+  for (std::size_t j = 0; j < k; ++j) {
+    const Step stop = j + 1 < k ? held[j + 1] : end;
+    for (Step p = held[j]; p < stop; ++p) gap_start[static_cast<std::size_t>(p)] = held[j];
+  }
+  std::vector<std::int64_t> previous(positions, kUnreachable);
+  std::vector<std::int64_t> current(positions, kUnreachable);
+  std::vector<std::vector<Step>> argument(levels);
+  previous[0] = 0;
+  std::int64_t best = t[0][positions];
+  std::size_t best_q = 0;
+  Step best_p = 0;
+  for (std::size_t q = 1; q < levels && held.size() > q; ++q) {
+    const std::vector<std::int64_t>& kernel = t[q - 1];
+    std::vector<Step>& arg = argument[q];
+    arg.assign(positions, -1);
+    std::fill(current.begin(), current.end(), kUnreachable);
+    // Rows p in [row_lo, row_hi], candidate columns [col_lo, col_hi].
+    auto solve = [&](auto&& self, Step row_lo, Step row_hi, Step col_lo, Step col_hi) -> void {
+      if (row_lo > row_hi) return;
+      const Step p = row_lo + (row_hi - row_lo) / 2;
+      const Step limit = std::min(col_hi, gap_start[static_cast<std::size_t>(p)] - 1);
+      std::int64_t value = kUnreachable;
+      Step choice = col_lo;
+      for (Step c = col_lo; c <= limit; ++c) {
+        const std::int64_t base = previous[static_cast<std::size_t>(c)];
+        if (base == kUnreachable) continue;
+        const std::int64_t here = saturating_add(base, kernel[static_cast<std::size_t>(p - c)]);
+        if (here < value) {
+          value = here;
+          choice = c;
+        }
+      }
+      if (value != kUnreachable) {
+        current[static_cast<std::size_t>(p)] =
+            saturating_add(value, p - gap_start[static_cast<std::size_t>(p)]);
+        arg[static_cast<std::size_t>(p)] = choice;
+      }
+      self(self, row_lo, p - 1, col_lo, choice);
+      self(self, p + 1, row_hi, choice, col_hi);
+    };
+    solve(solve, held[q], end - 1, 0, end - 1);
+    for (Step p = held[q]; p < end; ++p) {
+      const std::int64_t value = current[static_cast<std::size_t>(p)];
+      if (value == kUnreachable) continue;
+      const std::int64_t total = saturating_add(value, t[q][static_cast<std::size_t>(end - p)]);
+      if (total < best) {
+        best = total;
+        best_q = q;
+        best_p = p;
+      }
+    }
+    std::swap(previous, current);
+  }
+  ReversalPlan plan;
+  plan.advances = best;
+  std::vector<Step> starts{best_p};
+  for (std::size_t q = best_q; q > 0; --q) {
+    starts.push_back(argument[q][static_cast<std::size_t>(starts.back())]);
+  }
+  std::reverse(starts.begin(), starts.end());
+  for (Step p : starts) {
+    const Step h = gap_start[static_cast<std::size_t>(p)];
+    plan.kept.push_back(
+        static_cast<std::size_t>(std::lower_bound(held.begin(), held.end(), h) - held.begin()));
+    plan.starts.push_back(p);
+  }
+  return plan;
+}
+
+ReversalPlan plan_reversal(const std::vector<Step>& held, Step end, std::int64_t slots) {
+  check_held(held, end, slots);
+  const std::int64_t levels = std::min<std::int64_t>(static_cast<std::int64_t>(held.size()), slots);
+  if (levels == 1) {  // x_0 alone: Revolve
+    return {saturating_advances(end, slots), {0}, {0}};
+  }
+  if (end <= kGeneralDpLimit / levels) {
+    return plan_general(held, end, slots);
+  }
+  return plan_keep_drop(held, end, slots);
 }
 
 // The reversal of the held checkpoints: EndForward (and the adjoint of a recorded last step),
@@ -139,11 +286,19 @@ class OnlineReversal final : public ActionStream {
         prefix_.push_back(Action::free(held[j], Content::kState, level));
       }
     }
-    // Interval q starts at the q-th kept state and has slots - q snapshots.
+    // A kept state whose interval starts later is restored (and released: its last use),
+    // advanced to the start, which takes its slot. Done up front: the slot count is the same.
     for (std::size_t q = 0; q < plan.kept.size(); ++q) {
-      const Step begin = held[plan.kept[q]];
-      const Step stop = q + 1 < plan.kept.size() ? held[plan.kept[q + 1]] : end;
-      intervals_.push_back({begin, stop, slots - static_cast<std::int64_t>(q)});
+      const Step h = held[plan.kept[q]];
+      if (plan.starts[q] == h) continue;
+      prefix_.push_back(Action::move(h, Content::kState, level, kWork));
+      prefix_.push_back(Action::forward(h, plan.starts[q]));
+      prefix_.push_back(Action::copy(plan.starts[q], Content::kState, kWork, level));
+    }
+    // Interval q starts at the q-th kept start and has slots - q snapshots.
+    for (std::size_t q = 0; q < plan.kept.size(); ++q) {
+      const Step stop = q + 1 < plan.kept.size() ? plan.starts[q + 1] : end;
+      intervals_.push_back({plan.starts[q], stop, slots - static_cast<std::int64_t>(q)});
     }
   }
 
@@ -194,6 +349,31 @@ bool operator==(const OnlineDecision& a, const OnlineDecision& b) noexcept {
 
 std::int64_t online_reversal_advances(const std::vector<Step>& held, Step end, std::int64_t slots) {
   return plan_reversal(held, end, slots).advances;
+}
+
+OnlineReversalPlan online_reversal_plan(const std::vector<Step>& held, Step end,
+                                        std::int64_t slots) {
+  const ReversalPlan plan = plan_reversal(held, end, slots);
+  OnlineReversalPlan out;
+  out.advances = plan.advances;
+  for (std::size_t j : plan.kept) out.kept.push_back(held[j]);
+  out.starts = plan.starts;
+  return out;
+}
+
+std::int64_t online_keep_drop_advances(const std::vector<Step>& held, Step end,
+                                       std::int64_t slots) {
+  check_held(held, end, slots);
+  return plan_keep_drop(held, end, slots).advances;
+}
+
+std::unique_ptr<ActionStream> online_reversal(const std::vector<Step>& held, Step end,
+                                              std::int64_t slots, Place level) {
+  check_held(held, end, slots);
+  if (level < 0) {
+    throw std::invalid_argument("online_reversal: bad level " + std::to_string(level));
+  }
+  return std::make_unique<OnlineReversal>(held, end, slots, level, false);
 }
 
 OnlineCheckpointer::OnlineCheckpointer(std::int64_t slots, Place level, OnlinePolicy policy)

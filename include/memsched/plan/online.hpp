@@ -29,17 +29,51 @@ struct OnlineDecision {
 
 /// The fewest advances (forward steps not counting the recording runs) that reverse steps
 /// [0, end) with `slots` slots when the states `held` (ascending, held[0] == 0, all < end) are
-/// stored and the working buffer holds nothing useful: min over the subsets kept (x_0 always)
-/// of sum_j t(len_j, slots - j), interval j of the kept set being reversed by Revolve with the
-/// slots its j predecessors leave (Griewank & Walther 2000 per interval). A DP over
-/// (checkpoint, checkpoints kept before it), O(k^3) closed-form evaluations for k held states
-/// (beyond 96 held states, at most 12 of them may be dropped: O(k) evaluations). Equal to the
-/// exhaustive optimum for every set the online policies produced (n <= 10, c <= 4); for
-/// arbitrary sets a schedule that uses a held state as an advance base and then releases it
-/// can be cheaper (9 of the 298 sets with n <= 8, c <= 4, by at most 3; docs/online.md).
+/// stored and the working buffer holds nothing useful: Revolve with checkpoints pre-placed.
+/// Some held states are kept, the others released at once; a kept state h may also be
+/// restored, advanced to a later start p (before the next held state), released and replaced
+/// by x_p; then the q-th kept interval is reversed by Revolve with the slots - q snapshots its
+/// predecessors leave (Griewank & Walther 2000 per interval):
+///   min sum_q (p_q - h_q) + sum_q t(p_{q+1} - p_q, slots - q).
+/// Exact (equal to the exhaustive search on every held set with end <= 9, slots <= 4) while
+/// end * min(k, slots) <= 2^16 for k held states: a DP over (kept count, start) with
+/// monotone row minima, O(min(k, slots) * end * log(end)) time, O(min(k, slots) * end)
+/// memory. Beyond, online_keep_drop_advances (no shifted starts), which equals it on every
+/// set the online policies produced where both were compared (docs/online.md).
 /// Throws std::invalid_argument if `held` is empty, unsorted, does not start at 0, holds more
 /// than `slots` states or a state >= end.
 std::int64_t online_reversal_advances(const std::vector<Step>& held, Step end, std::int64_t slots);
+
+/// What online_reversal does for a held set: the held states kept (the others are released
+/// first), where each kept state's interval starts (a start after its state: restore the
+/// state, advance to the start, release the state, store the start), and the advances.
+/// Interval q = [starts[q], starts[q + 1]) (the last one ends at `end`) is then reversed by
+/// Revolve with slots - q snapshots, its start's included, last interval first.
+struct OnlineReversalPlan {
+  std::int64_t advances = 0;
+  std::vector<Step> kept;    ///< ascending, kept[0] == 0
+  std::vector<Step> starts;  ///< starts[q] >= kept[q], ascending, starts[0] == 0
+};
+
+/// The plan of online_reversal(held, end, slots). Throws as online_reversal_advances.
+OnlineReversalPlan online_reversal_plan(const std::vector<Step>& held, Step end,
+                                        std::int64_t slots);
+
+/// The keep/drop part of online_reversal_advances alone (every kept interval starts at its
+/// held state): min over the kept subsets (x_0 always) of sum_q t(len_q, slots - q), a DP over
+/// (held state, states kept before it), O(k^3) closed forms for k held states (beyond 96 held
+/// states at most 12 may be dropped: O(k) evaluations). An upper bound on
+/// online_reversal_advances; larger by up to 3 on 9 of the 298 held sets with end <= 8,
+/// slots <= 4. Throws as online_reversal_advances.
+std::int64_t online_keep_drop_advances(const std::vector<Step>& held, Step end, std::int64_t slots);
+
+/// The reversal of `held` (as in online_reversal_advances) as a lazy stream, for a caller
+/// whose forward sweep stored those states on `level` and reached x_end: EndForward, the
+/// release of the dropped states, the shifted starts, Revolve on each kept interval (last
+/// first), EndReverse. Advances as online_reversal_advances; never more than `slots` slots.
+/// Throws as online_reversal_advances, and std::invalid_argument if level < 0.
+std::unique_ptr<ActionStream> online_reversal(const std::vector<Step>& held, Step end,
+                                              std::int64_t slots, Place level = 0);
 
 /// How the online planner chooses the states it keeps.
 enum class OnlinePolicy : std::uint8_t {
