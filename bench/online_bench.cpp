@@ -42,7 +42,27 @@ void BM_OnlineReversalDp(benchmark::State& state) {
   const std::vector<Step> held = planner.checkpoints();
   for (auto _ : state) benchmark::DoNotOptimize(online_reversal_advances(held, n, c));
 }
+// The keep/drop DP alone (no shifted starts): what online_reversal_advances falls back to
+// beyond end * min(k, c) = 2^16, and the reference for the exact DP below that.
+void BM_OnlineKeepDropDp(benchmark::State& state) {
+  const Step n = state.range(0);
+  const std::int64_t c = state.range(1);
+  OnlineCheckpointer planner(c);
+  for (Step i = 0; i < n; ++i) planner.begin_step();
+  const std::vector<Step> held = planner.checkpoints();
+  for (auto _ : state) benchmark::DoNotOptimize(online_keep_drop_advances(held, n, c));
+}
 BENCHMARK(BM_OnlineReversalDp)
+    ->Args({32'000, 2})
+    ->Args({6'000, 10})
+    ->Args({1'300, 50})
+    ->Args({100'000, 10})
+    ->Args({100'000, 50})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OnlineKeepDropDp)
+    ->Args({32'000, 2})
+    ->Args({6'000, 10})
+    ->Args({1'300, 50})
     ->Args({100'000, 10})
     ->Args({100'000, 50})
     ->Unit(benchmark::kMicrosecond);

@@ -19,7 +19,7 @@ constexpr std::int64_t kUnreachable = std::numeric_limits<std::int64_t>::max();
 
 // Above this many held states the DP only considers dropping a bounded number of them (see
 // plan_reversal): the full DP is O(k^3) closed-form evaluations.
-constexpr std::size_t kFullDpLimit = 96;
+constexpr std::size_t kFullDpLimit = 24;
 constexpr std::int64_t kMaxDropsLargeK = 12;
 
 // The exact DP (plan_general) runs while end * min(k, slots) is at most this; beyond, the
@@ -269,27 +269,23 @@ ReversalPlan plan_reversal(const std::vector<Step>& held, Step end, std::int64_t
 // the release of the dropped states, Revolve on each kept interval, last first, EndReverse.
 class OnlineReversal final : public ActionStream {
  public:
-  OnlineReversal(const std::vector<Step>& held, Step end, std::int64_t slots, Place level,
-                 bool last_step_recorded)
+  OnlineReversal(const std::vector<Step>& held, const OnlineReversalPlan& plan, Step end,
+                 std::int64_t slots, Place level, bool last_step_recorded)
       : level_(level) {
     prefix_.push_back(Action::end_forward());
     if (last_step_recorded) {
       prefix_.push_back(Action::reverse(end + 1, end));
     }
     if (end == 0) return;
-    const ReversalPlan plan = plan_reversal(held, end, slots);
-    std::size_t next_kept = 0;
-    for (std::size_t j = 0; j < held.size(); ++j) {
-      if (next_kept < plan.kept.size() && plan.kept[next_kept] == j) {
-        next_kept += 1;
-      } else {
-        prefix_.push_back(Action::free(held[j], Content::kState, level));
+    for (Step h : held) {
+      if (!std::binary_search(plan.kept.begin(), plan.kept.end(), h)) {
+        prefix_.push_back(Action::free(h, Content::kState, level));
       }
     }
     // A kept state whose interval starts later is restored (and released: its last use),
     // advanced to the start, which takes its slot. Done up front: the slot count is the same.
     for (std::size_t q = 0; q < plan.kept.size(); ++q) {
-      const Step h = held[plan.kept[q]];
+      const Step h = plan.kept[q];
       if (plan.starts[q] == h) continue;
       prefix_.push_back(Action::move(h, Content::kState, level, kWork));
       prefix_.push_back(Action::forward(h, plan.starts[q]));
@@ -369,11 +365,18 @@ std::int64_t online_keep_drop_advances(const std::vector<Step>& held, Step end,
 
 std::unique_ptr<ActionStream> online_reversal(const std::vector<Step>& held, Step end,
                                               std::int64_t slots, Place level) {
-  check_held(held, end, slots);
   if (level < 0) {
     throw std::invalid_argument("online_reversal: bad level " + std::to_string(level));
   }
-  return std::make_unique<OnlineReversal>(held, end, slots, level, false);
+  return detail::online_reversal(held, online_reversal_plan(held, end, slots), end, slots, level,
+                                 false);
+}
+
+std::unique_ptr<ActionStream> detail::online_reversal(const std::vector<Step>& held,
+                                                      const OnlineReversalPlan& plan, Step end,
+                                                      std::int64_t slots, Place level,
+                                                      bool last_step_recorded) {
+  return std::make_unique<OnlineReversal>(held, plan, end, slots, level, last_step_recorded);
 }
 
 OnlineCheckpointer::OnlineCheckpointer(std::int64_t slots, Place level, OnlinePolicy policy)
@@ -507,7 +510,10 @@ std::unique_ptr<ActionStream> OnlineCheckpointer::finish() {
   if (steps_ == 0) throw std::logic_error("OnlineCheckpointer::finish: no step was run");
   finished_ = true;
   const Step end = last_step_recorded_ ? steps_ - 1 : steps_;
-  return std::make_unique<OnlineReversal>(checkpoints(), end, slots_, level_, last_step_recorded_);
+  const std::vector<Step> held = checkpoints();
+  return detail::online_reversal(
+      held, end == 0 ? OnlineReversalPlan{} : online_reversal_plan(held, end, slots_), end, slots_,
+      level_, last_step_recorded_);
 }
 
 std::vector<Step> OnlineCheckpointer::checkpoints() const {

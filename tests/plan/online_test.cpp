@@ -298,7 +298,7 @@ TEST(OnlineStream, WangMoinIaccarinoIsLegal) {
 
 TEST(OnlineStream, LegalUpToTwoThousandSteps) {
   for (std::int64_t c : {2, 3, 5, 8, 13, 21, 34, 50}) {
-    for (Step n = 301; n <= 2000; n += (c <= 3 ? 197 : 23)) {
+    for (Step n = 301; n <= 2000; n += (c <= 3 ? 397 : 47)) {
       const SimulationReport report = run(n, c, OnlineEnd::kAfterLastStep);
       ASSERT_EQ(report.forward_steps, predicted_forward_steps(n, c, OnlineEnd::kAfterLastStep))
           << "n = " << n << ", c = " << c;

@@ -61,7 +61,7 @@ OnlineReversalPlan online_reversal_plan(const std::vector<Step>& held, Step end,
 
 /// The keep/drop part of online_reversal_advances alone (every kept interval starts at its
 /// held state): min over the kept subsets (x_0 always) of sum_q t(len_q, slots - q), a DP over
-/// (held state, states kept before it), O(k^3) closed forms for k held states (beyond 96 held
+/// (held state, states kept before it), O(k^3) closed forms for k held states (beyond 24 held
 /// states at most 12 may be dropped: O(k) evaluations). An upper bound on
 /// online_reversal_advances; larger by up to 3 on 9 of the 298 held sets with end <= 8,
 /// slots <= 4. Throws as online_reversal_advances.
@@ -74,6 +74,18 @@ std::int64_t online_keep_drop_advances(const std::vector<Step>& held, Step end, 
 /// Throws as online_reversal_advances, and std::invalid_argument if level < 0.
 std::unique_ptr<ActionStream> online_reversal(const std::vector<Step>& held, Step end,
                                               std::int64_t slots, Place level = 0);
+
+namespace detail {
+/// online_reversal from a plan already computed (online_reversal_plan(held, end, slots), or
+/// an empty plan if end == 0), as OnlineCheckpointer::finish() builds it; with
+/// `last_step_recorded` the chain ends at x_{end + 1}, whose step was run with recording, and
+/// the stream starts with its adjoint. For tools that check the stream against its plan
+/// (bench/online_legality.cpp). No validation beyond online_reversal_plan's.
+std::unique_ptr<ActionStream> online_reversal(const std::vector<Step>& held,
+                                              const OnlineReversalPlan& plan, Step end,
+                                              std::int64_t slots, Place level,
+                                              bool last_step_recorded);
+}  // namespace detail
 
 /// How the online planner chooses the states it keeps.
 enum class OnlinePolicy : std::uint8_t {
