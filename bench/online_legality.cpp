@@ -4,30 +4,29 @@
 // the first bad schedule.
 //
 //     build/release/bench/online_legality [max_n = 100000] [max_c = 50] [full_n = 300]
+//                                         [follow_n = 10000]
 //
-// What is checked, for each c and each n (end known after the last step: the chain ends at
-// x_n; and before it: step n - 1 is run with recording):
+// What is checked (docs/online.md, "Legality", says the same in prose), for each c and each n,
+// end known after the last step (the chain ends at x_n) and before it (step n - 1 recorded):
 //  1. The forward sweep: one OnlineCheckpointer per c is driven step by step and every
 //     decision (Free, Copy) and unit Forward is replayed by one Simulator (chain of max_n + 1
 //     steps, c slots); before step i the simulator's level 0 must hold exactly the planner's
 //     checkpoints() and x_i must be in the working buffer. The decisions for steps < n do not
 //     depend on n (the planner never sees it), so this one replay covers every n's sweep.
-//  2. The reversal of every n: the stream OnlineCheckpointer::finish() returns is built by
-//     detail::online_reversal from online_reversal_plan (the same call finish() makes). A
-//     fresh Simulator on a chain of n steps is brought to the state after the sweep (the held
-//     states stored, x_end reached, x_{n-1}'s step recorded in the second mode), then replays
-//     the stream's prefix: EndForward, the recorded step's adjoint, the release of the dropped
-//     states, the shifted starts. Its level 0 must then hold exactly the plan's starts. The
-//     rest of the stream is Revolve on each kept interval [a, b) with s = c - q snapshots,
-//     last interval first, then EndReverse: checked at the level of intervals (front == b,
-//     x_a held, held - 1 + s <= c; then front = a and x_a released; in the end front 0 and
-//     nothing held), and each interval's actions are checked once per distinct (b - a, s):
-//     online_reversal({0}, b - a, s) is replayed by a Simulator (legal, all released, peak
-//     <= s, forward steps 2(b - a) + t(b - a, s)), and the actions the stream emits for that
-//     interval the first time the pair occurs, shifted by -a, must hash equal to it (the
-//     stream is consumed down to the lowest interval whose pair is new; 64-bit FNV-1a hash).
-//  3. For n <= full_n every schedule is also replayed whole (OnlineStream through simulate),
-//     forward steps = n + (n or n - 1) + the plan's advances.
+//  2. The reversal of every n: the stream OnlineCheckpointer::finish() returns, built by
+//     detail::online_reversal from online_reversal_plan (the same calls finish() makes). A
+//     fresh Simulator on n steps is brought to the state after the sweep and replays the
+//     stream's prefix (EndForward, the recorded step's adjoint, releases, shifted starts); its
+//     level 0 must then hold exactly the plan's starts. The rest, Revolve on each kept
+//     interval [a, b) with s = c - q snapshots, last first, is checked at the level of
+//     intervals (front == b, x_a held, held - 1 + s <= c; then front = a, x_a released; in
+//     the end front 0 and nothing held; advances as the plan says).
+//  3. Each distinct (b - a, s) once (check_new): the interval's actions shifted to [0, b - a)
+//     replayed from that state, by induction on Revolve's first decision, the rest compared
+//     with already checked intervals by a composable hash. For n <= follow_n the emitted
+//     stream is consumed down to its lowest new interval; beyond, new intervals are checked on
+//     their own stream and the emitted one only up to its last interval's first action.
+//  4. For n <= full_n every schedule is also replayed whole (OnlineStream through simulate).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
