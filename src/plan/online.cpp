@@ -523,74 +523,38 @@ std::vector<Step> OnlineCheckpointer::checkpoints() const {
   return steps;
 }
 
+namespace {
+
+// OnlineCheckpointer under the OnlinePlanner protocol, for the stream and executor adapters.
+class CheckpointerPlanner final : public OnlinePlanner {
+ public:
+  CheckpointerPlanner(std::int64_t slots, Place level, OnlinePolicy policy)
+      : planner_(slots, level, policy) {}
+  Schedule begin_step() override { return planner_.begin_step().actions(); }
+  Schedule begin_last_step() override {
+    planner_.begin_last_step();
+    return {};
+  }
+  std::unique_ptr<ActionStream> finish() override { return planner_.finish(); }
+  Step steps_begun() const noexcept override { return planner_.steps_begun(); }
+
+ private:
+  OnlineCheckpointer planner_;
+};
+
+}  // namespace
+
 OnlineStream::OnlineStream(Step num_steps, std::int64_t slots, Place level, OnlineEnd end,
                            OnlinePolicy policy)
-    : num_steps_(num_steps), end_(end), planner_(slots, level, policy) {
-  if (num_steps < 1 || num_steps > kMaxSteps) {
-    throw std::invalid_argument("OnlineStream: bad number of steps " + std::to_string(num_steps));
-  }
-}
+    : inner_(std::make_unique<CheckpointerPlanner>(slots, level, policy), num_steps, end) {}
 
 OnlineStream::~OnlineStream() = default;
 OnlineStream::OnlineStream(OnlineStream&&) noexcept = default;
 OnlineStream& OnlineStream::operator=(OnlineStream&&) noexcept = default;
 
-std::optional<Action> OnlineStream::next() {
-  while (true) {
-    if (pending_head_ < pending_.size()) return pending_[pending_head_++];
-    pending_.clear();
-    pending_head_ = 0;
-    if (reversal_) return reversal_->next();
-    // The planner has seen steps [0, s); the forward run from x_run_start_ is not emitted.
-    const Step s = planner_.steps_begun();
-    auto flush = [&](Step to) {
-      if (run_start_ < to) pending_.push_back(Action::forward(run_start_, to));
-      run_start_ = to;
-    };
-    if (s == num_steps_) {
-      flush(num_steps_);
-      reversal_ = planner_.finish();
-      continue;
-    }
-    if (end_ == OnlineEnd::kBeforeLastStep && s == num_steps_ - 1) {
-      flush(s);
-      planner_.begin_last_step();
-      pending_.push_back(Action::forward(s, num_steps_, true));
-      run_start_ = num_steps_;
-      continue;
-    }
-    const OnlineDecision decision = planner_.begin_step();
-    if (decision.store || decision.evict) {
-      flush(s);
-      for (const Action& a : decision.actions()) pending_.push_back(a);
-    }
-  }
-}
-
 OnlineCheckpointerSchedule::OnlineCheckpointerSchedule(std::int64_t slots, Place level,
                                                        OnlinePolicy policy)
-    : planner_(slots, level, policy) {}
-
-std::optional<Action> OnlineCheckpointerSchedule::next() {
-  if (reversal_) return reversal_->next();
-  if (pending_head_ == pending_.size()) {
-    // The executor asks for more only while the sweep goes on: decide on x_i, then step i.
-    pending_.clear();
-    pending_head_ = 0;
-    const OnlineDecision decision = planner_.begin_step();
-    pending_ = decision.actions();
-    pending_.push_back(Action::forward(decision.step, decision.step + 1));
-  }
-  return pending_[pending_head_++];
-}
-
-void OnlineCheckpointerSchedule::finish(Step num_steps) {
-  if (reversal_ || pending_head_ != pending_.size() || num_steps != planner_.steps_begun()) {
-    throw std::logic_error("OnlineCheckpointerSchedule::finish: the sweep did not end at x_" +
-                           std::to_string(num_steps) + " after the actions yielded");
-  }
-  reversal_ = planner_.finish();
-}
+    : inner_(std::make_unique<CheckpointerPlanner>(slots, level, policy)) {}
 
 std::optional<OnlineStream> online(const Chain& chain, const Platform& platform, OnlineEnd end,
                                    OnlinePolicy policy) {

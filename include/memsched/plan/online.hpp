@@ -11,6 +11,7 @@
 #include "memsched/chain/platform.hpp"
 #include "memsched/chain/schedule.hpp"
 #include "memsched/exec/online.hpp"
+#include "memsched/plan/online_planner.hpp"
 
 namespace memsched {
 
@@ -171,12 +172,6 @@ class OnlineCheckpointer {
   std::vector<std::int64_t> prefix_, suffix_;  // kRevolveGreedy scratch
 };
 
-/// Whether the end of the forward run is known before or after its last step runs.
-enum class OnlineEnd : std::uint8_t {
-  kAfterLastStep,   ///< a convergence test: the last step runs unrecorded, then is re-run
-  kBeforeLastStep,  ///< a fixed final time: the last step runs with recording
-};
-
 /// Simulated online arrival as a lazy stream: runs OnlineCheckpointer over `num_steps` steps,
 /// revealing the length only when the forward run ends, and emits the whole schedule (forward
 /// sweep with the planner's stores and releases, then its reversal). Consecutive forward steps
@@ -191,16 +186,10 @@ class OnlineStream final : public ActionStream {
   OnlineStream(OnlineStream&&) noexcept;
   OnlineStream& operator=(OnlineStream&&) noexcept;
 
-  std::optional<Action> next() override;
+  std::optional<Action> next() override { return inner_.next(); }
 
  private:
-  Step num_steps_;
-  OnlineEnd end_;
-  OnlineCheckpointer planner_;
-  Schedule pending_;  // actions decided but not yet emitted, from pending_head_ on
-  std::size_t pending_head_ = 0;
-  Step run_start_ = 0;  // the forward run from x_run_start_ is not emitted yet
-  std::unique_ptr<ActionStream> reversal_;
+  OnlinePlannerStream inner_;  // driving an OnlineCheckpointer
 };
 
 /// OnlineCheckpointer behind the executor's online interface (exec/online.hpp), for
@@ -212,14 +201,11 @@ class OnlineCheckpointerSchedule final : public OnlineSchedule {
  public:
   explicit OnlineCheckpointerSchedule(std::int64_t slots, Place level = 0,
                                       OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
-  std::optional<Action> next() override;
-  void finish(Step num_steps) override;
+  std::optional<Action> next() override { return inner_.next(); }
+  void finish(Step num_steps) override { inner_.finish(num_steps); }
 
  private:
-  OnlineCheckpointer planner_;
-  Schedule pending_;
-  std::size_t pending_head_ = 0;
-  std::unique_ptr<ActionStream> reversal_;
+  OnlinePlannerSchedule inner_;  // driving an OnlineCheckpointer
 };
 
 /// The online planner on a platform, with the slots of level 0. nullopt

@@ -3,14 +3,20 @@
 // online interface.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 
 #include "memsched/chain/schedule.hpp"
 #include "memsched/exec/online.hpp"
-#include "memsched/plan/online.hpp"
 
 namespace memsched {
+
+/// Whether the end of the forward run is known before or after its last step runs.
+enum class OnlineEnd : std::uint8_t {
+  kAfterLastStep,   ///< a convergence test: the last step runs unrecorded, then is re-run
+  kBeforeLastStep,  ///< a fixed final time: the last step runs with recording
+};
 
 /// An online planner: decides what to keep as steps arrive, and plans the reversal once the
 /// end of the forward run is announced. With x_0 in the working buffer:
