@@ -139,7 +139,8 @@ TEST(Simulate, TapesStoredOnALevel) {
 TEST(Simulate, ListsWhatEachPlaceHolds) {
   const Place ram = 0;
   const Platform platform({StorageLevel{"ram", 3, 0, 0}}, 2);
-  Simulator simulator(Chain(3), platform);
+  const Chain chain(3);
+  Simulator simulator(chain, platform);
   for (const Action& a : {Action::copy(0, Content::kState, kWork, ram), Action::forward(0, 2, true),
                           Action::move(1, Content::kTape, kWork, ram),
                           Action::copy(2, Content::kState, kWork, ram)}) {

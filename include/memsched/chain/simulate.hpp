@@ -61,6 +61,9 @@ class Simulator {
  public:
   /// The chain and platform must outlive the simulator.
   Simulator(const Chain& chain, const Platform& platform);
+  // A temporary would dangle: rejected at compile time.
+  Simulator(Chain&&, const Platform&) = delete;
+  Simulator(const Chain&, Platform&&) = delete;
 
   /// Applies one action; throws ScheduleError (nothing changes) if it is illegal.
   void apply(const Action& action);
