@@ -1,8 +1,11 @@
-// The online planner: cost of one decision per time step (both policies), of the reversal DP
-// at the end, and of a whole simulated online schedule next to offline Revolve's stream.
+// The online planners: cost of one decision per time step (both policies), of the reversal DP
+// at the end, and of whole simulated online schedules next to the offline streams they follow
+// (Revolve; Periodic-Disk-Revolve for two-level online).
 #include <benchmark/benchmark.h>
 
+#include "memsched/plan/disk_revolve.hpp"
 #include "memsched/plan/online.hpp"
+#include "memsched/plan/online_two_level.hpp"
 #include "memsched/plan/revolve.hpp"
 
 namespace memsched {
@@ -72,8 +75,8 @@ template <typename MakeStream>
 void drain(benchmark::State& state, MakeStream make) {
   std::int64_t actions = 0;
   for (auto _ : state) {
-    auto stream = make(state.range(0), state.range(1));
-    while (std::optional<Action> a = stream.next()) {
+    std::unique_ptr<ActionStream> stream = make(state.range(0), state.range(1));
+    while (std::optional<Action> a = stream->next()) {
       benchmark::DoNotOptimize(*a);
       ++actions;
     }
@@ -81,15 +84,37 @@ void drain(benchmark::State& state, MakeStream make) {
   state.SetItemsProcessed(actions);  // items = actions
 }
 void BM_OnlineStream(benchmark::State& state) {
-  drain(state, [](Step n, std::int64_t c) { return OnlineStream(n, c); });
+  drain(state, [](Step n, std::int64_t c) { return std::make_unique<OnlineStream>(n, c); });
 }
 void BM_RevolveStreamReference(benchmark::State& state) {
-  drain(state, [](Step n, std::int64_t c) { return RevolveStream(n, c); });
+  drain(state, [](Step n, std::int64_t c) { return std::make_unique<RevolveStream>(n, c); });
 }
 BENCHMARK(BM_OnlineStream)->Args({100'000, 10})->Args({100'000, 50})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RevolveStreamReference)
     ->Args({100'000, 10})
     ->Args({100'000, 50})
+    ->Unit(benchmark::kMillisecond);
+
+// Two-level online (RAM c slots + an unlimited disk, w_d = r_d = 5) against the offline
+// Periodic-Disk-Revolve stream it follows.
+Platform ram_and_disk(std::int64_t ram) {
+  return Platform({StorageLevel{"ram", ram, 0, 0}, StorageLevel{"disk", kUnlimitedSlots, 5, 5}});
+}
+void BM_OnlineTwoLevelStream(benchmark::State& state) {
+  drain(state, [](Step n, std::int64_t c) { return online_two_level(Chain(n), ram_and_disk(c)); });
+}
+void BM_PeriodicDiskRevolveReference(benchmark::State& state) {
+  drain(state, [](Step n, std::int64_t c) {
+    return std::make_unique<DiskRevolveStream>(*periodic_disk_revolve(Chain(n), ram_and_disk(c)));
+  });
+}
+BENCHMARK(BM_OnlineTwoLevelStream)
+    ->Args({100'000, 4})
+    ->Args({100'000, 10})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PeriodicDiskRevolveReference)
+    ->Args({100'000, 4})
+    ->Args({100'000, 10})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -229,9 +229,6 @@ DiskRevolveStream::DiskRevolveStream(DiskRevolveStream&&) noexcept = default;
 DiskRevolveStream& DiskRevolveStream::operator=(DiskRevolveStream&&) noexcept = default;
 std::optional<Action> DiskRevolveStream::next() { return impl_->next(); }
 
-namespace {
-
-// The Disk-Revolve model of a platform, or nullopt if the platform does not fit it.
 std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform,
                                     std::int64_t disk_needed) {
   if (!chain.is_uniform() || platform.num_levels() < 2) return std::nullopt;
@@ -248,6 +245,8 @@ std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform
   m.read_cost = disk.read_cost;
   return m;
 }
+
+namespace {
 
 struct PeriodicPlan {
   Step period;

@@ -64,11 +64,7 @@ class TwoLevelReversal final : public ActionStream {
 
 OnlineTwoLevel::OnlineTwoLevel(Step period, const DiskModel& model, std::int64_t disk_slots,
                                OnlinePolicy policy)
-    : period_(period),
-      model_(model),
-      ram_slots_(model.ram_slots),
-      disk_slots_(disk_slots),
-      policy_(policy) {
+    : period_(period), model_(model), disk_slots_(disk_slots), policy_(policy) {
   const std::int64_t ram_slots = model.ram_slots;
   if (period < 1 || ram_slots < 1 || disk_slots < 0) {
     throw std::invalid_argument(
@@ -91,7 +87,7 @@ void OnlineTwoLevel::close_period_if_due(Schedule& out) {
   }
   disk_count_ += 1;
   base_ = steps_;
-  inner_.emplace(ram_slots_, kRam, policy_);
+  inner_.emplace(model_.ram_slots, kRam, policy_);
 }
 
 Schedule OnlineTwoLevel::begin_step() {
@@ -131,24 +127,14 @@ std::unique_ptr<ActionStream> online_two_level(const Chain& chain, const Platfor
     throw std::invalid_argument("online_two_level: period must be >= 1, got " +
                                 std::to_string(*period));
   }
-  if (platform.num_levels() < 2 || platform.level(0).num_slots < 1) return nullptr;
-  if (!chain.is_uniform() || platform.level(0).write_cost != 0 ||
-      platform.level(0).read_cost != 0) {
-    return nullptr;
-  }
-  DiskModel model;
-  // Slots beyond n are never used; the cap keeps the period search small.
-  model.ram_slots = std::min<std::int64_t>(platform.level(0).num_slots, chain.num_steps());
-  model.forward_cost = chain.forward_cost(0);
-  model.adjoint_cost = chain.adjoint_cost(0);
-  model.write_cost = platform.level(1).write_cost;
-  model.read_cost = platform.level(1).read_cost;
+  std::optional<DiskModel> model = disk_model(chain, platform, 0);
+  if (!model || model->ram_slots < 1) return nullptr;
   if (!period) {
-    if (!(model.forward_cost > 0)) return nullptr;
-    period = periodic_disk_period(model);
+    if (!(model->forward_cost > 0)) return nullptr;
+    period = periodic_disk_period(*model);
   }
   return std::make_unique<OnlinePlannerStream>(
-      std::make_unique<OnlineTwoLevel>(*period, model, platform.level(1).num_slots),
+      std::make_unique<OnlineTwoLevel>(*period, *model, platform.level(1).num_slots),
       chain.num_steps(), end);
 }
 

@@ -26,6 +26,12 @@ struct DiskModel {
   bool one_read = false;
 };
 
+/// The Disk-Revolve model of a platform: level 0 free RAM (slots capped at n, beyond which
+/// none is used), level 1 a disk with at least `disk_needed` slots, uniform step costs.
+/// nullopt if the chain or platform does not fit it.
+std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform,
+                                    std::int64_t disk_needed);
+
 /// The Disk-Revolve tables for every l <= length: Opt_0 (memory only, closed form
 /// uf t(l+1, c_m) + ub (l+1)), Opt_1D (x_0 already on disk, read any number of times) and
 /// Opt_inf (the optimum), each with every split j = 1..l (chain.md §4.3-4.4). Θ(length^2) time,

@@ -61,7 +61,6 @@ class OnlineTwoLevel final : public OnlinePlanner {
 
   Step period_;
   DiskModel model_;
-  std::int64_t ram_slots_;
   std::int64_t disk_slots_;
   OnlinePolicy policy_;
   Step steps_ = 0;
