@@ -81,6 +81,22 @@ std::int64_t store_all_units(const detail::UnitChain& u) {
   return peak;
 }
 
+// With room for everything (in exact bytes) storing everything is optimal: each stage runs
+// once, recording, which is minimal_makespan(). Both entry points decide this before rounding,
+// which would otherwise make the DP recompute just below store_all_peak(); rotor's verbatim
+// mode does not.
+HeteroPlan store_all_plan(const HeteroChain& chain, Bytes unit, std::int64_t num_units) {
+  HeteroPlan plan;
+  const std::int64_t n = chain.num_stages();
+  for (std::int64_t i = 0; i < n; ++i) plan.schedule.push_back(HeteroOp::forward_enable(i));
+  plan.schedule.push_back(HeteroOp::loss(n));
+  for (std::int64_t i = n - 1; i >= 0; --i) plan.schedule.push_back(HeteroOp::backward(i));
+  plan.makespan = simulate(plan.schedule, chain, chain.store_all_peak()).makespan;
+  plan.unit_bytes = unit;
+  plan.num_units = num_units;
+  return plan;
+}
+
 std::int64_t useful_units(const detail::UnitChain& u, const PersistentOptions& options) {
   std::int64_t cap = store_all_units(u);
   if (options.rotor_compatible) cap += *std::max_element(u.cw.begin(), u.cw.end());
@@ -98,6 +114,9 @@ std::optional<HeteroPlan> plan_persistent(const HeteroChain& chain, Bytes budget
   }
   if (budget_bytes < chain.x(0)) return std::nullopt;
   const Bytes unit = unit_for(chain, budget_bytes, options);
+  if (!options.rotor_compatible && budget_bytes >= chain.store_all_peak()) {
+    return store_all_plan(chain, unit, budget_bytes / unit);
+  }
   const detail::UnitChain units = detail::to_units(chain, unit);
   // Beyond the store-all peak more memory buys nothing (exact checks): cap the table there.
   // rotor's conservative check (Q2) may need a little more.
@@ -125,11 +144,17 @@ std::vector<CurvePoint> memory_time_curve(const HeteroChain& chain,
   const detail::PersistentTable table =
       make_table("memory_time_curve", chain, unit, max_units, options);
   std::vector<CurvePoint> curve;
+  const Bytes store_all = chain.store_all_peak();
   for (std::int64_t m = units.cw[0]; m <= max_units; ++m) {
+    if (!options.rotor_compatible && m * unit >= store_all) break;  // store_all_plan's range
     const double v = table.value(0, chain.num_stages(), m - units.cw[0]);
     if (v < __builtin_huge_val() && (curve.empty() || v < curve.back().makespan)) {
       curve.push_back({m * unit, v});
     }
+  }
+  if (!options.rotor_compatible) {
+    const double v = store_all_plan(chain, unit, store_all / unit).makespan;
+    if (curve.empty() || v < curve.back().makespan) curve.push_back({store_all, v});
   }
   return curve;
 }

@@ -241,6 +241,26 @@ TEST(Discretised, NeverExceedsTheBudget) {
   }
 }
 
+// With room for everything the plan stores everything, however coarse the units: rounding
+// sizes up must not make the planner recompute just below store_all_peak().
+TEST(Discretised, RoomForEverythingStoresEverything) {
+  std::mt19937_64 rng(7);
+  for (int c = 0; c < 100; ++c) {
+    const HeteroChain chain = random_chain(rng, 1 + c % 12, 1000, c % 3 == 0 ? 0 : 700);
+    for (const Bytes budget : {chain.store_all_peak(), chain.store_all_peak() + 1 + c}) {
+      PersistentOptions o;
+      o.num_units = 1 + c % 7;
+      const auto plan = plan_persistent(chain, budget, o);
+      ASSERT_TRUE(plan) << "chain " << c;
+      const HeteroReport report = simulate(plan->schedule, chain, budget);
+      EXPECT_EQ(report.forwards, chain.num_stages());
+      EXPECT_EQ(report.recording_forwards, chain.num_stages());
+      EXPECT_EQ(report.peak_bytes, chain.store_all_peak());
+      EXPECT_EQ(plan->makespan, chain.minimal_makespan());
+    }
+  }
+}
+
 TEST(Discretised, MoreUnitsConvergeToTheExactOptimum) {
   std::mt19937_64 rng(5);
   const HeteroChain chain = random_chain(rng, 10, 100, 20);
@@ -308,12 +328,16 @@ TEST(PlanPersistent, EdgeCases) {
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->unit_bytes, Bytes{1} << 40);
   EXPECT_EQ(to_string(plan->schedule), "Fe_0 L B_0");
-  // Discretised: budget / 500 does not divide the sizes, so rounding up makes the exact peak
-  // infeasible (conservative, like rotor); a little more budget absorbs the rounding.
-  EXPECT_FALSE(plan_persistent(one, Bytes{12} << 40));
-  const auto rounded = plan_persistent(one, Bytes{13} << 40);
+  // Discretised: budget / 500 does not divide the sizes, so rounding up makes every budget below
+  // the store-all peak infeasible (conservative, like rotor); the store-all peak itself is
+  // decided in exact bytes, and so is anything above.
+  EXPECT_FALSE(plan_persistent(one, (Bytes{12} << 40) - 1));
+  const auto rounded = plan_persistent(one, Bytes{12} << 40);
   ASSERT_TRUE(rounded);
-  EXPECT_LE(simulate(rounded->schedule, one, Bytes{13} << 40).peak_bytes, Bytes{13} << 40);
+  EXPECT_EQ(to_string(rounded->schedule), "Fe_0 L B_0");
+  PersistentOptions rotor;
+  rotor.rotor_compatible = true;  // rotor itself rounds there too
+  EXPECT_FALSE(plan_persistent(one, Bytes{12} << 40, rotor));
 }
 
 TEST(PlanPersistent, RejectsBadArguments) {
@@ -324,9 +348,11 @@ TEST(PlanPersistent, RejectsBadArguments) {
   EXPECT_THROW(plan_persistent(chain, 20, o), std::invalid_argument);
   PersistentOptions small;
   small.max_table_bytes = 1000;
-  EXPECT_THROW(plan_persistent(chain, 20, small), std::invalid_argument);
+  // (Below the store-all peak: there the plan is known without a table.)
+  EXPECT_THROW(plan_persistent(chain, chain.store_all_peak() - 1, small), std::invalid_argument);
   std::vector<HeteroStage> big(3000, HeteroStage{1, 1, 1, 1, 0, 0});
-  EXPECT_THROW(plan_persistent(HeteroChain(big, {1, 0, 0}), Bytes{1} << 40), std::invalid_argument);
+  const HeteroChain long_chain(big, {1, 0, 0});
+  EXPECT_THROW(plan_persistent(long_chain, long_chain.store_all_peak() - 1), std::invalid_argument);
 }
 
 TEST(PlanPersistent, ThreadsGiveTheSamePlan) {
