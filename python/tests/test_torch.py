@@ -31,6 +31,39 @@ def resnet():
                          nn.Linear(32, 8))
 
 
+class Basic(nn.Module):
+    """A ResNet basic block (BatchNorm in training mode: recomputations use batch statistics)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+
+def convnet():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, 1, 1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+                         Basic(4, 4, 1), Basic(4, 4, 1), Basic(4, 8, 2), Basic(8, 8, 1),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+
+
+def sample(net):
+    first = net[0]
+    if isinstance(first, nn.Conv2d):
+        return torch.randn(6, first.in_channels, 8, 8)
+    return torch.randn(8, first.in_features)
+
+
 def reference(net, x, input_grad):
     """Output, parameter grads and input grad of plain autograd, and the RNG state after."""
     torch.manual_seed(1)
@@ -73,10 +106,10 @@ def budgets(profile, count=4):
     return sorted({p.budget_bytes for p in picks})
 
 
-@pytest.mark.parametrize("build", [mlp, resnet], ids=["mlp", "resnet"])
+@pytest.mark.parametrize("build", [mlp, resnet, convnet], ids=["mlp", "resnet", "convnet"])
 def test_gradients_bitwise_equal_for_every_budget(build):
     net = build()
-    x = torch.randn(8, net[0].in_features)
+    x = sample(net)
     profile = mt.profile_sequence(net, x)
     recomputing = 0
     for budget in budgets(profile):
