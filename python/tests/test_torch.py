@@ -111,15 +111,20 @@ def test_gradients_bitwise_equal_for_every_budget(build):
     net = build()
     x = sample(net)
     profile = mt.profile_sequence(net, x)
-    recomputing = 0
+    recomputing = stores_all = 0
     for budget in budgets(profile):
         model = mt.CheckpointedSequential(net, budget, profile=profile)
         assert model.plan.peak_bytes <= budget
         recomputing += model.plan.forwards > len(model.profile.stages)
+        # A plan that stores everything is plain autograd: no stage nodes in the graph.
+        plain = model.plan.forwards == len(model.profile.stages)
+        assert (type(model(x).grad_fn).__name__ != "_StageFunctionBackward") == plain
+        stores_all += plain
         for input_grad in (False, True):
             for use_grad_api in (False, True):
                 check_bitwise(net, model, x, input_grad, use_grad_api)
     assert recomputing >= 2  # the small budgets really recompute
+    assert stores_all >= 1  # the largest (the store-all peak) does not
 
 
 def test_auto_stages_group_modules_that_do_not_keep_their_input():
