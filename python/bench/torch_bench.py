@@ -3,22 +3,27 @@ checkpoint_sequential at every segment count, and memsched.torch at a sweep of b
 
 Memory follows references/heterogeneous.md §12: one fresh process per configuration,
 MALLOC_MMAP_THRESHOLD_=65536, VmHWM reset through /proc/self/clear_refs, peak = VmHWM - VmRSS
-just before the step (after a warm-up step that allocates .grad). CPU time = min over the
-timed steps of time.process_time, one thread. Every configuration hashes its gradients; the
-driver checks they are bitwise equal to plain autograd's.
+just before the step (after a warm-up step that allocates .grad). CPU time (time.process_time,
+one thread): min over --rounds rounds run in one more process, where every configuration
+(using no more memory than no checkpointing) takes one step per round in turn, so that slow
+spells of a shared machine hit all alike; the fresh processes' own min over --steps steps is
+kept as cpu_fresh. Every configuration hashes its gradients; the driver checks they are
+bitwise equal to plain autograd's.
 
 Run (writes <out>/torch_<model>.csv and .svg, prints a table):
   PYTHONPATH=build/default/python /usr/bin/python3 python/bench/torch_bench.py \
       --model mlp --out build/torch_bench
-Options: --model mlp|resnet|resnet-dropout, --batch, --steps, --segments 1,2,4 (default: every
-count; "none": memsched only),
---budgets-mib 20,40 (default: a sweep between the smallest feasible budget and store-all).
+Options: --model mlp|resnet|resmlp|resmlp-dropout (build_model says what they are), --batch,
+--steps, --segments 1,2,4 (default: every count; "none": memsched only), --budgets-mib 20,40
+(default: a sweep between the smallest feasible budget and store-all), --no-match (by default
+memsched also runs with its budget set to each checkpoint_sequential run's measured peak).
 """
 
 import argparse
 import csv
 import hashlib
 import json
+import math
 import os
 import pathlib
 import subprocess
@@ -31,18 +36,54 @@ MIB = 1 << 20
 # ---- the models -----------------------------------------------------------------------------
 
 
+MODELS = ("mlp", "resnet", "resmlp", "resmlp-dropout")
+DEFAULT_BATCH = {"mlp": 1024, "resnet": 128, "resmlp": 1024, "resmlp-dropout": 1024}
+
+
 def build_model(name, batch):
+    """(nn.Sequential, input, target). mlp: references §8, 50 x [Linear(512, 512), ReLU].
+    resnet: the CIFAR ResNet-20 of He et al. 2016 (§4.2: a 3x3 stem, three stages of three
+    basic blocks with 16 / 32 / 64 channels on 32x32 / 16x16 / 8x8 maps, BatchNorm, 1x1
+    projection shortcuts where the shape changes, global pooling, a linear classifier), 3x32x32
+    inputs: activations halve from stage to stage while
+    the work per block stays. resmlp(-dropout): residual MLP blocks of hidden widths repeating
+    256 / 1024 / 512 / 2048 (with Dropout 0.1)."""
     import torch
     from torch import nn
 
     torch.manual_seed(0)
-    if name == "mlp":  # references §8: 50 x [Linear(512, 512), ReLU]
+    if name == "mlp":
         layers = []
         for _ in range(50):
             layers += [nn.Linear(512, 512), nn.ReLU()]
-        model, width = nn.Sequential(*layers), 512
-    elif name in ("resnet", "resnet-dropout"):  # residual MLP blocks of varying widths
-        dropout = [nn.Dropout(0.1)] if name == "resnet-dropout" else []
+        model, x = nn.Sequential(*layers), torch.randn(batch, 512)
+    elif name == "resnet":
+        class Basic(nn.Module):
+            def __init__(self, cin, cout, stride):
+                super().__init__()
+                self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+                self.bn1 = nn.BatchNorm2d(cout)
+                self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+                self.bn2 = nn.BatchNorm2d(cout)
+                self.shortcut = nn.Sequential()
+                if stride != 1 or cin != cout:
+                    self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                                  nn.BatchNorm2d(cout))
+
+            def forward(self, x):
+                y = torch.relu(self.bn1(self.conv1(x)))
+                return torch.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+        layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+        channels = 16
+        for stage, width in enumerate((16, 32, 64)):
+            for block in range(3):
+                layers.append(Basic(channels, width, 2 if stage > 0 and block == 0 else 1))
+                channels = width
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 10)]
+        model, x = nn.Sequential(*layers), torch.randn(batch, 3, 32, 32)
+    elif name in ("resmlp", "resmlp-dropout"):
+        dropout = [nn.Dropout(0.1)] if name == "resmlp-dropout" else []
 
         class Residual(nn.Module):
             def __init__(self, width, hidden):
@@ -58,12 +99,11 @@ def build_model(name, batch):
         for k in range(16):
             blocks.append(Residual(width, [256, 1024, 512, 2048][k % 4]))
         blocks.append(nn.Linear(width, 16))
-        model = nn.Sequential(*blocks)
+        model, x = nn.Sequential(*blocks), torch.randn(batch, width)
     else:
         raise SystemExit(f"unknown model {name}")
-    x = torch.randn(batch, width)
-    out_features = [m for m in model if isinstance(m, nn.Linear)][-1].out_features
-    target = torch.randn(batch, out_features)
+    with torch.no_grad():
+        target = torch.randn_like(model(x))
     return model, x, target
 
 
@@ -78,42 +118,57 @@ def status(field):
     raise RuntimeError(field)
 
 
+def make_runner(config, model, x, profile=None):
+    """(callable x -> output, info) for "none", "seq:<segments>" or "memsched:<budget MiB>"
+    (measuring the stages unless a profile is given)."""
+    from torch.utils.checkpoint import checkpoint_sequential
+
+    kind, _, value = config.partition(":")
+    if kind == "none":
+        return model, {}
+    if kind == "seq":
+        segments = int(value)
+        return (lambda inp: checkpoint_sequential(model, segments, inp)), {}
+    if kind == "memsched":
+        import memsched.torch as mt
+
+        start = time.process_time()
+        wrapped = mt.CheckpointedSequential(model, int(float(value) * MIB), x, profile=profile)
+        return wrapped, {"plan_s": time.process_time() - start,
+                         "predicted_peak": wrapped.plan.peak_bytes,
+                         "predicted_s": wrapped.plan.makespan,
+                         "stages": len(wrapped.profile.stages),
+                         "ops": len(wrapped.plan.schedule),
+                         "store_all": wrapped.profile.chain.store_all_peak()}
+    raise SystemExit(f"unknown config {config}")
+
+
+def grads_digest(model, x):
+    digest = hashlib.sha256()
+    for p in list(model.parameters()) + [x]:
+        digest.update(p.grad.numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def worker(args):
     import torch
     import torch.nn.functional as F
-    from torch.utils.checkpoint import checkpoint_sequential
 
     torch.set_num_threads(1)
     model, x, target = build_model(args.model, args.batch)
     x.requires_grad_(True)  # checkpoint_sequential (re-entrant) needs it for parameter grads
-    kind, _, value = args.config.partition(":")
-    info = {}
-    if kind == "none":
-        run = model
-    elif kind == "seq":
-        segments = int(value)
-        run = lambda inp: checkpoint_sequential(model, segments, inp)  # noqa: E731
-    elif kind == "memsched":
-        import memsched.torch as mt
-
-        start = time.process_time()
-        wrapped = mt.CheckpointedSequential(model, int(float(value) * MIB), x)
-        info = {"plan_s": time.process_time() - start, "predicted_peak": wrapped.plan.peak_bytes,
-                "stages": len(wrapped.profile.stages),
-                "ops": str(wrapped.plan).count(" ") + 1,
-                "store_all": wrapped.profile.chain.store_all_peak()}
-        run = wrapped
-    elif kind == "profile":  # the chain and its curve only
+    if args.config == "profile":  # the chain and its curve only
         import memsched.torch as mt
 
         profile = mt.profile_sequence(model, x)
         curve = mt.memory_time_curve(profile.chain)
         print(json.dumps({"store_all": profile.chain.store_all_peak(),
                           "curve": [[p.budget_bytes, p.makespan] for p in curve],
-                          "stages": len(profile.stages)}))
+                          "stages": len(profile.stages), "modules": len(model)}))
         return
-    else:
-        raise SystemExit(f"unknown config {args.config}")
+    if args.config.startswith("cpu:"):
+        return cpu_worker(args, model, x, target, args.config[4:].split(","))
+    run, info = make_runner(args.config, model, x)
 
     def step():
         torch.manual_seed(1)
@@ -134,11 +189,40 @@ def worker(args):
         step()
         times.append(time.process_time() - start)
         peaks.append(status("VmHWM:") - before)
-    digest = hashlib.sha256()
-    for p in list(model.parameters()) + [x]:
-        digest.update(p.grad.numpy().tobytes())
     print(json.dumps(dict(config=args.config, peak=max(peaks), cpu=min(times),
-                          grads=digest.hexdigest()[:16], **info)))
+                          grads=grads_digest(model, x), **info)))
+
+
+def cpu_worker(args, model, x, target, configs):
+    """CPU time of several configurations in one process, interleaved: round r runs one step
+    of each configuration in turn, so that a slow spell of the shared machine hits all of
+    them alike (separate processes minutes apart differed by up to 10 %). Prints, per
+    configuration, the min and median over the rounds after a warm-up round."""
+    import torch
+    import torch.nn.functional as F
+    import memsched.torch as mt
+
+    profile = mt.profile_sequence(model, x)
+    runners = {c: make_runner(c, model, x, profile)[0] for c in configs}
+    times = {c: [] for c in configs}
+    digests = {}
+    for round_ in range(args.rounds + 1):
+        for config, run in runners.items():
+            for p in model.parameters():
+                p.grad = None
+            x.grad = None
+            torch.manual_seed(1)
+            start = time.process_time()
+            F.mse_loss(run(x), target).backward()
+            elapsed = time.process_time() - start
+            if round_ > 0:
+                times[config].append(elapsed)
+            digests[config] = grads_digest(model, x)
+        print(f"cpu round {round_} of {args.rounds} done", file=sys.stderr, flush=True)
+    for config in configs:
+        values = sorted(times[config])
+        print(json.dumps({"config": config, "cpu_min": values[0],
+                          "cpu_median": values[len(values) // 2], "grads": digests[config]}))
 
 
 # ---- the driver ----------------------------------------------------------------------------
@@ -197,10 +281,36 @@ def svg(rows, path, title):
     pathlib.Path(path).write_text("\n".join(out) + "\n")
 
 
+def interleaved_cpu(args, rows):
+    """Replaces each row's CPU time by the min over args.rounds interleaved rounds in one
+    process (cpu_worker), keeping the fresh-process one as cpu_fresh. Rows needing more memory
+    than no checkpointing are left out (checkpoint_sequential with many segments)."""
+    good = {r["config"]: r for r in rows if "error" not in r}
+    limit = good["none"]["peak"] * 1.01
+    configs = [c for c, r in good.items() if r["peak"] <= limit]
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
+    command = [sys.executable, __file__, "--worker", "--model", args.model, "--batch",
+               str(args.batch), "--rounds", str(args.rounds), "--config",
+               "cpu:" + ",".join(configs)]
+    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise SystemExit("the interleaved CPU run failed")
+    for line in result.stdout.splitlines():
+        if line.startswith("{"):
+            timing = json.loads(line)
+            row = good[timing["config"]]
+            row.update(cpu_fresh=row["cpu"], cpu=timing["cpu_min"],
+                       cpu_median=timing["cpu_median"])
+            if timing["grads"] != row["grads"]:
+                row["grads"] = "interleaved run differs"
+            print(json.dumps(row), flush=True)
+    for config in set(good) - set(configs):
+        rows.remove(good[config])
+
+
 def driver(args):
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    num_modules = {"mlp": 100, "resnet": 18, "resnet-dropout": 18}[args.model]
     profile = run_config(args, "profile")
     if "error" in profile:
         raise SystemExit(profile["error"])
@@ -211,7 +321,7 @@ def driver(args):
     elif args.segments:
         segments = [int(s) for s in args.segments.split(",")]
     else:
-        segments = list(range(1, num_modules + 1))
+        segments = list(range(1, profile["modules"] + 1))
     if args.budgets_mib:
         budgets = [float(b) for b in args.budgets_mib.split(",")]
     else:  # geometric sweep from just above the smallest feasible budget to store-all
@@ -224,6 +334,16 @@ def driver(args):
         row = run_config(args, config)
         rows.append(row)
         print(json.dumps(row), flush=True)
+    if args.match:  # memsched at exactly each checkpoint_sequential run's measured peak
+        matched = sorted({math.floor(r["peak"] / MIB * 100) / 100 for r in rows
+                          if r["config"].startswith("seq") and "error" not in r})
+        for budget in matched:
+            if budget not in budgets and budget >= smallest:
+                row = run_config(args, f"memsched:{budget}")
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    if args.rounds > 0:
+        interleaved_cpu(args, rows)
     report(args, rows, store_all, smallest, profile["stages"])
 
 
@@ -237,13 +357,15 @@ def report(args, rows, store_all, smallest, num_stages):
     with open(out / f"torch_{args.model}.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["config", "budget_mib", "predicted_peak_mib", "peak_mib", "cpu_s",
-                         "cpu_ratio", "grads_bitwise_equal"])
+                         "cpu_ratio", "cpu_median_s", "cpu_fresh_process_s",
+                         "grads_bitwise_equal"])
         for r in good:
             budget = r["config"].split(":")[1] if r["config"].startswith("memsched") else ""
             predicted = f"{r['predicted_peak'] / MIB:.1f}" if "predicted_peak" in r else ""
             writer.writerow([r["config"], budget, predicted, f"{r['peak'] / MIB:.1f}",
                              f"{r['cpu']:.3f}", f"{r['cpu'] / base['cpu']:.3f}",
-                             r["grads"] == base["grads"]])
+                             f"{r.get('cpu_median', r['cpu']):.3f}",
+                             f"{r.get('cpu_fresh', r['cpu']):.3f}", r["grads"] == base["grads"]])
     svg(good, out / f"torch_{args.model}.svg",
         f"{args.model}, batch {args.batch}: one training step on CPU (1 thread)")
     print(f"\nmodel {args.model}, batch {args.batch}; store-all (model) {store_all:.1f} MiB, "
@@ -273,6 +395,30 @@ def report(args, rows, store_all, smallest, num_stages):
               f"{best['config']}: {best['peak'] / MIB:6.1f} MiB {best['cpu']:.3f} s "
               f"(CPU x{best['cpu'] / q['cpu']:.3f})")
     print(f"memsched faster at no more memory for {wins} of {total} configurations")
+    # Matched: memsched with the budget set to each checkpoint_sequential run's measured peak
+    # (--match). Pareto: only the segment counts no other count beats in both peak and CPU.
+    by_budget = {float(r["config"].split(":")[1]): r for r in mine}
+    seqs = [q for q in good if q["config"].startswith("seq")]
+    pareto = [q for q in seqs if not any(
+        o["peak"] <= q["peak"] and o["cpu"] < q["cpu"] for o in seqs)]
+    ratios = []
+    print("\nmemsched.torch with budget = checkpoint_sequential's measured peak "
+          "(* = Pareto-optimal segment count):")
+    for q in seqs:
+        r = by_budget.get(math.floor(q["peak"] / MIB * 100) / 100)
+        if r is None:
+            continue
+        star = "*" if q in pareto else " "
+        ratio = r["cpu"] / q["cpu"]
+        if q in pareto:
+            ratios.append(ratio)
+        print(f" {star}{q['config']:>8}: {q['peak'] / MIB:6.1f} MiB {q['cpu']:.3f} s | "
+              f"memsched {r['peak'] / MIB:6.1f} MiB {r['cpu']:.3f} s (CPU x{ratio:.3f})")
+    if ratios:
+        print(f"Pareto-optimal segment counts: memsched CPU x{min(ratios):.3f} .. "
+              f"x{max(ratios):.3f} (geometric mean x"
+              f"{math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}), faster at "
+              f"{sum(x < 1 for x in ratios)} of {len(ratios)}")
     excess = [(r["peak"] - float(r["config"].split(":")[1]) * MIB) / MIB for r in mine]
     if excess:
         print(f"measured peak - budget: max {max(excess):+.1f} MiB, min {min(excess):+.1f} MiB")
@@ -285,9 +431,13 @@ def report(args, rows, store_all, smallest, num_stages):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="mlp", choices=["mlp", "resnet", "resnet-dropout"])
-    parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--model", default="mlp", choices=MODELS)
+    parser.add_argument("--batch", type=int, default=0, help="default: 1024, resnet 128")
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="interleaved CPU rounds in one process (0: fresh-process CPU)")
+    parser.add_argument("--no-match", dest="match", action="store_false",
+                        help="skip memsched at each checkpoint_sequential peak")
     parser.add_argument("--segments", default="")
     parser.add_argument("--budgets-mib", default="")
     parser.add_argument("--num-budgets", type=int, default=12)
@@ -296,10 +446,14 @@ def main():
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--config", default="none", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.batch = args.batch or DEFAULT_BATCH[args.model]
     if args.worker:
         worker(args)
     elif args.from_log:  # the table, CSV and SVG again from a driver's JSON lines
         rows = [json.loads(line) for line in open(args.from_log) if line.startswith("{")]
+        rows = list({r["config"]: r for r in rows}.values())  # the interleaved CPU wins
+        if any("cpu_fresh" in r for r in rows):
+            rows = [r for r in rows if "cpu_fresh" in r or "error" in r]
         store_all = max(r.get("store_all", 0) for r in rows) / MIB
         smallest = min(float(r["config"].split(":")[1]) for r in rows
                        if r["config"].startswith("memsched"))
