@@ -21,6 +21,7 @@ temporaries; not the parameters, their ``.grad`` buffers, nor the loss (docs/tor
 """
 
 import ctypes
+import math
 import os
 import time
 
@@ -456,7 +457,8 @@ class CheckpointedSequential(torch.nn.Module):
     profile: a :class:`Profile` of these modules measured before (no measuring then).
     A call with an input of another shape or dtype measures and plans again.
     stages, repeats, measure_temporaries, tune_malloc: see :func:`profile_sequence`;
-    num_units: memory units of the planner (rounding of sizes, see plan_persistent).
+    num_units: memory units of the planner (sizes are rounded up to units, see plan_persistent);
+    None: byte-exact when that table is small, else as many units as plan in about a second.
     preserve_rng_state: restore the CPU RNG state before every recomputation (Dropout).
 
     Raises ValueError when no schedule fits the budget (the message gives the smallest budget
@@ -466,7 +468,7 @@ class CheckpointedSequential(torch.nn.Module):
     """
 
     def __init__(self, modules, budget_bytes, sample_input=None, *, profile=None, stages="auto",
-                 repeats=3, measure_temporaries=True, tune_malloc=True, num_units=500,
+                 repeats=3, measure_temporaries=True, tune_malloc=True, num_units=None,
                  preserve_rng_state=True):
         super().__init__()
         modules = list(modules.children()) if isinstance(modules, torch.nn.Sequential) else list(
@@ -511,14 +513,37 @@ class CheckpointedSequential(torch.nn.Module):
         self._plan()
         return self.plan
 
+    def _units(self):
+        """The planner's discretisation. Rounding sizes up to units of budget / M costs
+        optimality (on the 50-block MLP, 500 units plan 0.7-1.5 % slower than byte-exact), so
+        plan byte-exact (unit = gcd of all sizes, often a page) when that needs at most `most`
+        units, the M for which planning takes about a second and its table at most 256 MiB:
+        time grows about as M·L³ (L = 100 stages, M = 8000: 0.4 s; L = 400, M = 2000: 6 s),
+        the table as M·L² doubles. Returns the options for plan_persistent and `most`."""
+        stages = self.profile.stages
+        num = len(stages)
+        most = max(500, min(int(8e9 / num ** 3), (256 << 20) // (8 * num ** 2)))
+        if self.num_units is not None:
+            return {"num_units": self.num_units}, self.num_units
+        unit = self.profile.output_bytes
+        for s in stages:
+            for size in (s.input_bytes, s.tape_bytes, s.forward_tmp_bytes,
+                         s.backward_tmp_bytes, s.recording_tmp_bytes or 0):
+                unit = math.gcd(unit, size)
+        if self.budget_bytes // max(unit, 1) <= most:
+            return {"exact": True}, most
+        return {"num_units": most}, most
+
     def _plan(self):
         chain = self.profile.chain
-        plan = plan_persistent(chain, self.budget_bytes, num_units=self.num_units)
-        if plan is None:  # memory_time_curve's rounding: its budgets are guaranteed to fit
-            unit = max(1, chain.store_all_peak() // self.num_units)
+        units, most = self._units()
+        plan = plan_persistent(chain, self.budget_bytes, **units)
+        if plan is None and "num_units" in units:
+            # memory_time_curve's rounding: its budgets are guaranteed to fit
+            unit = max(1, chain.store_all_peak() // units["num_units"])
             plan = plan_persistent(chain, self.budget_bytes, unit_bytes=unit)
         if plan is None:
-            curve = memory_time_curve(chain, num_units=self.num_units)
+            curve = memory_time_curve(chain, num_units=most)
             smallest = curve[0].budget_bytes if curve else chain.store_all_peak()
             raise ValueError(f"CheckpointedSequential: no schedule fits {self.budget_bytes} "
                              f"bytes; the smallest feasible budget is about {smallest} bytes "

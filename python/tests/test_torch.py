@@ -188,3 +188,18 @@ def test_new_input_shape_plans_again():
     assert model.profile.input_shape == (4, 32)
     model(torch.randn(6, 32)).sum().backward()
     assert model.profile.input_shape == (6, 32)
+
+
+def test_plans_byte_exact_when_the_table_is_small():
+    net = mlp()
+    x = sample(net)
+    profile = mt.profile_sequence(net, x)
+    budget = budgets(profile)[1]
+    exact = mt.CheckpointedSequential(net, budget, profile=profile)
+    reference = mt.plan_persistent(profile.chain, budget, exact=True)
+    assert exact.plan.unit_bytes == reference.unit_bytes
+    assert exact.plan.makespan == reference.makespan
+    rounded = mt.CheckpointedSequential(net, budget, profile=profile, num_units=20)
+    # budget / 20, or the curve's unit if that rounding leaves no plan
+    assert rounded.plan.unit_bytes in (budget // 20, profile.chain.store_all_peak() // 20)
+    assert rounded.plan.makespan >= exact.plan.makespan
