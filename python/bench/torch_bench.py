@@ -334,10 +334,18 @@ def driver(args):
         row = run_config(args, config)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    if args.match:  # memsched at exactly each checkpoint_sequential run's measured peak
-        matched = sorted({math.floor(r["peak"] / MIB * 100) / 100 for r in rows
-                          if r["config"].startswith("seq") and "error" not in r})
-        for budget in matched:
+    if args.match:
+        # memsched at each checkpoint_sequential run's measured peak. The budget counts what
+        # the measurement leaves out (x_0, allocated before the step) and the model is a bound:
+        # the sweep's median (predicted - measured) calibrates budget to measured memory.
+        excess = sorted(r["predicted_peak"] - r["peak"] for r in rows
+                        if r["config"].startswith("memsched") and "error" not in r)
+        offset = excess[len(excess) // 2] if excess else 0
+        print(f"match: budget = measured peak + {offset / MIB:.2f} MiB", flush=True)
+        for q in [r for r in rows if r["config"].startswith("seq") and "error" not in r]:
+            q["matched_budget"] = math.floor((q["peak"] + offset) / MIB * 100) / 100
+            print(json.dumps(q), flush=True)
+        for budget in sorted({q["matched_budget"] for q in rows if "matched_budget" in q}):
             if budget not in budgets and budget >= smallest:
                 row = run_config(args, f"memsched:{budget}")
                 rows.append(row)
@@ -402,23 +410,26 @@ def report(args, rows, store_all, smallest, num_stages):
     pareto = [q for q in seqs if not any(
         o["peak"] <= q["peak"] and o["cpu"] < q["cpu"] for o in seqs)]
     ratios = []
-    print("\nmemsched.torch with budget = checkpoint_sequential's measured peak "
-          "(* = Pareto-optimal segment count):")
+    print("\nmemsched.torch matched to checkpoint_sequential's measured peak (--match; "
+          "* = Pareto-optimal segment count; 'over' = memsched measured more):")
     for q in seqs:
-        r = by_budget.get(math.floor(q["peak"] / MIB * 100) / 100)
+        r = by_budget.get(q.get("matched_budget"))
         if r is None:
             continue
         star = "*" if q in pareto else " "
         ratio = r["cpu"] / q["cpu"]
+        over = r["peak"] > q["peak"]
         if q in pareto:
-            ratios.append(ratio)
+            ratios.append((ratio, over))
         print(f" {star}{q['config']:>8}: {q['peak'] / MIB:6.1f} MiB {q['cpu']:.3f} s | "
-              f"memsched {r['peak'] / MIB:6.1f} MiB {r['cpu']:.3f} s (CPU x{ratio:.3f})")
+              f"memsched:{q['matched_budget']} {r['peak'] / MIB:6.1f} MiB {r['cpu']:.3f} s "
+              f"(CPU x{ratio:.3f}){' over' if over else ''}")
     if ratios:
-        print(f"Pareto-optimal segment counts: memsched CPU x{min(ratios):.3f} .. "
-              f"x{max(ratios):.3f} (geometric mean x"
-              f"{math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}), faster at "
-              f"{sum(x < 1 for x in ratios)} of {len(ratios)}")
+        values = [x for x, _ in ratios]
+        print(f"Pareto-optimal segment counts: memsched CPU x{min(values):.3f} .. "
+              f"x{max(values):.3f} (geometric mean x"
+              f"{math.exp(sum(map(math.log, values)) / len(values)):.3f}), faster with no "
+              f"more memory at {sum(x < 1 and not o for x, o in ratios)} of {len(ratios)}")
     excess = [(r["peak"] - float(r["config"].split(":")[1]) * MIB) / MIB for r in mine]
     if excess:
         print(f"measured peak - budget: max {max(excess):+.1f} MiB, min {min(excess):+.1f} MiB")
