@@ -143,6 +143,39 @@ def make_runner(config, model, x, profile=None):
     raise SystemExit(f"unknown config {config}")
 
 
+def sequential_in_model(model, profile):
+    """checkpoint_sequential's schedule for every segment count, replayed in the measured
+    chain (simulate_hetero), next to memsched's plan for its predicted peak: rows [segments,
+    peak bytes, its makespan, memsched's makespan, minimal makespan]. A segment boundary inside
+    a stage (modules grouped by stages="auto") moves to the stage's start."""
+    import memsched
+    import memsched.torch as mt
+    from memsched import HeteroOp
+
+    chain = profile.chain
+    num = len(profile.stages)
+    stage_of = {m: k for k, st in enumerate(profile.stages) for m in range(st.begin, st.end)}
+    rows = []
+    for segments in range(1, len(model) + 1):
+        size = len(model) // segments  # torch's split: equal counts, the remainder last
+        starts = sorted({stage_of[k * size] for k in range(segments)})
+        bounds = list(zip(starts, starts[1:] + [num]))
+        ops = []
+        for begin, end in bounds[:-1]:  # checkpointed segments: run without grad
+            ops += [HeteroOp.forward_check(begin)]
+            ops += [HeteroOp.forward_nograd(i) for i in range(begin + 1, end)]
+        for begin, end in reversed(bounds):  # each segment recorded, then its backward
+            ops += [HeteroOp.forward_enable(i) for i in range(begin, end)]
+            if end == num:
+                ops.append(HeteroOp.loss(num))
+            ops += [HeteroOp.backward(i) for i in reversed(range(begin, end))]
+        report = memsched.simulate_hetero(ops, chain, chain.store_all_peak() * 4)
+        plan = mt.CheckpointedSequential(model, report.peak_bytes, profile=profile).plan
+        rows.append([segments, report.peak_bytes, report.makespan, plan.makespan,
+                     chain.minimal_makespan()])
+    return rows
+
+
 def grads_digest(model, x):
     digest = hashlib.sha256()
     for p in list(model.parameters()) + [x]:
@@ -164,7 +197,8 @@ def worker(args):
         curve = mt.memory_time_curve(profile.chain)
         print(json.dumps({"store_all": profile.chain.store_all_peak(),
                           "curve": [[p.budget_bytes, p.makespan] for p in curve],
-                          "stages": len(profile.stages), "modules": len(model)}))
+                          "stages": len(profile.stages), "modules": len(model),
+                          "model": sequential_in_model(model, profile)}))
         return
     if args.config.startswith("cpu:"):
         return cpu_worker(args, model, x, target, args.config[4:].split(","))
@@ -314,6 +348,7 @@ def driver(args):
     profile = run_config(args, "profile")
     if "error" in profile:
         raise SystemExit(profile["error"])
+    print(json.dumps(dict(profile, config="profile")), flush=True)
     store_all = profile["store_all"] / MIB
     smallest = profile["curve"][0][0] / MIB
     if args.segments == "none":  # memsched only (merge with an earlier run's log)
@@ -352,10 +387,11 @@ def driver(args):
                 print(json.dumps(row), flush=True)
     if args.rounds > 0:
         interleaved_cpu(args, rows)
-    report(args, rows, store_all, smallest, profile["stages"])
+    report(args, rows, profile)
 
 
-def report(args, rows, store_all, smallest, num_stages):
+def report(args, rows, profile):
+    store_all, smallest = profile["store_all"] / MIB, profile["curve"][0][0] / MIB
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -377,7 +413,7 @@ def report(args, rows, store_all, smallest, num_stages):
     svg(good, out / f"torch_{args.model}.svg",
         f"{args.model}, batch {args.batch}: one training step on CPU (1 thread)")
     print(f"\nmodel {args.model}, batch {args.batch}; store-all (model) {store_all:.1f} MiB, "
-          f"smallest feasible budget {smallest:.1f} MiB, {num_stages} stages")
+          f"smallest feasible budget {smallest:.1f} MiB, {profile['stages']} stages")
     print(f"{'config':>16} {'budget':>8} {'predicted':>9} {'peak MiB':>9} {'CPU s':>7} {'ratio':>6}")
     for r in good:
         budget = r["config"].split(":")[1] if r["config"].startswith("memsched") else ""
@@ -433,6 +469,13 @@ def report(args, rows, store_all, smallest, num_stages):
     excess = [(r["peak"] - float(r["config"].split(":")[1]) * MIB) / MIB for r in mine]
     if excess:
         print(f"measured peak - budget: max {max(excess):+.1f} MiB, min {min(excess):+.1f} MiB")
+    if profile.get("model"):
+        print("\nin the model (measured chain): checkpoint_sequential's schedule vs memsched's "
+              "plan at its predicted peak")
+        for segments, peak, theirs, mine_s, minimal in profile["model"]:
+            print(f"  {segments:3d} segments: {peak / MIB:7.1f} MiB  x{theirs / minimal:.3f} vs "
+                  f"x{mine_s / minimal:.3f} of the minimal time (gain "
+                  f"{1 - mine_s / theirs:+.1%})")
     for r in rows:
         if "error" in r:
             print(f"{r['config']}: {r['error']}")
@@ -463,12 +506,11 @@ def main():
     elif args.from_log:  # the table, CSV and SVG again from a driver's JSON lines
         rows = [json.loads(line) for line in open(args.from_log) if line.startswith("{")]
         rows = list({r["config"]: r for r in rows}.values())  # the interleaved CPU wins
+        profile = next(r for r in rows if r["config"] == "profile")
+        rows = [r for r in rows if r is not profile]
         if any("cpu_fresh" in r for r in rows):
             rows = [r for r in rows if "cpu_fresh" in r or "error" in r]
-        store_all = max(r.get("store_all", 0) for r in rows) / MIB
-        smallest = min(float(r["config"].split(":")[1]) for r in rows
-                       if r["config"].startswith("memsched"))
-        report(args, rows, store_all, smallest, max(r.get("stages", 0) for r in rows))
+        report(args, rows, profile)
     else:
         driver(args)
 
