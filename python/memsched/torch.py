@@ -517,12 +517,13 @@ class CheckpointedSequential(torch.nn.Module):
         """The planner's discretisation. Rounding sizes up to units of budget / M costs
         optimality (on the 50-block MLP, 500 units plan 0.7-1.5 % slower than byte-exact), so
         plan byte-exact (unit = gcd of all sizes, often a page) when that needs at most `most`
-        units, the M for which planning takes about a second and its table at most 256 MiB:
+        units, the M for which planning takes about a second and its table at most 512 MiB:
         time grows about as M·L³ (L = 100 stages, M = 8000: 0.4 s; L = 400, M = 2000: 6 s),
-        the table as M·L² doubles. Returns the options for plan_persistent and `most`."""
+        the table as M·L² doubles at worst (the 50-block MLP, M = 27,800: 82 MiB). Returns the
+        options for plan_persistent and `most`."""
         stages = self.profile.stages
         num = len(stages)
-        most = max(500, min(int(8e9 / num ** 3), (256 << 20) // (8 * num ** 2)))
+        most = max(500, min(int(8e9 / num ** 3), (512 << 20) // (8 * num ** 2)))
         if self.num_units is not None:
             return {"num_units": self.num_units}, self.num_units
         unit = self.profile.output_bytes
