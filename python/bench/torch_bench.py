@@ -146,8 +146,9 @@ def make_runner(config, model, x, profile=None):
 def sequential_in_model(model, profile):
     """checkpoint_sequential's schedule for every segment count, replayed in the measured
     chain (simulate_hetero), next to memsched's plan for its predicted peak: rows [segments,
-    peak bytes, its makespan, memsched's makespan, minimal makespan]. A segment boundary inside
-    a stage (modules grouped by stages="auto") moves to the stage's start."""
+    peak bytes, its makespan, memsched's makespan, minimal makespan, exact]; exact is False
+    when a segment boundary falls inside a stage (modules grouped by stages="auto") and was
+    moved to the stage's start: torch stores more there than this replay."""
     import memsched
     import memsched.torch as mt
     from memsched import HeteroOp
@@ -156,9 +157,11 @@ def sequential_in_model(model, profile):
     num = len(profile.stages)
     stage_of = {m: k for k, st in enumerate(profile.stages) for m in range(st.begin, st.end)}
     rows = []
+    begins = {st.begin for st in profile.stages}
     for segments in range(1, len(model) + 1):
         size = len(model) // segments  # torch's split: equal counts, the remainder last
         starts = sorted({stage_of[k * size] for k in range(segments)})
+        exact = all(k * size in begins for k in range(segments))
         bounds = list(zip(starts, starts[1:] + [num]))
         ops = []
         for begin, end in bounds[:-1]:  # checkpointed segments: run without grad
@@ -172,7 +175,7 @@ def sequential_in_model(model, profile):
         report = memsched.simulate_hetero(ops, chain, chain.store_all_peak() * 4)
         plan = mt.CheckpointedSequential(model, report.peak_bytes, profile=profile).plan
         rows.append([segments, report.peak_bytes, report.makespan, plan.makespan,
-                     chain.minimal_makespan()])
+                     chain.minimal_makespan(), exact])
     return rows
 
 
@@ -276,12 +279,18 @@ def svg(rows, path, title):
     width, height, margin = 640, 420, 60
     points = [r for r in rows if "error" not in r]
     max_peak = max(r["peak"] for r in points) / MIB * 1.05
+    # Up to 2.5x no checkpointing: the smallest budgets (up to 10x) would flatten the rest;
+    # points beyond are drawn on the top edge.
+    none = [r["cpu"] for r in points if r["config"] == "none"]
     max_cpu = max(r["cpu"] for r in points) * 1.05
+    if none:
+        max_cpu = min(max_cpu, 2.5 * none[0])
     min_cpu = min(r["cpu"] for r in points) * 0.95
 
     def xy(r):
         px = margin + (r["peak"] / MIB) / max_peak * (width - 2 * margin)
-        py = height - margin - (r["cpu"] - min_cpu) / (max_cpu - min_cpu) * (height - 2 * margin)
+        cpu = min(r["cpu"], max_cpu)
+        py = height - margin - (cpu - min_cpu) / (max_cpu - min_cpu) * (height - 2 * margin)
         return px, py
 
     colors = {"none": "black", "seq": "#d62728", "memsched": "#1f77b4"}
@@ -471,10 +480,11 @@ def report(args, rows, profile):
         print(f"measured peak - budget: max {max(excess):+.1f} MiB, min {min(excess):+.1f} MiB")
     if profile.get("model"):
         print("\nin the model (measured chain): checkpoint_sequential's schedule vs memsched's "
-              "plan at its predicted peak")
-        for segments, peak, theirs, mine_s, minimal in profile["model"]:
-            print(f"  {segments:3d} segments: {peak / MIB:7.1f} MiB  x{theirs / minimal:.3f} vs "
-                  f"x{mine_s / minimal:.3f} of the minimal time (gain "
+              "plan at its predicted peak (~ = boundaries moved to stage starts)")
+        for segments, peak, theirs, mine_s, minimal, *exact in profile["model"]:
+            mark = "~" if exact and not exact[0] else " "
+            print(f" {mark}{segments:3d} segments: {peak / MIB:7.1f} MiB  x{theirs / minimal:.3f} "
+                  f"vs x{mine_s / minimal:.3f} of the minimal time (gain "
                   f"{1 - mine_s / theirs:+.1%})")
     for r in rows:
         if "error" in r:
