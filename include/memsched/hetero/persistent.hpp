@@ -47,7 +47,9 @@ struct HeteroPlan {
 /// The fastest persistent schedule (every stored input stays until its stage's backward, rotor's
 /// class) whose peak memory, in exact bytes, is at most `budget_bytes`; nullopt if no persistent
 /// schedule fits once sizes are rounded to units. Budget and peak count everything: x_0, stored
-/// activations and tapes, gradients, temporaries (docs/heterogeneous.md).
+/// activations and tapes, gradients, temporaries (docs/heterogeneous.md). A budget of at least
+/// chain.store_all_peak() gets the store-all schedule (minimal makespan) without a table, decided
+/// in exact bytes whatever the units (not with rotor_compatible, which reproduces rotor).
 ///
 /// Time O(M·L³) worst case with pruning of saturated memory ranges and an inner loop over
 /// memory that the compiler vectorises; memory O(M·L²) doubles at most (less: each interval
