@@ -42,11 +42,9 @@ DEFAULT_BATCH = {"mlp": 1024, "resnet": 128, "resmlp": 1024, "resmlp-dropout": 1
 
 def build_model(name, batch):
     """(nn.Sequential, input, target). mlp: references §8, 50 x [Linear(512, 512), ReLU].
-    resnet: the CIFAR ResNet-20 of He et al. 2016 (§4.2: a 3x3 stem, three stages of three
-    basic blocks with 16 / 32 / 64 channels on 32x32 / 16x16 / 8x8 maps, BatchNorm, 1x1
-    projection shortcuts where the shape changes, global pooling, a linear classifier), 3x32x32
-    inputs: activations halve from stage to stage while
-    the work per block stays. resmlp(-dropout): residual MLP blocks of hidden widths repeating
+    resnet: the CIFAR ResNet-20 (models.cifar_resnet: three stages of three basic blocks with
+    16 / 32 / 64 channels on 32x32 / 16x16 / 8x8 maps), 3x32x32 inputs: activations halve from
+    stage to stage while the work per block stays. resmlp(-dropout): residual MLP blocks of hidden widths repeating
     256 / 1024 / 512 / 2048 (with Dropout 0.1)."""
     import torch
     from torch import nn
@@ -58,30 +56,9 @@ def build_model(name, batch):
             layers += [nn.Linear(512, 512), nn.ReLU()]
         model, x = nn.Sequential(*layers), torch.randn(batch, 512)
     elif name == "resnet":
-        class Basic(nn.Module):
-            def __init__(self, cin, cout, stride):
-                super().__init__()
-                self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-                self.bn1 = nn.BatchNorm2d(cout)
-                self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-                self.bn2 = nn.BatchNorm2d(cout)
-                self.shortcut = nn.Sequential()
-                if stride != 1 or cin != cout:
-                    self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                                  nn.BatchNorm2d(cout))
+        from models import cifar_resnet
 
-            def forward(self, x):
-                y = torch.relu(self.bn1(self.conv1(x)))
-                return torch.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
-
-        layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
-        channels = 16
-        for stage, width in enumerate((16, 32, 64)):
-            for block in range(3):
-                layers.append(Basic(channels, width, 2 if stage > 0 and block == 0 else 1))
-                channels = width
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 10)]
-        model, x = nn.Sequential(*layers), torch.randn(batch, 3, 32, 32)
+        model, x = cifar_resnet(), torch.randn(batch, 3, 32, 32)
     elif name in ("resmlp", "resmlp-dropout"):
         dropout = [nn.Dropout(0.1)] if name == "resmlp-dropout" else []
 

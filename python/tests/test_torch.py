@@ -1,10 +1,15 @@
 """memsched.torch: gradients bitwise equal to plain autograd under every plan, RNG preserved."""
 
+import pathlib
+import sys
+
 import pytest
 
 torch = pytest.importorskip("torch")
 mt = pytest.importorskip("memsched.torch")
 nn = torch.nn
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "bench"))
+from models import cifar_resnet  # noqa: E402  (python/bench/models.py, shared with the bench)
 
 
 class Residual(nn.Module):
@@ -31,30 +36,9 @@ def resnet():
                          nn.Linear(32, 8))
 
 
-class Basic(nn.Module):
-    """A ResNet basic block (BatchNorm in training mode: recomputations use batch statistics)."""
-
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                          nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = torch.relu(self.bn1(self.conv1(x)))
-        return torch.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
-
-
 def convnet():
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(3, 4, 3, 1, 1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
-                         Basic(4, 4, 1), Basic(4, 4, 1), Basic(4, 8, 2), Basic(8, 8, 1),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+    return cifar_resnet(widths=(4, 8), blocks=2, classes=5)
 
 
 def sample(net):
