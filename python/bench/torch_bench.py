@@ -242,11 +242,18 @@ def cpu_worker(args, model, x, target, configs):
 # ---- the driver ----------------------------------------------------------------------------
 
 
-def run_config(args, config):
+def run_worker(args, config, **run_options):
+    """This script as a worker process for `config`, with the allocator and thread settings of
+    the measurement (references/heterogeneous.md §12)."""
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
     command = [sys.executable, __file__, "--worker", "--model", args.model, "--batch",
-               str(args.batch), "--steps", str(args.steps), "--config", config]
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+               str(args.batch), "--steps", str(args.steps), "--rounds", str(args.rounds),
+               "--config", config]
+    return subprocess.run(command, env=env, text=True, **run_options)
+
+
+def run_config(args, config):
+    result = run_worker(args, config, capture_output=True)
     if result.returncode != 0:
         return {"config": config, "error": result.stderr.strip().splitlines()[-1]}
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -308,11 +315,7 @@ def interleaved_cpu(args, rows):
     good = {r["config"]: r for r in rows if "error" not in r}
     limit = good["none"]["peak"] * 1.01
     configs = [c for c, r in good.items() if r["peak"] <= limit]
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
-    command = [sys.executable, __file__, "--worker", "--model", args.model, "--batch",
-               str(args.batch), "--rounds", str(args.rounds), "--config",
-               "cpu:" + ",".join(configs)]
-    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
+    result = run_worker(args, "cpu:" + ",".join(configs), stdout=subprocess.PIPE)
     if result.returncode != 0:
         raise SystemExit("the interleaved CPU run failed")
     for line in result.stdout.splitlines():
