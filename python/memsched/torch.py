@@ -33,6 +33,7 @@ from memsched._memsched import (
     HeteroLoss,
     HeteroOpKind,
     HeteroStage,
+    hetero_timeline,
     memory_time_curve,
     plan_persistent,
 )
@@ -207,6 +208,16 @@ def _auto_stages(modules, sample, persistent):
     return [(b, e) for b, e in zip(starts, starts[1:] + [len(modules)])]
 
 
+def _unique_parameters(modules):
+    """The parameters of modules that require grad, each once."""
+    unique = {}
+    for module in modules:
+        for p in module.parameters():
+            if p.requires_grad:
+                unique.setdefault(id(p), p)
+    return list(unique.values())
+
+
 def _median(values):
     values = sorted(values)
     return values[len(values) // 2]
@@ -328,8 +339,12 @@ _LOSS, _BACKWARD, _FREE = HeteroOpKind.LOSS, HeteroOpKind.BACKWARD, HeteroOpKind
 
 class _Run:
     """One forward + backward of the sequence executing a plan; the state rotor's operations
-    act on: x_i stored alone (`inputs`), tapes x̄_{i+1} (the detached input and output of a
-    recording forward of stage i, whose autograd graph holds the saved tensors), RNG states."""
+    act on: x_i stored alone (`inputs`), tapes x̄_{i+1} (the input and output of a recording
+    forward of stage i, whose autograd graph holds the saved tensors), RNG states.
+
+    Stages run in the owner's segments (see CheckpointedSequential._fuse): the recording
+    forwards of a segment's stages form one autograd graph, differentiated by one
+    torch.autograd.grad call, and the segment is one node of the caller's graph."""
 
     def __init__(self, owner, x0):
         self.owner = owner
@@ -369,12 +384,17 @@ class _Run:
         finally:
             torch.set_rng_state(current)
 
-    def _execute(self, kind, i):
+    def _execute(self, index):
+        kind, i = self.ops[index]
         if kind == _FE:
-            leaf = self._stage_input(i).detach()
-            # ybar_i is needed only if a backward node exists below stage i.
-            if i > self.first_grad_stage or (i == 0 and self.input_requires_grad):
-                leaf.requires_grad_(True)
+            if index in self.owner._chained:
+                # continues the graph of stage i-1, recorded by the operation just before
+                leaf = self.tapes[i][1]
+            else:
+                leaf = self._stage_input(i).detach()
+                # ybar_i is needed only if a backward node exists below stage i.
+                if i > self.first_grad_stage or (i == 0 and self.input_requires_grad):
+                    leaf.requires_grad_(True)
             with torch.enable_grad():
                 out = self._forward(i, leaf)
             self.tapes[i + 1] = (leaf, out)
@@ -389,30 +409,39 @@ class _Run:
         elif kind == _FREE:
             raise RuntimeError("memsched.torch: non-persistent plans are not executed")
 
-    def forward_stage(self, i):
-        kind, stage = self.ops[self.pos]
-        assert stage == i and kind in (_CF, _FN, _FE), "plan out of step with the forward"
-        self.pos += 1
-        self._execute(kind, i)
-        output = self._stage_input(i + 1)
+    def forward_segment(self, s):
+        """Runs the first pass's operations on the stages of segment s; returns its output."""
+        begin, end = self.owner._segments[s]
+        for i in range(begin, end):
+            kind, stage = self.ops[self.pos]
+            assert stage == i and kind in (_CF, _FN, _FE), "plan out of step with the forward"
+            self.pos += 1
+            self._execute(self.pos - 1)
+        output = self._stage_input(end)
         if self.pos < len(self.ops) and self.ops[self.pos][0] == _LOSS:
             self.pos += 1
-            self._execute(_LOSS, i + 1)
+            self._execute(self.pos - 1)
         return output.detach()
 
-    def backward_stage(self, i, grad_output):
+    def backward_segment(self, s, grad_output):
+        """Runs the plan up to B_{end-1}, then B_{end-1}..B_begin of segment s = [begin, end)
+        (consecutive in the plan) as one torch.autograd.grad call; returns the gradients of
+        x_begin and of the segment's parameters."""
+        begin, end = self.owner._segments[s]
+        params = self.owner._segment_params[s]
         if self.finished:
             raise RuntimeError("memsched.torch: the backward of a CheckpointedSequential call "
                                "can run only once (retain_graph is not supported)")
-        while True:
-            kind, stage = self.ops[self.pos]
+        while self.ops[self.pos][0] != _BACKWARD:
             self.pos += 1
-            if kind == _BACKWARD:
-                break
-            self._execute(kind, stage)
-        assert stage == i, "plan out of step with the backward"
-        leaf, out = self.tapes.pop(i + 1)
-        params = self.owner._stage_params[i]
+            self._execute(self.pos - 1)
+        expected = [(_BACKWARD, i) for i in reversed(range(begin, end))]
+        assert self.ops[self.pos:self.pos + end - begin] == expected, \
+            "plan out of step with the backward"
+        self.pos += end - begin
+        leaf, out = self.tapes[begin + 1][0], self.tapes[end][1]
+        for i in range(begin + 1, end + 1):  # the graph alone holds the segment's tensors now
+            del self.tapes[i]
         inputs = ([leaf] if leaf.requires_grad else []) + params
         if out.requires_grad and inputs:
             with torch.enable_grad():
@@ -420,10 +449,11 @@ class _Run:
         else:
             grads = (None,) * len(inputs)
         del out
-        self.inputs.pop(i, None)
+        for i in range(begin, end):
+            self.inputs.pop(i, None)
         grad_input = grads[0] if leaf.requires_grad else None
         param_grads = grads[1:] if leaf.requires_grad else grads
-        if i <= self.first_grad_stage:  # no backward node below: release everything
+        if begin <= self.first_grad_stage:  # no backward node below: release everything
             self.finished = True
             self.inputs.clear()
             self.tapes.clear()
@@ -431,19 +461,19 @@ class _Run:
         return grad_input, tuple(param_grads)
 
 
-class _StageFunction(torch.autograd.Function):
-    """Stage i of one run as an autograd node: inputs x_i and the stage's parameters, so that
-    autograd returns parameter gradients to torch.autograd.grad or adds them to .grad as soon
-    as the stage's backward is done."""
+class _SegmentFunction(torch.autograd.Function):
+    """Segment s of one run as an autograd node: inputs x_begin and the segment's parameters,
+    so that autograd returns parameter gradients to torch.autograd.grad or adds them to .grad
+    as soon as the segment's backward is done."""
 
     @staticmethod
-    def forward(ctx, run, i, x, *params):
-        ctx.run, ctx.i, ctx.num_params = run, i, len(params)
-        return run.forward_stage(i)
+    def forward(ctx, run, s, x, *params):
+        ctx.run, ctx.s = run, s
+        return run.forward_segment(s)
 
     @staticmethod
     def backward(ctx, grad_output):
-        grad_input, param_grads = ctx.run.backward_stage(ctx.i, grad_output)
+        grad_input, param_grads = ctx.run.backward_segment(ctx.s, grad_output)
         return (None, None, grad_input) + param_grads
 
 
@@ -555,14 +585,56 @@ class CheckpointedSequential(torch.nn.Module):
         self._stores_all = plan.forwards == plan.recording_forwards == num_stages
         self._ops = [(op.kind, op.stage) for op in plan.schedule]
         self._stage_modules = [list(self.layers[s.begin:s.end]) for s in self.profile.stages]
-        self._stage_params = []
-        for modules in self._stage_modules:
-            unique = {}
-            for module in modules:
-                for p in module.parameters():
-                    if p.requires_grad:
-                        unique.setdefault(id(p), p)
-            self._stage_params.append(list(unique.values()))
+        self._stage_params = [_unique_parameters(modules) for modules in self._stage_modules]
+        self._segments, self._chained = self._fuse()
+        self._segment_params = [_unique_parameters(m for i in range(b, e)
+                                                   for m in self._stage_modules[i])
+                                for b, e in self._segments]
+
+    def _fuse(self):
+        """Segments of stages the plan never separates, each run as one autograd graph and
+        differentiated by one torch.autograd.grad call (one call and one node per stage
+        cost the 50-block MLP about 2 % of its step, docs/torch.md). Stages i-1 and i join
+        when the plan records them one right after the other for the tapes their backwards
+        use, and runs B_i, B_{i-1} one right after the other, with x_i not stored alone.
+
+        One thing differs within a segment: autograd.grad hands back the parameter
+        gradients of all its stages at its end, where stage by stage each went to .grad
+        after its own backward. When .grad already holds a tensor (gradient accumulation)
+        those wait in memory, so a stage joins the segment above it only while the plan's
+        peak during its backward (hetero_timeline) plus the gradients waiting stays within
+        the budget. Returns the segments as (begin, end) stage ranges, and the indices of
+        the recording forwards that continue the graph of the stage before."""
+        ops, num = self._ops, len(self._stage_modules)
+        timeline = hetero_timeline(self.plan.schedule, self.profile.chain, self.budget_bytes)
+        backward, recording, alone = {}, {}, {}
+        stored = {0}  # the x_i stored alone, as _Run.inputs holds them
+        for index, (kind, i) in enumerate(ops):
+            if kind == _FE:  # B_i uses the tape of the last one
+                recording[i], alone[i] = index, i in stored
+            elif kind in (_CF, _FN):
+                stored.add(i + 1)
+                if kind == _FN:
+                    stored.discard(i)
+            elif kind == _LOSS:
+                stored.discard(i)
+            elif kind == _BACKWARD:
+                backward[i] = index
+                stored.discard(i)
+        grad_bytes = [sum(_tensor_bytes(p) for p in params) for params in self._stage_params]
+        starts, waiting = [], 0
+        for i in range(num - 2, -1, -1):  # does stage i join the segment above (top)?
+            waiting += grad_bytes[i + 1]
+            joinable = (recording[i] + 1 == recording[i + 1] and not alone[i + 1] and
+                        backward[i + 1] + 1 == backward[i])
+            if not (joinable and
+                    timeline[backward[i]].peak_bytes + waiting <= self.budget_bytes):
+                starts.append(i + 1)
+                waiting = 0
+        starts = [0] + starts[::-1]
+        segments = list(zip(starts, starts[1:] + [num]))
+        chained = {recording[i] for i in set(range(num)) - set(starts)}
+        return segments, chained
 
     def forward(self, x):
         if not isinstance(x, torch.Tensor):
@@ -577,8 +649,8 @@ class CheckpointedSequential(torch.nn.Module):
         if self._stores_all:
             return _run(self.layers, x)
         run = _Run(self, x)
-        for i, params in enumerate(self._stage_params):
-            x = _StageFunction.apply(run, i, x, *params)
+        for s, params in enumerate(self._segment_params):
+            x = _SegmentFunction.apply(run, s, x, *params)
         return x
 
     def extra_repr(self):

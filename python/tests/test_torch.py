@@ -102,7 +102,7 @@ def test_gradients_bitwise_equal_for_every_budget(build):
         recomputing += model.plan.forwards > len(model.profile.stages)
         # A plan that stores everything is plain autograd: no stage nodes in the graph.
         plain = model.plan.forwards == len(model.profile.stages)
-        assert (type(model(x).grad_fn).__name__ != "_StageFunctionBackward") == plain
+        assert (type(model(x).grad_fn).__name__ != "_SegmentFunctionBackward") == plain
         stores_all += plain
         for input_grad in (False, True):
             for use_grad_api in (False, True):
@@ -187,3 +187,72 @@ def test_plans_byte_exact_when_the_table_is_small():
     # budget / 20, or the curve's unit if that rounding leaves no plan
     assert rounded.plan.unit_bytes in (budget // 20, profile.chain.store_all_peak() // 20)
     assert rounded.plan.makespan >= exact.plan.makespan
+
+
+def segment_nodes(output):
+    """The memsched segment nodes on the graph of output, from the last to the first."""
+    nodes, node = [], output.grad_fn
+    while node is not None and type(node).__name__ == "_SegmentFunctionBackward":
+        nodes.append(node)
+        node = next((f for f, _ in node.next_functions
+                     if f is not None and type(f).__name__ != "AccumulateGrad"), None)
+    return nodes
+
+
+def test_stages_the_plan_never_separates_run_as_one_segment():
+    net = mlp(depth=12, dropout=0.0)
+    x = sample(net)
+    profile = mt.profile_sequence(net, x)
+    ops_of = {}
+    for budget in budgets(profile, 6)[:-1]:
+        model = mt.CheckpointedSequential(net, budget, profile=profile)
+        segments = model._segments
+        assert segments[0][0] == 0 and segments[-1][1] == len(profile.stages)
+        assert all(e == b for (_, e), (b, _) in zip(segments, segments[1:]))
+        ops = [(op.kind, op.stage) for op in model.plan.schedule]
+        ops_of[budget] = len(segments)
+        for begin, end in segments:  # B_{end-1} .. B_begin are consecutive in the plan
+            first = ops.index((mt.HeteroOpKind.BACKWARD, end - 1))
+            assert ops[first:first + end - begin] == [
+                (mt.HeteroOpKind.BACKWARD, i) for i in reversed(range(begin, end))]
+        assert len(segment_nodes(model(x))) == len(segments)
+    # Some plans cut the 12 stages into fewer segments (the larger budgets: long runs of
+    # recording forwards).
+    assert min(ops_of.values()) < len(profile.stages)
+
+
+def test_segments_leave_room_for_accumulated_parameter_gradients():
+    # Parameters far larger than the activations: the gradients a segment's autograd.grad
+    # call hands back at its end would overflow the budget, so the segments stay short.
+    torch.manual_seed(0)
+    net = nn.Sequential(*[m for _ in range(8) for m in (nn.Linear(64, 64), nn.Tanh())])
+    x = torch.randn(2, 64)
+    profile = mt.profile_sequence(net, x)
+    grad_bytes = 64 * 65 * 4
+    cut_for_gradients = 0
+    for budget in budgets(profile, 4):
+        model = mt.CheckpointedSequential(net, budget, profile=profile)
+        timeline = mt.hetero_timeline(model.plan.schedule, profile.chain, budget)
+        ops = [(op.kind, op.stage) for op in model.plan.schedule]
+        for begin, end in model._segments:
+            for i in range(begin, end):
+                at = ops.index((mt.HeteroOpKind.BACKWARD, i))
+                assert timeline[at].peak_bytes + (end - 1 - i) * grad_bytes <= budget
+        # Accumulating into existing .grad gives what plain autograd accumulates.
+        torch.manual_seed(1)
+        net.zero_grad(set_to_none=True)
+        for _ in range(2):
+            net(x).pow(2).sum().backward()
+        expected = [p.grad.clone() for p in net.parameters()]
+        net.zero_grad(set_to_none=True)
+        for _ in range(2):
+            model(x).pow(2).sum().backward()
+        assert all(torch.equal(p.grad, e) for p, e in zip(net.parameters(), expected))
+        cut_for_gradients += len(model._segments)
+        for p in net.parameters():
+            p.requires_grad_(False)
+        frozen = mt.CheckpointedSequential(net, budget, profile=profile)
+        cut_for_gradients -= len(frozen._segments)
+        for p in net.parameters():
+            p.requires_grad_(True)
+    assert cut_for_gradients > 0  # without gradients to hand back, segments are longer
