@@ -354,6 +354,11 @@ class _Run:
         self.tapes = {}
         self.rng = {}
         self.input_requires_grad = x0.requires_grad
+        # Recomputations run in the backward, outside the caller's autocast region: they
+        # enter the one the forward ran in, so that they record the same casts.
+        self.autocast = dict(device_type="cpu", enabled=torch.is_autocast_cpu_enabled(),
+                             dtype=torch.get_autocast_cpu_dtype(),
+                             cache_enabled=torch.is_autocast_cache_enabled())
         num = len(owner._stage_modules)
         # The first stage whose backward node exists: the input or a parameter before it
         # requires grad. Below it nothing is differentiated.
@@ -432,9 +437,10 @@ class _Run:
         if self.finished:
             raise RuntimeError("memsched.torch: the backward of a CheckpointedSequential call "
                                "can run only once (retain_graph is not supported)")
-        while self.ops[self.pos][0] != _BACKWARD:
-            self.pos += 1
-            self._execute(self.pos - 1)
+        with torch.autocast(**self.autocast):
+            while self.ops[self.pos][0] != _BACKWARD:
+                self.pos += 1
+                self._execute(self.pos - 1)
         expected = [(_BACKWARD, i) for i in reversed(range(begin, end))]
         assert self.ops[self.pos:self.pos + end - begin] == expected, \
             "plan out of step with the backward"

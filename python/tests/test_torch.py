@@ -256,3 +256,25 @@ def test_segments_leave_room_for_accumulated_parameter_gradients():
         for p in net.parameters():
             p.requires_grad_(True)
     assert cut_for_gradients > 0  # without gradients to hand back, segments are longer
+
+
+@pytest.mark.parametrize("build", [mlp, convnet], ids=["mlp", "convnet"])
+def test_recomputations_run_in_the_forwards_autocast_region(build):
+    net = build()
+    x = sample(net)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        profile = mt.profile_sequence(net, x)  # what autocast saves: bfloat16 copies
+    for budget in budgets(profile, 3)[:-1]:
+        model = mt.CheckpointedSequential(net, budget, profile=profile)
+        assert model.plan.forwards > len(profile.stages)
+        results = []
+        for run in (net, model):
+            torch.manual_seed(1)
+            net.zero_grad(set_to_none=True)
+            xi = x.clone().requires_grad_(True)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = run(xi)
+            assert out.dtype == torch.bfloat16
+            out.float().pow(2).sum().backward()
+            results.append([out] + [p.grad for p in net.parameters()] + [xi.grad])
+        assert all(torch.equal(a, b) for a, b in zip(*results))
