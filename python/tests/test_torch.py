@@ -100,7 +100,7 @@ def test_gradients_bitwise_equal_for_every_budget(build):
         model = mt.CheckpointedSequential(net, budget, profile=profile)
         assert model.plan.peak_bytes <= budget
         recomputing += model.plan.forwards > len(model.profile.stages)
-        # A plan that stores everything is plain autograd: no stage nodes in the graph.
+        # A plan that stores everything is plain autograd: no segment nodes in the graph.
         plain = model.plan.forwards == len(model.profile.stages)
         assert (type(model(x).grad_fn).__name__ != "_SegmentFunctionBackward") == plain
         stores_all += plain
@@ -278,3 +278,19 @@ def test_recomputations_run_in_the_forwards_autocast_region(build):
             out.float().pow(2).sum().backward()
             results.append([out] + [p.grad for p in net.parameters()] + [xi.grad])
         assert all(torch.equal(a, b) for a, b in zip(*results))
+
+
+def test_stages_of_the_same_modules_share_one_time():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(),
+                        nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                        nn.Linear(64, 64), nn.Tanh())
+    x = torch.randn(8, 32)
+    pooled = mt.profile_sequence(net, x)
+    times = [(s.forward_time, s.backward_time) for s in pooled.stages]
+    # Linear(32, 32) + ReLU twice on 8x32, Linear(64, 64) + ReLU once; the others differ.
+    assert times[0] == times[1]
+    assert len({times[0], times[2], times[3], times[4]}) == 4
+    raw = mt.profile_sequence(net, x, pool_times=False)
+    # unpooled, each stage keeps its own measurement (nanosecond clocks never agree)
+    assert raw.stages[0].forward_time != raw.stages[1].forward_time
