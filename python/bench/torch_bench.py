@@ -16,7 +16,9 @@ Run (writes <out>/torch_<model>.csv and .svg, prints a table):
 Options: --model mlp|resnet|resmlp|resmlp-dropout (build_model says what they are), --batch,
 --steps, --segments 1,2,4 (default: every count; "none": memsched only), --budgets-mib 20,40
 (default: a sweep between the smallest feasible budget and store-all), --no-match (by default
-memsched also runs with its budget set to each checkpoint_sequential run's measured peak).
+memsched also runs with its budget set to each checkpoint_sequential run's measured peak),
+--cpu-only none,seq:2,memsched:58.9,staged:58.9 (just the interleaved CPU rounds of these;
+staged = memsched with one autograd node per stage, fuse_segments=False).
 """
 
 import argparse
@@ -96,7 +98,8 @@ def status(field):
 
 
 def make_runner(config, model, x, profile=None):
-    """(callable x -> output, info) for "none", "seq:<segments>" or "memsched:<budget MiB>"
+    """(callable x -> output, info) for "none", "seq:<segments>", "memsched:<budget MiB>" or
+    "staged:<budget MiB>" (memsched without segments, one node per stage)
     (measuring the stages unless a profile is given)."""
     from torch.utils.checkpoint import checkpoint_sequential
 
@@ -106,16 +109,18 @@ def make_runner(config, model, x, profile=None):
     if kind == "seq":
         segments = int(value)
         return (lambda inp: checkpoint_sequential(model, segments, inp)), {}
-    if kind == "memsched":
+    if kind in ("memsched", "staged"):  # staged: one node per stage (fuse_segments=False)
         import memsched.torch as mt
 
         start = time.process_time()
-        wrapped = mt.CheckpointedSequential(model, int(float(value) * MIB), x, profile=profile)
+        wrapped = mt.CheckpointedSequential(model, int(float(value) * MIB), x, profile=profile,
+                                            fuse_segments=kind == "memsched")
         return wrapped, {"plan_s": time.process_time() - start,
                          "predicted_peak": wrapped.plan.peak_bytes,
                          "predicted_s": wrapped.plan.makespan,
                          "stages": len(wrapped.profile.stages),
                          "ops": len(wrapped.plan.schedule),
+                         "forwards": wrapped.plan.forwards, "segments": len(wrapped.segments),
                          "store_all": wrapped.profile.chain.store_all_peak()}
     raise SystemExit(f"unknown config {config}")
 
@@ -217,7 +222,9 @@ def cpu_worker(args, model, x, target, configs):
     import memsched.torch as mt
 
     profile = mt.profile_sequence(model, x)
-    runners = {c: make_runner(c, model, x, profile)[0] for c in configs}
+    runners, infos = {}, {}
+    for config in configs:
+        runners[config], infos[config] = make_runner(config, model, x, profile)
     times = {c: [] for c in configs}
     digests = {}
     for round_ in range(args.rounds + 1):
@@ -236,7 +243,8 @@ def cpu_worker(args, model, x, target, configs):
     for config in configs:
         values = sorted(times[config])
         print(json.dumps({"config": config, "cpu_min": values[0],
-                          "cpu_median": values[len(values) // 2], "grads": digests[config]}))
+                          "cpu_median": values[len(values) // 2], "grads": digests[config],
+                          **{k: v for k, v in infos[config].items() if k != "plan_s"}}))
 
 
 # ---- the driver ----------------------------------------------------------------------------
@@ -487,12 +495,20 @@ def main():
     parser.add_argument("--num-budgets", type=int, default=12)
     parser.add_argument("--out", default="build/torch_bench")
     parser.add_argument("--from-log", default="", help="report from a previous run's output")
+    parser.add_argument("--cpu-only", default="",
+                        help="only the interleaved CPU rounds of these configurations, e.g. "
+                             "none,seq:2,memsched:58.9,staged:58.9")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--config", default="none", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.batch = args.batch or DEFAULT_BATCH[args.model]
     if args.worker:
         worker(args)
+    elif args.cpu_only:
+        result = run_worker(args, "cpu:" + args.cpu_only, stdout=subprocess.PIPE)
+        if result.returncode != 0:
+            raise SystemExit(result.returncode)
+        print(result.stdout, end="")
     elif args.from_log:  # the table, CSV and SVG again from a driver's JSON lines
         rows = [json.loads(line) for line in open(args.from_log) if line.startswith("{")]
         rows = list({r["config"]: r for r in rows}.values())  # the interleaved CPU wins

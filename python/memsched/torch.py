@@ -511,16 +511,18 @@ class CheckpointedSequential(torch.nn.Module):
     num_units: memory units of the planner (sizes are rounded up to units, see plan_persistent);
     None: byte-exact when that table is small, else as many units as plan in about a second.
     preserve_rng_state: restore the CPU RNG state before every recomputation (Dropout).
+    fuse_segments: run the stages the plan never separates as one autograd graph and node
+    (see _fuse); False: one node and one autograd.grad call per stage, for comparison.
 
     Raises ValueError when no schedule fits the budget (the message gives the smallest budget
     that does). Without grad (eval, torch.no_grad, nothing requires grad) the modules just run.
     Attributes after planning: ``profile`` (stages and HeteroChain), ``plan`` (HeteroPlan:
-    schedule, makespan in seconds, peak_bytes predicted).
+    schedule, makespan in seconds, peak_bytes predicted), ``segments``.
     """
 
     def __init__(self, modules, budget_bytes, sample_input=None, *, profile=None, stages="auto",
                  repeats=3, measure_temporaries=True, tune_malloc=True, pool_times=True,
-                 num_units=None, preserve_rng_state=True):
+                 num_units=None, preserve_rng_state=True, fuse_segments=True):
         super().__init__()
         modules = list(modules.children()) if isinstance(modules, torch.nn.Sequential) else list(
             modules)
@@ -532,6 +534,7 @@ class CheckpointedSequential(torch.nn.Module):
         self.layers = torch.nn.ModuleList(modules)
         self.budget_bytes = budget_bytes
         self.preserve_rng_state = preserve_rng_state
+        self.fuse_segments = fuse_segments
         self._profile_options = dict(stages=stages, repeats=repeats,
                                      measure_temporaries=measure_temporaries,
                                      tune_malloc=tune_malloc, pool_times=pool_times)
@@ -563,6 +566,12 @@ class CheckpointedSequential(torch.nn.Module):
         self.budget_bytes = budget_bytes
         self._plan()
         return self.plan
+
+    @property
+    def segments(self):
+        """The plan's segments as (begin, end) stage ranges: each runs as one autograd graph
+        and one node of the caller's graph (None before planning)."""
+        return None if self.plan is None else list(self._segments)
 
     def _units(self):
         """The planner's discretisation. Rounding sizes up to units of budget / M costs
@@ -627,6 +636,8 @@ class CheckpointedSequential(torch.nn.Module):
         the budget. Returns the segments as (begin, end) stage ranges, and the indices of
         the recording forwards that continue the graph of the stage before."""
         ops, num = self._ops, len(self._stage_modules)
+        if not self.fuse_segments:
+            return [(i, i + 1) for i in range(num)], set()
         timeline = hetero_timeline(self.plan.schedule, self.profile.chain, self.budget_bytes)
         backward, recording, alone = {}, {}, {}
         stored = {0}  # the x_i stored alone, as _Run.inputs holds them

@@ -206,7 +206,7 @@ def test_stages_the_plan_never_separates_run_as_one_segment():
     ops_of = {}
     for budget in budgets(profile, 6)[:-1]:
         model = mt.CheckpointedSequential(net, budget, profile=profile)
-        segments = model._segments
+        segments = model.segments
         assert segments[0][0] == 0 and segments[-1][1] == len(profile.stages)
         assert all(e == b for (_, e), (b, _) in zip(segments, segments[1:]))
         ops = [(op.kind, op.stage) for op in model.plan.schedule]
@@ -234,7 +234,7 @@ def test_segments_leave_room_for_accumulated_parameter_gradients():
         model = mt.CheckpointedSequential(net, budget, profile=profile)
         timeline = mt.hetero_timeline(model.plan.schedule, profile.chain, budget)
         ops = [(op.kind, op.stage) for op in model.plan.schedule]
-        for begin, end in model._segments:
+        for begin, end in model.segments:
             for i in range(begin, end):
                 at = ops.index((mt.HeteroOpKind.BACKWARD, i))
                 assert timeline[at].peak_bytes + (end - 1 - i) * grad_bytes <= budget
@@ -248,11 +248,11 @@ def test_segments_leave_room_for_accumulated_parameter_gradients():
         for _ in range(2):
             model(x).pow(2).sum().backward()
         assert all(torch.equal(p.grad, e) for p, e in zip(net.parameters(), expected))
-        cut_for_gradients += len(model._segments)
+        cut_for_gradients += len(model.segments)
         for p in net.parameters():
             p.requires_grad_(False)
         frozen = mt.CheckpointedSequential(net, budget, profile=profile)
-        cut_for_gradients -= len(frozen._segments)
+        cut_for_gradients -= len(frozen.segments)
         for p in net.parameters():
             p.requires_grad_(True)
     assert cut_for_gradients > 0  # without gradients to hand back, segments are longer
