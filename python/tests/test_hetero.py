@@ -80,3 +80,21 @@ def test_recording_temporary():
     without = memsched.HeteroChain([memsched.HeteroStage(input_bytes=2, tape_bytes=4,
                                                          forward_tmp_bytes=6)], loss)
     assert without.store_all_peak() == 12
+
+
+def test_on_a_uniform_chain_no_schedule_beats_the_persistent_optimum():
+    # docs/benchmarks.md (PyTorch, MLP): checkpoint_sequential's equal segments are optimal on
+    # a uniform chain, and the exhaustive search over all schedules, persistent or not, finds
+    # nothing faster than the persistent dynamic program at any budget.
+    stage = memsched.HeteroStage(forward_time=1, backward_time=2, input_bytes=2, tape_bytes=2,
+                                 backward_tmp_bytes=3)
+    chain = memsched.HeteroChain([stage] * 7, memsched.HeteroLoss(input_bytes=2))
+    feasible = 0
+    for budget in range(chain.store_all_peak() // 4, chain.store_all_peak() + 1):
+        plan = memsched.plan_persistent(chain, budget, exact=True)
+        optimum = memsched.plan_exhaustive(chain, budget, persistent_only=False)
+        assert (plan is None) == (optimum is None)
+        if plan is not None:
+            assert plan.makespan == optimum[0]
+            feasible += 1
+    assert feasible >= 10
