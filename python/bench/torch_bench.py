@@ -46,8 +46,8 @@ def build_model(name, batch):
     """(nn.Sequential, input, target). mlp: references §8, 50 x [Linear(512, 512), ReLU].
     resnet: the CIFAR ResNet-20 (models.cifar_resnet: three stages of three basic blocks with
     16 / 32 / 64 channels on 32x32 / 16x16 / 8x8 maps), 3x32x32 inputs: activations halve from
-    stage to stage while the work per block stays. resmlp(-dropout): residual MLP blocks of hidden widths repeating
-    256 / 1024 / 512 / 2048 (with Dropout 0.1)."""
+    stage to stage while the work per block stays. resmlp(-dropout): residual MLP blocks of
+    hidden widths repeating 256 / 1024 / 512 / 2048 (with Dropout 0.1)."""
     import torch
     from torch import nn
 

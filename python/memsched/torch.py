@@ -624,7 +624,7 @@ class CheckpointedSequential(torch.nn.Module):
     def _fuse(self):
         """Segments of stages the plan never separates, each run as one autograd graph and
         differentiated by one torch.autograd.grad call (one call and one node per stage
-        cost the 50-block MLP about 2 % of its step, docs/torch.md). Stages i-1 and i join
+        cost the 50-block MLP 1-1.4 % of its step, docs/torch.md). Stages i-1 and i join
         when the plan records them one right after the other for the tapes their backwards
         use, and runs B_i, B_{i-1} one right after the other, with x_i not stored alone.
 
@@ -655,7 +655,7 @@ class CheckpointedSequential(torch.nn.Module):
                 stored.discard(i)
         grad_bytes = [sum(_tensor_bytes(p) for p in params) for params in self._stage_params]
         starts, waiting = [], 0
-        for i in range(num - 2, -1, -1):  # does stage i join the segment above (top)?
+        for i in range(num - 2, -1, -1):  # does stage i join the segment above it?
             waiting += grad_bytes[i + 1]
             joinable = (recording[i] + 1 == recording[i + 1] and not alone[i + 1] and
                         backward[i + 1] + 1 == backward[i])
