@@ -359,7 +359,8 @@ class _Run:
 
     Stages run in the owner's segments (see CheckpointedSequential._fuse): the recording
     forwards of a segment's stages form one autograd graph, differentiated by one
-    torch.autograd.grad call, and the segment is one node of the caller's graph."""
+    torch.autograd.grad call, and the segment is one node of the caller's graph; a direct
+    segment runs in the caller's graph itself."""
 
     def __init__(self, owner, x0):
         self.owner = owner
@@ -382,7 +383,7 @@ class _Run:
             if (i == 0 and x0.requires_grad) or owner._stage_params[i]:
                 self.first_grad_stage = i
                 break
-        self.finished = False
+        self.differentiated = set()  # segments whose backward ran
 
     def _stage_input(self, i):
         if i in self.inputs:
@@ -443,15 +444,36 @@ class _Run:
             self._execute(self.pos - 1)
         return output.detach()
 
+    def forward_direct(self, s, x):
+        """Runs direct segment s (its recording forwards) on x in the caller's graph."""
+        begin, end = self.owner._segments[s]
+        for i in range(begin, end):
+            assert self.ops[self.pos] == (_FE, i), "plan out of step with the forward"
+            self.pos += 1
+            x = _run(self.owner._stage_modules[i], x)  # never run again: no RNG state kept
+        if end in self.owner._keep:  # a later recomputation starts from x_end
+            self.tapes[end] = (None, x.detach())
+        if self.pos < len(self.ops) and self.ops[self.pos][0] == _LOSS:
+            self.pos += 1
+            self._execute(self.pos - 1)
+        return x
+
     def backward_segment(self, s, grad_output):
         """Runs the plan up to B_{end-1}, then B_{end-1}..B_begin of segment s = [begin, end)
         (consecutive in the plan) as one torch.autograd.grad call; returns the gradients of
         x_begin and of the segment's parameters."""
         begin, end = self.owner._segments[s]
         params = self.owner._segment_params[s]
-        if self.finished:
+        if s in self.differentiated:
             raise RuntimeError("memsched.torch: the backward of a CheckpointedSequential call "
                                "can run only once (retain_graph is not supported)")
+        self.differentiated.add(s)
+        while self.ops[self.pos][0] == _BACKWARD and self.ops[self.pos][1] >= end:
+            # a direct segment above, differentiated by the caller's autograd already
+            i = self.ops[self.pos][1]
+            self.pos += 1
+            self.inputs.pop(i, None)
+            self.tapes.pop(i + 1, None)
         with torch.autocast(**self.autocast):
             while self.ops[self.pos][0] != _BACKWARD:
                 self.pos += 1
@@ -475,7 +497,6 @@ class _Run:
         grad_input = grads[0] if leaf.requires_grad else None
         param_grads = grads[1:] if leaf.requires_grad else grads
         if begin <= self.first_grad_stage:  # no backward node below: release everything
-            self.finished = True
             self.inputs.clear()
             self.tapes.clear()
             self.rng.clear()
@@ -569,8 +590,9 @@ class CheckpointedSequential(torch.nn.Module):
 
     @property
     def segments(self):
-        """The plan's segments as (begin, end) stage ranges: each runs as one autograd graph
-        and one node of the caller's graph (None before planning)."""
+        """The plan's segments as (begin, end) stage ranges (None before planning): each runs
+        as one autograd graph, in the caller's graph if the plan never recomputes it, else as
+        one node of it."""
         return None if self.plan is None else list(self._segments)
 
     def _units(self):
@@ -610,38 +632,45 @@ class CheckpointedSequential(torch.nn.Module):
                              f"bytes; the smallest feasible budget is about {smallest} bytes "
                              f"(storing everything needs {chain.store_all_peak()})")
         self.plan = plan
-        num_stages = len(self.profile.stages)
-        # Nothing recomputed: plain autograd runs the same kernels, without the segment nodes.
-        self._stores_all = plan.forwards == plan.recording_forwards == num_stages
         self._ops = [(op.kind, op.stage) for op in plan.schedule]
         self._stage_modules = [list(self.layers[s.begin:s.end]) for s in self.profile.stages]
         self._stage_params = [_unique_parameters(modules) for modules in self._stage_modules]
-        self._segments, self._chained = self._fuse()
+        self._segments, self._direct, self._chained, self._keep = self._fuse()
         self._segment_params = [_unique_parameters(m for i in range(b, e)
                                                    for m in self._stage_modules[i])
                                 for b, e in self._segments]
 
     def _fuse(self):
-        """Segments of stages the plan never separates, each run as one autograd graph and
-        differentiated by one torch.autograd.grad call (one call and one node per stage
-        cost the 50-block MLP 1-1.4 % of its step, docs/torch.md). Stages i-1 and i join
-        when the plan records them one right after the other for the tapes their backwards
-        use, and runs B_i, B_{i-1} one right after the other, with x_i not stored alone.
+        """Segments of stages the plan never separates, each run as one autograd graph (one
+        call and one node per stage cost the 50-block MLP 1-1.4 % of its step, docs/torch.md).
+        Stages i-1 and i join when the plan records them one right after the other for the
+        tapes their backwards use, and runs B_i, B_{i-1} one right after the other, with x_i
+        not stored alone.
 
-        One thing differs within a segment: autograd.grad hands back the parameter
-        gradients of all its stages at its end, where stage by stage each went to .grad
-        after its own backward. When .grad already holds a tensor (gradient accumulation)
-        those wait in memory, so a stage joins the segment above it only while the plan's
-        peak during its backward (hetero_timeline) plus the gradients waiting stays within
-        the budget. Returns the segments as (begin, end) stage ranges, and the indices of
-        the recording forwards that continue the graph of the stage before."""
+        A segment recorded in the first sweep, never run again, whose backwards follow the
+        loss or the backwards above it at once, is *direct*: its modules run in the caller's
+        graph, as plain autograd (the whole chain when nothing is recomputed). The others are
+        one node each, differentiated by one torch.autograd.grad call; that call hands back
+        the parameter gradients of all their stages at its end, where plain autograd adds
+        each to .grad after its own stage. When .grad already holds a tensor (gradient
+        accumulation) those wait in memory, so in such a segment a stage joins the one above
+        it only while the plan's peak during its backward (hetero_timeline) plus the
+        gradients waiting stays within the budget.
+
+        Returns the segments as (begin, end) stage ranges, whether each is direct, the
+        indices of the recording forwards that continue the graph of the stage before, and
+        the stages i whose input x_i a direct segment must keep for later operations."""
         ops, num = self._ops, len(self._stage_modules)
         if not self.fuse_segments:
-            return [(i, i + 1) for i in range(num)], set()
-        timeline = hetero_timeline(self.plan.schedule, self.profile.chain, self.budget_bytes)
+            return [(i, i + 1) for i in range(num)], [False] * num, set(), set()
         backward, recording, alone = {}, {}, {}
+        loss, rerun, from_tape = len(ops), set(), set()
         stored = {0}  # the x_i stored alone, as _Run.inputs holds them
         for index, (kind, i) in enumerate(ops):
+            if kind in (_CF, _FN, _FE) and index > loss:
+                rerun.add(i)
+                if i not in stored:
+                    from_tape.add(i)
             if kind == _FE:  # B_i uses the tape of the last one
                 recording[i], alone[i] = index, i in stored
             elif kind in (_CF, _FN):
@@ -649,24 +678,39 @@ class CheckpointedSequential(torch.nn.Module):
                 if kind == _FN:
                     stored.discard(i)
             elif kind == _LOSS:
+                loss = index
                 stored.discard(i)
             elif kind == _BACKWARD:
                 backward[i] = index
                 stored.discard(i)
+        starts = [0] + [i for i in range(1, num)
+                        if not (recording[i - 1] + 1 == recording[i] and not alone[i] and
+                                backward[i] + 1 == backward[i - 1])]
         grad_bytes = [sum(_tensor_bytes(p) for p in params) for params in self._stage_params]
-        starts, waiting = [], 0
-        for i in range(num - 2, -1, -1):  # does stage i join the segment above it?
-            waiting += grad_bytes[i + 1]
-            joinable = (recording[i] + 1 == recording[i + 1] and not alone[i + 1] and
-                        backward[i + 1] + 1 == backward[i])
-            if not (joinable and
-                    timeline[backward[i]].peak_bytes + waiting <= self.budget_bytes):
-                starts.append(i + 1)
-                waiting = 0
-        starts = [0] + starts[::-1]
-        segments = list(zip(starts, starts[1:] + [num]))
-        chained = {recording[i] for i in set(range(num)) - set(starts)}
-        return segments, chained
+        timeline = None
+        segments, direct = [], []
+        for begin, end in zip(starts, starts[1:] + [num]):
+            if (all(recording[i] < loss and i not in rerun for i in range(begin, end)) and
+                    ops[backward[end - 1] - 1][0] in (_LOSS, _BACKWARD)):
+                segments.append((begin, end))
+                direct.append(True)
+                continue
+            if timeline is None:
+                timeline = hetero_timeline(self.plan.schedule, self.profile.chain,
+                                           self.budget_bytes)
+            cuts, waiting = [], 0
+            for i in range(end - 2, begin - 1, -1):  # does stage i join the segment above it?
+                waiting += grad_bytes[i + 1]
+                if timeline[backward[i]].peak_bytes + waiting > self.budget_bytes:
+                    cuts.append(i + 1)
+                    waiting = 0
+            bounds = [begin] + cuts[::-1] + [end]
+            segments += zip(bounds, bounds[1:])
+            direct += [False] * (len(bounds) - 1)
+        chained = {recording[i] for (begin, end), d in zip(segments, direct) if not d
+                   for i in range(begin + 1, end)}
+        keep = {end for (_, end), d in zip(segments, direct) if d and end in from_tape}
+        return segments, direct, chained, keep
 
     def forward(self, x):
         if not isinstance(x, torch.Tensor):
@@ -678,11 +722,12 @@ class CheckpointedSequential(torch.nn.Module):
         if (self.profile is None or tuple(x.shape) != self.profile.input_shape or
                 x.dtype != self.profile.input_dtype):
             self.replan(x)
-        if self._stores_all:
-            return _run(self.layers, x)
         run = _Run(self, x)
         for s, params in enumerate(self._segment_params):
-            x = _SegmentFunction.apply(run, s, x, *params)
+            if self._direct[s]:
+                x = run.forward_direct(s, x)
+            else:
+                x = _SegmentFunction.apply(run, s, x, *params)
         return x
 
     def extra_repr(self):

@@ -82,6 +82,20 @@ def check_bitwise(net, model, x, input_grad, use_grad_api):
     assert torch.equal(torch.get_rng_state(), rng_ref)
 
 
+def segment_nodes(output):
+    """The memsched segment nodes on the autograd graph of output."""
+    nodes, seen, stack = [], set(), [output.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if type(node).__name__ == "_SegmentFunctionBackward":
+            nodes.append(node)
+        stack += [f for f, _ in node.next_functions]
+    return nodes
+
+
 def budgets(profile, count=4):
     """Budgets from the smallest feasible one to store-all (so plans recompute a lot, some,
     nothing)."""
@@ -101,8 +115,13 @@ def test_gradients_bitwise_equal_for_every_budget(build):
         assert model.plan.peak_bytes <= budget
         recomputing += model.plan.forwards > len(model.profile.stages)
         # A plan that stores everything is plain autograd: no segment nodes in the graph.
+        # Otherwise the segments recorded once whose backwards follow the loss at once (the
+        # top one) run in the caller's graph too, the others are one node each.
         plain = model.plan.forwards == len(model.profile.stages)
-        assert (type(model(x).grad_fn).__name__ != "_SegmentFunctionBackward") == plain
+        nodes = segment_nodes(model(x))
+        assert (len(nodes) == 0) == plain
+        assert len(nodes) == model._direct.count(False)
+        assert model._direct[-1]
         stores_all += plain
         for input_grad in (False, True):
             for use_grad_api in (False, True):
@@ -189,16 +208,6 @@ def test_plans_byte_exact_when_the_table_is_small():
     assert rounded.plan.makespan >= exact.plan.makespan
 
 
-def segment_nodes(output):
-    """The memsched segment nodes on the graph of output, from the last to the first."""
-    nodes, node = [], output.grad_fn
-    while node is not None and type(node).__name__ == "_SegmentFunctionBackward":
-        nodes.append(node)
-        node = next((f for f, _ in node.next_functions
-                     if f is not None and type(f).__name__ != "AccumulateGrad"), None)
-    return nodes
-
-
 def test_stages_the_plan_never_separates_run_as_one_segment():
     net = mlp(depth=12, dropout=0.0)
     x = sample(net)
@@ -215,7 +224,7 @@ def test_stages_the_plan_never_separates_run_as_one_segment():
             first = ops.index((mt.HeteroOpKind.BACKWARD, end - 1))
             assert ops[first:first + end - begin] == [
                 (mt.HeteroOpKind.BACKWARD, i) for i in reversed(range(begin, end))]
-        assert len(segment_nodes(model(x))) == len(segments)
+        assert len(segment_nodes(model(x))) == model._direct.count(False)
     # Some plans cut the 12 stages into fewer segments (the larger budgets: long runs of
     # recording forwards).
     assert min(ops_of.values()) < len(profile.stages)
@@ -234,8 +243,8 @@ def test_segments_leave_room_for_accumulated_parameter_gradients():
         model = mt.CheckpointedSequential(net, budget, profile=profile)
         timeline = mt.hetero_timeline(model.plan.schedule, profile.chain, budget)
         ops = [(op.kind, op.stage) for op in model.plan.schedule]
-        for begin, end in model.segments:
-            for i in range(begin, end):
+        for (begin, end), direct in zip(model.segments, model._direct):
+            for i in range(begin if not direct else end, end):  # direct: plain autograd
                 at = ops.index((mt.HeteroOpKind.BACKWARD, i))
                 assert timeline[at].peak_bytes + (end - 1 - i) * grad_bytes <= budget
         # Accumulating into existing .grad gives what plain autograd accumulates.
