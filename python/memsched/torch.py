@@ -642,7 +642,7 @@ class CheckpointedSequential(torch.nn.Module):
 
     def _fuse(self):
         """Segments of stages the plan never separates, each run as one autograd graph (one
-        call and one node per stage cost the 50-block MLP 1-1.4 % of its step, docs/torch.md).
+        call and one node per stage cost the 50-block MLP about 1 % of its step, docs/torch.md).
         Stages i-1 and i join when the plan records them one right after the other for the
         tapes their backwards use, and runs B_i, B_{i-1} one right after the other, with x_i
         not stored alone.
