@@ -212,14 +212,14 @@ def test_stages_the_plan_never_separates_run_as_one_segment():
     net = mlp(depth=12, dropout=0.0)
     x = sample(net)
     profile = mt.profile_sequence(net, x)
-    ops_of = {}
+    segment_counts = {}
     for budget in budgets(profile, 6)[:-1]:
         model = mt.CheckpointedSequential(net, budget, profile=profile)
         segments = model.segments
         assert segments[0][0] == 0 and segments[-1][1] == len(profile.stages)
         assert all(e == b for (_, e), (b, _) in zip(segments, segments[1:]))
         ops = [(op.kind, op.stage) for op in model.plan.schedule]
-        ops_of[budget] = len(segments)
+        segment_counts[budget] = len(segments)
         for begin, end in segments:  # B_{end-1} .. B_begin are consecutive in the plan
             first = ops.index((mt.HeteroOpKind.BACKWARD, end - 1))
             assert ops[first:first + end - begin] == [
@@ -227,7 +227,7 @@ def test_stages_the_plan_never_separates_run_as_one_segment():
         assert len(segment_nodes(model(x))) == model._direct.count(False)
     # Some plans cut the 12 stages into fewer segments (the larger budgets: long runs of
     # recording forwards).
-    assert min(ops_of.values()) < len(profile.stages)
+    assert min(segment_counts.values()) < len(profile.stages)
 
 
 def test_segments_leave_room_for_accumulated_parameter_gradients():
