@@ -235,7 +235,6 @@ class AdjointExecutor {
 
   std::optional<StepWork> handed_out_;
   std::chrono::steady_clock::time_point handed_out_at_;
-  bool handed_out_recomputes_ = false;
   std::chrono::steady_clock::time_point start_;
   std::vector<std::byte> buffer_;
   mutable ExecutionProfile profile_;
