@@ -439,9 +439,7 @@ class _Run:
             self.pos += 1
             self._execute(self.pos - 1)
         output = self._stage_input(end)
-        if self.pos < len(self.ops) and self.ops[self.pos][0] == _LOSS:
-            self.pos += 1
-            self._execute(self.pos - 1)
+        self._loss_if_next()
         return output.detach()
 
     def forward_direct(self, s, x):
@@ -453,10 +451,14 @@ class _Run:
             x = _run(self.owner._stage_modules[i], x)  # never run again: no RNG state kept
         if end in self.owner._keep:  # a later recomputation starts from x_end
             self.tapes[end] = (None, x.detach())
+        self._loss_if_next()
+        return x
+
+    def _loss_if_next(self):
+        """After the first sweep's last stage: the loss operation (the caller computes it)."""
         if self.pos < len(self.ops) and self.ops[self.pos][0] == _LOSS:
             self.pos += 1
             self._execute(self.pos - 1)
-        return x
 
     def backward_segment(self, s, grad_output):
         """Runs the plan up to B_{end-1}, then B_{end-1}..B_begin of segment s = [begin, end)
@@ -723,11 +725,8 @@ class CheckpointedSequential(torch.nn.Module):
                 x.dtype != self.profile.input_dtype):
             self.replan(x)
         run = _Run(self, x)
-        for s, params in enumerate(self._segment_params):
-            if self._direct[s]:
-                x = run.forward_direct(s, x)
-            else:
-                x = _SegmentFunction.apply(run, s, x, *params)
+        for s, (direct, params) in enumerate(zip(self._direct, self._segment_params)):
+            x = run.forward_direct(s, x) if direct else _SegmentFunction.apply(run, s, x, *params)
         return x
 
     def extra_repr(self):
