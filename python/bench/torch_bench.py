@@ -121,13 +121,20 @@ def make_runner(config, model, x, profile=None):
                          "stages": len(wrapped.profile.stages),
                          "ops": len(wrapped.plan.schedule),
                          "forwards": wrapped.plan.forwards, "segments": len(wrapped.segments),
-                         "store_all": wrapped.profile.chain.store_all_peak()}
+                         "store_all": store_all_peak(wrapped.profile)}
     raise SystemExit(f"unknown config {config}")
+
+
+def store_all_peak(profile):
+    """Store-all's peak in the model: plain autograd, every stage's backward temporary the
+    direct one."""
+    return profile.chain_for(range(len(profile.stages))).store_all_peak()
 
 
 def sequential_in_model(model, profile):
     """checkpoint_sequential's schedule for every segment count, replayed in the measured
-    chain (simulate_hetero), next to memsched's plan for its predicted peak: rows [segments,
+    chain (simulate_hetero; its last segment, plain autograd, with the direct backward
+    temporaries), next to memsched's plan for its predicted peak: rows [segments,
     peak bytes, its makespan, memsched's makespan, minimal makespan, exact]; exact is False
     when a segment boundary falls inside a stage (modules grouped by stages="auto") and was
     moved to the stage's start: torch stores more there than this replay."""
@@ -154,7 +161,9 @@ def sequential_in_model(model, profile):
             if end == num:
                 ops.append(HeteroOp.loss(num))
             ops += [HeteroOp.backward(i) for i in reversed(range(begin, end))]
-        report = memsched.simulate_hetero(ops, chain, chain.store_all_peak() * 4)
+        # its last segment is plain autograd: the direct backward temporaries there
+        seq_chain = profile.chain_for(range(bounds[-1][0], num))
+        report = memsched.simulate_hetero(ops, seq_chain, chain.store_all_peak() * 4)
         plan = mt.CheckpointedSequential(model, report.peak_bytes, profile=profile).plan
         rows.append([segments, report.peak_bytes, report.makespan, plan.makespan,
                      chain.minimal_makespan(), exact])
@@ -180,7 +189,7 @@ def worker(args):
 
         profile = mt.profile_sequence(model, x)
         curve = mt.memory_time_curve(profile.chain)
-        print(json.dumps({"store_all": profile.chain.store_all_peak(),
+        print(json.dumps({"store_all": store_all_peak(profile),
                           "curve": [[p.budget_bytes, p.makespan] for p in curve],
                           "stages": len(profile.stages), "modules": len(model),
                           "model": sequential_in_model(model, profile)}))

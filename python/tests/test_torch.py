@@ -6,6 +6,7 @@ import sys
 import pytest
 
 torch = pytest.importorskip("torch")
+memsched = pytest.importorskip("memsched")
 mt = pytest.importorskip("memsched.torch")
 nn = torch.nn
 sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "bench"))
@@ -98,10 +99,13 @@ def segment_nodes(output):
 
 def budgets(profile, count=4):
     """Budgets from the smallest feasible one to store-all (so plans recompute a lot, some,
-    nothing)."""
-    curve = mt.memory_time_curve(profile.chain)
-    picks = [curve[round(k * (len(curve) - 1) / (count - 1))] for k in range(count)]
-    return sorted({p.budget_bytes for p in picks})
+    nothing). Store-all runs as plain autograd, so its peak is that of the chain with every
+    stage's direct backward temporary."""
+    store_all = profile.chain_for(range(len(profile.stages))).store_all_peak()
+    curve = [p for p in mt.memory_time_curve(profile.chain) if p.budget_bytes < store_all]
+    picks = [curve[round(k * (len(curve) - 1) / (count - 2))] for k in range(count - 1)
+             if curve]
+    return sorted({p.budget_bytes for p in picks} | {store_all})
 
 
 @pytest.mark.parametrize("build", [mlp, resnet, convnet], ids=["mlp", "resnet", "convnet"])
@@ -241,7 +245,7 @@ def test_segments_leave_room_for_accumulated_parameter_gradients():
     cut_for_gradients = 0
     for budget in budgets(profile, 4):
         model = mt.CheckpointedSequential(net, budget, profile=profile)
-        timeline = mt.hetero_timeline(model.plan.schedule, profile.chain, budget)
+        timeline = mt.hetero_timeline(model.plan.schedule, model.chain, budget)
         ops = [(op.kind, op.stage) for op in model.plan.schedule]
         for (begin, end), direct in zip(model.segments, model._direct):
             for i in range(begin if not direct else end, end):  # direct: plain autograd
@@ -303,3 +307,60 @@ def test_stages_of_the_same_modules_share_one_time():
     raw = mt.profile_sequence(net, x, pool_times=False)
     # unpooled, each stage keeps its own measurement (nanosecond clocks never agree)
     assert raw.stages[0].forward_time != raw.stages[1].forward_time
+
+
+def wide_mlp():
+    """Tensors of 256 KiB, above the 64 KiB mmap threshold: temporaries measure exactly."""
+    torch.manual_seed(0)
+    return nn.Sequential(*[m for _ in range(10) for m in (nn.Linear(256, 256), nn.ReLU())])
+
+
+def test_plain_autograd_frees_the_incoming_gradient_early():
+    # A node's backward holds the gradient it was given until it returns; plain autograd
+    # frees it once Linear + ReLU's first backward function (ReLU's) consumed it.
+    net = wide_mlp()
+    x = torch.randn(256, 256)
+    profile = mt.profile_sequence(net, x)
+    if not mt.PeakMeter().available:
+        pytest.skip("no /proc/self/clear_refs: temporaries are not measured")
+    activation = 256 * 256 * 4
+    # (RSS steps of whole pages, and heap reuse of the smaller blocks, blur single stages.)
+    saved = [s.backward_tmp_bytes - s.direct_backward_tmp_bytes for s in profile.stages]
+    assert sum(d >= activation * 3 // 4 for d in saved) >= len(saved) // 2
+    assert all(d >= 0 for d in saved)
+    for s in profile.stages:
+        assert s.hetero_stage(True).backward_tmp_bytes == s.direct_backward_tmp_bytes
+        assert s.hetero_stage(False).backward_tmp_bytes == s.backward_tmp_bytes
+
+
+@pytest.mark.parametrize("build", [wide_mlp, mlp, resnet, convnet],
+                         ids=["wide_mlp", "mlp", "resnet", "convnet"])
+def test_direct_temporaries_only_for_stages_run_directly(build):
+    net = build()
+    x = torch.randn(256, 256) if build is wide_mlp else sample(net)
+    profile = mt.profile_sequence(net, x)
+    gained = 0
+    for budget in budgets(profile, 8):
+        model = mt.CheckpointedSequential(net, budget, profile=profile)
+        direct = {i for (b, e), d in zip(model.segments, model._direct) if d for i in range(b, e)}
+        planned = [st.backward_tmp_bytes for st in model.chain.stages]
+        # The plan was made in a model that gives the smaller temporary only to stages it runs
+        # as plain autograd ...
+        for k, st in enumerate(profile.stages):
+            if k in direct:
+                assert planned[k] in (st.backward_tmp_bytes, st.direct_backward_tmp_bytes)
+            else:
+                assert planned[k] == st.backward_tmp_bytes
+        # ... replays there within the budget, and is never slower than the plan made with
+        # every stage as in a node.
+        report = memsched.simulate_hetero(model.plan.schedule, model.chain, budget)
+        assert report.peak_bytes <= budget and report.makespan == model.plan.makespan
+        nodes_only = mt.CheckpointedSequential(net, budget, profile=profile,
+                                               fuse_segments=False)
+        assert [st.backward_tmp_bytes for st in nodes_only.chain.stages] == [
+            st.backward_tmp_bytes for st in profile.stages]
+        assert model.plan.makespan <= nodes_only.plan.makespan
+        gained += model.plan.makespan < nodes_only.plan.makespan
+        check_bitwise(net, model, x, True, False)
+    if build is wide_mlp and mt.PeakMeter().available:
+        assert gained > 0  # the top segments grow where the freed gradient makes room
