@@ -113,6 +113,8 @@ class StageProfile:
         self.begin, self.end = begin, end
         for name in self.__slots__[2:]:
             setattr(self, name, fields.get(name, 0))
+        if "direct_backward_tmp_bytes" not in fields:  # unknown: as inside a node
+            self.direct_backward_tmp_bytes = self.backward_tmp_bytes
 
     def hetero_stage(self, direct=False):
         """The stage in the model; direct: with the backward temporary of a stage run as
@@ -672,15 +674,20 @@ class CheckpointedSequential(torch.nn.Module):
         """Plans for the budget. A stage run as plain autograd (in a direct segment) needs a
         smaller backward temporary than one run inside a node (StageProfile), but which stages
         run directly depends on the plan. So plan with the node temporaries, then again with the
-        direct ones for the stages that plan runs directly, as long as the new plan still runs
-        every one of them directly (then the model it was made in is the one that runs) and
-        runs more of them directly: at most a few rounds. A plan never gets slower (the
-        previous one is feasible in the new model), and on the 50-block MLP it reaches
-        checkpoint_sequential's own schedules at no more measured memory (docs/torch.md)."""
+        direct ones for the stages that plan runs directly, keeping the new plan only if it
+        still runs every one of them directly (then the model it was made in is the one that
+        runs), and again while that set grows (a few rounds at most). A kept plan is never
+        slower (the previous one is feasible in its model); on the 50-block MLP the top
+        segment holds one stage more at the same budget (docs/torch.md, "Planning")."""
         units, most = self._units()
         self._stage_modules = [list(self.layers[s.begin:s.end]) for s in self.profile.stages]
         self._stage_params = [_unique_parameters(modules) for modules in self._stage_modules]
-        chain = self.profile.chain
+        everything = set(range(len(self._stage_modules)))
+        store_all = self.profile.chain_for(everything)
+        if self.fuse_segments and self.budget_bytes >= store_all.store_all_peak():
+            chain, assumed = store_all, everything  # store-all: plain autograd, one segment
+        else:
+            chain, assumed = self.profile.chain, set()
         plan = self._plan_in(chain, units)
         if plan is None:
             curve = memory_time_curve(chain, num_units=most)
@@ -689,21 +696,18 @@ class CheckpointedSequential(torch.nn.Module):
                              f"bytes; the smallest feasible budget is about {smallest} bytes "
                              f"(storing everything needs {chain.store_all_peak()})")
         layout = self._fuse(plan, chain)
-        assumed = set()
-        for round_ in range(5 if self.fuse_segments else 0):
-            # Round 0 guesses every stage (store-all is one direct segment), the others the
-            # stages the current plan runs directly.
-            direct = set(range(len(self._stage_modules))) if round_ == 0 else \
-                self._direct_stages(layout)
-            if round_ > 0 and direct <= assumed:
+        for _ in range(4 if self.fuse_segments else 0):
+            direct = self._direct_stages(layout)
+            if direct <= assumed:
                 break
             candidate_chain = self.profile.chain_for(direct)
             candidate = self._plan_in(candidate_chain, units)
-            if candidate is None:
-                continue
+            if candidate is None:  # (rounding: the units follow the chain's store-all peak)
+                break
             candidate_layout = self._fuse(candidate, candidate_chain)
-            if direct <= self._direct_stages(candidate_layout):
-                plan, chain, layout, assumed = candidate, candidate_chain, candidate_layout, direct
+            if not direct <= self._direct_stages(candidate_layout):
+                break
+            plan, chain, layout, assumed = candidate, candidate_chain, candidate_layout, direct
         self.plan, self.chain = plan, chain
         self._ops = [(op.kind, op.stage) for op in plan.schedule]
         self._segments, self._direct, self._chained, self._keep = layout
