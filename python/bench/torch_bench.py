@@ -28,6 +28,7 @@ import json
 import math
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import time
@@ -235,6 +236,7 @@ def cpu_worker(args, model, x, target, configs):
     for config in configs:
         runners[config], infos[config] = make_runner(config, model, x, profile)
     times = {c: [] for c in configs}
+    faults = {c: [] for c in configs}  # minor page faults: what the step allocates anew
     digests = {}
     for round_ in range(args.rounds + 1):
         for config, run in runners.items():
@@ -242,18 +244,27 @@ def cpu_worker(args, model, x, target, configs):
                 p.grad = None
             x.grad = None
             torch.manual_seed(1)
+            faulted = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             start = time.process_time()
             F.mse_loss(run(x), target).backward()
             elapsed = time.process_time() - start
             if round_ > 0:
                 times[config].append(elapsed)
+                faults[config].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt -
+                                      faulted)
             digests[config] = grads_digest(model, x)
         print(f"cpu round {round_} of {args.rounds} done", file=sys.stderr, flush=True)
     for config in configs:
         values = sorted(times[config])
         print(json.dumps({"config": config, "cpu_min": values[0],
-                          "cpu_median": values[len(values) // 2], "grads": digests[config],
+                          "cpu_median": values[len(values) // 2],
+                          "minor_faults": _median(faults[config]), "grads": digests[config],
                           **{k: v for k, v in infos[config].items() if k != "plan_s"}}))
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
 
 
 # ---- the driver ----------------------------------------------------------------------------
