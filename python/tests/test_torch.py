@@ -327,7 +327,6 @@ def test_plain_autograd_frees_the_incoming_gradient_early():
     # (RSS steps of whole pages, and heap reuse of the smaller blocks, blur single stages.)
     saved = [s.backward_tmp_bytes - s.direct_backward_tmp_bytes for s in profile.stages]
     assert sum(d >= activation * 3 // 4 for d in saved) >= len(saved) // 2
-    assert all(d >= 0 for d in saved)
     for s in profile.stages:
         assert s.hetero_stage(True).backward_tmp_bytes == s.direct_backward_tmp_bytes
         assert s.hetero_stage(False).backward_tmp_bytes == s.backward_tmp_bytes
