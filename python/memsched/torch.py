@@ -174,6 +174,10 @@ class _SavedRecorder:
 
 
 def _run(modules, x):
+    """The modules in order on x. Given as [x], a list nothing else refers to, the input is
+    freed as soon as the first module has run, as a plain loop over the modules frees it."""
+    if isinstance(x, list):
+        x = x.pop()
     for module in modules:
         x = module(x)
     return x
@@ -470,11 +474,12 @@ class _Run:
                 out = self._forward(i, leaf)
             self.tapes[i + 1] = (leaf, out)
         elif kind in (_CF, _FN):
-            x = self._stage_input(i)
+            # Fn_i hands x_i over: freed once the stage's first module ran, not after the
+            # stage (a plain loop's order of frees; keeping it the stage through cost the
+            # 50-block MLP's first sweep 3 %, freed pages no longer being reused at once).
+            x = [self.inputs.pop(i)] if kind == _FN else self._stage_input(i)
             with torch.no_grad():
                 self.inputs[i + 1] = self._forward(i, x)
-            if kind == _FN:
-                del self.inputs[i]
         elif kind == _LOSS:
             self.inputs.pop(i, None)  # the caller holds x_L
         elif kind == _FREE:
