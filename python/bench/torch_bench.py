@@ -122,14 +122,8 @@ def make_runner(config, model, x, profile=None):
                          "stages": len(wrapped.profile.stages),
                          "ops": len(wrapped.plan.schedule),
                          "forwards": wrapped.plan.forwards, "segments": len(wrapped.segments),
-                         "store_all": store_all_peak(wrapped.profile)}
+                         "store_all": wrapped.profile.plain_chain.store_all_peak()}
     raise SystemExit(f"unknown config {config}")
-
-
-def store_all_peak(profile):
-    """Store-all's peak in the model: plain autograd, every stage's backward temporary the
-    direct one."""
-    return profile.chain_for(range(len(profile.stages))).store_all_peak()
 
 
 def sequential_in_model(model, profile):
@@ -171,6 +165,11 @@ def sequential_in_model(model, profile):
     return rows
 
 
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
 def grads_digest(model, x):
     digest = hashlib.sha256()
     for p in list(model.parameters()) + [x]:
@@ -190,7 +189,7 @@ def worker(args):
 
         profile = mt.profile_sequence(model, x)
         curve = mt.memory_time_curve(profile.chain)
-        print(json.dumps({"store_all": store_all_peak(profile),
+        print(json.dumps({"store_all": profile.plain_chain.store_all_peak(),
                           "curve": [[p.budget_bytes, p.makespan] for p in curve],
                           "stages": len(profile.stages), "modules": len(model),
                           "model": sequential_in_model(model, profile)}))
@@ -255,16 +254,10 @@ def cpu_worker(args, model, x, target, configs):
             digests[config] = grads_digest(model, x)
         print(f"cpu round {round_} of {args.rounds} done", file=sys.stderr, flush=True)
     for config in configs:
-        values = sorted(times[config])
-        print(json.dumps({"config": config, "cpu_min": values[0],
-                          "cpu_median": values[len(values) // 2],
+        print(json.dumps({"config": config, "cpu_min": min(times[config]),
+                          "cpu_median": _median(times[config]),
                           "minor_faults": _median(faults[config]), "grads": digests[config],
                           **{k: v for k, v in infos[config].items() if k != "plan_s"}}))
-
-
-def _median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
 
 
 # ---- the driver ----------------------------------------------------------------------------

@@ -139,6 +139,8 @@ class Profile:
         self.input_shape = tuple(input_shape)
         self.input_dtype = input_dtype
         self.chain = self.chain_for(())
+        # plain autograd's: every stage run directly (what a store-all plan runs)
+        self.plain_chain = self.chain_for(range(len(stages)))
 
     def chain_for(self, direct_stages):
         """The HeteroChain with the backward temporaries of `direct_stages` (indices) as plain
@@ -687,10 +689,10 @@ class CheckpointedSequential(torch.nn.Module):
         units, most = self._units()
         self._stage_modules = [list(self.layers[s.begin:s.end]) for s in self.profile.stages]
         self._stage_params = [_unique_parameters(modules) for modules in self._stage_modules]
-        everything = set(range(len(self._stage_modules)))
-        store_all = self.profile.chain_for(everything)
-        if self.fuse_segments and self.budget_bytes >= store_all.store_all_peak():
-            chain, assumed = store_all, everything  # store-all: plain autograd, one segment
+        plain = self.profile.plain_chain
+        if self.fuse_segments and self.budget_bytes >= plain.store_all_peak():
+            # store-all: plain autograd, one direct segment
+            chain, assumed = plain, set(range(len(self._stage_modules)))
         else:
             chain, assumed = self.profile.chain, set()
         plan = self._plan_in(chain, units)

@@ -101,7 +101,7 @@ def budgets(profile, count=4):
     """Budgets from the smallest feasible one to store-all (so plans recompute a lot, some,
     nothing). Store-all runs as plain autograd, so its peak is that of the chain with every
     stage's direct backward temporary."""
-    store_all = profile.chain_for(range(len(profile.stages))).store_all_peak()
+    store_all = profile.plain_chain.store_all_peak()
     curve = [p for p in mt.memory_time_curve(profile.chain) if p.budget_bytes < store_all]
     picks = [curve[round(k * (len(curve) - 1) / (count - 2))] for k in range(count - 1)
              if curve]
