@@ -699,9 +699,12 @@ class CheckpointedSequential(torch.nn.Module):
         if plan is None:
             curve = memory_time_curve(chain, num_units=most)
             smallest = curve[0].budget_bytes if curve else chain.store_all_peak()
+            rounding = ("" if self.num_units is None else
+                        f" with sizes rounded up to num_units={self.num_units} units (more units "
+                        f"round less)")
             raise ValueError(f"CheckpointedSequential: no schedule fits {self.budget_bytes} "
-                             f"bytes; the smallest feasible budget is about {smallest} bytes "
-                             f"(storing everything needs {chain.store_all_peak()})")
+                             f"bytes{rounding}; the smallest feasible budget is about {smallest} "
+                             f"bytes (storing everything needs {chain.store_all_peak()})")
         layout = self._fuse(plan, chain)
         for _ in range(4 if self.fuse_segments else 0):
             direct = self._direct_stages(layout)

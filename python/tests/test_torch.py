@@ -200,7 +200,9 @@ def test_new_input_shape_plans_again():
 def test_plans_byte_exact_when_the_table_is_small():
     net = mlp()
     x = sample(net)
-    profile = mt.profile_sequence(net, x)
+    # sizes from tensors only: measured temporaries vary from machine to machine, and a few
+    # pages more can leave no plan at 20 units (the case checked at the end)
+    profile = mt.profile_sequence(net, x, measure_temporaries=False)
     budget = budgets(profile)[1]
     exact = mt.CheckpointedSequential(net, budget, profile=profile)
     reference = mt.plan_persistent(profile.chain, budget, exact=True)
@@ -210,6 +212,8 @@ def test_plans_byte_exact_when_the_table_is_small():
     # budget / 20, or the curve's unit if that rounding leaves no plan
     assert rounded.plan.unit_bytes in (budget // 20, profile.chain.store_all_peak() // 20)
     assert rounded.plan.makespan >= exact.plan.makespan
+    with pytest.raises(ValueError, match="num_units=2 units"):
+        mt.CheckpointedSequential(net, budget, profile=profile, num_units=2)
 
 
 def test_stages_the_plan_never_separates_run_as_one_segment():
