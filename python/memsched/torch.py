@@ -65,12 +65,21 @@ class PeakMeter:
     VmRSS from /proc/self/status, in bytes. ``available`` is False elsewhere (then temporaries
     are not measured). Reliable only if glibc returns large blocks to the system at once:
     ``tune_malloc()`` sets M_MMAP_THRESHOLD to 64 KiB (what MALLOC_MMAP_THRESHOLD_=65536
-    does), process-wide and for good (references/heterogeneous.md §12).
+    does), process-wide and for good (references/heterogeneous.md §12). Blocks freed before
+    that (glibc raises its threshold after freeing a large mapped block, so later ones of that
+    size come from the heap and stay resident when freed) are reused without new pages, so
+    ``reset()`` first hands free heap pages back (malloc_trim): reusing them then shows in RSS
+    as new memory does. Without it, a 256 KiB activation measured 0 bytes of temporary after a
+    process had planned a large table.
     """
 
     def __init__(self):
         self.available = os.access("/proc/self/clear_refs", os.W_OK) and os.path.exists(
             "/proc/self/status")
+        try:
+            self._trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            self._trim = None
 
     @staticmethod
     def tune_malloc(threshold=65536):
@@ -81,6 +90,8 @@ class PeakMeter:
         return bool(libc.mallopt(-3, threshold))  # -3 = M_MMAP_THRESHOLD
 
     def reset(self):
+        if self._trim is not None:
+            self._trim(0)
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
 
@@ -251,8 +262,8 @@ def _measure_stage(modules, x, persistent, meter, repeats):
         recorder = _SavedRecorder(persistent | {x.storage().data_ptr()})
         measure = meter is not None and attempt == 1
         if measure:
-            before = meter.rss()
             meter.reset()
+            before = meter.rss()
         start = time.process_time()
         with torch.enable_grad(), recorder.hooks():
             out = _run(modules, leaf)
@@ -264,8 +275,8 @@ def _measure_stage(modules, x, persistent, meter, repeats):
         inputs = ([leaf] if leaf.requires_grad else []) + params
         grad_out = torch.ones_like(out)
         if measure:
-            before = meter.rss()
             meter.reset()
+            before = meter.rss()
         start = time.process_time()
         if out.requires_grad and inputs:
             grads = torch.autograd.grad(out, inputs, grad_out, allow_unused=True)
@@ -278,8 +289,8 @@ def _measure_stage(modules, x, persistent, meter, repeats):
             bwd_tmp = max(0, meter.peak() - before - fields["input_bytes"])
         del grads, out, leaf, grad_out
         if measure:
-            before = meter.rss()
             meter.reset()
+            before = meter.rss()
             with torch.no_grad():
                 out = _run(modules, x)
             fwd_tmp = max(fwd_tmp, meter.peak() - before - _tensor_bytes(out))
@@ -321,8 +332,8 @@ def _direct_backward_tmp(modules, x, params, meter):
     if not (out.requires_grad and inputs):
         return 0
     root = _EngineGradient.apply(out)
-    before = meter.rss()
     meter.reset()
+    before = meter.rss()
     grads = torch.autograd.grad(root, inputs, allow_unused=True)
     # ybar_{i+1} (allocated by the root's backward) and ybar_i are the model's own
     peak = meter.peak() - before - _tensor_bytes(out) - _tensor_bytes(x)
