@@ -69,8 +69,11 @@ class PeakMeter:
     that (glibc raises its threshold after freeing a large mapped block, so later ones of that
     size come from the heap and stay resident when freed) are reused without new pages, so
     ``reset()`` first hands free heap pages back (malloc_trim): reusing them then shows in RSS
-    as new memory does. Without it, a 256 KiB activation measured 0 bytes of temporary after a
-    process had planned a large table.
+    as new memory does (without it, 1 MiB activations measured 0 bytes of temporary in a
+    process that had freed an 8 MiB block, then 1 MiB ones). The kernel's RSS counters (per CPU
+    since Linux 6.2, read without summing them) leave a slack: here VmHWM deltas were 268 KiB
+    under to 124 KiB over the pages touched (python/bench/rss_slack.py), so temporaries much
+    smaller than a MiB blur.
     """
 
     def __init__(self):
