@@ -65,15 +65,19 @@ class PeakMeter:
     VmRSS from /proc/self/status, in bytes. ``available`` is False elsewhere (then temporaries
     are not measured). Reliable only if glibc returns large blocks to the system at once:
     ``tune_malloc()`` sets M_MMAP_THRESHOLD to 64 KiB (what MALLOC_MMAP_THRESHOLD_=65536
-    does), process-wide and for good (references/heterogeneous.md §12). Blocks freed before
-    that (glibc raises its threshold after freeing a large mapped block, so later ones of that
-    size come from the heap and stay resident when freed) are reused without new pages, so
-    ``reset()`` first hands free heap pages back (malloc_trim): reusing them then shows in RSS
-    as new memory does (without it, 1 MiB activations measured 0 bytes of temporary in a
-    process that had freed an 8 MiB block, then 1 MiB ones). The kernel's RSS counters (per CPU
-    since Linux 6.2, read without summing them) leave a slack: here VmHWM deltas were 268 KiB
-    under to 124 KiB over the pages touched (python/bench/rss_slack.py), so temporaries much
-    smaller than a MiB blur.
+    does), process-wide and for good (references/heterogeneous.md §12).
+
+    Blocks freed before that (glibc raises its threshold after freeing a large mapped block,
+    so later ones of that size come from the heap and stay resident when freed) are reused
+    without new pages, so ``reset()`` first hands free heap pages back (malloc_trim): reusing
+    them then shows in RSS as new memory does. Without it, 1 MiB activations measured 0 bytes
+    of temporary in a process that had freed an 8 MiB block, then 1 MiB ones. The trim walks
+    the heap's free chunks, so it takes longer the more fragmented the heap (four resets per
+    stage profiled).
+
+    The kernel's RSS counters (per CPU since Linux 6.2, read without summing them) leave a
+    slack: here VmHWM deltas were 268 KiB under to 124 KiB over the pages touched
+    (python/bench/rss_slack.py), so temporaries much smaller than a MiB blur.
     """
 
     def __init__(self):
