@@ -1,26 +1,21 @@
 """How far /proc/self/status's VmHWM is from the truth, on this machine's kernel.
 
 PeakMeter (memsched.torch) and torch_bench.py measure peaks as VmHWM deltas. This maps n fresh
-pages (n = 1..100), resets VmHWM (clear_refs), touches the pages, unmaps them and compares the
-VmHWM delta with n pages: the error is the slack of the kernel's RSS counters (kept per CPU
+pages (n = 1..100), resets the meter, touches the pages, unmaps them and compares PeakMeter's
+peak delta with n pages: the error is the slack of the kernel's RSS counters (kept per CPU
 since Linux 6.2 and read without summing them), plus whatever Python allocated meanwhile.
 
-Run: /usr/bin/python3 python/bench/rss_slack.py [--samples 200] [--pin]
+Run: PYTHONPATH=build/release/python /usr/bin/python3 python/bench/rss_slack.py \
+         [--samples 200] [--pin]
 """
 
 import argparse
 import mmap
 import os
 
+from memsched.torch import PeakMeter
+
 PAGE = mmap.PAGESIZE
-
-
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise SystemExit(f"rss_slack: no {field} in /proc/self/status")
 
 
 def main():
@@ -30,7 +25,8 @@ def main():
     args = parser.parse_args()
     if args.samples < 1:
         parser.error("--samples must be >= 1")
-    if not os.access("/proc/self/clear_refs", os.W_OK):
+    meter = PeakMeter()
+    if not meter.available:
         raise SystemExit("rss_slack: /proc/self/clear_refs is not writable here")
     if args.pin:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -38,13 +34,12 @@ def main():
     for sample in range(args.samples):
         pages = 1 + (sample * 7) % 100
         region = mmap.mmap(-1, pages * PAGE)
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        before = status("VmRSS:")
+        meter.reset()
+        before = meter.rss()
         for page in range(pages):
             region[page * PAGE] = 1
         region.close()
-        errors.append(status("VmHWM:") - before - pages * PAGE)
+        errors.append(meter.peak() - before - pages * PAGE)
     errors.sort()
     print(f"VmHWM delta - touched bytes over {args.samples} samples of 1-100 pages, "
           f"{os.cpu_count()} CPUs{' (pinned to one)' if args.pin else ''}, kernel "

@@ -76,7 +76,7 @@ class PeakMeter:
     stage profiled).
 
     The kernel's RSS counters (per CPU since Linux 6.2, read without summing them) leave a
-    slack: here VmHWM deltas were 268 KiB under to 124 KiB over the pages touched
+    slack: here peak deltas were up to 304 KiB under the pages touched
     (python/bench/rss_slack.py), so temporaries much smaller than a MiB blur.
     """
 
