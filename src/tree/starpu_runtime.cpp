@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -98,6 +99,9 @@ StarpuReport execute_with_starpu(const Tree& tree, const StarpuOptions& options)
   } else {
     check_traversal(tree, order, "execute_with_starpu");
   }
+  // The library never prints: on a machine where StarPU has not yet calibrated its bus model,
+  // starpu_init reports the calibration on stderr. A user's own STARPU_SILENT wins.
+  setenv("STARPU_SILENT", "1", /*overwrite=*/0);
   starpu_conf conf;
   starpu_conf_init(&conf);
   conf.ncpus = static_cast<int>(options.workers);
