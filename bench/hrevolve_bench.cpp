@@ -14,7 +14,7 @@ namespace {
 
 using memsched::Platform;
 
-// The recurrence exactly as written in chain.md §4.6 (corrected), with nested vectors and a
+// The recurrence exactly as written in docs/theory/chain.md (corrected), with nested vectors and a
 // scalar inner loop: what a direct port of the published Python looks like in C++.
 double plain_hrevolve(long L, const std::vector<long>& c, const std::vector<double>& w,
                       const std::vector<double>& r, double uf, double ub) {

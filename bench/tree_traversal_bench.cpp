@@ -34,7 +34,7 @@ const Tree& tree_of_size(NodeId n, bool deep = false) {
   return it->second;
 }
 
-// Liu 1987 transcribed directly from docs/trees.md §2.2: absolute (H, V) segments per
+// Liu 1987 transcribed directly from docs/theory/trees.md: absolute (H, V) segments per
 // subtree, each carrying its own node list, merged by scanning the children's heads.
 struct PlainSegment {
   Memory hill;

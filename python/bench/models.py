@@ -26,9 +26,10 @@ class BasicBlock(nn.Module):
 
 
 def cifar_resnet(widths=(16, 32, 64), blocks=3, classes=10):
-    """The CIFAR ResNet of He et al. 2016 (§4.2) as an nn.Sequential taking 3-channel images: a 3x3 stem
-    (conv, BatchNorm, ReLU), one stage of `blocks` basic blocks per width (stride 2 entering
-    every stage but the first), global pooling, a linear classifier. The defaults are ResNet-20."""
+    """The CIFAR ResNet of He, Zhang, Ren, Sun (CVPR 2016, §4.2) as an nn.Sequential taking
+    3-channel images: a 3x3 stem (conv, BatchNorm, ReLU), one stage of `blocks` basic blocks per
+    width (stride 2 entering every stage but the first), global pooling, a linear classifier. The
+    defaults are ResNet-20."""
     layers = [nn.Conv2d(3, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU()]
     channels = widths[0]
     for stage, width in enumerate(widths):

@@ -1,7 +1,7 @@
 """Peak memory and CPU time of one training step on CPU: no checkpointing, PyTorch's
 checkpoint_sequential at every segment count, and memsched.torch at a sweep of budgets.
 
-Memory follows references/heterogeneous.md §12: one fresh process per configuration,
+Memory follows docs/theory/heterogeneous.md ('Measuring memory on a CPU'): one fresh process per configuration,
 MALLOC_MMAP_THRESHOLD_=65536, VmHWM reset through /proc/self/clear_refs, peak = VmHWM - VmRSS
 just before the step (after a warm-up step that allocates .grad). CPU time (time.process_time,
 one thread): min over --rounds rounds run in one more process, where every configuration
@@ -44,7 +44,7 @@ DEFAULT_BATCH = {"mlp": 1024, "resnet": 128, "resmlp": 1024, "resmlp-dropout": 1
 
 
 def build_model(name, batch):
-    """(nn.Sequential, input, target). mlp: references §8, 50 x [Linear(512, 512), ReLU].
+    """(nn.Sequential, input, target). mlp: 50 x [Linear(512, 512), ReLU].
     resnet: the CIFAR ResNet-20 (models.cifar_resnet: three stages of three basic blocks with
     16 / 32 / 64 channels on 32x32 / 16x16 / 8x8 maps), 3x32x32 inputs: activations halve from
     stage to stage while the work per block stays. resmlp(-dropout): residual MLP blocks of
@@ -265,7 +265,7 @@ def cpu_worker(args, model, x, target, configs):
 
 def run_worker(args, config, **run_options):
     """This script as a worker process for `config`, with the allocator and thread settings of
-    the measurement (references/heterogeneous.md §12)."""
+    the measurement (docs/theory/heterogeneous.md)."""
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
     command = [sys.executable, __file__, "--worker", "--model", args.model, "--batch",
                str(args.batch), "--steps", str(args.steps), "--rounds", str(args.rounds),

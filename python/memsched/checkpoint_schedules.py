@@ -490,7 +490,7 @@ class HRevolve(_PlannedSchedule):
         self.snapshots_in_ram, self.snapshots_on_disk = snapshots_in_ram, snapshots_on_disk
         platform = _ms.Platform([_ms.StorageLevel("ram", snapshots_in_ram, w[0], r[0]),
                                  _ms.StorageLevel("disk", snapshots_on_disk, w[1], r[1])])
-        # memsched's Chain takes (forward, adjoint): the upstream swap (chain.md §8.1) is gone.
+        # memsched's Chain takes (forward, adjoint): the upstream swap is gone.
         super().__init__(max_n, "hrevolve", _ms.Chain(max_n, fwd_cost, bwd_cost), platform,
                          [StorageType.RAM, StorageType.DISK])
 
@@ -598,7 +598,7 @@ class MemschedSchedule(_PlannedSchedule):
 
 
 class OnlineBinomialCheckpointSchedule(CheckpointSchedule):
-    """Online binomial checkpointing, which checkpoint_schedules lacks (chain.md §6): the
+    """Online binomial checkpointing, which checkpoint_schedules lacks: the
     length is unknown until the consumer calls ``finalize(n)``; ``snapshots`` slots in
     ``storage`` (x_0's included). memsched's online planner (docs/online.md) decides at each
     step whether to keep the state, releasing a checkpoint with ``Move(k, storage, NONE)``;

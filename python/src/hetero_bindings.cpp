@@ -1,6 +1,6 @@
 // pybind11 bindings of the heterogeneous-chain model (neural networks under a byte budget): the
 // chain, rotor's operations, the byte-exact simulator, the persistent planner, its memory-time
-// curve and the exhaustive planner. memsched.torch (python/memsched/torch.py) builds on them.
+// curve and the exhaustive planner. memsched.torch (python/memsched/torch/) builds on them.
 //
 // Conventions as in bindings.cpp: PEP 8 names, keyword arguments, reprs, value types with ==;
 // std::invalid_argument -> ValueError; ScheduleError (registered there) for illegal schedules.

@@ -1,5 +1,5 @@
 """The compiled bindings: native feel (names, keywords, reprs, values), laziness, exceptions,
-and agreement with the C++ library's known values (chain.md §9)."""
+and agreement with the C++ library's known values (docs/theory/chain.md, test values)."""
 
 import copy
 import pickle

@@ -14,7 +14,7 @@ bool operator==(const LevelUsage& a, const LevelUsage& b) noexcept {
 
 double SimulationReport::paper_makespan(const Chain& chain) const {
   // The papers' backward step includes its recording run; ours counts that run as a forward
-  // step (chain.md §1.2). One reverse sweep re-records every step once.
+  // step (docs/theory/chain.md). One reverse sweep re-records every step once.
   return cost - static_cast<double>(reverse_sweeps) * chain.forward_cost(0, chain.num_steps());
 }
 

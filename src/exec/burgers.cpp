@@ -63,7 +63,7 @@ void Burgers::seed(const State& u_n, Adjoint& y) const {
 }
 
 void Burgers::reverse(const State& u, Adjoint& y, Step /*k*/) const {
-  // Transpose of the step's Jacobian (executor.md §7.1): u-bar_j = (1 - 2d) ub+_j
+  // Transpose of the step's Jacobian (docs/theory/test-problems.md): u-bar_j = (1 - 2d) ub+_j
   // + (-c u_j + d) ub+_{j-1} + (c u_j + d) ub+_{j+1}; nu-bar += sum ub+_i dt/dx^2 (lap u)_i.
   const std::size_t n = u.size();
   const double c = dt_ / (2 * dx_);

@@ -1,5 +1,5 @@
-// Dijkstra over the states of the heterogeneous model (the oracle of docs/references
-// heterogeneous.md §4, written independently of the dynamic program).
+// Dijkstra over the states of the heterogeneous model (the oracle of
+// docs/theory/heterogeneous.md, written independently of the dynamic program).
 #include "memsched/hetero/exhaustive.hpp"
 
 #include <algorithm>

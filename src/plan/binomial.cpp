@@ -1,5 +1,5 @@
 // Binomial checkpointing arithmetic with exact, saturating 128-bit intermediate values, so that
-// no count silently wraps (the 32-bit C/C++ Revolves fail near n = 10^8: chain.md §8.3).
+// no count silently wraps (the 32-bit C/C++ Revolves fail near n = 10^8: docs/theory/chain.md).
 #include "memsched/plan/binomial.hpp"
 
 #include <algorithm>
@@ -60,7 +60,7 @@ std::int64_t revolve_advances(Step n, std::int64_t c) {
                                 " steps cannot be reversed without a snapshot");
   }
   const std::int64_t r = repetition_number(n, c);
-  // t = r*n - beta(c+1, r-1); beta(c+1, r-1) < r*n (chain.md §2.1), and it saturates only if
+  // t = r*n - beta(c+1, r-1); beta(c+1, r-1) < r*n (Griewank & Walther), and it saturates only if
   // r*n is beyond the saturation bound too, which the check below rejects.
   const detail::Int128 rn = static_cast<detail::Int128>(r) * n;
   const detail::Int128 total = rn - beta(c + 1, r - 1) + n;

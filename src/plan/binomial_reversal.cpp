@@ -82,7 +82,7 @@ bool BinomialReversal::step() {
   Step advance = m - 1;
   if (d >= 2) {
     // Griewank's DP t(m, d) = min_i [i + t(m - i, d - 1) + t(i, d)]; any i of the optimal
-    // interval is a minimiser (chain.md §2.1). We take the largest.
+    // interval is a minimiser (docs/theory/chain.md). We take the largest.
     advance = optimal_advances(m, d).hi;
     assert(advance >= 1 && advance < m);
   }

@@ -30,7 +30,7 @@ void check_model(Step length, const DiskModel& m) {
   }
 }
 
-// Opt_0(l, c_m) = uf t(l + 1, c_m) + ub (l + 1) (Aupy et al. 2016; chain.md §4.2).
+// Opt_0(l, c_m) = uf t(l + 1, c_m) + ub (l + 1) (Aupy et al. 2016; docs/theory/chain.md).
 double opt0_value(Step l, const DiskModel& m) {
   if (l == 0) return m.adjoint_cost;
   if (m.ram_slots == 0) return kInfinity;
@@ -74,7 +74,7 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m)
   }
   // Opt_1D(l) = min{Opt_0(l), min_{1<=j<=l} [j uf + Opt_0(l-j) + r_d + Opt_1D(j-1)]}
   // Opt_inf(l) = min{Opt_0(l), min_{1<=j<=l} [w_d + j uf + Opt_inf(l-j) + r_d + X(j-1)]},
-  // X = Opt_1D (multi-read) or Opt_0 (one-read) (Aupy et al. 2016, Thm. 3-4; chain.md §4.3-4.4,
+  // X = Opt_1D (multi-read) or Opt_0 (one-read) (Aupy et al. 2016, Thm. 3-4; docs/theory/chain.md,
   // with j = l admitted as in the corrected H-Revolve so that c_m = 0 works too).
   opt1d[0] = optinf[0] = m.adjoint_cost;
   inf_reversed[static_cast<std::size_t>(L)] = optinf[0];

@@ -68,7 +68,7 @@ void HRevolveTables::solve() {
     for (Step l = 1; l <= L; ++l) h0[l] = down(k, l);
     if (k == 0 && closed_form_level0()) {
       // A free level 0 is Revolve: H_0(l, m) = Hbar_0(l, m) = uf t(l+1, m) + ub (l+1), the
-      // exact value of the recurrence (chain.md §4.2, checked against the DP in the tests).
+      // exact value of the recurrence (docs/theory/chain.md, checked against the DP in the tests).
       for (std::int64_t m = 1; m <= c; ++m) {
         double* hm = h[k].data() + static_cast<std::size_t>(m) * width;
         double* hbm = hbar[k].data() + static_cast<std::size_t>(m) * width;
@@ -99,7 +99,7 @@ void HRevolveTables::solve() {
         report_row(row, l, L, rows);
         // Hbar_k(l, m) = min{ U_k(l), min_{1<=j<=l} [j uf + H_k(l-j, m-1) + r_k + Hbar_k(j-1, m)] }
         // (Herrmann & Pallez 2020, Thm. 2, with the split j = l added on every level and the
-        // level-0 border dropped: chain.md §4.6). The published variant stops at j = l - 1
+        // level-0 border dropped: docs/theory/chain.md). The published variant stops at j = l - 1
         // except on level 0 with one slot, where its closed form is the chain of j = l splits.
         const Step jmax = max_split(k, l, m);
         double value = kInfinity;

@@ -67,14 +67,14 @@ struct HRevolveTables {
   double down(std::size_t k, Step l) const {
     return k == 0 ? kInfinity : h_row(k - 1, slots[k - 1])[l];
   }
-  /// Largest split j allowed in Hbar_k(l, m) by the variant (chain.md §4.6).
+  /// Largest split j allowed in Hbar_k(l, m) by the variant (docs/theory/chain.md, 'H-Revolve').
   Step max_split(std::size_t k, Step l, std::int64_t m) const {
     if (variant == HRevolveVariant::kPublished && !(k == 0 && m == 1)) return l - 1;
     return l;
   }
 
   /// Level 0 is free and the variant is kCorrected: its rows are Revolve's closed form
-  /// uf t(l + 1, m) + ub (l + 1) (Griewank & Walther 2000; Opt_0 of chain.md §4.2), and its
+  /// uf t(l + 1, m) + ub (l + 1) (Griewank & Walther 2000; Opt_0 in docs/theory/chain.md), and its
   /// sub-schedules are run by the binomial controller.
   bool closed_form_level0() const {
     return variant == HRevolveVariant::kCorrected && write[0] == 0 && read[0] == 0;

@@ -1,5 +1,5 @@
 // Mixed storage checkpointing: Maddison's recurrence as a table, and the schedule rebuilt from
-// its choices (J. Comput. Sci. 82:102405, 2024; docs/references/chain.md §5.3).
+// its choices (Maddison, J. Comput. Sci. 82:102405, 2024; docs/theory/chain.md).
 #include "memsched/plan/mixed.hpp"
 
 #include <algorithm>

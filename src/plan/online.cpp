@@ -143,7 +143,8 @@ std::vector<std::int64_t> advances_table(Step max_length, std::int64_t snapshots
 
 // The exact reversal of an arbitrary held set ("Revolve with checkpoints pre-placed").
 //
-// Model (chain.md §1): states only, the front at E, x_E in the working buffer (useless), the
+// Model (docs/theory/chain.md, counting convention): states only, the front at E, x_E in the
+// working buffer (useless), the
 // held states h_0 = 0 < ... < h_{k-1} < E stored, `slots` slots in all. Claim: an optimal
 // schedule is described by kept held states h_{j_0} = 0 < h_{j_1} < ... < h_{j_{s-1}} and
 // starts p_q in [h_{j_q}, h_{j_q + 1}) (p_0 = 0): the other held states are released at once,

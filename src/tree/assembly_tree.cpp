@@ -13,7 +13,7 @@ namespace memsched {
 namespace {
 
 // Memory and work of a front of `eta` eliminated columns and a contribution block of order
-// `c` (docs/trees.md §7.3).
+// `c`: triangular storage or the square fronts of Eyraud-Dubois et al. (ACM TOPC 2015).
 TreeNode front(std::int64_t eta, std::int64_t c, FrontWeights weights) {
   TreeNode node;
   if (weights == FrontWeights::kTriangular) {

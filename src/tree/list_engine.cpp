@@ -1,4 +1,5 @@
-// The event-driven list scheduler behind the parallel tree heuristics (TOPC'15 §5.2).
+// The event-driven list scheduler behind the parallel tree heuristics (Eyraud-Dubois et
+// al., ACM TOPC 2015, §5.2).
 #include "detail/list_engine.hpp"
 
 #include <algorithm>

@@ -275,7 +275,7 @@ std::optional<ParallelSchedule> memory_aware_mapping(const Tree& tree, std::int6
   const std::vector<ProcessorInterval> intervals =
       memory_aware_intervals(tree, processors, memory_bound);
   // The static serialisation of the paper relies on all-to-all execution inside a group,
-  // which one-processor tasks lack; the activation gate (refs §3.5) enforces the bound
+  // which one-processor tasks lack; the activation gate (docs/theory/trees.md) enforces the bound
   // instead and never deadlocks when the bound is at least the peak of its order.
   const std::vector<NodeId> order = liu_optimal_traversal(tree).order;
   detail::ListRequest request;

@@ -101,7 +101,7 @@ namespace {
 
 constexpr Memory kInfinity = std::numeric_limits<Memory>::max();
 
-// Our reconstruction of MinMem's Explore (docs/trees.md §2.3) on the out-tree view: node i's
+// Our reconstruction of MinMem's Explore (docs/theory/trees.md) on the out-tree view: node i's
 // input f_i is resident and counted in `avail`. Explores what fits; keeps a child's
 // exploration only if its frontier is no larger than f_child. `frontier` receives the nodes
 // not run whose input is resident, `run` the nodes run (out-tree order), and the result is

@@ -15,7 +15,7 @@
 namespace memsched {
 namespace {
 
-// checkpoint_schedules' Revolve(4, 2), as its tutorial prints it (chain.md §9.3, T1).
+// checkpoint_schedules' Revolve(4, 2), as its tutorial prints it (docs/theory/chain.md, T1).
 const char* const kRevolve42 = R"(Forward(0, 2, True, False, StorageType.RAM)
 Forward(2, 3, True, False, StorageType.RAM)
 Forward(3, 4, False, True, StorageType.WORK)

@@ -12,7 +12,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Revolve(4, 2) as printed by checkpoint_schedules (chain.md §9.3, T1), in our vocabulary.
+// Revolve(4, 2) as printed by checkpoint_schedules (docs/theory/chain.md, T1), in our vocabulary.
 Schedule revolve_4_2() {
   const Place ram = 0;
   return {Action::copy(0, Content::kState, kWork, ram),

@@ -34,7 +34,7 @@ struct ChainARow {
 class ChainA : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ChainA, MatchesRotorsPublishedBehaviour) {
-  // docs/references/heterogeneous.md §6 (rotor v0.1, confirmed by the exhaustive oracle).
+  // docs/theory/heterogeneous.md, test chain A (rotor v0.1, confirmed by the exhaustive oracle).
   const HeteroChain chain = chain_a();
   const ChainARow rows[] = {{13, 26, "CF_0 CF_1 Fe_2 L B_2 Fe_1 B_1 Fe_0 B_0"},
                             {14, 26, nullptr},

@@ -1,4 +1,4 @@
-// Seeded random heterogeneous chains and test chain A (docs/references/heterogeneous.md §6).
+// Seeded random heterogeneous chains and test chain A (docs/theory/heterogeneous.md).
 #pragma once
 
 #include <cstdint>

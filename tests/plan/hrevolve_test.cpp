@@ -99,7 +99,7 @@ TEST(HRevolve, HierarchyMissesWithNonMonotoneCosts) {
 
 TEST(HRevolve, ClosedFormLevelZeroEqualsTheRecurrence) {
   // kCorrected replaces a free level 0 by Revolve's closed form; kPublished and kGeneral solve
-  // the recurrence for it: all three agree when level 0 is free (chain.md §4.6).
+  // the recurrence for it: all three agree when level 0 is free (docs/theory/chain.md).
   std::mt19937_64 rng(77);
   std::uniform_int_distribution<int> slots(0, 4), cost(0, 9), steps(1, 45), step_cost(1, 5);
   for (int i = 0; i < 150; ++i) {

@@ -13,7 +13,8 @@
 namespace memsched {
 namespace {
 
-// Maddison's recurrence by plain memoised recursion (chain.md §5.3), independent of the table.
+// Maddison's recurrence by plain memoised recursion (docs/theory/chain.md), independent of the
+// table.
 std::int64_t recurrence(std::int64_t n, std::int64_t s,
                         std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t>& memo) {
   constexpr std::int64_t kInf = std::int64_t{1} << 50;
@@ -31,7 +32,7 @@ std::int64_t recurrence(std::int64_t n, std::int64_t s,
 }
 
 TEST(MixedForwardSteps, PublishedValues) {
-  // chain.md §9.2.
+  // docs/theory/chain.md, test values.
   EXPECT_EQ(mixed_forward_steps(2, 1), 2);
   EXPECT_EQ(mixed_forward_steps(3, 1), 5);
   EXPECT_EQ(mixed_forward_steps(3, 2), 3);

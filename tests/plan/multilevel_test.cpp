@@ -38,7 +38,7 @@ TEST(DiskRevolve, PaperListings4And5) {
   const SimulationReport report = simulate(*stream, chain, platform);
   EXPECT_DOUBLE_EQ(report.paper_makespan(chain), 384.0);
   // The paper's schedule (disk at 0, 16, ..., 80) takes the last argmin; ours the first, so
-  // the schedules differ at equal cost (chain.md §8.13): compare costs only.
+  // the schedules differ at equal cost (tie rules differ): compare costs only.
   // The one-read restriction is never better, and strictly worse somewhere on this grid.
   EXPECT_GE(*disk_revolve_cost(chain, platform, true), 485.0);
 }

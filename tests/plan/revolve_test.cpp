@@ -15,7 +15,7 @@ namespace memsched {
 namespace {
 
 // Griewank's DP t(n, c) = min_{1<=i<n} [i + t(n-i, c-1) + t(i, c)], t(1, c) = 0,
-// t(n, 1) = n(n-1)/2 (chain.md §2.1): an oracle independent of the closed form.
+// t(n, 1) = n(n-1)/2 (Griewank & Walther 2000): an oracle independent of the closed form.
 std::vector<std::vector<std::int64_t>> griewank_dp(int max_n, int max_c) {
   std::vector<std::vector<std::int64_t>> t(max_n + 1, std::vector<std::int64_t>(max_c + 1, 0));
   for (int n = 1; n <= max_n; ++n) {
@@ -56,7 +56,7 @@ struct Golden {
 };
 
 TEST(RevolveAdvances, PublicValues) {
-  // chain.md §9.1 (R1-R14 and the extra grid).
+  // docs/theory/chain.md, test values (the table and the extra grid).
   const Golden golden[] = {
       {1, 1, 0},          {2, 1, 1},           {3, 2, 2},         {5, 2, 6},
       {10, 3, 15},        {11, 3, 18},         {20, 4, 39},       {50, 7, 105},
@@ -70,7 +70,8 @@ TEST(RevolveAdvances, PublicValues) {
   for (const Golden& g : golden) {
     EXPECT_EQ(revolve_advances(g.n, g.c), g.advances) << "n = " << g.n << ", c = " << g.c;
   }
-  // chain.md §9.2: checkpoint_schedules' forward step counts (x_0's slot included).
+  // docs/theory/chain.md, test values: checkpoint_schedules' forward step counts (x_0's slot
+  // included).
   EXPECT_EQ(revolve_forward_steps(4, 2), 8);
   EXPECT_EQ(revolve_forward_steps(10, 9), 19);
   EXPECT_EQ(revolve_forward_steps(100, 1), 5050);
@@ -111,7 +112,7 @@ TEST(RevolveAdvances, RejectsOverflowAndBadInput) {
   EXPECT_EQ(revolve_advances(1, 0), 0);
   EXPECT_THROW(revolve_advances(std::int64_t{1} << 40, 1), std::overflow_error);
   EXPECT_THROW(revolve_advances(kMaxSteps, 100), std::overflow_error);
-  // A 64-bit count the 32-bit Revolves get wrong (chain.md §8.3): r(2*10^8, 10) = 26 since
+  // A 64-bit count the 32-bit Revolves get wrong (docs/theory/chain.md): r(2*10^8, 10) = 26 since
   // beta(10, 25) = 183579396 < 2*10^8 <= beta(10, 26) = 254186856.
   EXPECT_EQ(repetition_number(200000000, 10), 26);
   EXPECT_EQ(revolve_advances(200000000, 10), 200000000LL * 26 - beta(11, 25));
@@ -161,8 +162,8 @@ TEST(Revolve, EqualsExhaustiveSearch) {
 }
 
 TEST(Revolve, MatchesCheckpointSchedulesTutorial) {
-  // chain.md §9.3 T1: Revolve(4, 2) prints 16 actions with 8 forward steps. Our tie rule
-  // (the largest optimal advance) reproduces the same list.
+  // Listing T1 of docs/theory/chain.md: Revolve(4, 2) prints 16 actions with 8 forward steps.
+  // Our tie rule (the largest optimal advance) reproduces the same list.
   const Schedule expected = {Action::copy(0, Content::kState, kWork, 0),
                              Action::forward(0, 2),
                              Action::copy(2, Content::kState, kWork, 0),

@@ -1,5 +1,5 @@
 // rotor's persistent DP written out line by line from the recurrence of
-// docs/references/heterogeneous.md §2 (Beaumont et al., RR-9302), deliberately unoptimised.
+// docs/theory/heterogeneous.md (Beaumont et al., RR-9302), deliberately unoptimised.
 #include "support/rotor_reference.hpp"
 
 #include <algorithm>

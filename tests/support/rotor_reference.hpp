@@ -7,7 +7,7 @@
 
 namespace memsched::testing {
 
-/// rotor's padded arrays in memory units (docs/references/heterogeneous.md §2).
+/// rotor's padded arrays in memory units (docs/theory/heterogeneous.md).
 struct RotorArrays {
   std::int64_t num_stages = 0;                // L
   std::vector<std::int64_t> cw, cbw, ft, bt;  // sizes L+2, L+2, L+1, L+1

@@ -14,7 +14,7 @@
 namespace memsched::test {
 
 /// Minimum sequential peak over all traversals, by dynamic programming over the sets of
-/// finished nodes closed under children (docs/trees.md §2.4). n <= 22.
+/// finished nodes closed under children (docs/theory/trees.md). n <= 22.
 inline Memory brute_force_min_peak(const Tree& tree) {
   const auto n = static_cast<int>(tree.num_nodes());
   if (n > 22) throw std::invalid_argument("brute_force_min_peak: n > 22");

@@ -11,7 +11,7 @@
 namespace memsched {
 
 /// u_t + (u^2/2)_x = nu u_xx on the periodic [0, 1) with nx cells (dx = 1/nx), explicit Euler
-/// and central differences (reference executor.md §7.1):
+/// and central differences (docs/theory/test-problems.md):
 ///   u+_i = u_i - c (u_{i+1}^2/2 - u_{i-1}^2/2) + d (u_{i+1} - 2 u_i + u_{i-1}),
 ///   c = dt / (2 dx), d = nu dt / dx^2,
 /// with dt = min(0.4 dx / max|u_0|, 0.25 dx^2 / nu) fixed at construction (the adjoint treats

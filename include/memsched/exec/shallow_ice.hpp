@@ -10,7 +10,7 @@
 
 namespace memsched {
 
-/// Nondimensional SIA on [0, 1], flat bed, Glen exponent 3 (executor.md §7.2):
+/// Nondimensional SIA on [0, 1], flat bed, Glen exponent 3 (docs/theory/test-problems.md):
 ///   H_t = d/dx (Gamma Hb^5 (dH/dx)^3) + M(x),  H = 0 at both ends,
 /// nodes x_i = i dx (i = 0..nx), fluxes on the staggered grid with Hb the mean of the two
 /// neighbours, explicit Euler with dt = 0.2 dx^2 / Gamma. H_0 = sin(pi x)^(1/2),

@@ -53,7 +53,7 @@ struct JoinPlan {
 /// Complexity, L = max L_b, c = slots, J <= H recomputation layers: O(J c H L (log L + H))
 /// for the turn's table, O(k L^2 c^2 + k J L c^2) for the branch tables, O(k! k^2 L c^3 J) for
 /// the choice; memory O(J c H L + k L c^2). Meant for bounded k and moderate lengths
-/// (docs/benchmarks.md: 15 ms for (100, 100; 20) with 10 slots).
+/// (times in docs/benchmarks.md, "Join graphs").
 std::optional<JoinPlan> plan_join(const JoinGraph& graph, std::int64_t slots);
 
 /// The naive plan: no checkpoint but the inputs and outputs in the forward phase, the handle

@@ -33,7 +33,7 @@ std::int64_t revolve_forward_steps(Step n, std::int64_t c);
 /// The optimal first advances for reversing m steps with d snapshots (the one holding the
 /// start included): every i in [lo, hi] minimises i + t(m - i, d - 1) + t(i, d), with
 /// lo = max(1, beta(d, r-2), m - beta(d-1, r)), hi = min(beta(d, r-1), m - beta(d-1, r-1)),
-/// r = r(m, d) (chain.md §2.1). Requires m >= 2, d >= 2.
+/// r = r(m, d) (docs/theory/chain.md). Requires m >= 2, d >= 2.
 struct AdvanceInterval {
   std::int64_t lo;
   std::int64_t hi;

@@ -34,7 +34,8 @@ std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform
 
 /// The Disk-Revolve tables for every l <= length: Opt_0 (memory only, closed form
 /// uf t(l+1, c_m) + ub (l+1)), Opt_1D (x_0 already on disk, read any number of times) and
-/// Opt_inf (the optimum), each with every split j = 1..l (chain.md §4.3-4.4). Θ(length^2) time,
+/// Opt_inf (the optimum), each with every split j = 1..l (docs/theory/chain.md).
+/// Θ(length^2) time,
 /// Θ(length) memory. Throws std::invalid_argument on negative or non-finite costs, a negative
 /// slot count or length.
 struct DiskRevolveTables {
@@ -75,7 +76,7 @@ std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& plat
 /// The period m_X of Periodic-Disk-Revolve: argmin over 1 <= m <= m_max of
 /// (w_d + r_d + Opt_1D(m - 1)) / m, ties to the larger m, with m_max =
 /// max(beta(c_m, t1 + 1), 2 beta(c_m, t2) + 1), t1 = min{t : beta(c_m, t) > (w_d + r_d) / uf},
-/// t2 = min{t : beta(c_m, t) > w_d / uf} (Aupy & Herrmann 2017; chain.md §4.5). It does not
+/// t2 = min{t : beta(c_m, t) > w_d / uf} (Aupy & Herrmann 2017; docs/theory/chain.md). It does not
 /// depend on n: an online forward sweep writes a disk checkpoint every m_X steps.
 /// Requires ram_slots >= 1 and uf > 0 (std::invalid_argument otherwise).
 Step periodic_disk_period(const DiskModel& model);

@@ -11,7 +11,7 @@
 
 namespace memsched {
 
-/// The largest chain Mixed plans (its table is O(n·s), its time O(n²·s): about 40 s at 10^5).
+/// The largest chain Mixed plans (its table is O(n·s), its time O(n²·s); docs/benchmarks.md).
 inline constexpr Step kMaxMixedSteps = 100'000;
 
 /// M(n, s): the fewest forward steps (project convention: recording runs included, so the

@@ -39,9 +39,9 @@ struct OnlineDecision {
 /// Exact (equal to the exhaustive search on every held set with end <= 9, slots <= 4) while
 /// end * min(k, slots) <= 2^16 for k held states: a DP over (kept count, start) with
 /// monotone row minima, O(min(k, slots) * end * log(end)) time, O(min(k, slots) * end)
-/// memory (1.3 ms at most). Beyond, online_keep_drop_advances (no shifted starts), an upper
-/// bound that can miss a few percent for few slots (up to 7.1% of the forward steps on the
-/// greedy policy's sets with c = 2, 0.1% with c = 10; docs/online.md).
+/// memory (times in docs/benchmarks.md). Beyond, online_keep_drop_advances (no shifted
+/// starts), an upper bound that can miss a few percent of the forward steps for few slots
+/// (docs/online.md, "The reversal of what is held").
 /// Throws std::invalid_argument if `held` is empty, unsorted, does not start at 0, holds more
 /// than `slots` states or a state >= end.
 std::int64_t online_reversal_advances(const std::vector<Step>& held, Step end, std::int64_t slots);
@@ -131,7 +131,7 @@ enum class OnlinePolicy : std::uint8_t {
 ///
 /// Throws std::invalid_argument if slots < 1 or level < 0; std::logic_error when called out
 /// of protocol. O(slots) closed-form evaluations per step; finish() costs one
-/// online_reversal_plan (at most 1.3 ms).
+/// online_reversal_plan (docs/benchmarks.md).
 class OnlineCheckpointer {
  public:
   explicit OnlineCheckpointer(std::int64_t slots, Place level = 0,

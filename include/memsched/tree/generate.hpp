@@ -1,4 +1,4 @@
-// Tree generators: seeded random trees and the harpoon family of docs/trees.md §4.3.
+// Tree generators: seeded random trees and the harpoon family of docs/theory/trees.md.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,7 @@ struct RandomTreeOptions {
 /// negative. O(n) (O(n log n) for kPreferential).
 Tree random_tree(NodeId num_nodes, std::uint64_t seed, const RandomTreeOptions& options = {});
 
-/// The harpoon tree H_K of docs/trees.md §4.3 (m = 0, unit work): b branches per level, K
+/// The harpoon tree H_K of docs/theory/trees.md (m = 0, unit work): b branches per level, K
 /// levels, leaf output `big` (divisible by b), small outputs `epsilon`. Its best post-order
 /// peaks at big + epsilon + K(b-1)big/b and its optimum at big + epsilon + K(b-1)epsilon
 /// (both formulas need epsilon < big / b).

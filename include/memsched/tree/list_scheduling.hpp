@@ -1,4 +1,5 @@
-// Parallel list schedules of task trees without a memory bound (TOPC'15 §5) and mappings.
+// Parallel list schedules of task trees without a memory bound (Eyraud-Dubois et al.,
+// ACM TOPC 2015, §5) and mappings.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ ParallelSchedule par_deepest_first(const Tree& tree, std::int64_t processors);
 /// most p times the sequential optimum. Same contract; O(n log n).
 ParallelSchedule par_subtrees(const Tree& tree, std::int64_t processors);
 
-/// Proportional mapping (Pothen & Sun 1993; docs/trees.md §3.6): the root owns processors
+/// Proportional mapping (Pothen & Sun 1993; docs/theory/trees.md): the root owns processors
 /// [0, p); each node splits its interval among its children in proportion to their subtree
 /// work; a task runs on an idle processor of its interval (subtree-to-subcube), ready tasks
 /// in the order of the optimal sequential traversal. Same contract; O((n + I) log n) where I
@@ -43,7 +44,7 @@ struct ProcessorInterval {
 std::vector<ProcessorInterval> proportional_intervals(const Tree& tree, std::int64_t processors);
 
 /// All-to-all mapping (Agullo, Amestoy, Buttari, Guermouche, L'Excellent, Rouet, SIAM J. Sci.
-/// Comput. 38(3), 2016; docs/trees.md §3.6 of the references): every node is given all p
+/// Comput. 38(3), 2016; docs/theory/trees.md, 'Mappings'): every node is given all p
 /// processors and the tree is traversed sequentially in the optimal order (Liu 1987), so the
 /// peak is exactly the sequential optimum. Our model runs a task on one processor and cannot
 /// split it (simulate_parallel checks end = start + work), so the node-level parallelism the

@@ -1,4 +1,4 @@
-// A parallel list scheduler that never exceeds a memory bound (activation gate, §3.5).
+// A parallel list scheduler that never exceeds a memory bound (docs/theory/trees.md).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ struct MemoryBoundedOptions {
 };
 
 /// List scheduling on `processors` processors under a shared memory bound, with the
-/// activation gate of docs/trees.md §3.5 (a conservative relative of MemBooking, Aupy,
+/// activation gate of docs/theory/trees.md (a conservative relative of MemBooking, Aupy,
 /// Brasseur, Marchal, IPDPS 2017): tasks are activated in the activation order sigma while
 /// the reserved memory R (outputs resident + m + f of activated, unfinished tasks) stays
 /// within the bound; only activated tasks start; a completion returns m + children's f.

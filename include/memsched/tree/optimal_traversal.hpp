@@ -8,7 +8,7 @@ namespace memsched {
 
 /// A traversal of minimum peak memory among all topological orders (Liu 1987, generalized
 /// tree pebbling, in the model with execution memory through the node-splitting conversion
-/// of docs/trees.md §1.2). Each subtree's optimal schedule is a list of (hill, valley)
+/// of docs/theory/trees.md). Each subtree's optimal schedule is a list of (hill, valley)
 /// segments in canonical form (hills strictly decreasing, valleys strictly increasing); a
 /// node merges its children's segments by non-increasing hill - valley and appends itself.
 ///
@@ -22,7 +22,7 @@ namespace memsched {
 Traversal liu_optimal_traversal(const Tree& tree);
 
 /// A second minimum-memory algorithm, our reconstruction of MinMem (Jacquelin, Marchal,
-/// Robert, Uçar, IPDPS 2011; docs/trees.md §2.3): explore the out-tree top-down within a
+/// Robert, Uçar, IPDPS 2011; docs/theory/trees.md): explore the out-tree top-down within a
 /// budget and raise the budget to the smallest value that lets the exploration progress.
 /// Returns the same peak as liu_optimal_traversal (possibly another order); slower: worst
 /// case O(n^2) per budget and O(n) budgets. Recursion depth is the tree height; throws

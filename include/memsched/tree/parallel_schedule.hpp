@@ -39,7 +39,7 @@ struct ParallelReport {
 };
 
 /// Checks and measures a parallel schedule in the shared-memory model of TOPC'15
-/// (docs/trees.md §1.3): when task i starts, memory grows by m_i + f_i; when it ends it
+/// (docs/theory/trees.md): when task i starts, memory grows by m_i + f_i; when it ends it
 /// shrinks by m_i + sum of its children's f (f_i stays until the parent ends). At equal
 /// times all completions are processed before any start; starts at equal times follow
 /// `start_order` (default: the tree's post-order); a task of zero work ends right after its

@@ -35,9 +35,9 @@ bool have_starpu() noexcept;
 /// max(f, 1) * unit_bytes bytes allocated lazily by StarPU on the task's first write, its
 /// temporaries a scratch buffer of m * unit_bytes, its children's outputs read and released
 /// (starpu_data_unregister_submit) once it is done. With `gate`, tasks are submitted in the
-/// activation order σ only while the reservation of docs/trees.md §3.5 stays within
+/// activation order σ only while the reservation of the activation gate stays within
 /// memory_bound; StarPU's own schedulers ignore memory, its memory limit can hang
-/// (references/trees.md §8), so admission is the bound's only guardian. The reported peak is
+/// (docs/theory/trees.md), so admission is the bound's only guardian. The reported peak is
 /// measured in the kernels (m + f added when a task starts, m + children's f removed when it
 /// ends); it never exceeds the bound when gated, and the run completes whenever
 /// memory_bound >= sequential_peak(tree, σ).

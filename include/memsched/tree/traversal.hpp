@@ -17,7 +17,7 @@ struct Traversal {
   }
 };
 
-/// Exact peak memory of running `order` on one processor (docs/trees.md §1): before task i
+/// Exact peak memory of running `order` on one processor (docs/theory/trees.md): before task i
 /// starts, the outputs of finished tasks whose parent has not run are resident; while i runs
 /// memory is that plus m_i + f_i (its children's outputs are among the resident ones); when it
 /// ends the children's outputs are freed and f_i stays. The root's output stays at the end.

@@ -10,7 +10,7 @@
 
 namespace memsched::detail {
 
-/// The §3.5 activation gate: tasks are activated in `order` while the reservation
+/// The activation gate (docs/theory/trees.md): tasks are activated in `order` while the reservation
 /// R + m + f <= bound; only activated tasks may start; a completion returns m + sum children f.
 struct ActivationGate {
   const std::vector<NodeId>* order = nullptr;

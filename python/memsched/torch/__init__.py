@@ -1,0 +1,42 @@
+"""memsched.torch: train an ``nn.Sequential`` under a memory budget in bytes.
+
+:class:`CheckpointedSequential` measures each stage of a sequence of modules on a sample input
+(CPU time of the forward and the backward, input size, what a recording forward leaves
+allocated, temporaries), plans with the optimal persistent planner of the heterogeneous model
+(:func:`memsched.plan_persistent`, rotor's dynamic program, docs/heterogeneous.md), and runs the
+plan through autograd: the forward keeps only the planned checkpoints, the backward recomputes
+the rest, with the CPU random-number state of every stage restored so that Dropout draws the
+same masks. Gradients are bitwise those of plain autograd; ``loss.backward()`` and
+``torch.autograd.grad`` both work, also when the input does not require grad.
+
+    >>> import torch, memsched.torch
+    >>> net = torch.nn.Sequential(*[torch.nn.Linear(64, 64), torch.nn.ReLU()] * 8)
+    >>> x = torch.randn(32, 64)
+    >>> model = memsched.torch.CheckpointedSequential(net, budget_bytes=60_000, sample_input=x)
+    >>> model(x).sum().backward()
+
+The budget bounds what the training step adds to memory while the sequence runs: the input,
+the activations and autograd's saved tensors, the gradients flowing back and the stages'
+temporaries; not the parameters, their ``.grad`` buffers, nor the loss (docs/torch.md).
+"""
+
+from memsched._memsched import (  # noqa: F401  (re-exported: the planner and its types)
+    HeteroChain,
+    HeteroLoss,
+    HeteroOpKind,
+    HeteroStage,
+    hetero_timeline,
+    memory_time_curve,
+    plan_persistent,
+)
+from memsched.torch.meter import PeakMeter
+from memsched.torch.profile import Profile, StageProfile, profile_sequence
+from memsched.torch.run import CheckpointedSequential
+
+__all__ = [
+    "CheckpointedSequential",
+    "StageProfile",
+    "Profile",
+    "profile_sequence",
+    "PeakMeter",
+]
