@@ -495,11 +495,11 @@ class HRevolve(_PlannedSchedule):
                          [StorageType.RAM, StorageType.DISK])
 
 
-class DiskRevolve(_PlannedSchedule):
-    """Disk-Revolve: free RAM with ``snapshots_in_ram`` slots and an unlimited disk; the
-    multi-read optimum (upstream hard-wires the one-read value)."""
+class _DiskRevolveBase(_PlannedSchedule):
+    """Free RAM with ``snapshots_in_ram`` slots and an unlimited disk (Disk-Revolve and its
+    periodic variant; separate classes, as upstream's are, so isinstance tells them apart)."""
 
-    _planner_name = "disk-revolve"
+    _planner_name = None
 
     def __init__(self, max_n, snapshots_in_ram, uf=None, ub=None, wd=None, rd=None, *,
                  fwd_cost=None, bwd_cost=None, w_cost=None, r_cost=None):
@@ -520,7 +520,14 @@ class DiskRevolve(_PlannedSchedule):
                          platform, [StorageType.RAM, StorageType.DISK])
 
 
-class PeriodicDiskRevolve(DiskRevolve):
+class DiskRevolve(_DiskRevolveBase):
+    """Disk-Revolve: free RAM with ``snapshots_in_ram`` slots and an unlimited disk; the
+    multi-read optimum (upstream hard-wires the one-read value)."""
+
+    _planner_name = "disk-revolve"
+
+
+class PeriodicDiskRevolve(_DiskRevolveBase):
     """Periodic-Disk-Revolve (Aupy & Herrmann 2017): a disk checkpoint every m_X steps,
     1D-Revolve inside each period. Prints nothing."""
 
@@ -781,3 +788,24 @@ class NoneCheckpointSchedule(CheckpointSchedule):
             raise RuntimeError("Invalid checkpointing state: call finalize(n) after the forward")
         self._exhausted = True
         yield self._track(EndForward())
+
+
+def _register_with_upstream():
+    """Makes each schedule class a virtual subclass of upstream's same-named class, so that
+    consumers which dispatch on upstream's classes (pyadjoint's ``CheckpointManager`` tests
+    ``isinstance(schedule, SingleMemoryStorageSchedule)`` and keeps the adjoint dependencies in
+    working memory only then) treat memsched's schedules as upstream's. ``ABCMeta.register``
+    adds the relation without inheriting upstream's behaviour; without upstream the names are
+    memsched's own."""
+    if _upstream is None:
+        return
+    for name in ("Revolve", "MultistageCheckpointSchedule", "HRevolve", "DiskRevolve",
+                 "PeriodicDiskRevolve", "TwoLevelCheckpointSchedule", "MixedCheckpointSchedule",
+                 "SingleMemoryStorageSchedule", "SingleDiskStorageSchedule",
+                 "NoneCheckpointSchedule"):
+        theirs = getattr(_upstream, name, None)
+        if isinstance(theirs, type) and hasattr(theirs, "register"):
+            theirs.register(globals()[name])
+
+
+_register_with_upstream()

@@ -1,69 +1,15 @@
-"""A stand-in for the real checkpoint_schedules package (not installable here): just enough of
-its public names (action classes with their fields, StorageType, an abstract schedule base) to
-test that memsched.checkpoint_schedules emits the upstream classes when they are importable."""
+"""A stand-in for the real checkpoint_schedules package (not installable here): its module
+layout and public class names (actions with their fields, StorageType, the abstract schedule
+base and every schedule class, related as upstream relates them), so tests can check that
+memsched.checkpoint_schedules emits upstream's action classes and that its schedules are
+instances of upstream's same-named classes when upstream is importable. The schedule classes
+cannot run: only isinstance/issubclass and singledispatch are exercised through them."""
 
-from abc import ABC, abstractmethod
-from enum import Enum
+from .schedule import *  # noqa: F401, F403
+from .hrevolve import *  # noqa: F401, F403
+from .multistage import *  # noqa: F401, F403
+from .basic_schedules import *  # noqa: F401, F403
+from .mixed import *  # noqa: F401, F403
+from .twolevel_binomial import *  # noqa: F401, F403
 
 FAKE = True
-
-
-class StorageType(Enum):
-    RAM = 0
-    DISK = 1
-    WORK = -1
-    NONE = None
-
-
-class CheckpointAction:
-    def __init__(self, *args):
-        self.args = args
-
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(map(str, self.args))})"
-
-
-class Forward(CheckpointAction):
-    def __init__(self, n0, n1, write_ics, write_adj_deps, storage):
-        super().__init__(n0, n1, write_ics, write_adj_deps, storage)
-        self.n0, self.n1, self.write_ics = n0, n1, write_ics
-        self.write_adj_deps, self.storage = write_adj_deps, storage
-
-
-class Reverse(CheckpointAction):
-    def __init__(self, n1, n0, clear_adj_deps):
-        super().__init__(n1, n0, clear_adj_deps)
-        self.n1, self.n0, self.clear_adj_deps = n1, n0, clear_adj_deps
-
-
-class Copy(CheckpointAction):
-    def __init__(self, n, from_storage, to_storage):
-        super().__init__(n, from_storage, to_storage)
-        self.n, self.from_storage, self.to_storage = n, from_storage, to_storage
-
-
-class Move(Copy):
-    pass
-
-
-class EndForward(CheckpointAction):
-    pass
-
-
-class EndReverse(CheckpointAction):
-    pass
-
-
-class CheckpointSchedule(ABC):
-    @abstractmethod
-    def _iterator(self):
-        pass
-
-    @property
-    @abstractmethod
-    def is_exhausted(self):
-        pass
-
-    @abstractmethod
-    def uses_storage_type(self, storage_type):
-        pass
