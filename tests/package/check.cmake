@@ -101,7 +101,8 @@ if(HAVE_CHOLMOD)
   check_links(${WORK_DIR}/pc_consumer_sparse TRUE)
 endif()
 if(Fortran_COMPILER)
-  set(cxx_flags "")  # the sanitizer flags are the C/C++ compiler's
+  # Compile flags are the C/C++ compiler's; the link flags (sanitizer runtimes) apply.
+  separate_arguments(cxx_flags UNIX_COMMAND "${LINKER_FLAGS}")
   build_with_pkg_config(${Fortran_COMPILER} main.f90 ${WORK_DIR}/pc_consumer_fortran
                         memsched_fortran)
 endif()
