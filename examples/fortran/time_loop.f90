@@ -2,7 +2,8 @@
 ! memsched module: once by Revolve's control loop (memsched_revolve), once by pulling the
 ! actions of the "revolve" and "online" planners. Each gradient must equal the store-all one
 ! bit for bit (recomputed states are the same floating-point operations); a finite difference
-! checks the adjoint itself. Exit status 0 when every check holds.
+! checks the adjoint itself, and Revolve's loop at 10^9 steps its 64-bit counts. Exit status
+! 0 when every check holds.
 program time_loop
   use memsched
   use, intrinsic :: iso_fortran_env, only: int64, real64, error_unit
@@ -44,7 +45,51 @@ program time_loop
                "adjoint differs from the finite difference")
   print '(a,es12.5,a,es12.5)', "dJ/dp = ", pbar_ref, ", finite difference ", fd
 
+  call check_one_billion()
+
 contains
+
+  ! 64-bit counts: Revolve's loop over 10^9 steps with 20 snapshots advances n - 1 steps before
+  ! its first turn (O(snapshots) calls), and the whole reversal's optimal count t(n, c)
+  ! (Griewank & Walther 2000: r n - beta(c + 1, r - 1), beyond 2^31 here) is numforw's.
+  subroutine check_one_billion()
+    integer(int64), parameter :: big = 1000000000_int64, c = 20
+    integer(int64) :: check, capo, fine, oldcapo, advanced, r, t
+    integer :: action, info
+    check = -1
+    capo = 0
+    fine = big
+    advanced = 0
+    do
+      oldcapo = capo
+      action = memsched_revolve(check, capo, fine, c, info)
+      if (action == MEMSCHED_REVOLVE_ADVANCE) then
+        advanced = advanced + capo - oldcapo
+      else if (action /= MEMSCHED_REVOLVE_TAKESHOT) then
+        exit
+      end if
+    end do
+    call require(action == MEMSCHED_REVOLVE_FIRSTURN .and. capo == big - 1 .and. &
+                 advanced == big - 1, "10^9 steps: forward sweep")
+    r = 0
+    do while (binomial(c, r) < big)
+      r = r + 1
+    end do
+    t = r*big - binomial(c + 1, r - 1)
+    call require(t > huge(0) .and. memsched_revolve_numforw(big, c) == t, &
+                 "10^9 steps: numforw differs from the closed form")
+    print '(a,i0)', "10^9 steps, 20 snapshots: optimal advances ", t
+  end subroutine
+
+  ! beta(s, t) = C(s + t, s), exact for the small values used here.
+  integer(int64) function binomial(s, t)
+    integer(int64), intent(in) :: s, t
+    integer(int64) :: i
+    binomial = 1
+    do i = 1, min(s, t)
+      binomial = binomial*(s + t - i + 1)/i
+    end do
+  end function
 
   ! One step: x <- x + dt (-x^3 + p sin x + c (x_{i+1} - 2 x_i + x_{i-1})), periodic.
   subroutine step(x, p)

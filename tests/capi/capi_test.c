@@ -187,8 +187,39 @@ static void test_errors(void) {
   CHECK(strlen(memsched_version()) >= 5);
 }
 
+/* Schedules stream: at n = 10^9 the first actions of Revolve and of the online planner come at
+ * once (O(slots) memory), and the simulator accepts them. */
+static void test_streams_at_one_billion(void) {
+  const char* planners[2] = {"revolve", "online"};
+  memsched_chain* chain = NULL;
+  memsched_platform* platform = NULL;
+  int p;
+  CHECK(memsched_chain_create(1000000000, 1.0, 1.0, &chain) == MEMSCHED_OK);
+  CHECK(memsched_platform_create_ram(20, &platform) == MEMSCHED_OK);
+  for (p = 0; p < 2; ++p) {
+    memsched_schedule* schedule = NULL;
+    memsched_simulator* simulator = NULL;
+    memsched_action action;
+    int has_action = 0, k;
+    int64_t reached = 0;
+    CHECK(memsched_plan(chain, platform, planners[p], NULL, &schedule) == MEMSCHED_OK);
+    CHECK(memsched_simulator_create(chain, platform, &simulator) == MEMSCHED_OK);
+    for (k = 0; k < 1000; ++k) {
+      CHECK(memsched_schedule_next(schedule, &action, &has_action) == MEMSCHED_OK && has_action);
+      CHECK(memsched_simulator_apply(simulator, &action) == MEMSCHED_OK);
+      if (action.kind == MEMSCHED_FORWARD && action.end > reached) reached = action.end;
+    }
+    CHECK(reached > 0);
+    memsched_simulator_free(simulator);
+    memsched_schedule_free(schedule);
+  }
+  memsched_platform_free(platform);
+  memsched_chain_free(chain);
+}
+
 int main(void) {
   test_every_planner();
+  test_streams_at_one_billion();
   test_errors();
   if (check_failures == 0) printf("capi_test: all checks passed\n");
   return check_failures == 0 ? 0 : 1;
