@@ -3,9 +3,12 @@
 # library, and the command-line tool; `cpack -G DEB` packs the same files.
 include(CMakePackageConfigHelpers)
 set(MEMSCHED_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/memsched)
-set(MEMSCHED_LIBRARIES memsched memsched_sparse memsched_starpu memsched_problems)
+get_property(MEMSCHED_COMPONENTS GLOBAL PROPERTY MEMSCHED_COMPONENTS)
+set(MEMSCHED_LIBRARIES memsched)
+foreach(component IN LISTS MEMSCHED_COMPONENTS)
+  list(APPEND MEMSCHED_LIBRARIES memsched_${component})
+endforeach()
 if(TARGET memsched_fortran)
-  list(APPEND MEMSCHED_LIBRARIES memsched_fortran)
   install(DIRECTORY ${MEMSCHED_FORTRAN_MODULE_DIR}/
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/memsched/fortran FILES_MATCHING PATTERN "*.mod")
 endif()
@@ -30,9 +33,10 @@ install(FILES ${PROJECT_BINARY_DIR}/memschedConfig.cmake
 # dependencies in Libs, so that `pkg-config --libs` alone links; a shared one in Libs.private.
 file(RELATIVE_PATH MEMSCHED_PC_PREFIX /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 # memsched_pkg_config(NAME DESCRIPTION REQUIRES EXTRA_LIBS [EXTRA_CFLAGS]): NAME.pc for libNAME.
+# Components (memsched_component in src/CMakeLists.txt) get theirs from their target properties.
 function(memsched_pkg_config name description requires libs)
   set(cflags "-I\${includedir}")
-  if(ARGC GREATER 4)
+  if(ARGC GREATER 4 AND NOT "${ARGV4}" STREQUAL "")
     string(APPEND cflags " ${ARGV4}")
   endif()
   set(text "prefix=\${pcfiledir}/${MEMSCHED_PC_PREFIX}
@@ -59,22 +63,19 @@ endfunction()
 # The core is C++: a C or Fortran program linking it statically also needs libstdc++.
 memsched_pkg_config(memsched "${PROJECT_DESCRIPTION} (core: chains, planners, trees, executor, C API)"
   "" "${MEMSCHED_ZSTD_LIBRARY} ${MEMSCHED_LZ4_LIBRARY} -pthread -lstdc++ -lm")
-set(sparse_libs "")
-if(MEMSCHED_HAVE_CHOLMOD)
-  set(sparse_libs ${MEMSCHED_CHOLMOD_LIBRARY})
-endif()
-memsched_pkg_config(memsched_sparse "memsched: assembly trees of sparse matrices (CHOLMOD)"
-  memsched "${sparse_libs}")
-set(starpu_libs "")
-if(MEMSCHED_HAVE_STARPU)
-  list(JOIN MEMSCHED_STARPU_LIBRARIES " " starpu_libs)
-endif()
-memsched_pkg_config(memsched_starpu "memsched: task trees run by StarPU" memsched "${starpu_libs}")
-memsched_pkg_config(memsched_problems "memsched: demo problems (Burgers, shallow ice)" memsched "")
-if(TARGET memsched_fortran)
-  memsched_pkg_config(memsched_fortran "memsched: the Fortran module (gfortran)" memsched
-    "-lgfortran" "-I\${includedir}/memsched/fortran")
-endif()
+foreach(component IN LISTS MEMSCHED_COMPONENTS)
+  get_target_property(description memsched_${component} MEMSCHED_PC_DESCRIPTION)
+  get_target_property(libs memsched_${component} MEMSCHED_PC_LIBS)
+  get_target_property(cflags memsched_${component} MEMSCHED_PC_CFLAGS)
+  if(NOT libs)
+    set(libs "")
+  endif()
+  if(NOT cflags)
+    set(cflags "")
+  endif()
+  list(JOIN libs " " libs)
+  memsched_pkg_config(memsched_${component} "memsched: ${description}" memsched "${libs}" "${cflags}")
+endforeach()
 
 if(TARGET memsched_cli)
   install(TARGETS memsched_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

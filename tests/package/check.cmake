@@ -3,7 +3,7 @@
 # chain-only programs link neither CHOLMOD nor StarPU (ldd), and that the sparse one does link
 # CHOLMOD where memsched was built with it (so that the check can fail).
 # Variables: BUILD_DIR, SOURCE_DIR, WORK_DIR, CXX_FLAGS and LINKER_FLAGS (the sanitizers'),
-# C_COMPILER, CXX_COMPILER, Fortran_COMPILER (empty: no Fortran), HAVE_CHOLMOD.
+# C_COMPILER, CXX_COMPILER, Fortran_COMPILER (empty: no Fortran), HAVE_CHOLMOD, HAVE_STARPU.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
@@ -56,7 +56,7 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIAB
 if(result)
   message(FATAL_ERROR "building the consumer failed")
 endif()
-set(programs consumer consumer_c consumer_problems consumer_sparse)
+set(programs consumer consumer_c consumer_problems consumer_sparse consumer_starpu)
 if(Fortran_COMPILER)
   list(APPEND programs consumer_fortran)
 endif()
@@ -68,6 +68,9 @@ check_links(${WORK_DIR}/build/consumer_c FALSE)
 check_links(${WORK_DIR}/build/consumer_problems FALSE)
 if(HAVE_CHOLMOD)
   check_links(${WORK_DIR}/build/consumer_sparse TRUE)
+endif()
+if(HAVE_STARPU)
+  check_links(${WORK_DIR}/build/consumer_starpu TRUE)
 endif()
 
 # 2. pkg-config: `c++ main.cpp $(pkg-config --cflags --libs memsched)` and friends.
@@ -97,6 +100,7 @@ check_links(${WORK_DIR}/pc_consumer_c FALSE)
 build_with_pkg_config(${CXX_COMPILER} problems.cpp ${WORK_DIR}/pc_consumer_problems
                       memsched_problems)
 build_with_pkg_config(${CXX_COMPILER} sparse.cpp ${WORK_DIR}/pc_consumer_sparse memsched_sparse)
+build_with_pkg_config(${CXX_COMPILER} starpu.cpp ${WORK_DIR}/pc_consumer_starpu memsched_starpu)
 if(HAVE_CHOLMOD)
   check_links(${WORK_DIR}/pc_consumer_sparse TRUE)
 endif()
