@@ -119,7 +119,7 @@ typedef enum memsched_content {
 /** The working buffer as a place (levels are 0, 1, ...). */
 #define MEMSCHED_WORK (-1)
 
-/** One action as a plain struct (40 bytes, no padding surprises: fixed-width fields only).
+/** One action as a plain struct (48 bytes, fixed-width fields only, no padding).
  * Fields a kind does not use are 0 (from/to: MEMSCHED_WORK). */
 typedef struct memsched_action {
   int32_t kind;    /**< memsched_action_kind */

@@ -45,6 +45,23 @@ struct memsched_simulator {
   bool finished = false;
 };
 
+// The C enums mirror the C++ ones value for value; the structs have fixed layouts (Fortran's
+// bind(c) types repeat them).
+static_assert(static_cast<int>(memsched::ActionKind::kForward) == MEMSCHED_FORWARD &&
+                  static_cast<int>(memsched::ActionKind::kReverse) == MEMSCHED_REVERSE &&
+                  static_cast<int>(memsched::ActionKind::kCopy) == MEMSCHED_COPY &&
+                  static_cast<int>(memsched::ActionKind::kMove) == MEMSCHED_MOVE &&
+                  static_cast<int>(memsched::ActionKind::kFree) == MEMSCHED_FREE &&
+                  static_cast<int>(memsched::ActionKind::kEndForward) == MEMSCHED_END_FORWARD &&
+                  static_cast<int>(memsched::ActionKind::kEndReverse) == MEMSCHED_END_REVERSE,
+              "memsched_action_kind out of step with memsched::ActionKind");
+static_assert(static_cast<int>(memsched::Content::kState) == MEMSCHED_STATE &&
+                  static_cast<int>(memsched::Content::kTape) == MEMSCHED_TAPE,
+              "memsched_content out of step with memsched::Content");
+static_assert(memsched::kWork == MEMSCHED_WORK, "MEMSCHED_WORK out of step with kWork");
+static_assert(sizeof(memsched_action) == 48 && sizeof(memsched_report) == 64,
+              "the C structs' layout changed");
+
 namespace {
 
 thread_local std::string last_error;
