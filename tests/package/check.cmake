@@ -12,9 +12,13 @@ if(result)
   message(FATAL_ERROR "install failed")
 endif()
 
+# Shared libraries (BUILD_SHARED_LIBS) in this scratch prefix: programs built with pkg-config
+# find them as a user's would, through LD_LIBRARY_PATH.
+file(GLOB library_dirs ${prefix}/lib ${prefix}/lib64 ${prefix}/lib/*-linux-gnu)
+list(JOIN library_dirs ":" library_path)
 function(run program)
-  execute_process(COMMAND ${program} RESULT_VARIABLE result OUTPUT_VARIABLE output
-                  ERROR_VARIABLE output)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${library_path} ${program}
+                  RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
   if(result)
     message(FATAL_ERROR "${program} returned ${result}: ${output}")
   endif()
@@ -22,7 +26,8 @@ endfunction()
 
 # ldd's list of shared libraries must (expect TRUE) or must not (FALSE) name cholmod/starpu.
 function(check_links program expect)
-  execute_process(COMMAND ldd ${program} OUTPUT_VARIABLE libraries RESULT_VARIABLE result)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${library_path} ldd ${program}
+                  OUTPUT_VARIABLE libraries RESULT_VARIABLE result)
   if(result)
     message(FATAL_ERROR "ldd ${program} failed")
   endif()
