@@ -3,6 +3,7 @@
 // optimal advance count t(n, c), with 64-bit counts and no limit on snapshots or repetitions.
 #include "memsched/plan/revolve.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -11,7 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "last_error.hpp"
@@ -30,7 +31,9 @@ struct RevolveLoop {
   std::int64_t offset = 0;  // the caller's capo at the start (step 0 of the stream)
   std::int64_t snaps = 0;
   bool turned = false;  // FIRSTURN returned
-  std::unordered_map<std::int64_t, std::int64_t> slot_of_step;
+  // The snapshots held, oldest first: (step, slot). Restores and releases concern the newest
+  // ones, so lookups scan from the back and take O(1) time in practice.
+  std::vector<std::pair<std::int64_t, std::int64_t>> held;
   std::vector<std::int64_t> free_slots;  // released slots, the lowest on top
   std::int64_t fresh_slot = 0;           // slots never used yet are fresh_slot, fresh_slot+1...
   // What this function left in check, capo, fine: anything else means the caller changed them.
@@ -44,16 +47,23 @@ struct RevolveLoop {
     } else {
       slot = fresh_slot++;
     }
-    slot_of_step[step] = slot;
+    held.emplace_back(step, slot);
     return slot;
   }
-  void release(std::int64_t step) {
-    const auto it = slot_of_step.find(step);
-    if (it == slot_of_step.end()) return;
-    free_slots.push_back(it->second);
-    slot_of_step.erase(it);
+  // Index in `held` of the snapshot of `step`, or -1.
+  std::ptrdiff_t find(std::int64_t step) const {
+    for (auto i = static_cast<std::ptrdiff_t>(held.size()) - 1; i >= 0; --i) {
+      if (held[static_cast<std::size_t>(i)].first == step) return i;
+    }
+    return -1;
   }
-  std::int64_t newest() const { return static_cast<std::int64_t>(slot_of_step.size()) - 1; }
+  void release(std::int64_t step) {
+    const std::ptrdiff_t i = find(step);
+    if (i < 0) return;
+    free_slots.push_back(held[static_cast<std::size_t>(i)].second);
+    held.erase(held.begin() + i);
+  }
+  std::int64_t newest() const { return static_cast<std::int64_t>(held.size()) - 1; }
 };
 
 thread_local std::unique_ptr<RevolveLoop> loop;
@@ -103,11 +113,11 @@ memsched_revolve_action next_action(RevolveLoop& l, std::int64_t* check, std::in
           *capo = l.offset + a->step;
           return MEMSCHED_REVOLVE_TAKESHOT;
         } else {  // a restore; a Move is the snapshot's last use, so its slot is free after
-          const auto it = l.slot_of_step.find(a->step);
-          if (it == l.slot_of_step.end()) {
+          const std::ptrdiff_t i = l.find(a->step);
+          if (i < 0) {
             throw std::logic_error("restore of a state never stored: " + memsched::to_string(*a));
           }
-          *check = it->second;
+          *check = l.held[static_cast<std::size_t>(i)].second;
           *capo = l.offset + a->step;
           if (a->kind == ActionKind::kMove) l.release(a->step);
           return MEMSCHED_REVOLVE_RESTORE;
