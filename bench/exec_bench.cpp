@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <vector>
 
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/revolve.hpp"
+#include "memsched/problems/burgers.hpp"
 
 namespace {
 

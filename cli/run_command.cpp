@@ -13,9 +13,9 @@
 #include "commands.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/chain/svg.hpp"
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/plan/registry.hpp"
+#include "memsched/problems/burgers.hpp"
 #include "options.hpp"
 
 namespace memsched::cli {

@@ -2,5 +2,5 @@
 # installed library never inherit them. Warnings become errors only through the presets.
 add_library(memsched_warnings INTERFACE)
 target_compile_options(memsched_warnings INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-  $<$<BOOL:${MEMSCHED_WARNINGS_AS_ERRORS}>:-Werror>)
+  $<$<COMPILE_LANGUAGE:C,CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion>
+  $<$<AND:$<COMPILE_LANGUAGE:C,CXX>,$<BOOL:${MEMSCHED_WARNINGS_AS_ERRORS}>>:-Werror>)

@@ -8,10 +8,10 @@
 #include <cstring>
 #include <vector>
 
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/revolve.hpp"
+#include "memsched/problems/burgers.hpp"
 
 namespace {
 

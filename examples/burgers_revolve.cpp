@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/plan/revolve.hpp"
+#include "memsched/problems/burgers.hpp"
 
 int main() {
   using namespace memsched;

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "memsched/chain/simulate.hpp"
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/plan/revolve.hpp"
+#include "memsched/problems/burgers.hpp"
 
 int main() {
   using namespace memsched;

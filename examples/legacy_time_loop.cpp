@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/cursor.hpp"
 #include "memsched/plan/periodic.hpp"
+#include "memsched/problems/burgers.hpp"
 
 int main() {
   using namespace memsched;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/exec/online.hpp"
+#include "memsched/problems/burgers.hpp"
 
 int main() {
   using namespace memsched;

@@ -1,6 +1,6 @@
 // The shallow-ice toy: gradient of the final ice volume with respect to the initial thickness
 // and the accumulation field, checked by a Taylor test.
-#include "memsched/exec/shallow_ice.hpp"
+#include "memsched/problems/shallow_ice.hpp"
 
 #include <cmath>
 #include <cstdio>

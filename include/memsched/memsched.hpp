@@ -1,4 +1,7 @@
-// The umbrella header: everything memsched offers.
+// The umbrella header: everything the core library (memsched::memsched) offers. The components
+// have their own headers: memsched/memsched.h (C API, core), memsched/tree/assembly_tree.hpp
+// (memsched::sparse), memsched/tree/starpu_runtime.hpp (memsched::starpu),
+// memsched/problems/*.hpp (memsched::problems).
 #pragma once
 
 #include "memsched/chain/action.hpp"
@@ -9,14 +12,12 @@
 #include "memsched/chain/simulate.hpp"
 #include "memsched/chain/svg.hpp"
 #include "memsched/errors.hpp"
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/codec.hpp"
 #include "memsched/exec/cursor.hpp"
 #include "memsched/exec/executor.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/exec/online.hpp"
 #include "memsched/exec/profile.hpp"
-#include "memsched/exec/shallow_ice.hpp"
 #include "memsched/exec/storage.hpp"
 #include "memsched/hetero/exhaustive.hpp"
 #include "memsched/hetero/hetero_chain.hpp"
@@ -41,7 +42,6 @@
 #include "memsched/plan/revolve.hpp"
 #include "memsched/plan/two_level.hpp"
 #include "memsched/progress.hpp"
-#include "memsched/tree/assembly_tree.hpp"
 #include "memsched/tree/generate.hpp"
 #include "memsched/tree/list_scheduling.hpp"
 #include "memsched/tree/memory_bounded.hpp"

@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "memsched/exec/burgers.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/exec/storage.hpp"
+#include "memsched/problems/burgers.hpp"
 
 namespace memsched::testing {
 

@@ -8,8 +8,8 @@
 
 #include "burgers_support.hpp"
 #include "memsched/exec/model.hpp"
-#include "memsched/exec/shallow_ice.hpp"
 #include "memsched/plan/revolve.hpp"
+#include "memsched/problems/shallow_ice.hpp"
 
 namespace memsched {
 namespace {

@@ -1,5 +1,5 @@
 // The shallow-ice test problem: step, adjoint step, objective.
-#include "memsched/exec/shallow_ice.hpp"
+#include "memsched/problems/shallow_ice.hpp"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,5 +1,5 @@
 // The Burgers test problem: step, adjoint step, objective.
-#include "memsched/exec/burgers.hpp"
+#include "memsched/problems/burgers.hpp"
 
 #include <algorithm>
 #include <cmath>
