@@ -154,16 +154,28 @@ std::optional<PipelinePlan> plan_partition(const PipelineModel& model, PipelineS
   const std::int64_t P = static_cast<std::int64_t>(o.device_budget_bytes.size());
   // Segments [i, j) at position s; position s can only start at i >= s and must leave at least
   // one layer to each later device.
-  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, Option> memo;
+  // τ*(i, j, s) depends on the position only through its in-flight count and budget.
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, Bytes>, Option> memo;
   auto tau = [&](std::int64_t i, std::int64_t j, std::int64_t s) -> const Option& {
-    auto key = std::make_tuple(i, j, s);
+    const std::int64_t n = in_flight_micro_batches(kind, P, s, m);
+    const Bytes budget = o.device_budget_bytes[static_cast<std::size_t>(s)];
+    auto key = std::make_tuple(i, j, n, budget);
     auto it = memo.find(key);
     if (it != memo.end()) return it->second;
-    const std::int64_t n = in_flight_micro_batches(kind, P, s, m);
-    return memo
-        .emplace(key, best_option(chain, params, o, i, j, n, m,
-                                  o.device_budget_bytes[static_cast<std::size_t>(s)]))
-        .first->second;
+    return memo.emplace(key, best_option(chain, params, o, i, j, n, m, budget)).first->second;
+  };
+  // A lower bound on τ*(i, j, s): the segment's time without recomputation (sends included),
+  // f + b over its layers; recomputing runs every forward again, so it is never faster.
+  std::vector<double> prefix(static_cast<std::size_t>(L + 1), 0.0);
+  for (std::int64_t k = 0; k < L; ++k) {
+    const HeteroStage& st = chain.stage(k);
+    prefix[static_cast<std::size_t>(k + 1)] =
+        prefix[static_cast<std::size_t>(k)] + st.forward_time + st.backward_time;
+  }
+  auto lower_bound = [&](std::int64_t i, std::int64_t j) {
+    // Rounding in the prefix sums may exceed the exact sum slightly: stay below it.
+    return (prefix[static_cast<std::size_t>(j)] - prefix[static_cast<std::size_t>(i)]) *
+           (1.0 - 1e-9);
   };
   // D[s][j]: best bottleneck of devices 0..s covering layers [0, j); cut[s][j] its last start.
   std::vector<std::vector<double>> D(static_cast<std::size_t>(P),
@@ -175,13 +187,16 @@ std::optional<PipelinePlan> plan_partition(const PipelineModel& model, PipelineS
     const std::int64_t j_lo = s + 1, j_hi = s + 1 == P ? L : L - (P - s - 1);
     for (std::int64_t j = (s + 1 == P ? L : j_lo); j <= j_hi; ++j) {
       const std::int64_t i_lo = s == 0 ? 0 : s, i_hi = s == 0 ? 0 : j - 1;
-      for (std::int64_t i = i_lo; i <= i_hi; ++i) {
+      // Short last segments first: they find a small bottleneck early, which prunes the rest.
+      for (std::int64_t i = i_hi; i >= i_lo; --i) {
         const double before = s == 0 ? 0.0 : D[su - 1][static_cast<std::size_t>(i)];
         if (before == kInf) continue;
+        double& best_j = D[su][static_cast<std::size_t>(j)];
+        if (std::max(before, lower_bound(i, j)) >= best_j) continue;
         const Option& opt = tau(i, j, s);
         const double value = std::max(before, opt.tau);
-        if (value < D[su][static_cast<std::size_t>(j)]) {
-          D[su][static_cast<std::size_t>(j)] = value;
+        if (value < best_j) {
+          best_j = value;
           cut[su][static_cast<std::size_t>(j)] = i;
         }
       }
@@ -189,6 +204,29 @@ std::optional<PipelinePlan> plan_partition(const PipelineModel& model, PipelineS
   }
   const double best = D[static_cast<std::size_t>(P - 1)][static_cast<std::size_t>(L)];
   if (best == kInf) return std::nullopt;
+  // Second pass, among the partitions with that bottleneck: the smallest sum of stage times
+  // (the fill and drain of the pipeline), E[s][j] = min_i E[s−1][i] + τ*(i, j, s) over stages
+  // with τ* <= best. Every option it evaluates is already memoised or pruned by the bound.
+  std::vector<std::vector<double>> E(static_cast<std::size_t>(P),
+                                     std::vector<double>(static_cast<std::size_t>(L + 1), kInf));
+  for (std::int64_t s = 0; s < P; ++s) {
+    const auto su = static_cast<std::size_t>(s);
+    const std::int64_t j_hi = s + 1 == P ? L : L - (P - s - 1);
+    for (std::int64_t j = (s + 1 == P ? L : s + 1); j <= j_hi; ++j) {
+      const std::int64_t i_lo = s == 0 ? 0 : s, i_hi = s == 0 ? 0 : j - 1;
+      for (std::int64_t i = i_hi; i >= i_lo; --i) {
+        const double before = s == 0 ? 0.0 : E[su - 1][static_cast<std::size_t>(i)];
+        if (before == kInf || lower_bound(i, j) > best) continue;
+        const Option& opt = tau(i, j, s);
+        if (opt.tau > best) continue;
+        const double value = before + opt.tau;
+        if (value < E[su][static_cast<std::size_t>(j)]) {
+          E[su][static_cast<std::size_t>(j)] = value;
+          cut[su][static_cast<std::size_t>(j)] = i;
+        }
+      }
+    }
+  }
   PipelinePlan plan;
   plan.kind = kind;
   plan.micro_batches = m;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <random>
+#include <utility>
 
 #include "memsched/hetero/persistent.hpp"
 
@@ -76,13 +77,15 @@ TEST(PipelineProfiles, RecomputeKeepsInputAndOutputOnly) {
 }
 
 // Brute force: every composition of L layers into P segments, every store/recompute choice per
-// device; feasible when the simulated per-device peaks fit. Returns the best bottleneck.
-double brute_force(const PipelineModel& model, Kind kind, std::int64_t m,
-                   const PipelinePlanOptions& o) {
+// device; feasible when the simulated per-device peaks fit. Returns the best bottleneck and the
+// smallest sum of stage times among the choices that reach it.
+std::pair<double, double> brute_force(const PipelineModel& model, Kind kind, std::int64_t m,
+                                      const PipelinePlanOptions& o) {
   const HeteroChain chain = micro_batch_chain(model.chain(), m);
   const std::int64_t L = chain.num_stages();
   const std::int64_t P = static_cast<std::int64_t>(o.device_budget_bytes.size());
   double best = std::numeric_limits<double>::infinity();
+  double best_sum = best;
   std::vector<std::int64_t> starts;
   std::function<void(std::int64_t)> rec = [&](std::int64_t from) {
     if (static_cast<std::int64_t>(starts.size()) == P) {
@@ -116,13 +119,20 @@ double brute_force(const PipelineModel& model, Kind kind, std::int64_t m,
         }
         if (!ok) continue;
         const PipelineReport rep = simulate_pipeline(profiles, {P, m, kind, 1});
-        double bottleneck = 0;
+        double bottleneck = 0, sum = 0;
         for (std::int64_t s = 0; s < P; ++s) {
           const auto su = static_cast<std::size_t>(s);
           if (rep.device_peak_bytes[su] > o.device_budget_bytes[su]) ok = false;
           bottleneck = std::max(bottleneck, profiles[su].forward_time + profiles[su].backward_time);
+          sum += profiles[su].forward_time + profiles[su].backward_time;
         }
-        if (ok) best = std::min(best, bottleneck);
+        if (!ok) continue;
+        if (bottleneck < best) {
+          best = bottleneck;
+          best_sum = sum;
+        } else if (bottleneck == best) {
+          best_sum = std::min(best_sum, sum);
+        }
       }
       return;
     }
@@ -135,7 +145,7 @@ double brute_force(const PipelineModel& model, Kind kind, std::int64_t m,
     }
   };
   rec(0);
-  return best;
+  return {best, best_sum};
 }
 
 TEST(PipelinePlan, EqualsBruteForceOnRandomInstances) {
@@ -152,7 +162,7 @@ TEST(PipelinePlan, EqualsBruteForceOnRandomInstances) {
     o.num_units = 50;
     for (Kind kind : {Kind::kGPipe, Kind::kOneFOneB}) {
       for (std::int64_t m : {1, 2, 3}) {
-        const double expected = brute_force(model, kind, m, o);
+        const auto [expected, expected_sum] = brute_force(model, kind, m, o);
         const auto plan = plan_partition(model, kind, m, o);
         if (expected == std::numeric_limits<double>::infinity()) {
           EXPECT_FALSE(plan) << "trial " << trial;
@@ -162,6 +172,11 @@ TEST(PipelinePlan, EqualsBruteForceOnRandomInstances) {
         ASSERT_TRUE(plan) << "trial " << trial << " " << to_string(kind) << " m " << m;
         ++feasible;
         EXPECT_EQ(plan->bottleneck_time, expected) << "trial " << trial;
+        double sum = 0;
+        for (const DevicePlan& d : plan->devices) {
+          sum += d.profile.forward_time + d.profile.backward_time;
+        }
+        EXPECT_NEAR(sum, expected_sum, 1e-9 * expected_sum) << "trial " << trial;
         std::int64_t next = 0;
         for (std::size_t s = 0; s < plan->devices.size(); ++s) {
           const DevicePlan& d = plan->devices[s];

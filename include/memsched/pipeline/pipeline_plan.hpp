@@ -30,7 +30,7 @@ struct PipelinePlanOptions {
   /// Memory units of the persistent planner inside each recomputing device.
   std::int64_t num_units = 100;
   /// Refuse up front when the estimated work (elementary DP steps) exceeds this.
-  double max_work = 2e10;
+  double max_work = 2e11;
 };
 
 /// One device's part of a plan.
@@ -62,7 +62,9 @@ double estimate_pipeline_work(std::int64_t num_layers, const PipelinePlanOptions
 /// count of its position) within its budget. Exact for that objective over all partitions and
 /// those two choices per device: the dynamic program D[s][j] = min_i max(D[s−1][i], τ*(i, j, s))
 /// over prefixes (the chains-on-chains recurrence with a position-dependent memory test),
-/// O(P·L²) stage evaluations. nullopt if nothing fits. Throws std::invalid_argument on bad
+/// O(P·L²) stage evaluations; then, among the partitions with that bottleneck, the one with the
+/// smallest sum of stage times (a second pass of the same shape), which shortens fill and drain.
+/// nullopt if nothing fits. Throws std::invalid_argument on bad
 /// options (as plan_pipeline), and for kInterleaved.
 std::optional<PipelinePlan> plan_partition(const PipelineModel& model, PipelineScheduleKind kind,
                                            std::int64_t micro_batches,
