@@ -31,9 +31,10 @@ namespace py = pybind11;
 
 namespace memsched::python {
 
-void bind_exec(py::module_& m);      // exec_bindings.cpp
-void bind_tree(py::module_& m);      // tree_bindings.cpp
-void bind_hetero(py::module_& m);    // hetero_bindings.cpp
+void bind_exec(py::module_& m);    // exec_bindings.cpp
+void bind_tree(py::module_& m);    // tree_bindings.cpp
+void bind_hetero(py::module_& m);  // hetero_bindings.cpp
+
 void bind_pipeline(py::module_& m);  // pipeline_bindings.cpp
 
 namespace {
