@@ -2,8 +2,9 @@
 torch.distributed with the gloo backend on CPU, in the order of memsched's pipeline simulator.
 
     stages = stages_from_plan(model, plan)        # plan: `memsched pipeline plan --format json`
-    grads = run_pipeline(stages, inputs, targets, nn.MSELoss(), micro_batches=plan["micro_batches"],
-                         schedule=plan["schedule"], recompute=[d["recompute"] for d in plan["devices"]])
+    grads = run_pipeline(stages, inputs, targets, nn.MSELoss(),
+                         micro_batches=plan["micro_batches"], schedule=plan["schedule"],
+                         recompute=[d["recompute"] for d in plan["devices"]])
 
 Each micro-batch's forward on stage s receives its input from s - 1 and sends its output to
 s + 1; its backward receives the output gradient from s + 1 and sends the input gradient to
