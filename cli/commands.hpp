@@ -22,6 +22,7 @@ void add_simulate_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_tree_command(CLI::App& app);
 void add_hetero_command(CLI::App& app);
+void add_pipeline_command(CLI::App& app);
 /// Registers `join` under `parent` (the plan subcommand: `memsched plan join ...`).
 void add_join_command(CLI::App& parent);
 

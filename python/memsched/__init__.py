@@ -78,6 +78,17 @@ from memsched._memsched import (  # noqa: F401  (heterogeneous chains: hetero_bi
     simulate_hetero,
 )
 
+from memsched._memsched import (  # noqa: F401  (pipelines: pipeline_bindings.cpp)
+    DevicePlan,
+    ModelStateBytes,
+    PipelinePlan,
+    PipelineReport,
+    StageProfile,
+    model_state_bytes,
+    plan_pipeline,
+    simulate_pipeline,
+)
+
 
 def _planner_function(name, summary):
     def planner(chain, platform, *, period=None, sweeps=None):

@@ -1,0 +1,76 @@
+"""A pipeline step on real processes (gloo, CPU, one process per stage) reproduces the gradients
+of single-process micro-batch training bit for bit, for GPipe and 1F1B, with and without
+recomputation, on an MLP and a transformer stack."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("torch.distributed")
+pipeline = pytest.importorskip("memsched.torch.pipeline")
+nn = torch.nn
+
+
+def assert_bitwise(got, expected):
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.keys() == e.keys()
+        for name in g:
+            assert torch.equal(g[name], e[name]), name
+
+
+def test_device_order_matches_the_simulator_counts():
+    # 1F1B on 4 devices, 6 micro-batches: device d holds at most min(4 - d, 6) at once.
+    for d in range(4):
+        held = peak = 0
+        ops = pipeline.device_order("1f1b", 4, d, 6)
+        assert sorted(ops) == sorted([(k, b) for k in range(6) for b in (False, True)])
+        for _, backward in ops:
+            held += -1 if backward else 1
+            peak = max(peak, held)
+        assert peak == min(4 - d, 6)
+    assert pipeline.device_order("gpipe", 2, 1, 3) == [(0, False), (1, False), (2, False),
+                                                       (0, True), (1, True), (2, True)]
+    with pytest.raises(ValueError, match="schedule"):
+        pipeline.device_order("zb", 2, 0, 3)
+
+
+def test_mlp_three_stages_bitwise():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 32), nn.Tanh(), nn.Linear(32, 32), nn.ReLU(),
+                          nn.Linear(32, 24), nn.Tanh(), nn.Linear(24, 4))
+    plan = {"devices": [{"first_layer": 0, "last_layer": 2}, {"first_layer": 2, "last_layer": 5},
+                        {"first_layer": 5, "last_layer": 7}]}
+    stages = pipeline.stages_from_plan(model, plan)
+    x, t = torch.randn(12, 16), torch.randn(12, 4)
+    expected = pipeline.sequential_gradients(stages, x, t, nn.MSELoss(), micro_batches=4)
+    got = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), micro_batches=4, schedule="1f1b",
+                                recompute=[True, False, False])
+    assert_bitwise(got, expected)
+
+
+def test_transformer_stack_two_stages_bitwise():
+    torch.manual_seed(1)
+    layers = [nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0,
+                                         batch_first=True) for _ in range(3)]
+    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(16 * 5, 3))
+    stages = pipeline.stages_from_plan(model, {"devices": [
+        {"first_layer": 0, "last_layer": 2}, {"first_layer": 2, "last_layer": 5}]})
+    x, t = torch.randn(8, 5, 16), torch.randn(8, 3)
+    expected = pipeline.sequential_gradients(stages, x, t, nn.MSELoss(), micro_batches=4)
+    got = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), micro_batches=4, schedule="gpipe",
+                                recompute=[False, True])
+    assert_bitwise(got, expected)
+
+
+def test_bad_arguments():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="covers 1 of 2"):
+        pipeline.stages_from_plan(model, {"devices": [{"first_layer": 0, "last_layer": 1}]})
+    with pytest.raises(ValueError, match="does not continue"):
+        pipeline.stages_from_plan(model, {"devices": [{"first_layer": 1, "last_layer": 2}]})
+    with pytest.raises(ValueError, match="micro_batches"):
+        pipeline.run_pipeline([model], torch.zeros(2, 2), torch.zeros(2, 2), nn.MSELoss(),
+                              micro_batches=3)
+    with pytest.raises(ValueError, match="recompute"):
+        pipeline.run_pipeline([model], torch.zeros(2, 2), torch.zeros(2, 2), nn.MSELoss(),
+                              micro_batches=1, recompute=[True, False])
