@@ -365,7 +365,7 @@ def test_finalize_rules():
 def test_translations_agree_with_the_cpp_writer(planner):
     # The lazy C++ translation (used by the schedule classes), the Python one and
     # write_checkpoint_schedules (formats.hpp) give the same lines for every planner.
-    from memsched.checkpoint_schedules import _translated, checkpoint_schedules_actions
+    from memsched.checkpoint_schedules._planned import _translated, checkpoint_schedules_actions
 
     chain = memsched.Chain(23)
     platform = memsched.Platform([memsched.StorageLevel("ram", 3),

@@ -135,7 +135,7 @@ def test_plain_import_uses_our_classes():
 
     if "checkpoint_schedules" not in sys.modules:
         assert not ours.USING_UPSTREAM_ACTIONS
-        assert ours.Forward.__module__ == "memsched.checkpoint_schedules"
+        assert ours.Forward.__module__ == "memsched.checkpoint_schedules.schedule"
     for name in INSTANCES:
         cls = getattr(ours, name)
         assert isinstance(eval(INSTANCES[name], {"cs": ours}), cls)
