@@ -363,8 +363,9 @@ def test_finalize_rules():
 
 @pytest.mark.parametrize("planner", memsched.planner_names)
 def test_translations_agree_with_the_cpp_writer(planner):
-    # The lazy C++ translation (used by the schedule classes), the Python one and
-    # write_checkpoint_schedules (formats.hpp) give the same lines for every planner.
+    # One translation (CheckpointSchedulesTranslator, formats.hpp): the schedule classes'
+    # lazy path, checkpoint_schedules_actions on a list and write_checkpoint_schedules give the
+    # same lines for every planner, and the lines read back replay on the platform.
     from memsched.checkpoint_schedules._planned import _translated, checkpoint_schedules_actions
 
     chain = memsched.Chain(23)
@@ -383,6 +384,8 @@ def test_translations_agree_with_the_cpp_writer(planner):
     python = [repr(a) for a in checkpoint_schedules_actions(
         list(memsched.plan(planner, chain, platform)), storages)]
     assert cpp == python == text
+    read = memsched.read_schedule("\n".join(text), 23)
+    assert memsched.simulate(read.actions, chain, platform).forward_steps >= 23
 
 
 # ---- what upstream lacks or gets wrong: its 1.0.4 signatures, more than two levels, online

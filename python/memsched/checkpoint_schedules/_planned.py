@@ -9,67 +9,11 @@ from .schedule import StorageType
 _K = _ms.ActionKind
 
 
-def _place(place, storages):
-    return StorageType.WORK if place == _ms.WORK else storages[place]
-
-
-def checkpoint_schedules_actions(actions, storages=None):
-    """Translates memsched actions (any iterable, e.g. a lazy ActionStream) into
-    checkpoint_schedules actions, lazily, with the mapping of ``write_checkpoint_schedules``
-    (include/memsched/chain/formats.hpp): a store of x_k followed by a plain Forward from k is
-    one ``Forward(write_ics=True)``; a recording Forward followed by Moves of all its tapes to
-    one level is one ``Forward(write_adj_deps=True)`` on that level; ``Free`` is
-    ``Move(k, storage, StorageType.NONE)``. ``storages[i]`` is the StorageType of level i
-    (default RAM, DISK); a schedule using a further level raises ValueError."""
-    storages = list(storages) if storages is not None else [StorageType.RAM, StorageType.DISK]
-
-    def storage(place):
-        if place != _ms.WORK and not 0 <= place < len(storages):
-            raise ValueError(f"checkpoint_schedules actions: level {place} has no StorageType")
-        return _place(place, storages)
-
-    iterator = iter(actions)
-    pending = next(iterator, None)
-    while pending is not None:
-        a, pending = pending, next(iterator, None)
-        kind = a.kind
-        if kind == _K.FORWARD:
-            moved, level, count = 0, None, a.end - a.begin
-            while (a.record and pending is not None and pending.kind == _K.MOVE
-                   and pending.content == _ms.Content.TAPE and pending.from_ == _ms.WORK
-                   and pending.to >= 0 and pending.step == a.begin + moved and moved < count
-                   and (moved == 0 or pending.to == level)):
-                level, moved = pending.to, moved + 1
-                pending = next(iterator, None)
-            if moved == count:
-                yield Forward(a.begin, a.end, False, True, storage(level))
-            else:
-                yield Forward(a.begin, a.end, False, a.record, StorageType.WORK)
-                for i in range(moved):
-                    yield Move(a.begin + i, StorageType.WORK, storage(level))
-        elif kind == _K.REVERSE:
-            yield Reverse(a.end, a.begin, a.clear)
-        elif kind == _K.COPY:
-            if (a.content == _ms.Content.STATE and a.from_ == _ms.WORK and a.to >= 0
-                    and pending is not None and pending.kind == _K.FORWARD and not pending.record
-                    and pending.begin == a.step):
-                yield Forward(pending.begin, pending.end, True, False, storage(a.to))
-                pending = next(iterator, None)
-            else:
-                yield Copy(a.step, storage(a.from_), storage(a.to))
-        elif kind == _K.MOVE:
-            yield Move(a.step, storage(a.from_), storage(a.to))
-        elif kind == _K.FREE:
-            yield Move(a.step, storage(a.from_), StorageType.NONE)
-        elif kind == _K.END_FORWARD:
-            yield EndForward()
-        elif kind == _K.END_REVERSE:
-            yield EndReverse()
-
-
-def _translated(stream, storages):
-    """(action, is_tape) pairs of a C++ stream, translated in C++ (CheckpointSchedulesActions,
-    the same mapping as checkpoint_schedules_actions) and built into action objects here."""
+def _translated(schedule, storages):
+    """(action, is_tape) pairs of a schedule (an ActionStream, translated lazily, or an
+    iterable of Action), translated in C++ by CheckpointSchedulesTranslator (formats.hpp), the
+    one translation (write_checkpoint_schedules prints the same), and built into action objects
+    here. ``storages[i]`` labels level i; a level without a label raises ValueError."""
     places = {_ms.WORK: StorageType.WORK, -2: StorageType.NONE}
     places.update(enumerate(storages))
 
@@ -79,7 +23,7 @@ def _translated(stream, storages):
         except KeyError:
             raise ValueError(f"checkpoint_schedules actions: level {index} has no StorageType")
 
-    for t in _ms._memsched.CheckpointSchedulesActions(stream):
+    for t in _ms._memsched.CheckpointSchedulesActions(schedule):
         tag = t[0]
         if tag == 0:
             yield Forward(t[1], t[2], t[3], t[4], place(t[5])), False
@@ -95,29 +39,19 @@ def _translated(stream, storages):
             yield EndReverse(), False
 
 
-def _without_round_trips(pairs):
-    """Removes what upstream consumers cannot run: a store of the working state that the plan
-    reloads at once (Copy(k, WORK, X) then Copy/Move(k, X, WORK), as the repeated planner
-    emits at the start of a sweep). The reload is a no-op (WORK holds x_k); the store then
-    merges with a following plain Forward from k into Forward(write_ics=True), and a Move
-    cancels the store. Anything else passes unchanged."""
-    iterator = iter(pairs)
-    head = next(iterator, None)
-    while head is not None:
-        (action, tape), head = head, next(iterator, None)
-        if (isinstance(action, Copy) and not tape and action.from_storage == StorageType.WORK
-                and head is not None and isinstance(head[0], (Copy, Move)) and not head[1]
-                and head[0].n == action.n and head[0].from_storage == action.to_storage
-                and head[0].to_storage == StorageType.WORK):
-            reload, head = head[0], next(iterator, None)
-            if isinstance(reload, Move):
-                continue
-            if (head is not None and isinstance(head[0], Forward) and head[0].n0 == action.n
-                    and not head[0].write_ics and not head[0].write_adj_deps):
-                forward, head = head[0], next(iterator, None)
-                yield Forward(forward.n0, forward.n1, True, False, action.to_storage), False
-                continue
-        yield action, tape
+def checkpoint_schedules_actions(actions, storages=None):
+    """Translates memsched actions (an ActionStream, lazily, or any iterable of Action) into
+    checkpoint_schedules actions with the mapping of ``write_checkpoint_schedules``
+    (include/memsched/chain/formats.hpp): a store of x_k followed by a plain Forward from k is
+    one ``Forward(write_ics=True)``; a recording Forward followed by Moves of all its tapes to
+    one level is one ``Forward(write_adj_deps=True)`` on that level; ``Free`` is
+    ``Move(k, storage, StorageType.NONE)``; a store reloaded at once and a load written straight
+    back are rewritten (see ``CheckpointSchedulesTranslator``). ``storages[i]`` is the
+    StorageType of level i (default RAM, DISK); a schedule using a further level raises
+    ValueError."""
+    storages = list(storages) if storages is not None else [StorageType.RAM, StorageType.DISK]
+    for action, _ in _translated(actions, storages):
+        yield action
 
 
 class _PlannedSchedule(CheckpointSchedule):
@@ -132,7 +66,7 @@ class _PlannedSchedule(CheckpointSchedule):
             raise ValueError(f"{type(self).__name__}: no schedule fits {chain!r} on {platform!r}")
 
     def _iterator(self):
-        for action, tape in _without_round_trips(_translated(self._stream, self._storages)):
+        for action, tape in _translated(self._stream, self._storages):
             yield self._track(action, tape)
 
     def _storages_used(self):

@@ -1,20 +1,26 @@
 """Maddison's mixed schedule, laid out as upstream's ``checkpoint_schedules.mixed``: the schedule
 (planned by memsched's C++ planner) and the optimal forward step count."""
 
-import functools
-
 import memsched as _ms
 
 from ._planned import _PlannedSchedule
-from .schedule import StepType, StorageType, _count, _positive_max_n
+from .schedule import (Copy, EndForward, EndReverse, Forward, Move, Reverse, StepType, StorageType,
+                       _count, _positive_max_n)
 
 __all__ = ["MixedCheckpointSchedule"]
+
+
+# The dynamic programme below costs about n^2 s / 2 Python operations; beyond this the schedule
+# comes from memsched's C++ mixed planner (same optimal forward step count, its own choice
+# among equally cheap decisions; docs/python.md).
+_PYTHON_POLICY_LIMIT = 2 * 10**7
 
 
 class MixedCheckpointSchedule(_PlannedSchedule):
     """Maddison's mixed schedule (J. Comput. Sci. 82:102405, 2024): each of ``snapshots``
     slots in ``storage`` holds a state or one step's adjoint dependencies; fewest forward
-    steps. Every stored item is loaded with Move at its only use."""
+    steps. A loaded checkpoint is kept (Copy) while the next decision of its subproblem reuses
+    it and released (Move) otherwise, as upstream's; every checkpoint is released by the end."""
 
     def __init__(self, max_n, snapshots, *, storage=StorageType.DISK):
         _positive_max_n(max_n)
@@ -26,9 +32,67 @@ class MixedCheckpointSchedule(_PlannedSchedule):
         if snapshots == 0 and max_n > 1:
             raise ValueError(f"MixedCheckpointSchedule: {max_n} steps need a snapshot, got 0")
         self.snapshots = snapshots
+        self._slots, self._storage = min(snapshots, max_n - 1), storage
+        self._python_policy = max_n * max_n * max(self._slots, 1) // 2 <= _PYTHON_POLICY_LIMIT
         name = "ram" if storage == StorageType.RAM else "disk"
         super().__init__(max_n, "mixed", _ms.Chain(max_n),
                          _ms.Platform([_ms.StorageLevel(name, snapshots)]), [storage])
+
+    def _iterator(self):
+        if not self._python_policy:
+            yield from super()._iterator()
+            return
+        for action, tape in _mixed_actions(self._max_n, self._slots, self._storage):
+            yield self._track(action, tape)
+
+
+def _decision(n, s):
+    return _entry(n, min(s, n - 1))
+
+
+def _mixed_actions(max_n, slots, storage):
+    """(action, is_tape) pairs of the mixed schedule: at the forward position n with the adjoint
+    at max_n - r, the decision for the remaining steps and free slots (a checkpoint at n being
+    reused counts as free); after each adjoint step, the last stored item is loaded, kept if the
+    decision for its subproblem stores it again, released otherwise."""
+    WORK = StorageType.WORK
+    stack, held = [], set()
+    n = r = 0
+    while True:
+        while n < max_n - r:
+            reuse = n in held
+            kind, advance, _ = _decision(max_n - r - n, slots - len(stack) + int(reuse))
+            n1 = n + advance
+            if kind == StepType.FORWARD_REVERSE:
+                if n1 > n + 1:
+                    yield Forward(n, n1 - 1, False, False, WORK), False
+                yield Forward(n1 - 1, n1, False, True, WORK), False
+            elif kind == StepType.WRITE_ADJ_DEPS:
+                yield Forward(n, n1, False, True, storage), False
+                held.add(n)
+                stack.append((kind, n))
+            elif reuse:
+                yield Forward(n, n1, False, False, WORK), False
+            else:
+                yield Forward(n, n1, True, False, storage), False
+                held.add(n)
+                stack.append((kind, n))
+            n = n1
+        if r == 0:
+            yield EndForward(), False
+        r += 1
+        yield Reverse(max_n - r + 1, max_n - r, True), False
+        if r == max_n:
+            break
+        kind, checkpoint = stack[-1]
+        again = _decision(max_n - r - checkpoint, slots - len(stack) + 1)[0] == kind
+        if not again:
+            stack.pop()
+            held.discard(checkpoint)
+        tape = kind == StepType.WRITE_ADJ_DEPS
+        n = checkpoint + 1 if tape else checkpoint
+        yield (Copy if again else Move)(checkpoint, storage, WORK), tape
+    yield EndReverse(), False
 
 
 # Maddison's recurrence (J. Comput. Sci. 82:102405, 2024, eq. (4)): with s slots, n steps cost
