@@ -241,3 +241,13 @@ def test_grid_through_upstream_classes():
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "consumed" in result.stdout and int(result.stdout.split()[-1]) >= 30
+
+
+@pytest.mark.parametrize("s", [1, 2, 3, 5])
+def test_online_binomial_is_consumable(s):
+    # memsched's own online schedule: only Forward while taping (deletions deferred to
+    # EndForward by default), nothing else illegal, everything released.
+    for n in (1, 2, 5, 13, 40):
+        consumer = Consumer(ours, ours.OnlineBinomialCheckpointSchedule(s), n,
+                            {"RAM": None, "DISK": 0}).run()
+        assert consumer.sweeps_done == 1 and not any(consumer.stored.values())
