@@ -604,3 +604,16 @@ def test_multistage_binomial_invariants(n, s, trajectory):
 def test_revolve_binomial_invariants(n, s):
     consumer = BinomialConsumer(Revolve(n, s), n).run()
     assert consumer.steps == memsched.revolve_forward_steps(n, s)
+
+
+def test_quadratic_planners_refuse_up_front_or_answer_within_a_second():
+    import time
+
+    start = time.process_time()
+    for make in (lambda: HRevolve(10**6, 10, 10), lambda: DiskRevolve(10**6, 10)):
+        with pytest.raises(ValueError, match="takes about"):
+            make()
+    schedule = PeriodicDiskRevolve(10**6, 10)
+    assert isinstance(next(schedule), Forward)
+    assert isinstance(next(HRevolve(2000, 10, 10)), Forward)
+    assert time.process_time() - start < 5.0

@@ -9,6 +9,22 @@ from .schedule import StorageType, _count, _positive_max_n
 __all__ = ["HRevolve", "DiskRevolve", "PeriodicDiskRevolve", "Revolve"]
 
 
+# The H-Revolve and Disk-Revolve dynamic programmes take time quadratic in the steps, computed
+# before the first action: about 8.5e-10 s per n^2 (ram + disk) for H-Revolve and 3.1e-9 s per
+# n^2 for Disk-Revolve (measured on the Debug build, 2-core machine; docs/benchmarks.md). A
+# schedule estimated above a minute is refused up front instead of hanging its consumer.
+_MAX_PLANNING_SECONDS = 60.0
+
+
+def _refuse_slow_plan(name, max_n, seconds):
+    if seconds > _MAX_PLANNING_SECONDS:
+        raise ValueError(
+            f"{name}: planning {max_n} steps takes about {seconds:.3g} s (a dynamic programme "
+            f"quadratic in the steps, run before the first action), over the "
+            f"{_MAX_PLANNING_SECONDS:.0f} s this class accepts; use fewer steps or "
+            "MultistageCheckpointSchedule / PeriodicDiskRevolve (linear)")
+
+
 class RevolveCheckpointSchedule(_PlannedSchedule):
     """Base of the Revolve family, as upstream's class of this name."""
 
@@ -52,6 +68,8 @@ class HRevolve(RevolveCheckpointSchedule):
                                  _ms.StorageLevel("disk", snapshots_on_disk, w[1], r[1])])
         # memsched's Chain takes (forward, adjoint): upstream 1.0.4 passes the two costs swapped
         # into its H-Revolve table (docs/python.md); not here.
+        _refuse_slow_plan("HRevolve", max_n, 8.5e-10 * float(max_n) ** 2
+                          * (snapshots_in_ram + snapshots_on_disk + 1))
         super().__init__(max_n, "hrevolve", _ms.Chain(max_n, fwd_cost, bwd_cost), platform,
                          [StorageType.RAM, StorageType.DISK])
 
@@ -77,6 +95,8 @@ class _DiskRevolveBase(RevolveCheckpointSchedule):
         self.snapshots_in_ram = snapshots_in_ram
         self.uf, self.ub, self.wd, self.rd = fwd_cost, bwd_cost, w[1], r[1]
         platform = _ms.Platform.ram_disk(snapshots_in_ram, None, w[1], r[1])
+        if self._planner_name == "disk-revolve":
+            _refuse_slow_plan(type(self).__name__, max_n, 3.1e-9 * float(max_n) ** 2)
         super().__init__(max_n, self._planner_name, _ms.Chain(max_n, fwd_cost, bwd_cost),
                          platform, [StorageType.RAM, StorageType.DISK])
 
