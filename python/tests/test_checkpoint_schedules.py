@@ -1,11 +1,11 @@
 """The checkpoint_schedules front against a model consumer.
 
-The consumer follows the invariants the upstream package's tests check (chain.md §3.3, written
-from that description, not copied): it keeps the forward position, the adjoint steps done, the
-restart data and adjoint dependencies held in WORK and the checkpoints of each storage, asserts
-every action is legal and that the schedule's n and r agree after every action, then adds our
-stricter rules: storage limits hold literally (checkpoints are counted until released) and a
-one-shot schedule ends with nothing stored.
+The consumer follows the invariants the upstream package's tests check (its test_validity.py,
+written from that description, not copied): it keeps the forward position, the adjoint steps
+done, the restart data and adjoint dependencies held in WORK and the checkpoints of each
+storage, asserts every action is legal and that the schedule's n and r agree after every
+action, then adds our stricter rules: storage limits hold literally (checkpoints are counted
+until released) and a one-shot schedule ends with nothing stored.
 """
 
 import collections
@@ -147,7 +147,7 @@ class Consumer:
             raise AssertionError(f"unknown action {action!r}")
 
 
-# The upstream grid (chain.md §3.3), thinned for n = 100 to keep the suite fast.
+# The upstream grid (its test_validity.py), thinned for n = 100 to keep the suite fast.
 GRID = ([(1, 0), (2, 1), (3, 1), (3, 2), (5, 2)] + [(10, s) for s in range(2, 10)]
         + [(100, s) for s in (1, 2, 3, 5, 10, 20, 33, 50, 75, 99)]
         + [(250, s) for s in range(25, 226, 50)])
@@ -164,7 +164,7 @@ def _offline(make, n, s):
 @pytest.mark.parametrize("n, s", GRID)
 def test_revolve(n, s):
     consumer = _offline(lambda n, s: (Revolve(n, s), {RAM: s, DISK: 0}), n, s)
-    # The binomial forward step count (chain.md §9.2): n + t(n, s).
+    # The binomial forward step count (Griewank & Walther 2000, eq. (3)): n + t(n, s).
     assert consumer.forward_steps == memsched.revolve_forward_steps(n, max(s, 1))
 
 
@@ -190,7 +190,7 @@ def test_hrevolve(n, s):
 
 
 def test_hrevolve_storage_limits_hold_where_upstream_failed():
-    # Upstream's own storage-limit assertion fails here (chain.md §8.2).
+    # Upstream's own storage-limit assertion fails here (docs/python.md, differences).
     _offline(lambda n, s: (HRevolve(100, 2, 3), {RAM: 2, DISK: 3}), 100, 5)
 
 
@@ -204,7 +204,7 @@ def test_periodic_disk_revolve(n, s):
     _offline(lambda n, s: (PeriodicDiskRevolve(n, s), {RAM: s, DISK: None}), n, s)
 
 
-# Maddison's published and small values (chain.md §9.2: optimal_steps_mixed).
+# Maddison's published and small values (J. Comput. Sci. 82:102405, 2024).
 MIXED_STEPS = {(2, 1): 2, (3, 1): 5, (3, 2): 3, (4, 1): 9, (5, 2): 8, (10, 2): 26, (10, 3): 19,
                (10, 5): 15, (10, 9): 10}
 
@@ -246,7 +246,7 @@ def test_two_level(n, s, storage):
     consumer = Consumer(schedule, n, limits, sweeps=2).run()
     assert consumer.reverse_sweeps == 2 and not schedule.is_exhausted
     # One forward sweep plus, per reverse sweep, each period reversed by Revolve with s + 1
-    # slots, the disk checkpoint playing x_0 (chain.md §5.2).
+    # slots, the disk checkpoint playing x_0 (Pringle et al. 2016).
     per_sweep = sum(memsched.revolve_forward_steps(min(period, n - b), s + 1)
                     for b in range(0, n, period))
     assert consumer.forward_steps == n + 2 * per_sweep
@@ -279,7 +279,7 @@ def test_none(n):
 
 
 def test_revolve_4_2_is_upstream_tutorial_listing():
-    # chain.md §9.3 T1, as printed by the upstream tutorial.
+    # As printed by the upstream tutorial notebook.
     expected = [
         "Forward(0, 2, True, False, StorageType.RAM)",
         "Forward(2, 3, True, False, StorageType.RAM)",
@@ -311,7 +311,7 @@ def test_actions_are_values():
 
 
 def test_uses_storage_type_never_raises():
-    # Upstream raises TypeError for DiskRevolve/PeriodicDiskRevolve (chain.md §8.7).
+    # Upstream raises TypeError for DiskRevolve/PeriodicDiskRevolve (docs/python.md, differences).
     for schedule in (DiskRevolve(10, 2), PeriodicDiskRevolve(10, 2)):
         assert schedule.uses_storage_type(DISK) and schedule.uses_storage_type(RAM)
     two_level = TwoLevelCheckpointSchedule(3, 2, binomial_storage=RAM)
@@ -321,7 +321,7 @@ def test_uses_storage_type_never_raises():
 
 
 def test_small_and_bad_arguments():
-    # n = 1 works everywhere (upstream: HRevolve(1, 1, 1) raises IndexError, chain.md §8.8).
+    # n = 1 works everywhere (upstream: HRevolve(1, 1, 1) raises IndexError).
     for schedule in (HRevolve(1, 1, 1), Revolve(1, 1), DiskRevolve(1, 1),
                      MultistageCheckpointSchedule(1, 0, 1), PeriodicDiskRevolve(1, 1)):
         assert [type(a).__name__ for a in schedule] == [
@@ -335,8 +335,8 @@ def test_small_and_bad_arguments():
 
 
 def test_hrevolve_costs_are_not_swapped():
-    # Upstream passes (uf, ub) where (ub, uf) is expected (chain.md §8.1). Our schedule's
-    # simulated cost with uf != ub equals the optimum memsched predicts for that chain.
+    # Upstream passes (uf, ub) where (ub, uf) is expected (docs/python.md, differences). Our
+    # schedule's simulated cost with uf != ub equals the optimum memsched predicts for that chain.
     n, fwd, bwd = 30, 1.0, 5.0
     schedule = HRevolve(n, 2, 3, fwd_cost=fwd, bwd_cost=bwd, w_cost=(0.0, 2.0),
                         r_cost=(0.0, 1.0))
@@ -531,7 +531,7 @@ def test_per_step_costs(planner):
 
 class BinomialConsumer:
     """The stricter rules upstream's tests/test_multistage.py checks for binomial schedules
-    (chain.md §3.3, written from that description): restart data is written only while
+    (written from that description): restart data is written only while
     advancing at least one step short of the adjoint, adjoint dependencies for exactly the
     step before the adjoint, one-step reverses, and a checkpoint is Moved (deleted) exactly
     when it is one step from the adjoint and Copied otherwise; never a deletion to NONE."""

@@ -29,7 +29,7 @@ from .basic_schedules import (NoneCheckpointSchedule, SingleDiskStorageSchedule,
                               SingleMemoryStorageSchedule)
 from .hrevolve import DiskRevolve, HRevolve, PeriodicDiskRevolve, Revolve  # noqa: E402
 from .multistage import MultistageCheckpointSchedule, optimal_steps_binomial  # noqa: E402
-from .mixed import MixedCheckpointSchedule, optimal_steps_mixed  # noqa: E402
+from .mixed import MixedCheckpointSchedule  # noqa: E402
 from .twolevel_binomial import TwoLevelCheckpointSchedule  # noqa: E402
 from .online import OnlineBinomialCheckpointSchedule  # noqa: E402
 from ._planned import ExtraStorage, MemschedSchedule, checkpoint_schedules_actions  # noqa: E402
@@ -39,8 +39,8 @@ __all__ = [
     "EndReverse", "CheckpointSchedule", "Revolve", "MultistageCheckpointSchedule", "HRevolve",
     "DiskRevolve", "PeriodicDiskRevolve", "TwoLevelCheckpointSchedule", "MixedCheckpointSchedule",
     "SingleMemoryStorageSchedule", "SingleDiskStorageSchedule", "NoneCheckpointSchedule",
-    "optimal_steps_binomial", "MemschedSchedule", "ExtraStorage", "OnlineBinomialCheckpointSchedule",
-    "checkpoint_schedules_actions",
+    "optimal_steps_binomial", "MemschedSchedule", "ExtraStorage",
+    "OnlineBinomialCheckpointSchedule", "checkpoint_schedules_actions",
 ]
 
 # Upstream's class of the same name for each of ours: with upstream importable, ours become
