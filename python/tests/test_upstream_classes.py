@@ -178,7 +178,8 @@ CASES = ["cs.SingleMemoryStorageSchedule()", "cs.SingleDiskStorageSchedule()",
          "cs.Revolve(n, 3)", "cs.MultistageCheckpointSchedule(n, 1, 2)",
          "cs.HRevolve(n, 1, 2)", "cs.DiskRevolve(n, 2)", "cs.PeriodicDiskRevolve(n, 2)",
          "cs.MixedCheckpointSchedule(n, 3)", "cs.TwoLevelCheckpointSchedule(3, 1)",
-         "cs.TwoLevelCheckpointSchedule(3, 2, binomial_storage=cs.StorageType.RAM)"]
+         "cs.TwoLevelCheckpointSchedule(3, 2, binomial_storage=cs.StorageType.RAM)",
+         "cs.OnlineBinomialCheckpointSchedule(2)", "cs.OnlineBinomialCheckpointSchedule(3)"]
 
 
 def test_reevaluation_gradient_with_upstream_classes():

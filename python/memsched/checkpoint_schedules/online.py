@@ -41,13 +41,16 @@ class OnlineBinomialCheckpointSchedule(CheckpointSchedule):
 
     def _iterator(self):
         planner = _ms.OnlineCheckpointer(self._snapshots)
-        held, dropped, recorded = set(), [], False
+        held, dropped = set(), []
+        recorded = []  # per step begun: whether its Forward kept its adjoint dependencies
+        frees = []  # the checkpoints dropped when the last step was begun
         while self._max_n is None:
             step = planner.steps_begun
-            store = False
+            store, frees = False, []
             for action in planner.begin_step():
                 if action.kind == _K.FREE:
                     held.discard(action.step)
+                    frees.append(action.step)
                     if self._release == "immediate":
                         yield self._track(Move(action.step, self._storage, StorageType.NONE))
                     else:
@@ -59,8 +62,18 @@ class OnlineBinomialCheckpointSchedule(CheckpointSchedule):
             # the adjoint starts without running it again.
             yield self._track(Forward(step, step + 1, store, not store,
                                       self._storage if store else StorageType.WORK))
-            recorded = not store
-        if planner.steps_begun != self._max_n:
+            recorded.append(not store)
+        if planner.steps_begun == self._max_n + 1:
+            # pyadjoint asks for the action after the last step before it calls finalize: the
+            # Forward of step n was never run. Its store did not happen; the checkpoints dropped
+            # for it are still there unless already deleted.
+            held.discard(self._max_n)
+            recorded.pop()
+            if self._release != "immediate":
+                for step in frees:
+                    held.add(step)
+                    dropped.remove(step)
+        elif planner.steps_begun != self._max_n:
             raise RuntimeError("Invalid checkpointing state: finalize(n) must follow the "
                                "Forward that reached n")
         yield self._track(EndForward())
@@ -69,7 +82,7 @@ class OnlineBinomialCheckpointSchedule(CheckpointSchedule):
         # The reversal from the checkpoints held: the binomial reversal of each stretch between
         # them with the slots left free (GW2000), every store a Forward with write_ics.
         storage, end = self._storage, self._max_n
-        if recorded:
+        if recorded[-1]:
             yield self._track(Reverse(end, end - 1, True))
             end -= 1
         if end > 0:
