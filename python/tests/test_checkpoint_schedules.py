@@ -617,3 +617,54 @@ def test_quadratic_planners_refuse_up_front_or_answer_within_a_second():
     assert isinstance(next(schedule), Forward)
     assert isinstance(next(HRevolve(2000, 10, 10)), Forward)
     assert time.process_time() - start < 5.0
+
+
+def test_upstream_layout_and_functions():
+    import importlib
+
+    for module, names in {
+            "schedule": ["Forward", "Reverse", "Copy", "Move", "EndForward", "EndReverse",
+                         "StorageType", "StepType", "CheckpointSchedule"],
+            "basic_schedules": ["SingleMemoryStorageSchedule", "SingleDiskStorageSchedule",
+                                "NoneCheckpointSchedule"],
+            "hrevolve": ["HRevolve", "DiskRevolve", "PeriodicDiskRevolve", "Revolve",
+                         "RevolveCheckpointSchedule"],
+            "multistage": ["MultistageCheckpointSchedule", "optimal_steps_binomial",
+                           "optimal_extra_steps", "n_advance", "allocate_snapshots"],
+            "mixed": ["MixedCheckpointSchedule", "optimal_steps_mixed", "mixed_step_memoization"],
+            "twolevel_binomial": ["TwoLevelCheckpointSchedule"]}.items():
+        loaded = importlib.import_module("memsched.checkpoint_schedules." + module)
+        for name in names:
+            assert hasattr(loaded, name), (module, name)
+    # Positional move_data, as upstream.
+    assert SingleDiskStorageSchedule(True).uses_storage_type(DISK)
+    schedule = SingleDiskStorageSchedule(True)
+    Consumer(schedule, 3, {DISK: 3}).run()
+    assert schedule.is_exhausted
+
+
+def test_binomial_step_rules_are_optimal():
+    # Both trajectories' advances are optimal: m + extra(m, s) + extra(n - m, s - 1) equals
+    # extra(n, s), checked against the recurrence by brute force.
+    from functools import lru_cache
+
+    from memsched.checkpoint_schedules.multistage import n_advance, optimal_extra_steps
+
+    @lru_cache(maxsize=None)
+    def extra(n, s):
+        if n == 1:
+            return 0
+        if s == 1:
+            return n * (n - 1) // 2
+        return min(i + extra(i, s) + extra(n - i, s - 1) for i in range(1, n))
+
+    for n in range(2, 60):
+        for s in range(1, n):
+            assert optimal_extra_steps(n, s) == extra(n, s), (n, s)
+            for trajectory in ("maximum", "revolve"):
+                m = n_advance(n, s, trajectory=trajectory)
+                assert 1 <= m < n
+                if 1 < s < n - 1:
+                    assert m + extra(m, s) + extra(n - m, s - 1) == extra(n, s), (n, s, m)
+    with pytest.raises(ValueError):
+        n_advance(5, 2, trajectory="fastest")
