@@ -66,6 +66,11 @@ class _PlannedSchedule(CheckpointSchedule):
             raise ValueError(f"{type(self).__name__}: no schedule fits {chain!r} on {platform!r}")
 
     def _iterator(self):
+        yield from self._planned_actions()
+
+    def _planned_actions(self):
+        # Not reached through _iterator by subclasses: upstream's base (when it is ours)
+        # wraps every _iterator to return one cached generator.
         for action, tape in _translated(self._stream, self._storages):
             yield self._track(action, tape)
 

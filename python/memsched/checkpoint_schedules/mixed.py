@@ -40,7 +40,7 @@ class MixedCheckpointSchedule(_PlannedSchedule):
 
     def _iterator(self):
         if not self._python_policy:
-            yield from super()._iterator()
+            yield from self._planned_actions()
             return
         for action, tape in _mixed_actions(self._max_n, self._slots, self._storage):
             yield self._track(action, tape)
