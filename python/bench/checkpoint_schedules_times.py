@@ -1,6 +1,6 @@
 """Time to construct each memsched.checkpoint_schedules schedule and drain all its actions
-through a minimal consumer (construct, then pull every action: the same protocol as the
-upstream times quoted in docs/benchmarks.md).
+through a minimal consumer (docs/benchmarks.md; checkpoint_schedules_vs_upstream.py compares
+with upstream).
 
 Run: PYTHONPATH=build/<preset>/python python3 python/bench/checkpoint_schedules_times.py [N...]
 """

@@ -385,84 +385,43 @@ void bind_actions(py::module_& m) {
 // ---- checkpoint_schedules actions ----------------------------------------------------
 
 // A stream translated, lazily, into checkpoint_schedules actions as plain tuples for
-// memsched.checkpoint_schedules (which turns them into action objects): the mapping of
-// write_checkpoint_schedules() (formats.hpp), done here so that Python touches each action
-// once. tests/test_checkpoint_schedules.py checks that both give the same lines for every
-// planner. Tuples: (kForward, n0, n1, write_ics, write_adj_deps, place),
+// memsched.checkpoint_schedules (which turns them into action objects), by
+// CheckpointSchedulesTranslator (formats.hpp): the one translation, shared with
+// write_checkpoint_schedules(). Tuples: (kForward, n0, n1, write_ics, write_adj_deps, place),
 // (kReverse, n1, n0, clear), (kCopy|kMove, n, from, to, is_tape), (kEndForward,),
 // (kEndReverse,); places are level indices, kWork (-1) or kNone (-2, a deletion).
 class CheckpointSchedulesActions {
  public:
-  static constexpr int kForward = 0;
-  static constexpr int kReverse = 1;
-  static constexpr int kCopy = 2;
-  static constexpr int kMove = 3;
-  static constexpr int kEndForward = 4;
-  static constexpr int kEndReverse = 5;
-  static constexpr Place kNone = -2;
-
-  explicit CheckpointSchedulesActions(ActionStream& stream)
-      : stream_(&stream), pending_(stream.next()) {}
+  // `schedule`: an ActionStream (translated lazily) or an iterable of Action (collected).
+  explicit CheckpointSchedulesActions(const py::object& schedule)
+      : argument_(schedule_argument(schedule)), translator_(argument_.get()) {}
+  CheckpointSchedulesActions(const CheckpointSchedulesActions&) = delete;
+  CheckpointSchedulesActions& operator=(const CheckpointSchedulesActions&) = delete;
 
   py::tuple next() {
-    if (queued_ < queue_end_) {
-      const Step step = queued_++;
-      return py::make_tuple(kMove, step, kWork, queue_level_, true);
-    }
-    if (!pending_) throw py::stop_iteration();
-    const Action a = *pending_;
-    pending_ = stream_->next();
-    switch (a.kind) {
-      case ActionKind::kForward: {
-        // A recording Forward followed by Moves of all its tapes, in order, to one level.
-        Step moved = 0;
-        Place level = kWork;
-        while (a.flag && pending_ && pending_->kind == ActionKind::kMove &&
-               pending_->content == Content::kTape && pending_->from == kWork &&
-               pending_->to >= 0 && pending_->step == a.begin + moved && moved < a.end - a.begin &&
-               (moved == 0 || pending_->to == level)) {
-          level = pending_->to;
-          ++moved;
-          pending_ = stream_->next();
-        }
-        if (moved == a.end - a.begin) {
-          return py::make_tuple(kForward, a.begin, a.end, false, true, level);
-        }
-        queued_ = a.begin;
-        queue_end_ = a.begin + moved;
-        queue_level_ = level;
-        return py::make_tuple(kForward, a.begin, a.end, false, a.flag, kWork);
-      }
-      case ActionKind::kReverse:
-        return py::make_tuple(kReverse, a.end, a.begin, a.flag);
-      case ActionKind::kCopy:
-        if (a.content == Content::kState && a.from == kWork && a.to >= 0 && pending_ &&
-            pending_->kind == ActionKind::kForward && !pending_->flag &&
-            pending_->begin == a.step) {
-          // Store then advance: one Forward with write_ics.
-          const Action forward = *pending_;
-          pending_ = stream_->next();
-          return py::make_tuple(kForward, forward.begin, forward.end, true, false, a.to);
-        }
-        return py::make_tuple(kCopy, a.step, a.from, a.to, a.content == Content::kTape);
-      case ActionKind::kMove:
-        return py::make_tuple(kMove, a.step, a.from, a.to, a.content == Content::kTape);
-      case ActionKind::kFree:
-        return py::make_tuple(kMove, a.step, a.from, kNone, a.content == Content::kTape);
-      case ActionKind::kEndForward:
-        return py::make_tuple(kEndForward);
-      case ActionKind::kEndReverse:
-        return py::make_tuple(kEndReverse);
+    using Kind = CheckpointSchedulesAction::Kind;
+    const std::optional<CheckpointSchedulesAction> a = translator_.next();
+    if (!a) throw py::stop_iteration();
+    switch (a->kind) {
+      case Kind::kForward:
+        return py::make_tuple(0, a->n0, a->n1, a->write_ics, a->write_adj_deps, a->storage);
+      case Kind::kReverse:
+        return py::make_tuple(1, a->n1, a->n0, a->clear_adj_deps);
+      case Kind::kCopy:
+        return py::make_tuple(2, a->n0, a->from, a->to, a->tape);
+      case Kind::kMove:
+        return py::make_tuple(3, a->n0, a->from, a->to, a->tape);
+      case Kind::kEndForward:
+        return py::make_tuple(4);
+      case Kind::kEndReverse:
+        return py::make_tuple(5);
     }
     throw std::logic_error("CheckpointSchedulesActions: unknown action kind");
   }
 
  private:
-  ActionStream* stream_;
-  std::optional<Action> pending_;
-  Step queued_ = 0;
-  Step queue_end_ = 0;
-  Place queue_level_ = kWork;
+  ScheduleArgument argument_;
+  CheckpointSchedulesTranslator translator_;
 };
 
 void bind_checkpoint_schedules(py::module_& m) {
@@ -470,7 +429,7 @@ void bind_checkpoint_schedules(py::module_& m) {
       m, "CheckpointSchedulesActions",
       "A stream translated lazily into checkpoint_schedules actions as tuples (see "
       "memsched.checkpoint_schedules).")
-      .def(py::init<ActionStream&>(), py::arg("stream"), py::keep_alive<1, 2>())
+      .def(py::init<const py::object&>(), py::arg("schedule"), py::keep_alive<1, 2>())
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &CheckpointSchedulesActions::next);
 }

@@ -1,11 +1,11 @@
 """The checkpoint_schedules front against a model consumer.
 
-The consumer follows the invariants upstream's own tests check (docs/theory/chain.md, written
-from that description, not copied): it keeps the forward position, the adjoint steps done, the
-restart data and adjoint dependencies held in WORK and the checkpoints of each storage, asserts
-every action is legal and that the schedule's n and r agree after every action, then adds our
-stricter rules: storage limits hold literally (checkpoints are counted until released) and a
-one-shot schedule ends with nothing stored.
+The consumer follows the invariants the upstream package's tests check (its test_validity.py,
+written from that description, not copied): it keeps the forward position, the adjoint steps
+done, the restart data and adjoint dependencies held in WORK and the checkpoints of each
+storage, asserts every action is legal and that the schedule's n and r agree after every
+action, then adds our stricter rules: storage limits hold literally (checkpoints are counted
+until released) and a one-shot schedule ends with nothing stored.
 """
 
 import collections
@@ -86,6 +86,7 @@ class Consumer:
                 assert action.storage not in (WORK, NONE)
                 assert action.n0 not in self.stored[action.storage], action
                 self.stored[action.storage][action.n0] = "ics"
+            self.data = set()  # a Forward replaces what WORK held (upstream's model too)
             if action.write_adj_deps:
                 steps = set(range(action.n0, n1))
                 if action.storage == WORK:
@@ -146,7 +147,7 @@ class Consumer:
             raise AssertionError(f"unknown action {action!r}")
 
 
-# The upstream grid (its validity tests), thinned for n = 100 to keep the suite fast.
+# The upstream grid (its test_validity.py), thinned for n = 100 to keep the suite fast.
 GRID = ([(1, 0), (2, 1), (3, 1), (3, 2), (5, 2)] + [(10, s) for s in range(2, 10)]
         + [(100, s) for s in (1, 2, 3, 5, 10, 20, 33, 50, 75, 99)]
         + [(250, s) for s in range(25, 226, 50)])
@@ -163,7 +164,7 @@ def _offline(make, n, s):
 @pytest.mark.parametrize("n, s", GRID)
 def test_revolve(n, s):
     consumer = _offline(lambda n, s: (Revolve(n, s), {RAM: s, DISK: 0}), n, s)
-    # The binomial forward step count (docs/theory/chain.md): n + t(n, s).
+    # The binomial forward step count (Griewank & Walther 2000, eq. (3)): n + t(n, s).
     assert consumer.forward_steps == memsched.revolve_forward_steps(n, max(s, 1))
 
 
@@ -189,7 +190,7 @@ def test_hrevolve(n, s):
 
 
 def test_hrevolve_storage_limits_hold_where_upstream_failed():
-    # Upstream's own storage-limit assertion fails here (docs/theory/chain.md).
+    # Upstream's own storage-limit assertion fails here (docs/python.md, differences).
     _offline(lambda n, s: (HRevolve(100, 2, 3), {RAM: 2, DISK: 3}), 100, 5)
 
 
@@ -203,7 +204,7 @@ def test_periodic_disk_revolve(n, s):
     _offline(lambda n, s: (PeriodicDiskRevolve(n, s), {RAM: s, DISK: None}), n, s)
 
 
-# Maddison's published and small values (docs/theory/chain.md: optimal_steps_mixed).
+# Maddison's published and small values (J. Comput. Sci. 82:102405, 2024).
 MIXED_STEPS = {(2, 1): 2, (3, 1): 5, (3, 2): 3, (4, 1): 9, (5, 2): 8, (10, 2): 26, (10, 3): 19,
                (10, 5): 15, (10, 9): 10}
 
@@ -245,7 +246,7 @@ def test_two_level(n, s, storage):
     consumer = Consumer(schedule, n, limits, sweeps=2).run()
     assert consumer.reverse_sweeps == 2 and not schedule.is_exhausted
     # One forward sweep plus, per reverse sweep, each period reversed by Revolve with s + 1
-    # slots, the disk checkpoint playing x_0 (docs/theory/chain.md, two-level).
+    # slots, the disk checkpoint playing x_0 (Pringle et al. 2016).
     per_sweep = sum(memsched.revolve_forward_steps(min(period, n - b), s + 1)
                     for b in range(0, n, period))
     assert consumer.forward_steps == n + 2 * per_sweep
@@ -278,7 +279,7 @@ def test_none(n):
 
 
 def test_revolve_4_2_is_upstream_tutorial_listing():
-    # Listing T1 of docs/theory/chain.md, as printed by the upstream tutorial.
+    # As printed by the upstream tutorial notebook.
     expected = [
         "Forward(0, 2, True, False, StorageType.RAM)",
         "Forward(2, 3, True, False, StorageType.RAM)",
@@ -310,7 +311,7 @@ def test_actions_are_values():
 
 
 def test_uses_storage_type_never_raises():
-    # Upstream raises TypeError for DiskRevolve/PeriodicDiskRevolve (docs/theory/chain.md).
+    # Upstream raises TypeError for DiskRevolve/PeriodicDiskRevolve (docs/python.md, differences).
     for schedule in (DiskRevolve(10, 2), PeriodicDiskRevolve(10, 2)):
         assert schedule.uses_storage_type(DISK) and schedule.uses_storage_type(RAM)
     two_level = TwoLevelCheckpointSchedule(3, 2, binomial_storage=RAM)
@@ -320,7 +321,7 @@ def test_uses_storage_type_never_raises():
 
 
 def test_small_and_bad_arguments():
-    # n = 1 works everywhere (upstream: HRevolve(1, 1, 1) raises IndexError: docs/theory/chain.md).
+    # n = 1 works everywhere (upstream: HRevolve(1, 1, 1) raises IndexError).
     for schedule in (HRevolve(1, 1, 1), Revolve(1, 1), DiskRevolve(1, 1),
                      MultistageCheckpointSchedule(1, 0, 1), PeriodicDiskRevolve(1, 1)):
         assert [type(a).__name__ for a in schedule] == [
@@ -334,8 +335,8 @@ def test_small_and_bad_arguments():
 
 
 def test_hrevolve_costs_are_not_swapped():
-    # Upstream passes (uf, ub) where (ub, uf) is expected (docs/theory/chain.md). Our schedule's
-    # simulated cost with uf != ub equals the optimum memsched predicts for that chain.
+    # Upstream passes (uf, ub) where (ub, uf) is expected (docs/python.md, differences). Our
+    # schedule's simulated cost with uf != ub equals the optimum memsched predicts for that chain.
     n, fwd, bwd = 30, 1.0, 5.0
     schedule = HRevolve(n, 2, 3, fwd_cost=fwd, bwd_cost=bwd, w_cost=(0.0, 2.0),
                         r_cost=(0.0, 1.0))
@@ -363,9 +364,10 @@ def test_finalize_rules():
 
 @pytest.mark.parametrize("planner", memsched.planner_names)
 def test_translations_agree_with_the_cpp_writer(planner):
-    # The lazy C++ translation (used by the schedule classes), the Python one and
-    # write_checkpoint_schedules (formats.hpp) give the same lines for every planner.
-    from memsched.checkpoint_schedules import _translated, checkpoint_schedules_actions
+    # One translation (CheckpointSchedulesTranslator, formats.hpp): the schedule classes'
+    # lazy path, checkpoint_schedules_actions on a list and write_checkpoint_schedules give the
+    # same lines for every planner, and the lines read back replay on the platform.
+    from memsched.checkpoint_schedules._planned import _translated, checkpoint_schedules_actions
 
     chain = memsched.Chain(23)
     platform = memsched.Platform([memsched.StorageLevel("ram", 3),
@@ -383,6 +385,8 @@ def test_translations_agree_with_the_cpp_writer(planner):
     python = [repr(a) for a in checkpoint_schedules_actions(
         list(memsched.plan(planner, chain, platform)), storages)]
     assert cpp == python == text
+    read = memsched.read_schedule("\n".join(text), 23)
+    assert memsched.simulate(read.actions, chain, platform).forward_steps >= 23
 
 
 # ---- what upstream lacks or gets wrong: its 1.0.4 signatures, more than two levels, online
@@ -458,19 +462,32 @@ def test_more_than_two_levels_reach_the_third_level_and_take_labels():
 def test_online_binomial(n, s, storage):
     from memsched.checkpoint_schedules import OnlineBinomialCheckpointSchedule
 
-    schedule = OnlineBinomialCheckpointSchedule(s, storage=storage)
+    # release="immediate": deletions while taping, storage limits literal throughout.
+    schedule = OnlineBinomialCheckpointSchedule(s, storage=storage, release="immediate")
     assert schedule.max_n is None and schedule.uses_storage_type(storage)
     limits = {RAM: s if storage == RAM else 0, DISK: s if storage == DISK else 0}
     consumer = Consumer(schedule, n, limits).run()
     assert consumer.reverse_sweeps == 1 and schedule.is_exhausted and schedule.max_n == n
-    # The same planner fed the length by memsched's simulated arrival (registry "online").
+    # The default defers them to EndForward (taping consumers process only Forward): same
+    # forward steps, the limit holding from EndForward on.
+    deferred = OnlineBinomialCheckpointSchedule(s, storage=storage)
+    actions = []
+    for action in deferred:
+        actions.append(action)
+        if isinstance(action, Forward) and deferred.max_n is None and action.n1 >= n:
+            deferred.finalize(n)
+    end = next(i for i, a in enumerate(actions) if isinstance(a, EndForward))
+    assert all(isinstance(a, Forward) for a in actions[:end])
+    assert sum(len(a) for a in actions if isinstance(a, Forward)) == consumer.forward_steps
+    # Within one step of memsched's online planner reversing by itself (optimal for the
+    # checkpoints held; the drop-in's greedy binomial reversal stores only with Forward), and
+    # within 2 of offline Revolve in Stumm & Walther's range n <= beta(s, 2): the last step is
+    # not known to be the last while it is taped (docs/online.md).
     chain, platform = memsched.Chain(n), memsched.Platform.ram(s)
     report = memsched.simulate(memsched.online(chain, platform), chain, platform)
-    assert consumer.forward_steps == report.forward_steps
-    beta2 = (s + 1) * (s + 2) // 2
-    if n <= beta2:  # Stumm & Walther's range: offline Revolve's count, at most 3 more when the
-        # end is announced after the last step (docs/online.md)
-        assert consumer.forward_steps <= memsched.revolve_forward_steps(n, s) + 3
+    assert consumer.forward_steps <= report.forward_steps + 1
+    if n <= (s + 1) * (s + 2) // 2:
+        assert consumer.forward_steps <= memsched.revolve_forward_steps(n, s) + 2
 
 
 def test_online_binomial_bad_arguments():
@@ -514,7 +531,7 @@ def test_per_step_costs(planner):
 
 class BinomialConsumer:
     """The stricter rules upstream's tests/test_multistage.py checks for binomial schedules
-    (docs/theory/chain.md, written from that description): restart data is written only while
+    (written from that description): restart data is written only while
     advancing at least one step short of the adjoint, adjoint dependencies for exactly the
     step before the adjoint, one-step reverses, and a checkpoint is Moved (deleted) exactly
     when it is one step from the adjoint and Copied otherwise; never a deletion to NONE."""
@@ -587,3 +604,67 @@ def test_multistage_binomial_invariants(n, s, trajectory):
 def test_revolve_binomial_invariants(n, s):
     consumer = BinomialConsumer(Revolve(n, s), n).run()
     assert consumer.steps == memsched.revolve_forward_steps(n, s)
+
+
+def test_quadratic_planners_refuse_up_front_or_answer_within_a_second():
+    import time
+
+    start = time.process_time()
+    for make in (lambda: HRevolve(10**6, 10, 10), lambda: DiskRevolve(10**6, 10)):
+        with pytest.raises(ValueError, match="takes about"):
+            make()
+    schedule = PeriodicDiskRevolve(10**6, 10)
+    assert isinstance(next(schedule), Forward)
+    assert isinstance(next(HRevolve(2000, 10, 10)), Forward)
+    assert time.process_time() - start < 5.0
+
+
+def test_upstream_layout_and_functions():
+    import importlib
+
+    for module, names in {
+            "schedule": ["Forward", "Reverse", "Copy", "Move", "EndForward", "EndReverse",
+                         "StorageType", "StepType", "CheckpointSchedule"],
+            "basic_schedules": ["SingleMemoryStorageSchedule", "SingleDiskStorageSchedule",
+                                "NoneCheckpointSchedule"],
+            "hrevolve": ["HRevolve", "DiskRevolve", "PeriodicDiskRevolve", "Revolve",
+                         "RevolveCheckpointSchedule"],
+            "multistage": ["MultistageCheckpointSchedule", "optimal_steps_binomial",
+                           "optimal_extra_steps", "n_advance", "allocate_snapshots"],
+            "mixed": ["MixedCheckpointSchedule", "optimal_steps_mixed", "mixed_step_memoization"],
+            "twolevel_binomial": ["TwoLevelCheckpointSchedule"]}.items():
+        loaded = importlib.import_module("memsched.checkpoint_schedules." + module)
+        for name in names:
+            assert hasattr(loaded, name), (module, name)
+    # Positional move_data, as upstream.
+    assert SingleDiskStorageSchedule(True).uses_storage_type(DISK)
+    schedule = SingleDiskStorageSchedule(True)
+    Consumer(schedule, 3, {DISK: 3}).run()
+    assert schedule.is_exhausted
+
+
+def test_binomial_step_rules_are_optimal():
+    # Both trajectories' advances are optimal: m + extra(m, s) + extra(n - m, s - 1) equals
+    # extra(n, s), checked against the recurrence by brute force.
+    from functools import lru_cache
+
+    from memsched.checkpoint_schedules.multistage import n_advance, optimal_extra_steps
+
+    @lru_cache(maxsize=None)
+    def extra(n, s):
+        if n == 1:
+            return 0
+        if s == 1:
+            return n * (n - 1) // 2
+        return min(i + extra(i, s) + extra(n - i, s - 1) for i in range(1, n))
+
+    for n in range(2, 60):
+        for s in range(1, n):
+            assert optimal_extra_steps(n, s) == extra(n, s), (n, s)
+            for trajectory in ("maximum", "revolve"):
+                m = n_advance(n, s, trajectory=trajectory)
+                assert 1 <= m < n
+                if 1 < s < n - 1:
+                    assert m + extra(m, s) + extra(n - m, s - 1) == extra(n, s), (n, s, m)
+    with pytest.raises(ValueError):
+        n_advance(5, 2, trajectory="fastest")

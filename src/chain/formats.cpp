@@ -592,62 +592,158 @@ void write_schedule_json(std::ostream& out, ActionStream& stream, Step num_steps
   out << "\n]}\n";
 }
 
-void write_checkpoint_schedules(std::ostream& out, ActionStream& stream) {
-  auto boolean = [](bool b) { return b ? "True" : "False"; };
-  auto place = [](Place p) { return storage_name(p); };
-  std::optional<Action> pending = stream.next();
-  while (pending) {
-    const Action a = *pending;
-    pending = stream.next();
+const Action* CheckpointSchedulesTranslator::peek(std::size_t i) {
+  while (lookahead_.size() <= i) {
+    std::optional<Action> a = stream_->next();
+    if (!a) return nullptr;
+    lookahead_.push_back(*a);
+  }
+  return &lookahead_[i];
+}
+
+Action CheckpointSchedulesTranslator::take() {
+  const Action a = lookahead_.front();
+  lookahead_.erase(lookahead_.begin());
+  return a;
+}
+
+std::optional<CheckpointSchedulesAction> CheckpointSchedulesTranslator::next() {
+  using Kind = CheckpointSchedulesAction::Kind;
+  CheckpointSchedulesAction out;
+  if (queued_ < queue_end_) {
+    out.kind = Kind::kMove;
+    out.n0 = queued_++;
+    out.from = kWork;
+    out.to = queue_level_;
+    out.tape = true;
+    return out;
+  }
+  while (true) {
+    if (peek(0) == nullptr) return std::nullopt;
+    const Action a = take();
+    const Action* following = peek(0);
+    const bool state_store =
+        a.kind == ActionKind::kCopy && a.content == Content::kState && a.from == kWork && a.to >= 0;
+    if (state_store && following != nullptr &&
+        (following->kind == ActionKind::kCopy || following->kind == ActionKind::kMove) &&
+        following->content == Content::kState && following->step == a.step &&
+        following->from == a.to && following->to == kWork) {
+      // Store then reload at once: WORK already holds x_k. A Move cancels the store; a Copy
+      // keeps it (the store may merge with the next Forward below).
+      const bool cancels = following->kind == ActionKind::kMove;
+      take();
+      if (cancels) continue;
+      lookahead_.insert(lookahead_.begin(), a);
+      continue;
+    }
     switch (a.kind) {
       case ActionKind::kForward: {
-        // Recording Forward followed by Moves of all its tapes, in order, to one level.
+        // A recording Forward followed by Moves of all its tapes, in order, to one level.
         Step moved = 0;
         Place level = kWork;
-        while (a.flag && pending && pending->kind == ActionKind::kMove &&
-               pending->content == Content::kTape && pending->from == kWork && pending->to >= 0 &&
-               pending->step == a.begin + moved && moved < a.end - a.begin &&
-               (moved == 0 || pending->to == level)) {
-          level = pending->to;
-          ++moved;
-          pending = stream.next();
-        }
-        if (moved == a.end - a.begin) {
-          out << "Forward(" << a.begin << ", " << a.end << ", False, True, " << place(level)
-              << ")\n";
-        } else {
-          out << "Forward(" << a.begin << ", " << a.end << ", False, " << boolean(a.flag)
-              << ", StorageType.WORK)\n";
-          for (Step i = 0; i < moved; ++i) {
-            out << "Move(" << a.begin + i << ", StorageType.WORK, " << place(level) << ")\n";
+        while (a.flag && moved < a.end - a.begin) {
+          const Action* m = peek(0);
+          if (m == nullptr || m->kind != ActionKind::kMove || m->content != Content::kTape ||
+              m->from != kWork || m->to < 0 || m->step != a.begin + moved ||
+              (moved > 0 && m->to != level)) {
+            break;
           }
+          level = m->to;
+          ++moved;
+          take();
         }
-        break;
+        out.kind = Kind::kForward;
+        out.n0 = a.begin;
+        out.n1 = a.end;
+        if (moved == a.end - a.begin) {
+          out.write_adj_deps = true;
+          out.storage = level;
+        } else {
+          out.write_adj_deps = a.flag;
+          queued_ = a.begin;
+          queue_end_ = a.begin + moved;
+          queue_level_ = level;
+        }
+        return out;
       }
       case ActionKind::kReverse:
-        out << "Reverse(" << a.end << ", " << a.begin << ", " << boolean(a.flag) << ")\n";
-        break;
+        out.kind = Kind::kReverse;
+        out.n0 = a.begin;
+        out.n1 = a.end;
+        out.clear_adj_deps = a.flag;
+        return out;
       case ActionKind::kCopy:
-        if (a.content == Content::kState && a.from == kWork && a.to >= 0 && pending &&
-            pending->kind == ActionKind::kForward && !pending->flag && pending->begin == a.step) {
-          // Store then advance: checkpoint_schedules' Forward with write_ics.
-          out << "Forward(" << pending->begin << ", " << pending->end << ", True, False, "
-              << place(a.to) << ")\n";
-          pending = stream.next();
-          break;
+        if (state_store && following != nullptr && following->kind == ActionKind::kForward &&
+            !following->flag && following->begin == a.step) {
+          // Store then advance: one Forward with write_ics.
+          const Action forward = take();
+          out.kind = Kind::kForward;
+          out.n0 = forward.begin;
+          out.n1 = forward.end;
+          out.write_ics = true;
+          out.storage = a.to;
+          return out;
         }
-        out << "Copy(" << a.step << ", " << place(a.from) << ", " << place(a.to) << ")\n";
-        break;
+        out.kind = Kind::kCopy;
+        out.n0 = a.step;
+        out.from = a.from;
+        out.to = a.to;
+        out.tape = a.content == Content::kTape;
+        return out;
       case ActionKind::kMove:
-        out << "Move(" << a.step << ", " << place(a.from) << ", " << place(a.to) << ")\n";
-        break;
+        out.kind = Kind::kMove;
+        if (a.content == Content::kState && a.from >= 0 && a.to == kWork && following != nullptr &&
+            following->kind == ActionKind::kCopy && following->content == Content::kState &&
+            following->step == a.step && following->from == kWork && following->to == a.from) {
+          // Load, then write the same checkpoint straight back: a Copy keeps it instead.
+          take();
+          out.kind = Kind::kCopy;
+        }
+        out.n0 = a.step;
+        out.from = a.from;
+        out.to = a.to;
+        out.tape = a.content == Content::kTape;
+        return out;
       case ActionKind::kFree:
-        out << "Move(" << a.step << ", " << place(a.from) << ", StorageType.NONE)\n";
-        break;
+        out.kind = Kind::kMove;
+        out.n0 = a.step;
+        out.from = a.from;
+        out.to = CheckpointSchedulesAction::kNone;
+        out.tape = a.content == Content::kTape;
+        return out;
       case ActionKind::kEndForward:
+        out.kind = Kind::kEndForward;
+        return out;
+      case ActionKind::kEndReverse:
+        out.kind = Kind::kEndReverse;
+        return out;
+    }
+    throw std::logic_error("CheckpointSchedulesTranslator: unknown action kind");
+  }
+}
+
+void write_checkpoint_schedules(std::ostream& out, ActionStream& stream) {
+  using Kind = CheckpointSchedulesAction::Kind;
+  auto boolean = [](bool b) { return b ? "True" : "False"; };
+  CheckpointSchedulesTranslator translator(stream);
+  while (const std::optional<CheckpointSchedulesAction> a = translator.next()) {
+    switch (a->kind) {
+      case Kind::kForward:
+        out << "Forward(" << a->n0 << ", " << a->n1 << ", " << boolean(a->write_ics) << ", "
+            << boolean(a->write_adj_deps) << ", " << storage_name(a->storage) << ")\n";
+        break;
+      case Kind::kReverse:
+        out << "Reverse(" << a->n1 << ", " << a->n0 << ", " << boolean(a->clear_adj_deps) << ")\n";
+        break;
+      case Kind::kCopy:
+      case Kind::kMove:
+        out << (a->kind == Kind::kCopy ? "Copy(" : "Move(") << a->n0 << ", "
+            << storage_name(a->from) << ", " << storage_name(a->to) << ")\n";
+        break;
+      case Kind::kEndForward:
         out << "EndForward()\n";
         break;
-      case ActionKind::kEndReverse:
+      case Kind::kEndReverse:
         out << "EndReverse()\n";
         break;
     }

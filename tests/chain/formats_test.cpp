@@ -15,7 +15,7 @@
 namespace memsched {
 namespace {
 
-// checkpoint_schedules' Revolve(4, 2), as its tutorial prints it (docs/theory/chain.md, T1).
+// checkpoint_schedules' Revolve(4, 2), as its tutorial notebook (docs/notebooks) prints it.
 const char* const kRevolve42 = R"(Forward(0, 2, True, False, StorageType.RAM)
 Forward(2, 3, True, False, StorageType.RAM)
 Forward(3, 4, False, True, StorageType.WORK)
@@ -89,6 +89,26 @@ TEST(Formats, RoundTripsAreExact) {
       }
     }
   }
+}
+
+// The translator rewrites the two round trips checkpoint_schedules' consumers cannot run or
+// pay for needlessly: a store of x_k reloaded at once, a load written straight back.
+TEST(Formats, TranslatorRewritesRoundTrips) {
+  auto lines = [](const Schedule& schedule) {
+    return write(schedule,
+                 [](std::ostream& o, ActionStream& s) { write_checkpoint_schedules(o, s); });
+  };
+  const Schedule reloaded = {Action::copy(0, Content::kState, kWork, 0),
+                             Action::copy(0, Content::kState, 0, kWork), Action::forward(0, 2)};
+  EXPECT_EQ(lines(reloaded), "Forward(0, 2, True, False, StorageType.RAM)\n");
+  const Schedule cancelled = {Action::copy(3, Content::kState, kWork, 1),
+                              Action::move(3, Content::kState, 1, kWork), Action::forward(3, 4)};
+  EXPECT_EQ(lines(cancelled), "Forward(3, 4, False, False, StorageType.WORK)\n");
+  const Schedule written_back = {Action::move(6, Content::kState, 1, kWork),
+                                 Action::copy(6, Content::kState, kWork, 1), Action::forward(6, 8)};
+  EXPECT_EQ(lines(written_back),
+            "Copy(6, StorageType.DISK, StorageType.WORK)\n"
+            "Forward(6, 8, False, False, StorageType.WORK)\n");
 }
 
 TEST(Formats, TapesOnDiskRoundTrip) {

@@ -54,6 +54,19 @@ class EndReverse(CheckpointAction):
 
 
 class CheckpointSchedule(ABC):
+    def __init_subclass__(cls, **kwargs):
+        # As upstream's: every subclass's _iterator returns one generator per instance, made on
+        # the first call and cached in `iter`.
+        super().__init_subclass__(**kwargs)
+        inner = cls._iterator
+
+        def _iterator(self):
+            if not hasattr(self, "iter"):
+                self.iter = inner(self)
+            return self.iter
+
+        cls._iterator = _iterator
+
     @abstractmethod
     def _iterator(self):
         pass
