@@ -33,6 +33,7 @@
 #include "memsched/plan/mixed.hpp"
 #include "memsched/plan/multistage.hpp"
 #include "memsched/plan/online.hpp"
+#include "memsched/plan/online_baselines.hpp"
 #include "memsched/plan/online_planner.hpp"
 #include "memsched/plan/online_two_level.hpp"
 #include "memsched/plan/periodic.hpp"

@@ -157,17 +157,17 @@ AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, ActionStream& sch
   init();
 }
 
-AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, OnlineSchedule& schedule,
+AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, OnlinePlanner& planner,
                                  std::vector<Storage*> levels, ExecutorOptions options)
     : binding_(&binding),
-      stream_(&schedule),
-      online_(&schedule),
+      online_(std::make_unique<OnlineSchedule>(planner)),
       num_steps_(0),
       levels_(std::move(levels)),
       options_(std::move(options)) {
   if (options_.resume) {
     throw std::invalid_argument("AdjointExecutor: online runs cannot be resumed");
   }
+  stream_ = online_.get();
   online_forward_ = true;
   init();
 }

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "memsched/plan/binomial.hpp"
-#include "plan/binomial_reversal.hpp"
+#include "plan/detail/binomial_reversal.hpp"
 
 namespace memsched::join {
 

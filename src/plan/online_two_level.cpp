@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 
 namespace memsched {
@@ -97,7 +97,7 @@ Schedule OnlineTwoLevel::begin_step() {
   if (steps_ >= kMaxSteps) throw std::overflow_error("OnlineTwoLevel: more than 2^62 steps");
   Schedule out;
   close_period_if_due(out);
-  for (const Action& a : inner_->begin_step().actions()) out.push_back(shifted(a, base_));
+  for (const Action& a : inner_->begin_step()) out.push_back(shifted(a, base_));
   steps_ += 1;
   return out;
 }

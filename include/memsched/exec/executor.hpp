@@ -24,6 +24,7 @@
 namespace memsched {
 
 class Simulator;
+class OnlinePlanner;
 class OnlineSchedule;
 
 /// A recomputed state differs from the same state in the first forward sweep: the step reads
@@ -137,8 +138,10 @@ class AdjointExecutor {
   /// std::invalid_argument if num_steps < 1 or a level is null.
   AdjointExecutor(detail::StepBinding& binding, ActionStream& schedule, Step num_steps,
                   std::vector<Storage*> levels, ExecutorOptions options = {});
-  /// Online: the length is unknown until end_forward() is called.
-  AdjointExecutor(detail::StepBinding& binding, OnlineSchedule& schedule,
+  /// Online: `planner` (not owned; outlives the engine) decides as the steps arrive; the
+  /// length is unknown until end_forward() is called. Throws std::invalid_argument if the
+  /// planner has begun steps or options.resume is set.
+  AdjointExecutor(detail::StepBinding& binding, OnlinePlanner& planner,
                   std::vector<Storage*> levels, ExecutorOptions options = {});
   ~AdjointExecutor();
   AdjointExecutor(const AdjointExecutor&) = delete;
@@ -195,7 +198,7 @@ class AdjointExecutor {
 
   detail::StepBinding* binding_;
   ActionStream* stream_;
-  OnlineSchedule* online_ = nullptr;
+  std::unique_ptr<OnlineSchedule> online_;  // online runs: the planner as an action stream
   Step num_steps_;
   std::vector<Storage*> levels_;
   ExecutorOptions options_;
