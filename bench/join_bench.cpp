@@ -2,7 +2,7 @@
 // fixed) on graphs of a few hundred steps.
 #include <benchmark/benchmark.h>
 
-#include "memsched/join/join_plan.hpp"
+#include "memsched/join/plan.hpp"
 
 namespace memsched::join {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "memsched/join/join_plan.hpp"
-#include "memsched/join/join_simulate.hpp"
+#include "memsched/join/plan.hpp"
+#include "memsched/join/simulate.hpp"
 
 int main() {
   using memsched::Step;

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 #include "memsched/hetero/persistent.hpp"
 #include "memsched/hetero/svg.hpp"
 

@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "memsched/join/join_plan.hpp"
-#include "memsched/join/join_simulate.hpp"
-#include "memsched/join/join_svg.hpp"
+#include "memsched/join/plan.hpp"
+#include "memsched/join/simulate.hpp"
+#include "memsched/join/svg.hpp"
 #include "options.hpp"
 
 namespace memsched::cli {

@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "memsched/tree/assembly_tree.hpp"
 #include "memsched/tree/generate.hpp"
+#include "memsched/tree/io.hpp"
 #include "memsched/tree/list_scheduling.hpp"
 #include "memsched/tree/memory_bounded.hpp"
 #include "memsched/tree/optimal_traversal.hpp"
@@ -22,8 +23,7 @@
 #include "memsched/tree/postorder.hpp"
 #include "memsched/tree/registry.hpp"
 #include "memsched/tree/starpu_runtime.hpp"
-#include "memsched/tree/tree_io.hpp"
-#include "memsched/tree/tree_svg.hpp"
+#include "memsched/tree/svg.hpp"
 
 namespace memsched::cli {
 

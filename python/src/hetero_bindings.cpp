@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "interruptible.hpp"
+#include "memsched/hetero/chain.hpp"
 #include "memsched/hetero/exhaustive.hpp"
-#include "memsched/hetero/hetero_chain.hpp"
-#include "memsched/hetero/hetero_io.hpp"
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/io.hpp"
 #include "memsched/hetero/persistent.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace py = pybind11;
 

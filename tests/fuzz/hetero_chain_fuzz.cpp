@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "memsched/errors.hpp"
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 #include "memsched/hetero/persistent.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
 namespace memsched::testing {
 

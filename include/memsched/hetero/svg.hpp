@@ -5,8 +5,8 @@
 #include <ostream>
 #include <vector>
 
-#include "memsched/hetero/hetero_schedule.hpp"
 #include "memsched/hetero/persistent.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace memsched {
 

@@ -1,5 +1,5 @@
-// The join-graph schedule picture (see join_svg.hpp).
-#include "memsched/join/join_svg.hpp"
+// The join-graph schedule picture (see join/svg.hpp).
+#include "memsched/join/svg.hpp"
 
 #include <map>
 #include <ostream>

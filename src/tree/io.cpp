@@ -1,5 +1,5 @@
 // Parsers and writers for the plain and JSON tree formats, hardened against hostile input.
-#include "memsched/tree/tree_io.hpp"
+#include "memsched/tree/io.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
 namespace memsched::join {
 

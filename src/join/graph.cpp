@@ -1,5 +1,5 @@
 // Join graphs and the text form of their actions.
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
 #include <stdexcept>
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <iosfwd>
 
-#include "memsched/join/join_graph.hpp"
-#include "memsched/join/join_simulate.hpp"
+#include "memsched/join/graph.hpp"
+#include "memsched/join/simulate.hpp"
 
 namespace memsched::join {
 

@@ -1,5 +1,5 @@
 // Tests of the tree file formats: round trips, clear errors, and hostile input (fuzz-style).
-#include "memsched/tree/tree_io.hpp"
+#include "memsched/tree/io.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

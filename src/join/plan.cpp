@@ -1,5 +1,5 @@
-// The join-graph planners (see join_plan.hpp).
-#include "memsched/join/join_plan.hpp"
+// The join-graph planners (see join/plan.hpp).
+#include "memsched/join/plan.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,5 +1,5 @@
 // JSON and CSV chain files, parsed defensively: hostile input gives a ParseError, never a crash.
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,6 +1,6 @@
-// The join-graph simulator (see join_simulate.hpp): per-chain fronts, one working state, one
+// The join-graph simulator (see join/simulate.hpp): per-chain fronts, one working state, one
 // shared pool of slots.
-#include "memsched/join/join_simulate.hpp"
+#include "memsched/join/simulate.hpp"
 
 #include <set>
 #include <stdexcept>

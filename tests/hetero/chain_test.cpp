@@ -1,5 +1,5 @@
 // Tests of the heterogeneous chain model and its JSON/CSV files, hostile input included.
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "hetero/random_chain.hpp"
 #include "memsched/errors.hpp"
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 
 namespace memsched {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 namespace memsched {
 

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
 namespace memsched::join {
 
