@@ -101,7 +101,9 @@ Platform ram_and_disk(std::int64_t ram) {
   return Platform({StorageLevel{"ram", ram, 0, 0}, StorageLevel{"disk", kUnlimitedSlots, 5, 5}});
 }
 void BM_OnlineTwoLevelStream(benchmark::State& state) {
-  drain(state, [](Step n, std::int64_t c) { return online_two_level(Chain(n), ram_and_disk(c)); });
+  drain(state, [](Step n, std::int64_t c) {
+    return std::make_unique<OnlinePlannerStream>(*online_two_level(Chain(n), ram_and_disk(c)));
+  });
 }
 void BM_PeriodicDiskRevolveReference(benchmark::State& state) {
   drain(state, [](Step n, std::int64_t c) {
