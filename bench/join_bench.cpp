@@ -4,7 +4,7 @@
 
 #include "memsched/join/plan.hpp"
 
-namespace memsched::join {
+namespace memsched {
 namespace {
 
 const JoinGraph& graph(std::int64_t which) {
@@ -39,6 +39,6 @@ BENCHMARK(BM_JoinNaiveReference)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace memsched::join
+}  // namespace memsched
 
 BENCHMARK_MAIN();

@@ -10,7 +10,7 @@
 #include "memsched/plan/binomial.hpp"
 #include "plan/detail/binomial_reversal.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 namespace {
 
@@ -771,4 +771,4 @@ std::optional<JoinPlan> plan_join_naive(const JoinGraph& graph, std::int64_t slo
   return build(graph, slots, true);
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

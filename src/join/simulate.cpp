@@ -9,7 +9,7 @@
 
 #include "memsched/errors.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 namespace {
 
@@ -156,4 +156,4 @@ JoinReport simulate_join(const JoinSchedule& schedule, const JoinGraph& graph, s
   return simulator.finish();
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace memsched::join {
+namespace memsched {
 
 JoinReport write_join_svg(std::ostream& out, const JoinSchedule& schedule, const JoinGraph& graph,
                           std::int64_t slots) {
@@ -87,4 +87,4 @@ JoinReport write_join_svg(std::ostream& out, const JoinSchedule& schedule, const
   return report;
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

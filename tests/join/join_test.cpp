@@ -15,7 +15,7 @@
 #include "memsched/plan/binomial.hpp"
 #include "support/join_exhaustive.hpp"
 
-namespace memsched::join {
+namespace memsched {
 namespace {
 
 TEST(JoinGraph, Validates) {
@@ -304,4 +304,4 @@ TEST(JoinPlan, BeatsTheNaivePlanWithSpareSlots) {
 }
 
 }  // namespace
-}  // namespace memsched::join
+}  // namespace memsched
