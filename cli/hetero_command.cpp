@@ -40,7 +40,7 @@ HeteroChain read_chain(const std::string& path) {
   }
   const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
   try {
-    return csv ? parse_hetero_chain_csv(text) : parse_hetero_chain_json(text);
+    return csv ? read_hetero_chain_csv(text) : read_hetero_chain_json(text);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }

@@ -281,13 +281,19 @@ void run_from_matrix(const FromMatrixFlags& flags) {
   if (flags.amalgamation == "relaxed") options.amalgamation = Amalgamation::kRelaxed;
   options.weights = flags.weights == "square" ? FrontWeights::kSquare : FrontWeights::kTriangular;
   const Tree tree = assembly_tree(pattern, options);
-  const std::string text = flags.format == "json" ? format_tree_json(tree) : format_tree_text(tree);
+  auto write = [&](std::ostream& out) {
+    if (flags.format == "json") {
+      write_tree_json(out, tree);
+    } else {
+      write_tree_text(out, tree);
+    }
+  };
   if (flags.output.empty() || flags.output == "-") {
-    std::cout << text;
+    write(std::cout);
     return;
   }
   std::ofstream out(flags.output, std::ios::binary);
-  out << text;
+  write(out);
   if (!out) throw std::runtime_error("cannot write '" + flags.output + "'");
 }
 
@@ -313,7 +319,11 @@ void run_random(const RandomFlags& flags) {
                   static_cast<std::uint64_t>(parse_count(flags.seed, "--seed", 0,
                                                          std::numeric_limits<std::int64_t>::max())),
                   options);
-  std::cout << (flags.format == "json" ? format_tree_json(tree) : format_tree_text(tree));
+  if (flags.format == "json") {
+    write_tree_json(std::cout, tree);
+  } else {
+    write_tree_text(std::cout, tree);
+  }
 }
 
 // ---- compare -----------------------------------------------------------------------------

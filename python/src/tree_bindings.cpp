@@ -143,8 +143,18 @@ void bind_tree_model(py::module_& m) {
       .def(
           "mem_req", [](const Tree& t, NodeId i) { return t.mem_req(node_index(t, i)); },
           py::arg("node"), "MemReq(i) = children's outputs + m_i + f_i.")
-      .def("to_text", [](const Tree& t) { return format_tree_text(t); })
-      .def("to_json", [](const Tree& t) { return format_tree_json(t); })
+      .def("to_text",
+           [](const Tree& t) {
+             std::ostringstream out;
+             write_tree_text(out, t);
+             return out.str();
+           })
+      .def("to_json",
+           [](const Tree& t) {
+             std::ostringstream out;
+             write_tree_json(out, t);
+             return out.str();
+           })
       .def("__len__", &Tree::num_nodes)
       .def("__eq__", [](const Tree& a, const Tree& b) { return a == b; })
       .def("__ne__", [](const Tree& a, const Tree& b) { return !(a == b); })
@@ -155,7 +165,7 @@ void bind_tree_model(py::module_& m) {
 
   m.def(
       "parse_tree",
-      [](const std::string& text) { return released([&] { return parse_tree(text); }); },
+      [](const std::string& text) { return released([&] { return read_tree(text); }); },
       py::arg("text"),
       "A tree from text: JSON ({\"nodes\": [...]}) or the plain format 'id parent output_size "
       "exec_memory work' per line; ParseError with line and column.");
