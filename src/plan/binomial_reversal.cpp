@@ -1,4 +1,4 @@
-// The binomial reversal controller (see binomial_reversal.hpp).
+// The binomial reversal controller (see detail/binomial_reversal.hpp).
 #include "detail/binomial_reversal.hpp"
 
 #include <cassert>
