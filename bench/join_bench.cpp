@@ -2,9 +2,9 @@
 // fixed) on graphs of a few hundred steps.
 #include <benchmark/benchmark.h>
 
-#include "memsched/join/join_plan.hpp"
+#include "memsched/join/plan.hpp"
 
-namespace memsched::join {
+namespace memsched {
 namespace {
 
 const JoinGraph& graph(std::int64_t which) {
@@ -39,6 +39,6 @@ BENCHMARK(BM_JoinNaiveReference)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace memsched::join
+}  // namespace memsched
 
 BENCHMARK_MAIN();

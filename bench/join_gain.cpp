@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "memsched/join/join_plan.hpp"
-#include "memsched/join/join_simulate.hpp"
+#include "memsched/join/plan.hpp"
+#include "memsched/join/simulate.hpp"
 
 int main() {
+  using memsched::JoinGraph;
   using memsched::Step;
-  using memsched::join::JoinGraph;
   struct Case {
     std::vector<Step> branches;
     Step handle;
@@ -30,10 +30,10 @@ int main() {
     for (Step l : c.branches) names += (names.empty() ? "" : ",") + std::to_string(l);
     const std::int64_t k = graph.num_branches();
     for (std::int64_t slots : {2 * k - 1, 2 * k, 2 * k + 2, 2 * k + 6, 3 * k + 10}) {
-      const auto plan = memsched::join::plan_join(graph, slots);
-      const auto naive = memsched::join::plan_join_naive(graph, slots);
+      const auto plan = memsched::plan_join(graph, slots);
+      const auto naive = memsched::plan_join_naive(graph, slots);
       if (!plan) continue;
-      const auto report = memsched::join::simulate_join(plan->schedule, graph, slots);
+      const auto report = memsched::simulate_join(plan->schedule, graph, slots);
       if (!naive) {
         std::printf("| %s | %lld | %lld | %lld | %lldx | does not fit | |\n", names.c_str(),
                     static_cast<long long>(c.handle), static_cast<long long>(slots),
@@ -41,7 +41,7 @@ int main() {
                     static_cast<long long>(plan->recomputations));
         continue;
       }
-      const auto nr = memsched::join::simulate_join(naive->schedule, graph, slots);
+      const auto nr = memsched::simulate_join(naive->schedule, graph, slots);
       std::printf("| %s | %lld | %lld | %lld | %lldx | %lld | %.1f%% |\n", names.c_str(),
                   static_cast<long long>(c.handle), static_cast<long long>(slots),
                   static_cast<long long>(report.forward_steps),

@@ -16,7 +16,7 @@ void decisions(benchmark::State& state, OnlinePolicy policy) {
   const std::int64_t c = state.range(1);
   for (auto _ : state) {
     OnlineCheckpointer planner(c, 0, policy);
-    for (Step i = 0; i < n; ++i) benchmark::DoNotOptimize(planner.begin_step());
+    for (Step i = 0; i < n; ++i) benchmark::DoNotOptimize(planner.decide_step());
   }
   state.SetItemsProcessed(state.iterations() * n);  // items = time steps
 }
@@ -41,7 +41,7 @@ void BM_OnlineReversalDp(benchmark::State& state) {
   const Step n = state.range(0);
   const std::int64_t c = state.range(1);
   OnlineCheckpointer planner(c);
-  for (Step i = 0; i < n; ++i) planner.begin_step();
+  for (Step i = 0; i < n; ++i) planner.decide_step();
   const std::vector<Step> held = planner.checkpoints();
   for (auto _ : state) benchmark::DoNotOptimize(online_reversal_advances(held, n, c));
 }
@@ -51,7 +51,7 @@ void BM_OnlineKeepDropDp(benchmark::State& state) {
   const Step n = state.range(0);
   const std::int64_t c = state.range(1);
   OnlineCheckpointer planner(c);
-  for (Step i = 0; i < n; ++i) planner.begin_step();
+  for (Step i = 0; i < n; ++i) planner.decide_step();
   const std::vector<Step> held = planner.checkpoints();
   for (auto _ : state) benchmark::DoNotOptimize(online_keep_drop_advances(held, n, c));
 }
@@ -101,7 +101,9 @@ Platform ram_and_disk(std::int64_t ram) {
   return Platform({StorageLevel{"ram", ram, 0, 0}, StorageLevel{"disk", kUnlimitedSlots, 5, 5}});
 }
 void BM_OnlineTwoLevelStream(benchmark::State& state) {
-  drain(state, [](Step n, std::int64_t c) { return online_two_level(Chain(n), ram_and_disk(c)); });
+  drain(state, [](Step n, std::int64_t c) {
+    return std::make_unique<OnlinePlannerStream>(*online_two_level(Chain(n), ram_and_disk(c)));
+  });
 }
 void BM_PeriodicDiskRevolveReference(benchmark::State& state) {
   drain(state, [](Step n, std::int64_t c) {

@@ -164,7 +164,7 @@ class Checker {
       if (i >= 1) check(held, i, i, OnlineEnd::kAfterLastStep);
       if (i + 1 <= max_n_) check(held, i + 1, i, OnlineEnd::kBeforeLastStep);
       if (i == max_n_) break;
-      const memsched::OnlineDecision decision = planner.begin_step();
+      const memsched::OnlineDecision decision = planner.decide_step();
       for (const Action& a : decision.actions()) sweep.apply(a);
       sweep.apply(Action::forward(i, i + 1));
     }

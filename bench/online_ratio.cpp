@@ -45,7 +45,7 @@ Series measure(Step max_n, std::int64_t c, OnlinePolicy policy) {
   Series series{c, policy, {}};
   OnlineCheckpointer planner(c, 0, policy);
   for (Step n : samples(max_n, c)) {
-    while (planner.steps_begun() < n) planner.begin_step();
+    while (planner.steps_begun() < n) planner.decide_step();
     const std::int64_t online =
         2 * n + memsched::online_reversal_advances(planner.checkpoints(), n, c);
     series.points.push_back({n, static_cast<double>(online) /

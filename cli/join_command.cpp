@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "memsched/join/join_plan.hpp"
-#include "memsched/join/join_simulate.hpp"
-#include "memsched/join/join_svg.hpp"
+#include "memsched/join/plan.hpp"
+#include "memsched/join/simulate.hpp"
+#include "memsched/join/svg.hpp"
 #include "options.hpp"
 
 namespace memsched::cli {
@@ -46,29 +46,29 @@ void run_join(const JoinFlags& flags) {
   const Step handle = parse_steps(flags.handle, "--handle");
   const std::int64_t slots = parse_slots(flags.ram, "--ram");
   if (slots > 10'000) throw UsageError("--ram: at most 10000 slots for join graphs");
-  const join::JoinGraph graph(branches, handle);
-  const std::optional<join::JoinPlan> plan = join::plan_join(graph, slots);
+  const JoinGraph graph(branches, handle);
+  const std::optional<JoinPlan> plan = plan_join(graph, slots);
   if (!plan) {
     throw std::runtime_error("no join schedule fits in " + std::to_string(slots) +
                              " slots (about 2k - 1 are needed for k branches)");
   }
-  const join::JoinReport report = join::simulate_join(plan->schedule, graph, slots);
+  const JoinReport report = simulate_join(plan->schedule, graph, slots);
   if (report.forward_steps != plan->forward_steps) {
     throw std::logic_error("join planner promised " + std::to_string(plan->forward_steps) +
                            " forward steps, its schedule runs " +
                            std::to_string(report.forward_steps));
   }
-  const std::optional<join::JoinPlan> naive = join::plan_join_naive(graph, slots);
-  std::optional<join::JoinReport> naive_report;
-  if (naive) naive_report = join::simulate_join(naive->schedule, graph, slots);
+  const std::optional<JoinPlan> naive = plan_join_naive(graph, slots);
+  std::optional<JoinReport> naive_report;
+  if (naive) naive_report = simulate_join(naive->schedule, graph, slots);
 
   if (flags.format == "svg") {
-    join::write_join_svg(std::cout, plan->schedule, graph, slots);
+    write_join_svg(std::cout, plan->schedule, graph, slots);
     return;
   }
   if (flags.format == "actions") {
-    for (const join::JoinAction& action : plan->schedule) {
-      std::cout << join::to_string(action, graph) << "\n";
+    for (const JoinAction& action : plan->schedule) {
+      std::cout << to_string(action, graph) << "\n";
     }
     return;
   }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,14 +15,15 @@
 #include "commands.hpp"
 #include "memsched/tree/assembly_tree.hpp"
 #include "memsched/tree/generate.hpp"
+#include "memsched/tree/io.hpp"
 #include "memsched/tree/list_scheduling.hpp"
 #include "memsched/tree/memory_bounded.hpp"
 #include "memsched/tree/optimal_traversal.hpp"
 #include "memsched/tree/out_of_core.hpp"
 #include "memsched/tree/postorder.hpp"
+#include "memsched/tree/registry.hpp"
 #include "memsched/tree/starpu_runtime.hpp"
-#include "memsched/tree/tree_io.hpp"
-#include "memsched/tree/tree_svg.hpp"
+#include "memsched/tree/svg.hpp"
 
 namespace memsched::cli {
 
@@ -97,38 +99,25 @@ void run_parallel(const ParallelFlags& flags) {
   const Memory optimum = liu_optimal_traversal(tree).peak;
   Memory bound = 0;
   if (!flags.memory.empty()) bound = parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
-  ParallelSchedule schedule;
-  if (flags.heuristic == "memory-bounded") {
-    MemoryBoundedOptions options;
-    options.activation_order = flags.activation == "postorder" ? best_postorder(tree).order
-                                                               : liu_optimal_traversal(tree).order;
-    if (flags.memory.empty()) bound = sequential_peak(tree, options.activation_order);
-    const auto s = memory_bounded_schedule(tree, p, bound, options);
-    if (!s) {
-      throw std::runtime_error(
-          "no schedule within memory " + std::to_string(bound) + " (the activation order needs " +
-          std::to_string(sequential_peak(tree, options.activation_order)) + ")");
-    }
-    schedule = *s;
-  } else if (flags.heuristic == "memory-aware") {
-    if (flags.memory.empty()) bound = optimum;
-    const auto s = memory_aware_mapping(tree, p, bound);
-    if (!s) {
-      throw std::runtime_error("no schedule within memory " + std::to_string(bound) +
-                               " (the sequential optimum needs " + std::to_string(optimum) + ")");
-    }
-    schedule = *s;
-  } else {
-    if (!flags.memory.empty()) {
-      throw UsageError("--memory: only memory-bounded and memory-aware take a bound");
-    }
-    if (flags.heuristic == "inner-first") schedule = par_inner_first(tree, p);
-    if (flags.heuristic == "deepest-first") schedule = par_deepest_first(tree, p);
-    if (flags.heuristic == "subtrees") schedule = par_subtrees(tree, p);
-    if (flags.heuristic == "proportional") schedule = proportional_mapping(tree, p);
-    if (flags.heuristic == "all-to-all") schedule = all_to_all_mapping(tree, p);
+  const TreeSchedulerInfo& scheduler = find_tree_scheduler(flags.heuristic);
+  const bool bounded = scheduler.memory_bounded;
+  if (!bounded && !flags.memory.empty()) {
+    throw UsageError("--memory: only memory-bounded and memory-aware take a bound");
   }
-  const bool bounded = flags.heuristic == "memory-bounded" || flags.heuristic == "memory-aware";
+  TreeSchedulerOptions options;
+  if (flags.activation == "postorder") options.activation_order = best_postorder(tree).order;
+  const Memory needed = bounded ? scheduler.default_memory(tree, options) : 0;
+  if (bounded) {
+    if (flags.memory.empty()) bound = needed;
+    options.memory = bound;
+  }
+  const std::optional<ParallelSchedule> found = scheduler.schedule(tree, p, options);
+  if (!found) {
+    throw std::runtime_error("no schedule within memory " + std::to_string(bound) + " (" +
+                             scheduler.default_memory_name + " needs " + std::to_string(needed) +
+                             ")");
+  }
+  const ParallelSchedule& schedule = *found;
   const double lower =
       bounded && bound > 0 ? makespan_lower_bound(tree, p, bound) : makespan_lower_bound(tree, p);
   if (flags.format == "svg") {
@@ -292,13 +281,19 @@ void run_from_matrix(const FromMatrixFlags& flags) {
   if (flags.amalgamation == "relaxed") options.amalgamation = Amalgamation::kRelaxed;
   options.weights = flags.weights == "square" ? FrontWeights::kSquare : FrontWeights::kTriangular;
   const Tree tree = assembly_tree(pattern, options);
-  const std::string text = flags.format == "json" ? format_tree_json(tree) : format_tree_text(tree);
+  auto write = [&](std::ostream& out) {
+    if (flags.format == "json") {
+      write_tree_json(out, tree);
+    } else {
+      write_tree_text(out, tree);
+    }
+  };
   if (flags.output.empty() || flags.output == "-") {
-    std::cout << text;
+    write(std::cout);
     return;
   }
   std::ofstream out(flags.output, std::ios::binary);
-  out << text;
+  write(out);
   if (!out) throw std::runtime_error("cannot write '" + flags.output + "'");
 }
 
@@ -324,7 +319,11 @@ void run_random(const RandomFlags& flags) {
                   static_cast<std::uint64_t>(parse_count(flags.seed, "--seed", 0,
                                                          std::numeric_limits<std::int64_t>::max())),
                   options);
-  std::cout << (flags.format == "json" ? format_tree_json(tree) : format_tree_text(tree));
+  if (flags.format == "json") {
+    write_tree_json(std::cout, tree);
+  } else {
+    write_tree_text(std::cout, tree);
+  }
 }
 
 // ---- compare -----------------------------------------------------------------------------
@@ -462,11 +461,14 @@ void add_tree_command(CLI::App& app) {
   p->add_option("--memory", parallel->memory,
                 "total memory bound for memory-bounded (default: peak of the activation order) "
                 "and memory-aware (default: sequential optimum)");
-  p->add_option("--heuristic", parallel->heuristic,
-                "memory-bounded | inner-first | deepest-first | subtrees | proportional | "
-                "all-to-all | memory-aware")
-      ->check(CLI::IsMember({"memory-bounded", "inner-first", "deepest-first", "subtrees",
-                             "proportional", "all-to-all", "memory-aware"}));
+  std::vector<std::string> heuristics;
+  std::string heuristics_help;
+  for (const TreeSchedulerInfo& scheduler : tree_schedulers()) {
+    heuristics.push_back(scheduler.name);
+    heuristics_help += (heuristics_help.empty() ? "" : " | ") + scheduler.name;
+  }
+  p->add_option("--heuristic", parallel->heuristic, heuristics_help)
+      ->check(CLI::IsMember(heuristics));
   p->add_option("--activation", parallel->activation,
                 "activation order of memory-bounded: optimal | postorder")
       ->check(CLI::IsMember({"optimal", "postorder"}));

@@ -10,7 +10,7 @@ int main() {
   memsched::OnlineCheckpointer planner(/*slots=*/8);
   memsched::Schedule schedule;  // what an executor would run, recorded to replay it below
   while (true) {
-    for (const memsched::Action& a : planner.begin_step().actions()) schedule.push_back(a);
+    for (const memsched::Action& a : planner.begin_step()) schedule.push_back(a);
     const memsched::Step i = planner.steps_begun() - 1;
     x = x / 2 + 1;  // step i
     schedule.push_back(memsched::Action::forward(i, i + 1));

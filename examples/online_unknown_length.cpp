@@ -5,6 +5,7 @@
 
 #include "memsched/exec/model.hpp"
 #include "memsched/exec/online.hpp"
+#include "memsched/plan/online_baselines.hpp"
 #include "memsched/problems/burgers.hpp"
 
 int main() {
@@ -16,11 +17,11 @@ int main() {
     const auto [lo, hi] = std::minmax_element(u.begin(), u.end());
     return *hi - *lo < 0.3;
   };
-  OnlinePeriodic schedule(50, 8);  // a checkpoint every 50 steps, at most 8
+  OnlinePeriodic planner(50, 8);  // a checkpoint every 50 steps, at most 8
   auto ram = make_ram_storage(8 * 576);
   Burgers::Adjoint gradient;
   const ExecutionProfile profile =
-      run_adjoint_online(model, u0, gradient, schedule, converged, {ram.get()});
+      run_adjoint_online(model, u0, gradient, planner, converged, {ram.get()});
 
   Burgers::Adjoint reference;
   burgers_gradient_store_all(model, u0, profile.num_steps, reference);

@@ -470,9 +470,9 @@ AdjointRun run_adjoint_online_py(const py::object& x0, const py::object& forward
   PyStepBinding binding(x0, forward, seed, adjoint);
   const std::uint64_t slot_bytes = slot_bytes_of(binding.state());
   const std::int64_t slots = ram_slots_from(ram_slots, ram_bytes, slot_bytes);
-  std::unique_ptr<OnlineSchedule> schedule;
+  std::unique_ptr<OnlinePlanner> schedule;
   if (planner == "online") {
-    schedule = std::make_unique<OnlineCheckpointerSchedule>(slots);
+    schedule = std::make_unique<OnlineCheckpointer>(slots);
   } else if (planner == "online-periodic") {
     if (!period) throw std::invalid_argument("run_adjoint_online: 'online-periodic' needs period");
     schedule = std::make_unique<OnlinePeriodic>(*period, slots);
@@ -570,11 +570,12 @@ void bind_exec(py::module_& m) {
       .def(py::init<std::int64_t, Place, OnlinePolicy>(), py::arg("slots"), py::arg("level") = 0,
            py::arg("policy") = OnlinePolicy::kRevolveGreedy)
       .def(
-          "begin_step", [](OnlineCheckpointer& p) { return p.begin_step().actions(); },
+          "begin_step", [](OnlineCheckpointer& p) { return p.begin_step(); },
           "The working state is x_i (i = steps_begun): the actions to run before step i "
           "([Free(evicted)] [Copy(i, WORK -> level)]).")
-      .def("begin_last_step", &OnlineCheckpointer::begin_last_step,
-           "Step i is the last and will run recording (a fixed final time).")
+      .def(
+          "begin_last_step", [](OnlineCheckpointer& p) { p.begin_last_step(); },
+          "Step i is the last and will run recording (a fixed final time).")
       .def("finish", &OnlineCheckpointer::finish,
            "The reversal (EndForward ... EndReverse) of the steps begun, as a lazy ActionStream; "
            "once only.")

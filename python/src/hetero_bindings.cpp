@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "interruptible.hpp"
+#include "memsched/hetero/chain.hpp"
 #include "memsched/hetero/exhaustive.hpp"
-#include "memsched/hetero/hetero_chain.hpp"
-#include "memsched/hetero/hetero_io.hpp"
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/io.hpp"
 #include "memsched/hetero/persistent.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace py = pybind11;
 
@@ -133,11 +133,16 @@ void bind_hetero(py::module_& m) {
                           "A chain of stages and a loss, backpropagated under a budget in "
                           "bytes (docs/heterogeneous.md). ValueError on invalid values.")
       .def(py::init<std::vector<HeteroStage>, HeteroLoss>(), py::arg("stages"), py::arg("loss"))
-      .def_static("from_json", &parse_hetero_chain_json, py::arg("text"),
+      .def_static("from_json", &read_hetero_chain_json, py::arg("text"),
                   "Parses the JSON form (ParseError on malformed text).")
-      .def_static("from_csv", &parse_hetero_chain_csv, py::arg("text"),
+      .def_static("from_csv", &read_hetero_chain_csv, py::arg("text"),
                   "Parses the CSV form (ParseError on malformed text).")
-      .def("to_json", [](const HeteroChain& c) { return to_json(c); })
+      .def("to_json",
+           [](const HeteroChain& c) {
+             std::ostringstream out;
+             write_hetero_chain_json(out, c);
+             return out.str();
+           })
       .def_property_readonly("num_stages", &HeteroChain::num_stages)
       .def_property_readonly("stages", [](const HeteroChain& c) { return c.stages(); })
       .def_property_readonly("loss", [](const HeteroChain& c) { return c.loss(); })

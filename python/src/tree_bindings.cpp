@@ -143,8 +143,18 @@ void bind_tree_model(py::module_& m) {
       .def(
           "mem_req", [](const Tree& t, NodeId i) { return t.mem_req(node_index(t, i)); },
           py::arg("node"), "MemReq(i) = children's outputs + m_i + f_i.")
-      .def("to_text", [](const Tree& t) { return format_tree_text(t); })
-      .def("to_json", [](const Tree& t) { return format_tree_json(t); })
+      .def("to_text",
+           [](const Tree& t) {
+             std::ostringstream out;
+             write_tree_text(out, t);
+             return out.str();
+           })
+      .def("to_json",
+           [](const Tree& t) {
+             std::ostringstream out;
+             write_tree_json(out, t);
+             return out.str();
+           })
       .def("__len__", &Tree::num_nodes)
       .def("__eq__", [](const Tree& a, const Tree& b) { return a == b; })
       .def("__ne__", [](const Tree& a, const Tree& b) { return !(a == b); })
@@ -155,7 +165,7 @@ void bind_tree_model(py::module_& m) {
 
   m.def(
       "parse_tree",
-      [](const std::string& text) { return released([&] { return parse_tree(text); }); },
+      [](const std::string& text) { return released([&] { return read_tree(text); }); },
       py::arg("text"),
       "A tree from text: JSON ({\"nodes\": [...]}) or the plain format 'id parent output_size "
       "exec_memory work' per line; ParseError with line and column.");
@@ -357,24 +367,19 @@ void bind_parallel(py::module_& m) {
       py::arg("tree"), py::arg("schedule"), py::arg("processors"),
       "Checks a parallel schedule (ValueError naming the node if illegal) and measures it.");
 
-  using Heuristic = ParallelSchedule (*)(const Tree&, std::int64_t);
-  const std::pair<const char*, Heuristic> heuristics[] = {
-      {"par_inner_first", &par_inner_first},
-      {"par_deepest_first", &par_deepest_first},
-      {"par_subtrees", &par_subtrees},
-      {"proportional_mapping", &proportional_mapping},
-      {"all_to_all_mapping", &all_to_all_mapping},
-  };
-  for (const auto& [name, function] : heuristics) {
-    const Heuristic f = function;
+  // The schedulers without memory bound, from the library's registry (the bounded ones take
+  // their own arguments below).
+  for (const TreeSchedulerInfo& scheduler : tree_schedulers()) {
+    if (scheduler.memory_bounded) continue;
+    const TreeSchedulerInfo* info = &scheduler;  // the registry lives as long as the program
+    const std::string doc = "A parallel list schedule without memory bound: " + info->summary +
+                            " (docs/trees.md), measured by simulate_parallel.";
     m.def(
-        name,
-        [f](const Tree& t, std::int64_t processors) {
-          return released([&] { return f(t, processors); });
+        info->function_name.c_str(),
+        [info](const Tree& t, std::int64_t processors) {
+          return released([&] { return *info->schedule(t, processors, {}); });
         },
-        py::arg("tree"), py::arg("processors"),
-        "A parallel list schedule without memory bound (docs/trees.md), measured by "
-        "simulate_parallel.");
+        py::arg("tree"), py::arg("processors"), doc.c_str());
   }
 
   py::enum_<ExecutionPriority>(m, "ExecutionPriority")

@@ -1,18 +1,21 @@
-// The executor's engine: one action at a time, storage actions performed here, user work
-// handed out, the replay check, the resume journal.
+// The executor's engine: the state machine that interprets one action at a time, performs
+// the storage actions, hands out user work and reads ahead; the replay check and the resume
+// journal are units of their own (replay_check.hpp, journal.hpp).
 #include "memsched/exec/executor.hpp"
 
 #include <algorithm>
-#include <cstring>
-#include <fstream>
+#include <chrono>
+#include <deque>
+#include <map>
 #include <set>
-#include <system_error>
 #include <utility>
 
+#include "journal.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/exec/codec.hpp"
 #include "memsched/exec/online.hpp"
+#include "replay_check.hpp"
 
 namespace memsched {
 
@@ -22,25 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::uint64_t action_hash(const Action& a) {
-  const std::int64_t fields[] = {static_cast<std::int64_t>(a.kind),
-                                 static_cast<std::int64_t>(a.content),
-                                 a.flag ? 1 : 0,
-                                 a.from,
-                                 a.to,
-                                 a.begin,
-                                 a.end,
-                                 a.step};
-  return hash_bytes(fields, sizeof fields);
-}
-
-std::string hex(std::uint64_t value) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, value >>= 4) s[static_cast<std::size_t>(i)] = digits[value & 15];
-  return s;
 }
 
 Platform validation_platform(const std::vector<Storage*>& levels) {
@@ -56,95 +40,100 @@ Platform validation_platform(const std::vector<Storage*>& levels) {
   return Platform(std::move(list), std::int64_t{1} << 40);
 }
 
-constexpr char kJournalMagic[8] = {'M', 'S', 'J', 'R', 'N', 'L', '0', '1'};
-constexpr char kHashesMagic[8] = {'M', 'S', 'H', 'A', 'S', 'H', '0', '1'};
+}  // namespace
 
-void append(std::vector<std::byte>& out, const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const std::byte*>(data);
-  out.insert(out.end(), bytes, bytes + size);
-}
-
-template <typename T>
-void append_value(std::vector<std::byte>& out, T value) {
-  append(out, &value, sizeof value);
-}
-
-// Writes `bytes` plus a checksum to `path` atomically (temporary file, then rename).
-void write_atomically(const std::filesystem::path& path, std::vector<std::byte> bytes) {
-  append_value(bytes, hash_bytes(bytes.data(), bytes.size()));
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw StorageError("resume journal: writing " + temporary.string() + " failed");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    throw StorageError("resume journal: renaming " + temporary.string() +
-                       " failed: " + error.message());
-  }
-}
-
-std::vector<std::byte> read_checked(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ResumeError("resume: no journal file " + path.string());
-  std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (raw.size() < 16) throw ResumeError("resume: " + path.string() + " is truncated");
-  std::vector<std::byte> bytes(raw.size() - 8);
-  std::memcpy(bytes.data(), raw.data(), bytes.size());
-  std::uint64_t checksum = 0;
-  std::memcpy(&checksum, raw.data() + bytes.size(), 8);
-  if (checksum != hash_bytes(bytes.data(), bytes.size())) {
-    throw ResumeError("resume: " + path.string() + " fails its checksum (corrupt journal)");
-  }
-  return bytes;
-}
-
-class Reader {
+// The engine's state machine: the public AdjointExecutor forwards to it.
+class AdjointExecutor::Impl {
  public:
-  Reader(const std::vector<std::byte>& bytes, std::string what)
-      : bytes_(&bytes), what_(std::move(what)) {}
-  template <typename T>
-  T value() {
-    T v{};
-    take(&v, sizeof v);
-    return v;
-  }
-  void take(void* out, std::size_t size) {
-    if (size > bytes_->size() - position_) throw ResumeError("resume: " + what_ + " is truncated");
-    std::memcpy(out, bytes_->data() + position_, size);
-    position_ += size;
-  }
+  Impl(detail::StepBinding& binding, ActionStream& schedule, Step num_steps,
+       std::vector<Storage*> levels, ExecutorOptions options);
+  Impl(detail::StepBinding& binding, OnlinePlanner& planner, std::vector<Storage*> levels,
+       ExecutorOptions options);
+
+  std::optional<StepWork> next();
+  void end_forward();
+  bool online_forward() const noexcept { return online_forward_; }
+  Step working_step() const noexcept { return logical_; }
+  Step num_steps() const noexcept { return num_steps_; }
+  ExecutionProfile profile() const;
 
  private:
-  const std::vector<std::byte>* bytes_;
-  std::string what_;
-  std::size_t position_ = 0;
+  struct TapeBuffer {
+    bool live = false;  // joint: the physical working state; split: the binding's tape
+    std::vector<std::byte> bytes;
+  };
+  enum class Phase { kIdle, kForward, kReverse, kMaterialize, kSeed, kResume };
+
+  void init();
+  std::optional<Action> fetch();
+  void start_prefetch();
+  bool start_action(const Action& action);
+  std::optional<StepWork> continue_action();
+  std::optional<StepWork> bring_physical_to(Step target);
+  void finish_work();
+  void end_action();
+  void store_state(const Action& a);
+  void restore_state(const Action& a);
+  void store_tape(const Action& a);
+  void fetch_tape(const Action& a);
+  void spill_live_tape();
+  void protect_state();
+  void protect_tape();
+  void load_bytes_into_state(Step step, const std::byte* data, std::size_t size, bool verify);
+  void save_state_bytes(std::vector<std::byte>& out);
+  Storage& level(Place place, const Action& a);
+  void write_journal();
+  void write_hashes();
+  void resume_from_journal();
+  void recover_into_physical(Step target);
+
+  detail::StepBinding* binding_;
+  ActionStream* stream_ = nullptr;
+  std::unique_ptr<OnlineSchedule> online_;  // online runs: the planner as an action stream
+  Step num_steps_;
+  std::vector<Storage*> levels_;
+  ExecutorOptions options_;
+  std::unique_ptr<Simulator> simulator_;
+  std::unique_ptr<Chain> chain_;
+  std::unique_ptr<Platform> platform_;
+  std::unique_ptr<detail::ReplayChecker> checker_;
+  std::optional<detail::ResumeJournal> journal_;
+
+  std::deque<Action> lookahead_;
+  bool stream_done_ = false;
+  std::int64_t action_index_ = 0;  // actions executed so far
+  std::uint64_t schedule_hash_ = 0;
+
+  Action current_{};
+  Phase phase_ = Phase::kIdle;
+  Step cursor_ = 0;  // next step of the current Forward / Reverse
+
+  Step physical_ = 0;  // step of the state physically in the working state object (-1: none)
+  Step logical_ = 0;   // step of the working state as the schedule sees it (-1: none)
+  std::map<Step, TapeBuffer> work_tapes_;
+  Step live_tape_ = -1;
+  bool seeded_ = false;
+  bool reverse_phase_ = false;
+  bool online_forward_ = false;
+  std::vector<Step> resume_targets_;  // states to rebuild after a resume, largest first
+  std::vector<std::set<std::pair<Step, int>>> resume_expected_;  // per level, after resume
+  std::set<Step> resume_work_tapes_;
+  std::vector<std::byte> x0_bytes_;  // resume only: x_0, to recompute lost checkpoints
+  std::int64_t reverse_actions_ = 0;
+
+  std::optional<StepWork> handed_out_;
+  Clock::time_point handed_out_at_;
+  Clock::time_point start_;
+  std::vector<std::byte> buffer_;
+  mutable ExecutionProfile profile_;
 };
-
-std::filesystem::path hashes_path(const std::filesystem::path& journal) {
-  std::filesystem::path path = journal;
-  path += ".hashes";
-  return path;
-}
-
-}  // namespace
 
 ReplayError::ReplayError(Step step, const std::string& detail)
     : std::runtime_error("replay check failed at x_" + std::to_string(step) + ": " + detail),
       step_(step) {}
 
-AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, ActionStream& schedule,
-                                 Step num_steps, std::vector<Storage*> levels,
-                                 ExecutorOptions options)
+AdjointExecutor::Impl::Impl(detail::StepBinding& binding, ActionStream& schedule, Step num_steps,
+                            std::vector<Storage*> levels, ExecutorOptions options)
     : binding_(&binding),
       stream_(&schedule),
       num_steps_(num_steps),
@@ -157,24 +146,22 @@ AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, ActionStream& sch
   init();
 }
 
-AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, OnlineSchedule& schedule,
-                                 std::vector<Storage*> levels, ExecutorOptions options)
+AdjointExecutor::Impl::Impl(detail::StepBinding& binding, OnlinePlanner& planner,
+                            std::vector<Storage*> levels, ExecutorOptions options)
     : binding_(&binding),
-      stream_(&schedule),
-      online_(&schedule),
+      online_(std::make_unique<OnlineSchedule>(planner)),
       num_steps_(0),
       levels_(std::move(levels)),
       options_(std::move(options)) {
   if (options_.resume) {
     throw std::invalid_argument("AdjointExecutor: online runs cannot be resumed");
   }
+  stream_ = online_.get();
   online_forward_ = true;
   init();
 }
 
-AdjointExecutor::~AdjointExecutor() = default;
-
-void AdjointExecutor::init() {
+void AdjointExecutor::Impl::init() {
   for (std::size_t i = 0; i < levels_.size(); ++i) {
     if (levels_[i] == nullptr) {
       throw std::invalid_argument("AdjointExecutor: storage level " + std::to_string(i) +
@@ -190,7 +177,6 @@ void AdjointExecutor::init() {
   if (!(options_.replay_check_budget >= 0)) {
     throw std::invalid_argument("AdjointExecutor: replay_check_budget must be >= 0");
   }
-  check_stride_ = stride;
   if (options_.journal_every < 1) {
     throw std::invalid_argument("AdjointExecutor: journal_every must be >= 1, got " +
                                 std::to_string(options_.journal_every));
@@ -207,18 +193,15 @@ void AdjointExecutor::init() {
     simulator_ = std::make_unique<Simulator>(*chain_, *platform_);
   }
   profile_.num_steps = num_steps_;
-  first_hash_.assign(static_cast<std::size_t>(online_ ? 1 : num_steps_ + 1), 0);
-  if (options_.replay_check) {
-    const auto t = Clock::now();
-    first_hash_[0] = binding_->hash_state();
-    profile_.hashing.add(seconds_since(t));
-  }
+  checker_ = std::make_unique<detail::ReplayChecker>(*binding_, profile_, options_.replay_check,
+                                                     stride, options_.replay_check_budget,
+                                                     online_ ? 0 : num_steps_);
+  checker_->start();
+  if (!options_.journal.empty()) journal_.emplace(options_.journal);
   if (options_.resume) resume_from_journal();
 }
 
-bool AdjointExecutor::online_forward() const noexcept { return online_forward_; }
-
-Storage& AdjointExecutor::level(Place place, const Action& a) {
+Storage& AdjointExecutor::Impl::level(Place place, const Action& a) {
   if (place < 0 || static_cast<std::size_t>(place) >= levels_.size()) {
     throw ScheduleError(action_index_, to_string(a),
                         "no storage level " + std::to_string(place) + " (the executor has " +
@@ -227,7 +210,7 @@ Storage& AdjointExecutor::level(Place place, const Action& a) {
   return *levels_[static_cast<std::size_t>(place)];
 }
 
-std::optional<Action> AdjointExecutor::fetch() {
+std::optional<Action> AdjointExecutor::Impl::fetch() {
   if (online_forward_) {
     // One action at a time: finish() must see every yielded action executed.
     if (lookahead_.empty()) {
@@ -252,7 +235,7 @@ std::optional<Action> AdjointExecutor::fetch() {
   return a;
 }
 
-void AdjointExecutor::start_prefetch() {
+void AdjointExecutor::Impl::start_prefetch() {
   // The first read of each level in the look-ahead window: start it if the checkpoint exists.
   std::vector<bool> seen(levels_.size(), false);
   for (const Action& a : lookahead_) {
@@ -265,7 +248,7 @@ void AdjointExecutor::start_prefetch() {
   }
 }
 
-std::optional<StepWork> AdjointExecutor::next() {
+std::optional<StepWork> AdjointExecutor::Impl::next() {
   finish_work();
   while (true) {
     if (phase_ != Phase::kIdle) {
@@ -283,11 +266,7 @@ std::optional<StepWork> AdjointExecutor::next() {
     std::optional<Action> a = fetch();
     if (!a) {
       if (simulator_) profile_.plan = simulator_->finish();
-      if (!options_.journal.empty()) {
-        std::error_code ignored;
-        std::filesystem::remove(options_.journal, ignored);
-        std::filesystem::remove(hashes_path(options_.journal), ignored);
-      }
+      if (journal_) journal_->remove();
       profile_.total_seconds += seconds_since(start_);
       start_ = Clock::now();
       return std::nullopt;
@@ -298,7 +277,7 @@ std::optional<StepWork> AdjointExecutor::next() {
   }
 }
 
-bool AdjointExecutor::start_action(const Action& a) {
+bool AdjointExecutor::Impl::start_action(const Action& a) {
   auto fail = [&](const std::string& reason) {
     throw ScheduleError(action_index_, to_string(a), reason);
   };
@@ -360,7 +339,7 @@ bool AdjointExecutor::start_action(const Action& a) {
   return false;
 }
 
-std::optional<StepWork> AdjointExecutor::continue_action() {
+std::optional<StepWork> AdjointExecutor::Impl::continue_action() {
   while (true) {
     switch (phase_) {
       case Phase::kIdle:
@@ -475,7 +454,7 @@ std::optional<StepWork> AdjointExecutor::continue_action() {
   }
 }
 
-std::optional<StepWork> AdjointExecutor::bring_physical_to(Step target) {
+std::optional<StepWork> AdjointExecutor::Impl::bring_physical_to(Step target) {
   if (physical_ == target) return std::nullopt;
   protect_state();
   if (physical_ < 0 || physical_ > target) {
@@ -488,7 +467,7 @@ std::optional<StepWork> AdjointExecutor::bring_physical_to(Step target) {
   return StepWork{StepWork::Kind::kAdvance, k};
 }
 
-void AdjointExecutor::recover_into_physical(Step target) {
+void AdjointExecutor::Impl::recover_into_physical(Step target) {
   // The latest state at or before `target` held anywhere: a level, a joint tape, or x_0.
   Step best = -1;
   Storage* source = nullptr;
@@ -533,7 +512,7 @@ void AdjointExecutor::recover_into_physical(Step target) {
   }
 }
 
-void AdjointExecutor::spill_live_tape() {
+void AdjointExecutor::Impl::spill_live_tape() {
   if (live_tape_ < 0) return;
   auto it = work_tapes_.find(live_tape_);
   if (it != work_tapes_.end() && it->second.live) {
@@ -550,17 +529,17 @@ void AdjointExecutor::spill_live_tape() {
   live_tape_ = -1;
 }
 
-void AdjointExecutor::protect_state() {
+void AdjointExecutor::Impl::protect_state() {
   // Joint mode keeps the live tape in the working state: save it before the state changes.
   if (!binding_->split()) spill_live_tape();
 }
 
-void AdjointExecutor::protect_tape() {
+void AdjointExecutor::Impl::protect_tape() {
   // Split mode keeps the live tape in the binding's one tape object.
   if (binding_->split()) spill_live_tape();
 }
 
-void AdjointExecutor::save_state_bytes(std::vector<std::byte>& out) {
+void AdjointExecutor::Impl::save_state_bytes(std::vector<std::byte>& out) {
   const auto t = Clock::now();
   out.resize(binding_->state_size());
   binding_->save_state(out.data());
@@ -568,85 +547,26 @@ void AdjointExecutor::save_state_bytes(std::vector<std::byte>& out) {
   profile_.state_codec.add(seconds_since(t));
 }
 
-void AdjointExecutor::load_bytes_into_state(Step step, const std::byte* data, std::size_t size,
-                                            bool verify) {
+void AdjointExecutor::Impl::load_bytes_into_state(Step step, const std::byte* data,
+                                                  std::size_t size, bool verify) {
   const auto t = Clock::now();
   physical_ = -1;  // unknown until the load succeeds
   binding_->load_state(data, size);
   profile_.state_codec.add(seconds_since(t));
   physical_ = step;
-  if (verify) check_hash(step, false);
+  if (verify) checker_->check(step, false);
 }
 
-void AdjointExecutor::check_hash(Step step, bool produced) {
-  if (!options_.replay_check || step % check_stride_ != 0) {
-    if (produced && step > reached_) reached_ = step;
-    return;
-  }
-  if (!produced && step > reached_) return;  // a restored state not seen yet (cannot happen)
-  const auto t = Clock::now();
-  const std::uint64_t h = binding_->hash_state();
-  profile_.hashing.add(seconds_since(t));
-  if (hash_samples_.size() < kSamples) hash_samples_.push_back(seconds_since(t));
-  tune_check_stride();
-  if (step > reached_) {
-    if (static_cast<std::size_t>(step) >= first_hash_.size()) {
-      first_hash_.resize(
-          std::max<std::size_t>(first_hash_.size() * 2, static_cast<std::size_t>(step) + 1));
-    }
-    first_hash_[static_cast<std::size_t>(step)] = h;
-    reached_ = step;
-    return;
-  }
-  profile_.replay_checks += 1;
-  const std::uint64_t expected = first_hash_[static_cast<std::size_t>(step)];
-  if (h != expected) {
-    throw ReplayError(
-        step, produced ? "the recomputed state hashes to " + hex(h) + ", the first sweep's to " +
-                             hex(expected) +
-                             ": the step reads something that is not in the checkpointed state "
-                             "(time, a random generator, a global, a parameter changed since), or "
-                             "the state codec leaves out a field"
-                       : "the restored state hashes to " + hex(h) + ", the first sweep's to " +
-                             hex(expected) +
-                             ": the state codec's save and load do not round-trip, or the "
-                             "checkpoint was altered");
-  }
-}
-
-void AdjointExecutor::tune_check_stride() {
-  // Once, from the medians of the first hashes and steps (medians: a preempted sample must not
-  // decide): the stride that keeps hashing within the budget. Strides are powers of two, so
-  // every state checked later was hashed in the first sweep.
-  if (stride_tuned_ || options_.replay_check_budget <= 0 || hash_samples_.size() < kSamples ||
-      step_samples_.size() < kSamples) {
-    return;
-  }
-  stride_tuned_ = true;
-  auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
-  const double ratio = median(hash_samples_) / std::max(1e-12, median(step_samples_));
-  while (double(check_stride_) * options_.replay_check_budget < ratio &&
-         check_stride_ < (Step{1} << 40)) {
-    check_stride_ *= 2;
-  }
-}
-
-void AdjointExecutor::finish_work() {
+void AdjointExecutor::Impl::finish_work() {
   if (!handed_out_) return;
   const StepWork work = *handed_out_;
   handed_out_.reset();
   const double seconds = seconds_since(handed_out_at_);
-  if (work.kind == StepWork::Kind::kAdvance && step_samples_.size() < kSamples) {
-    step_samples_.push_back(seconds);
-    tune_check_stride();
-  }
+  if (work.kind == StepWork::Kind::kAdvance) checker_->add_step_sample(seconds);
   switch (work.kind) {
     case StepWork::Kind::kAdvance:
     case StepWork::Kind::kRecord: {
-      const bool first = work.step + 1 > reached_;
+      const bool first = work.step + 1 > checker_->reached();
       if (work.kind == StepWork::Kind::kRecord) {
         profile_.record.add(seconds);
       } else if (first) {
@@ -654,7 +574,7 @@ void AdjointExecutor::finish_work() {
       } else {
         profile_.advance_recompute.add(seconds);
       }
-      check_hash(work.step + 1, true);
+      checker_->check(work.step + 1, true);
       break;
     }
     case StepWork::Kind::kSeed:
@@ -666,23 +586,23 @@ void AdjointExecutor::finish_work() {
   }
 }
 
-void AdjointExecutor::end_action() {
+void AdjointExecutor::Impl::end_action() {
   phase_ = Phase::kIdle;
   action_index_ += 1;
   profile_.num_actions = action_index_;
-  schedule_hash_ = hash_combine(schedule_hash_, action_hash(current_));
-  if (current_.kind == ActionKind::kEndForward && !options_.journal.empty()) {
+  schedule_hash_ = hash_combine(schedule_hash_, detail::action_hash(current_));
+  if (current_.kind == ActionKind::kEndForward && journal_) {
     write_hashes();
     write_journal();
   }
-  if (current_.kind == ActionKind::kReverse && !options_.journal.empty()) {
+  if (current_.kind == ActionKind::kReverse && journal_) {
     reverse_actions_ += 1;
     if (reverse_actions_ % options_.journal_every == 0) write_journal();
   }
   if (options_.on_action) options_.on_action(current_, action_index_ - 1);
 }
 
-void AdjointExecutor::end_forward() {
+void AdjointExecutor::Impl::end_forward() {
   if (!online_forward_) {
     throw std::logic_error("AdjointExecutor::end_forward: not in an online forward sweep");
   }
@@ -697,7 +617,7 @@ void AdjointExecutor::end_forward() {
   online_->finish(num_steps_);
 }
 
-void AdjointExecutor::store_state(const Action& a) {
+void AdjointExecutor::Impl::store_state(const Action& a) {
   Storage& to = level(a.to, a);
   const CheckpointKey key{a.step, Content::kState};
   const std::size_t size = binding_->state_size();
@@ -714,7 +634,7 @@ void AdjointExecutor::store_state(const Action& a) {
   if (a.kind == ActionKind::kMove) logical_ = -1;
 }
 
-void AdjointExecutor::restore_state(const Action& a) {
+void AdjointExecutor::Impl::restore_state(const Action& a) {
   Storage& from = level(a.from, a);
   const CheckpointKey key{a.step, Content::kState};
   const std::size_t size = from.size(key);
@@ -731,7 +651,7 @@ void AdjointExecutor::restore_state(const Action& a) {
   if (a.kind == ActionKind::kMove) from.release(key);
 }
 
-void AdjointExecutor::store_tape(const Action& a) {
+void AdjointExecutor::Impl::store_tape(const Action& a) {
   Storage& to = level(a.to, a);
   auto it = work_tapes_.find(a.step);
   if (it == work_tapes_.end()) {
@@ -754,7 +674,7 @@ void AdjointExecutor::store_tape(const Action& a) {
   }
 }
 
-void AdjointExecutor::fetch_tape(const Action& a) {
+void AdjointExecutor::Impl::fetch_tape(const Action& a) {
   Storage& from = level(a.from, a);
   const CheckpointKey key{a.step, Content::kTape};
   TapeBuffer& tape = work_tapes_[a.step];
@@ -764,82 +684,47 @@ void AdjointExecutor::fetch_tape(const Action& a) {
   if (a.kind == ActionKind::kMove) from.release(key);
 }
 
-void AdjointExecutor::write_hashes() {
-  std::vector<std::byte> bytes;
-  append(bytes, kHashesMagic, 8);
-  append_value(bytes, static_cast<std::int64_t>(num_steps_));
-  append_value(bytes, static_cast<std::int64_t>(reached_));
-  append_value(bytes, static_cast<std::int64_t>(check_stride_));
-  append(bytes, first_hash_.data(), first_hash_.size() * 8);
-  write_atomically(hashes_path(options_.journal), std::move(bytes));
+void AdjointExecutor::Impl::write_hashes() {
+  journal_->write_hashes({num_steps_, checker_->reached(), checker_->stride(), checker_->hashes()});
 }
 
-void AdjointExecutor::write_journal() {
-  std::vector<std::byte> bytes;
-  append(bytes, kJournalMagic, 8);
-  append_value(bytes, static_cast<std::int64_t>(num_steps_));
-  append_value(bytes, static_cast<std::int64_t>(action_index_));
-  append_value(bytes, schedule_hash_);
-  append_value(bytes, static_cast<std::int64_t>(logical_));
-  std::vector<std::byte> adjoint(binding_->adjoint_size());
-  binding_->save_adjoint(adjoint.data());
-  append_value(bytes, static_cast<std::uint64_t>(adjoint.size()));
-  append(bytes, adjoint.data(), adjoint.size());
-  write_atomically(options_.journal, std::move(bytes));
+void AdjointExecutor::Impl::write_journal() {
+  detail::JournalEntry entry{num_steps_, action_index_, schedule_hash_, logical_, {}};
+  entry.adjoint.resize(binding_->adjoint_size());
+  binding_->save_adjoint(entry.adjoint.data());
+  journal_->write(entry);
 }
 
-void AdjointExecutor::resume_from_journal() {
-  const std::vector<std::byte> journal = read_checked(options_.journal);
-  Reader in(journal, options_.journal.string());
-  char magic[8];
-  in.take(magic, 8);
-  if (std::memcmp(magic, kJournalMagic, 8) != 0) {
-    throw ResumeError("resume: " + options_.journal.string() + " is not a memsched journal");
+void AdjointExecutor::Impl::resume_from_journal() {
+  const detail::JournalEntry journal = journal_->read();
+  if (journal.num_steps != num_steps_) {
+    throw ResumeError("resume: the journal is for " + std::to_string(journal.num_steps) +
+                      " steps, not " + std::to_string(num_steps_));
   }
-  const auto n = in.value<std::int64_t>();
-  const auto index = in.value<std::int64_t>();
-  const auto schedule_hash = in.value<std::uint64_t>();
-  const auto logical = in.value<std::int64_t>();
-  const auto adjoint_size = in.value<std::uint64_t>();
-  std::vector<std::byte> adjoint(static_cast<std::size_t>(adjoint_size));
-  in.take(adjoint.data(), adjoint.size());
-  if (n != num_steps_) {
-    throw ResumeError("resume: the journal is for " + std::to_string(n) + " steps, not " +
-                      std::to_string(num_steps_));
-  }
-  const std::vector<std::byte> hashes = read_checked(hashes_path(options_.journal));
-  Reader hin(hashes, hashes_path(options_.journal).string());
-  hin.take(magic, 8);
-  if (std::memcmp(magic, kHashesMagic, 8) != 0 || hin.value<std::int64_t>() != n) {
-    throw ResumeError("resume: " + hashes_path(options_.journal).string() +
-                      " does not belong to this run");
-  }
-  reached_ = hin.value<std::int64_t>();
-  check_stride_ = std::max<Step>(check_stride_, hin.value<std::int64_t>());
-  first_hash_.assign(static_cast<std::size_t>(n + 1), 0);
-  hin.take(first_hash_.data(), first_hash_.size() * 8);
+  detail::JournalHashes hashes = journal_->read_hashes(num_steps_);
+  checker_->restore(hashes.reached, hashes.stride, std::move(hashes.hashes));
 
   // Replay the executed prefix of the schedule without running it.
-  for (std::int64_t i = 0; i < index; ++i) {
+  for (std::int64_t i = 0; i < journal.action_index; ++i) {
     std::optional<Action> a = stream_->next();
     if (!a) throw ResumeError("resume: the schedule is shorter than the interrupted run's");
     simulator_->apply(*a);
-    schedule_hash_ = hash_combine(schedule_hash_, action_hash(*a));
+    schedule_hash_ = hash_combine(schedule_hash_, detail::action_hash(*a));
   }
-  if (schedule_hash_ != schedule_hash) {
+  if (schedule_hash_ != journal.schedule_hash) {
     throw ResumeError("resume: the schedule differs from the interrupted run's");
   }
-  action_index_ = index;
-  profile_.num_actions = index;
-  binding_->load_adjoint(adjoint.data(), adjoint.size());
+  action_index_ = journal.action_index;
+  profile_.num_actions = journal.action_index;
+  binding_->load_adjoint(journal.adjoint.data(), journal.adjoint.size());
   reverse_phase_ = true;
   seeded_ = true;
-  logical_ = logical;
+  logical_ = journal.working_step;
   // The working state object holds x_0 (the caller passed it again); keep its bytes, the
   // source of last resort for recomputing what the interrupted process held in memory.
   save_state_bytes(x0_bytes_);
   physical_ = 0;
-  if (options_.replay_check && first_hash_[0] != binding_->hash_state()) {
+  if (options_.replay_check && checker_->hashes()[0] != binding_->hash_state()) {
     throw ResumeError("resume: the initial state differs from the interrupted run's");
   }
 
@@ -878,7 +763,7 @@ void AdjointExecutor::resume_from_journal() {
   if (!resume_targets_.empty()) phase_ = Phase::kResume;
 }
 
-ExecutionProfile AdjointExecutor::profile() const {
+ExecutionProfile AdjointExecutor::Impl::profile() const {
   ExecutionProfile p = profile_;
   p.levels.clear();
   for (const Storage* storage : levels_) {
@@ -899,5 +784,24 @@ ExecutionProfile AdjointExecutor::profile() const {
   p.planned_extra_bytes = 4 * static_cast<std::int64_t>(p.state_bytes) + tape_bytes + read_ahead;
   return p;
 }
+
+AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, ActionStream& schedule,
+                                 Step num_steps, std::vector<Storage*> levels,
+                                 ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(binding, schedule, num_steps, std::move(levels),
+                                   std::move(options))) {}
+
+AdjointExecutor::AdjointExecutor(detail::StepBinding& binding, OnlinePlanner& planner,
+                                 std::vector<Storage*> levels, ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(binding, planner, std::move(levels), std::move(options))) {}
+
+AdjointExecutor::~AdjointExecutor() = default;
+
+std::optional<StepWork> AdjointExecutor::next() { return impl_->next(); }
+void AdjointExecutor::end_forward() { impl_->end_forward(); }
+bool AdjointExecutor::online_forward() const noexcept { return impl_->online_forward(); }
+Step AdjointExecutor::working_step() const noexcept { return impl_->working_step(); }
+Step AdjointExecutor::num_steps() const noexcept { return impl_->num_steps(); }
+ExecutionProfile AdjointExecutor::profile() const { return impl_->profile(); }
 
 }  // namespace memsched

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "memsched/hetero/hetero_chain.hpp"
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/chain.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace memsched::detail {
 

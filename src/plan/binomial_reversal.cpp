@@ -1,5 +1,5 @@
-// The binomial reversal controller (see binomial_reversal.hpp).
-#include "binomial_reversal.hpp"
+// The binomial reversal controller (see detail/binomial_reversal.hpp).
+#include "detail/binomial_reversal.hpp"
 
 #include <cassert>
 #include <stdexcept>

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "memsched/progress.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "memsched/progress.hpp"

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "memsched/plan/binomial.hpp"
 
 namespace memsched {
@@ -391,12 +391,12 @@ OnlineCheckpointer::OnlineCheckpointer(std::int64_t slots, Place level, OnlinePo
   }
 }
 
-OnlineDecision OnlineCheckpointer::begin_step() {
+OnlineDecision OnlineCheckpointer::decide_step() {
   if (finished_ || last_step_recorded_) {
-    throw std::logic_error("OnlineCheckpointer::begin_step: the forward run has ended");
+    throw std::logic_error("OnlineCheckpointer::decide_step: the forward run has ended");
   }
   if (steps_ >= kMaxSteps) {
-    throw std::overflow_error("OnlineCheckpointer::begin_step: more than 2^62 steps");
+    throw std::overflow_error("OnlineCheckpointer::decide_step: more than 2^62 steps");
   }
   OnlineDecision decision;
   decision.step = steps_;
@@ -498,12 +498,13 @@ void OnlineCheckpointer::decide_revolve_greedy(OnlineDecision& decision) {
   if (choice < k) replace(choice, decision, 0);
 }
 
-void OnlineCheckpointer::begin_last_step() {
+Schedule OnlineCheckpointer::begin_last_step() {
   if (finished_ || last_step_recorded_) {
     throw std::logic_error("OnlineCheckpointer::begin_last_step: the forward run has ended");
   }
   steps_ += 1;
   last_step_recorded_ = true;
+  return {};
 }
 
 std::unique_ptr<ActionStream> OnlineCheckpointer::finish() {
@@ -524,38 +525,13 @@ std::vector<Step> OnlineCheckpointer::checkpoints() const {
   return steps;
 }
 
-namespace {
-
-// OnlineCheckpointer under the OnlinePlanner protocol, for the stream and executor adapters.
-class CheckpointerPlanner final : public OnlinePlanner {
- public:
-  CheckpointerPlanner(std::int64_t slots, Place level, OnlinePolicy policy)
-      : planner_(slots, level, policy) {}
-  Schedule begin_step() override { return planner_.begin_step().actions(); }
-  Schedule begin_last_step() override {
-    planner_.begin_last_step();
-    return {};
-  }
-  std::unique_ptr<ActionStream> finish() override { return planner_.finish(); }
-  Step steps_begun() const noexcept override { return planner_.steps_begun(); }
-
- private:
-  OnlineCheckpointer planner_;
-};
-
-}  // namespace
-
 OnlineStream::OnlineStream(Step num_steps, std::int64_t slots, Place level, OnlineEnd end,
                            OnlinePolicy policy)
-    : inner_(std::make_unique<CheckpointerPlanner>(slots, level, policy), num_steps, end) {}
+    : inner_(std::make_unique<OnlineCheckpointer>(slots, level, policy), num_steps, end) {}
 
 OnlineStream::~OnlineStream() = default;
 OnlineStream::OnlineStream(OnlineStream&&) noexcept = default;
 OnlineStream& OnlineStream::operator=(OnlineStream&&) noexcept = default;
-
-OnlineCheckpointerSchedule::OnlineCheckpointerSchedule(std::int64_t slots, Place level,
-                                                       OnlinePolicy policy)
-    : inner_(std::make_unique<CheckpointerPlanner>(slots, level, policy)) {}
 
 std::optional<OnlineStream> online(const Chain& chain, const Platform& platform, OnlineEnd end,
                                    OnlinePolicy policy) {

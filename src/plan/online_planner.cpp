@@ -1,4 +1,4 @@
-// The adapters that drive an OnlinePlanner (see online_planner.hpp).
+// Simulated arrival: an OnlinePlanner driven over a known length (see online_planner.hpp).
 #include "memsched/plan/online_planner.hpp"
 
 #include <stdexcept>
@@ -50,33 +50,6 @@ std::optional<Action> OnlinePlannerStream::next() {
       pending_.insert(pending_.end(), actions.begin(), actions.end());
     }
   }
-}
-
-OnlinePlannerSchedule::OnlinePlannerSchedule(std::unique_ptr<OnlinePlanner> planner)
-    : planner_(std::move(planner)) {
-  if (!planner_ || planner_->steps_begun() != 0) {
-    throw std::invalid_argument("OnlinePlannerSchedule: needs a planner that has begun no step");
-  }
-}
-
-std::optional<Action> OnlinePlannerSchedule::next() {
-  if (reversal_) return reversal_->next();
-  if (pending_head_ == pending_.size()) {
-    // The executor asks for more only while the sweep goes on: decide on x_i, then step i.
-    const Step i = planner_->steps_begun();
-    pending_ = planner_->begin_step();
-    pending_head_ = 0;
-    pending_.push_back(Action::forward(i, i + 1));
-  }
-  return pending_[pending_head_++];
-}
-
-void OnlinePlannerSchedule::finish(Step num_steps) {
-  if (reversal_ || pending_head_ != pending_.size() || num_steps != planner_->steps_begun()) {
-    throw std::logic_error("OnlinePlannerSchedule::finish: the sweep did not end at x_" +
-                           std::to_string(num_steps) + " after the actions yielded");
-  }
-  reversal_ = planner_->finish();
 }
 
 }  // namespace memsched

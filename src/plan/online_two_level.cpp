@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 
 namespace memsched {
@@ -97,7 +97,7 @@ Schedule OnlineTwoLevel::begin_step() {
   if (steps_ >= kMaxSteps) throw std::overflow_error("OnlineTwoLevel: more than 2^62 steps");
   Schedule out;
   close_period_if_due(out);
-  for (const Action& a : inner_->begin_step().actions()) out.push_back(shifted(a, base_));
+  for (const Action& a : inner_->begin_step()) out.push_back(shifted(a, base_));
   steps_ += 1;
   return out;
 }
@@ -121,19 +121,19 @@ std::unique_ptr<ActionStream> OnlineTwoLevel::finish() {
   return std::make_unique<TwoLevelReversal>(inner_->finish(), base_, period_, model_);
 }
 
-std::unique_ptr<ActionStream> online_two_level(const Chain& chain, const Platform& platform,
-                                               std::optional<Step> period, OnlineEnd end) {
+std::optional<OnlinePlannerStream> online_two_level(const Chain& chain, const Platform& platform,
+                                                    std::optional<Step> period, OnlineEnd end) {
   if (period && *period < 1) {
     throw std::invalid_argument("online_two_level: period must be >= 1, got " +
                                 std::to_string(*period));
   }
   std::optional<DiskModel> model = disk_model(chain, platform, 0);
-  if (!model || model->ram_slots < 1) return nullptr;
+  if (!model || model->ram_slots < 1) return std::nullopt;
   if (!period) {
-    if (!(model->forward_cost > 0)) return nullptr;
+    if (!(model->forward_cost > 0)) return std::nullopt;
     period = periodic_disk_period(*model);
   }
-  return std::make_unique<OnlinePlannerStream>(
+  return OnlinePlannerStream(
       std::make_unique<OnlineTwoLevel>(*period, *model, platform.level(1).num_slots),
       chain.num_steps(), end);
 }

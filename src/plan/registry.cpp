@@ -176,7 +176,7 @@ std::vector<PlannerInfo> make_planners() {
        "length revealed only after the last step: a disk checkpoint closes every --period steps "
        "(default Periodic-Disk-Revolve's m_X), online RAM checkpoints inside the current period",
        [](const Chain& chain, const Platform& platform, const PlanOptions& o) {
-         return online_two_level(chain, platform, o.period);
+         return boxed(online_two_level(chain, platform, o.period));
        },
        nullptr, 0});  // not for auto: another problem on the same flags
   planners.push_back(

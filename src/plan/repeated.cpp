@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "memsched/chain/chain.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "util/int128.hpp"

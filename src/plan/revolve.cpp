@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 #include "memsched/plan/binomial.hpp"
 
 namespace memsched {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "binomial_reversal.hpp"
+#include "detail/binomial_reversal.hpp"
 
 namespace memsched {
 

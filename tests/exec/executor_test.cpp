@@ -14,6 +14,7 @@
 #include "memsched/exec/cursor.hpp"
 #include "memsched/exec/model.hpp"
 #include "memsched/exec/online.hpp"
+#include "memsched/plan/online_baselines.hpp"
 #include "memsched/plan/online_two_level.hpp"
 #include "memsched/plan/periodic.hpp"
 #include "memsched/plan/registry.hpp"
@@ -259,20 +260,20 @@ TEST(Executor, OnlineSchedulesMatchStoreAll) {
     Reference ref(n);
     auto stop = [n](const Burgers::State&, Step k) { return k == n; };
     {
-      OnlinePeriodic schedule(5, 4);
+      OnlinePeriodic planner(5, 4);
       auto ram = ram_slots(ref.model, 4);
       Burgers::Adjoint y;
       const ExecutionProfile p =
-          run_adjoint_online(ref.model, ref.u0, y, schedule, stop, {ram.get()});
+          run_adjoint_online(ref.model, ref.u0, y, planner, stop, {ram.get()});
       EXPECT_TRUE(bitwise_equal(y, ref.gradient)) << "periodic n " << n;
       EXPECT_EQ(p.num_steps, n);
       EXPECT_LE(ram->counters().peak_checkpoints, 4);
     }
     {
-      OnlineRevolve schedule(3);
+      OnlineRevolve planner(3);
       auto ram = ram_slots(ref.model, 3);
       Burgers::Adjoint y;
-      run_adjoint_online(ref.model, ref.u0, y, schedule, stop, {ram.get()});
+      run_adjoint_online(ref.model, ref.u0, y, planner, stop, {ram.get()});
       EXPECT_TRUE(bitwise_equal(y, ref.gradient)) << "revolve n " << n;
     }
     {
@@ -280,11 +281,11 @@ TEST(Executor, OnlineSchedulesMatchStoreAll) {
       testing::TempDir dir("exec-online-two-level");
       DiskModel costs;
       costs.ram_slots = 3;
-      OnlinePlannerSchedule schedule(std::make_unique<OnlineTwoLevel>(6, costs));
+      OnlineTwoLevel planner(6, costs);
       auto ram = ram_slots(ref.model, 3);
       auto disk = make_file_storage(dir.path(), std::uint64_t{1} << 24);
       Burgers::Adjoint y;
-      run_adjoint_online(ref.model, ref.u0, y, schedule, stop, {ram.get(), disk.get()});
+      run_adjoint_online(ref.model, ref.u0, y, planner, stop, {ram.get(), disk.get()});
       EXPECT_TRUE(bitwise_equal(y, ref.gradient)) << "two-level n " << n;
       EXPECT_EQ(disk->counters().writes, (n - 1) / 6);
       EXPECT_TRUE(disk->keys().empty());

@@ -6,16 +6,15 @@
 #include <string_view>
 
 #include "memsched/errors.hpp"
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 #include "memsched/hetero/persistent.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    const memsched::HeteroChain chain = (data[0] & 1) != 0
-                                            ? memsched::parse_hetero_chain_csv(text)
-                                            : memsched::parse_hetero_chain_json(text);
+    const memsched::HeteroChain chain = (data[0] & 1) != 0 ? memsched::read_hetero_chain_csv(text)
+                                                           : memsched::read_hetero_chain_json(text);
     if (chain.num_stages() <= 32) {
       memsched::PersistentOptions options;
       options.num_units = 1 + data[0] % 64;

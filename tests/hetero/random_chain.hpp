@@ -5,7 +5,7 @@
 #include <random>
 #include <vector>
 
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 namespace memsched::testing {
 

@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "memsched/errors.hpp"
-#include "memsched/join/join_plan.hpp"
-#include "memsched/join/join_simulate.hpp"
-#include "memsched/join/join_svg.hpp"
+#include "memsched/join/plan.hpp"
+#include "memsched/join/simulate.hpp"
+#include "memsched/join/svg.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "support/join_exhaustive.hpp"
 
-namespace memsched::join {
+namespace memsched {
 namespace {
 
 TEST(JoinGraph, Validates) {
@@ -304,4 +304,4 @@ TEST(JoinPlan, BeatsTheNaivePlanWithSpareSlots) {
 }
 
 }  // namespace
-}  // namespace memsched::join
+}  // namespace memsched

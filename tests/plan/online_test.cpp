@@ -24,7 +24,7 @@ std::int64_t predicted_forward_steps(Step n, std::int64_t c, OnlineEnd end,
                                      OnlinePolicy policy = OnlinePolicy::kRevolveGreedy) {
   OnlineCheckpointer planner(c, 0, policy);
   const Step stop = end == OnlineEnd::kBeforeLastStep ? n - 1 : n;
-  for (Step i = 0; i < stop; ++i) planner.begin_step();
+  for (Step i = 0; i < stop; ++i) planner.decide_step();
   if (stop == 0) return 1;
   return n + stop + online_reversal_advances(planner.checkpoints(), stop, c);
 }
@@ -49,7 +49,7 @@ TEST(OnlineReversal, OptimalForTheOnlineDistributions) {
     for (Step n = 1; n <= 10; ++n) {
       for (std::int64_t c = 1; c <= 4; ++c) {
         OnlineCheckpointer planner(c, 0, policy);
-        for (Step i = 0; i < n; ++i) planner.begin_step();
+        for (Step i = 0; i < n; ++i) planner.decide_step();
         const std::vector<Step> held = planner.checkpoints();
         const auto optimum = exhaustive_reversal(held, n, c);
         ASSERT_TRUE(optimum.has_value());
@@ -172,7 +172,7 @@ TEST(OnlineReversal, MongeRowMinimaMatchThePlainDp) {
 TEST(OnlineReversal, ShiftedStartsHelpTheOnlineDistributions) {
   for (std::int64_t c : {2, 3, 5, 8}) {
     OnlineCheckpointer planner(c);
-    planner.begin_step();
+    planner.decide_step();
     int better = 0;
     for (Step n = 1; n <= 400; ++n) {
       const std::vector<Step> held = planner.checkpoints();
@@ -180,7 +180,7 @@ TEST(OnlineReversal, ShiftedStartsHelpTheOnlineDistributions) {
       const std::int64_t keep_drop = online_keep_drop_advances(held, n, c);
       ASSERT_LE(exact, keep_drop) << "n = " << n << ", c = " << c;
       better += exact < keep_drop ? 1 : 0;
-      planner.begin_step();
+      planner.decide_step();
     }
     if (c <= 3) {
       EXPECT_GT(better, 100) << "c = " << c;
@@ -200,9 +200,9 @@ TEST(OnlineCheckpointer, ProtocolErrors) {
   EXPECT_THROW(OnlineCheckpointer(0), std::invalid_argument);
   OnlineCheckpointer planner(3);
   EXPECT_THROW(planner.finish(), std::logic_error);
-  EXPECT_TRUE(planner.begin_step().store);  // x_0 is always kept
+  EXPECT_TRUE(planner.decide_step().store);  // x_0 is always kept
   planner.begin_last_step();
-  EXPECT_THROW(planner.begin_step(), std::logic_error);
+  EXPECT_THROW(planner.decide_step(), std::logic_error);
   auto reversal = planner.finish();
   EXPECT_THROW(planner.finish(), std::logic_error);
 }
@@ -211,7 +211,7 @@ TEST(OnlineCheckpointer, NeverHoldsMoreThanItsSlots) {
   for (std::int64_t c = 1; c <= 12; ++c) {
     OnlineCheckpointer planner(c);
     for (Step i = 0; i < 5000; ++i) {
-      const OnlineDecision d = planner.begin_step();
+      const OnlineDecision d = planner.decide_step();
       ASSERT_EQ(d.step, i);
       const std::vector<Step> held = planner.checkpoints();
       ASSERT_LE(static_cast<std::int64_t>(held.size()), c);
@@ -252,7 +252,7 @@ TEST(OnlineStream, OfflineOptimalUpToBetaC2) {
     // After i steps begun, the held states serve the run that ends at x_i (end known after
     // the last step) and the one that ends at x_{i+1} (last step recorded).
     OnlineCheckpointer planner(c);
-    planner.begin_step();
+    planner.decide_step();
     for (Step i = 1; i < beta(c, 2); ++i) {
       const std::vector<Step> held = planner.checkpoints();
       const Step n = i + 1;
@@ -260,7 +260,7 @@ TEST(OnlineStream, OfflineOptimalUpToBetaC2) {
           << "n = " << n << ", c = " << c;
       ASSERT_LE(2 * i + online_reversal_advances(held, i, c), revolve_forward_steps(i, c) + 3)
           << "n = " << i << ", c = " << c;
-      planner.begin_step();
+      planner.decide_step();
     }
   }
   for (std::int64_t c : {3, 10}) {
@@ -275,7 +275,7 @@ TEST(OnlineStream, QuasiOptimalUpToBetaC3) {
   for (std::int64_t c : {2, 3, 5, 10, 20}) {
     OnlineCheckpointer planner(c);
     for (Step n = 2; n <= std::min<Step>(beta(c, 3), 2000); ++n) {
-      planner.begin_step();
+      planner.decide_step();
       const std::int64_t online =
           n + (n - 1) + online_reversal_advances(planner.checkpoints(), n - 1, c);
       ASSERT_LE(static_cast<double>(online),
@@ -304,31 +304,6 @@ TEST(OnlineStream, LegalUpToTwoThousandSteps) {
           << "n = " << n << ", c = " << c;
     }
   }
-}
-
-// The executor's protocol (exec/online.hpp): pull actions one by one, stop after Forward to
-// x_n, call finish(n), pull the rest; the result is the same schedule as OnlineStream's up to
-// merged forward runs.
-TEST(OnlineCheckpointerSchedule, DrivenLikeTheExecutor) {
-  for (std::int64_t c : {1, 2, 5, 12}) {
-    for (Step n : {1, 2, 3, 17, 250}) {
-      OnlineCheckpointerSchedule schedule(c);
-      Schedule actions;
-      while (true) {
-        const std::optional<Action> a = schedule.next();
-        ASSERT_TRUE(a.has_value());
-        actions.push_back(*a);
-        if (a->kind == ActionKind::kForward && a->end == n) break;
-      }
-      schedule.finish(n);
-      while (std::optional<Action> a = schedule.next()) actions.push_back(*a);
-      const SimulationReport report = simulate(actions, Chain(n), Platform::ram(c));
-      EXPECT_EQ(report.forward_steps, run(n, c, OnlineEnd::kAfterLastStep).forward_steps);
-    }
-  }
-  OnlineCheckpointerSchedule schedule(3);
-  schedule.next();
-  EXPECT_THROW(schedule.finish(5), std::logic_error);
 }
 
 TEST(OnlineStream, LegalOnLongRuns) {

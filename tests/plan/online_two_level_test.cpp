@@ -92,7 +92,7 @@ TEST(OnlineTwoLevel, WithinThreePercentOfPeriodicDiskRevolve) {
       for (double read : {0.0, 1.0, 5.0, 20.0}) {
         for (Step n : {300, 1000, 3000}) {
           const Platform platform = ram_and_disk(ram, kUnlimitedSlots, write, read);
-          std::unique_ptr<ActionStream> online = online_two_level(Chain(n), platform);
+          std::optional<OnlinePlannerStream> online = online_two_level(Chain(n), platform);
           const std::optional<double> offline = periodic_disk_revolve_cost(Chain(n), platform);
           ASSERT_TRUE(online && offline);
           const double cost = simulate(*online, Chain(n), platform).cost;
@@ -126,11 +126,11 @@ TEST(OnlineTwoLevel, RejectsBadArgumentsAndProtocol) {
 TEST(OnlineTwoLevel, DefaultPeriodIsPeriodicDiskRevolves) {
   const Chain chain(200);
   const Platform platform = ram_and_disk(3, kUnlimitedSlots, 5, 5);
-  std::unique_ptr<ActionStream> stream = online_two_level(chain, platform);
-  ASSERT_TRUE(stream);
+  std::optional<OnlinePlannerStream> stream = online_two_level(chain, platform);
+  ASSERT_TRUE(stream.has_value());
   const SimulationReport report = simulate(*stream, chain, platform);
   EXPECT_GT(report.levels[1].writes, 0);
-  EXPECT_EQ(online_two_level(chain, Platform::ram(3)), nullptr);
+  EXPECT_FALSE(online_two_level(chain, Platform::ram(3)).has_value());
   EXPECT_THROW(online_two_level(chain, platform, Step{0}), std::invalid_argument);
 }
 

@@ -43,11 +43,11 @@ struct Move {
 
 struct Found {
   std::int64_t cost = 0;
-  join::JoinSchedule schedule;  // only when asked for
+  JoinSchedule schedule;  // only when asked for
 };
 
-std::optional<Found> search(const join::JoinGraph& graph, std::int64_t slots,
-                            std::int64_t max_states, bool want_schedule) {
+std::optional<Found> search(const JoinGraph& graph, std::int64_t slots, std::int64_t max_states,
+                            bool want_schedule) {
   const int k = graph.num_branches();
   // State ids: branch b's x^b_i, then the handle's h_1..h_{H-1}.
   std::vector<int> first(static_cast<std::size_t>(k) + 1);
@@ -232,16 +232,15 @@ std::optional<Found> search(const join::JoinGraph& graph, std::int64_t slots,
 
 }  // namespace
 
-std::optional<std::int64_t> exhaustive_join_optimum(const join::JoinGraph& graph,
-                                                    std::int64_t slots, std::int64_t max_states) {
+std::optional<std::int64_t> exhaustive_join_optimum(const JoinGraph& graph, std::int64_t slots,
+                                                    std::int64_t max_states) {
   const auto found = search(graph, slots, max_states, false);
   if (!found) return std::nullopt;
   return found->cost;
 }
 
-std::optional<join::JoinSchedule> exhaustive_join_schedule(const join::JoinGraph& graph,
-                                                           std::int64_t slots,
-                                                           std::int64_t max_states) {
+std::optional<JoinSchedule> exhaustive_join_schedule(const JoinGraph& graph, std::int64_t slots,
+                                                     std::int64_t max_states) {
   auto found = search(graph, slots, max_states, true);
   if (!found) return std::nullopt;
   return std::move(found->schedule);

@@ -2,16 +2,12 @@
 // the forward and adjoint steps the user's code must run, checking every recomputed state.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,8 +19,7 @@
 
 namespace memsched {
 
-class Simulator;
-class OnlineSchedule;
+class OnlinePlanner;
 
 /// A recomputed state differs from the same state in the first forward sweep: the step reads
 /// something that is not in the checkpointed state (time, RNG, a global counter, a parameter
@@ -137,8 +132,10 @@ class AdjointExecutor {
   /// std::invalid_argument if num_steps < 1 or a level is null.
   AdjointExecutor(detail::StepBinding& binding, ActionStream& schedule, Step num_steps,
                   std::vector<Storage*> levels, ExecutorOptions options = {});
-  /// Online: the length is unknown until end_forward() is called.
-  AdjointExecutor(detail::StepBinding& binding, OnlineSchedule& schedule,
+  /// Online: `planner` (not owned; outlives the engine) decides as the steps arrive; the
+  /// length is unknown until end_forward() is called. Throws std::invalid_argument if the
+  /// planner has begun steps or options.resume is set.
+  AdjointExecutor(detail::StepBinding& binding, OnlinePlanner& planner,
                   std::vector<Storage*> levels, ExecutorOptions options = {});
   ~AdjointExecutor();
   AdjointExecutor(const AdjointExecutor&) = delete;
@@ -154,90 +151,16 @@ class AdjointExecutor {
   /// Whether the engine is in the forward sweep of an online run (end_forward() allowed).
   bool online_forward() const noexcept;
   /// The working state's step as the schedule sees it (-1: none).
-  Step working_step() const noexcept { return logical_; }
+  Step working_step() const noexcept;
   /// Number of steps (0 while an online forward sweep runs).
-  Step num_steps() const noexcept { return num_steps_; }
+  Step num_steps() const noexcept;
 
   /// The profile so far (complete once next() returned nullopt).
   ExecutionProfile profile() const;
 
  private:
-  struct TapeBuffer {
-    bool live = false;  // joint: the physical working state; split: the binding's tape
-    std::vector<std::byte> bytes;
-  };
-  enum class Phase { kIdle, kForward, kReverse, kMaterialize, kSeed, kResume };
-
-  void init();
-  std::optional<Action> fetch();
-  void start_prefetch();
-  bool start_action(const Action& action);
-  std::optional<StepWork> continue_action();
-  std::optional<StepWork> bring_physical_to(Step target);
-  void finish_work();
-  void tune_check_stride();
-  void end_action();
-  void store_state(const Action& a);
-  void restore_state(const Action& a);
-  void store_tape(const Action& a);
-  void fetch_tape(const Action& a);
-  void spill_live_tape();
-  void protect_state();
-  void protect_tape();
-  void load_bytes_into_state(Step step, const std::byte* data, std::size_t size, bool verify);
-  void save_state_bytes(std::vector<std::byte>& out);
-  void check_hash(Step step, bool recomputed);
-  Storage& level(Place place, const Action& a);
-  void write_journal();
-  void write_hashes();
-  void resume_from_journal();
-  void recover_into_physical(Step target);
-
-  detail::StepBinding* binding_;
-  ActionStream* stream_;
-  OnlineSchedule* online_ = nullptr;
-  Step num_steps_;
-  std::vector<Storage*> levels_;
-  ExecutorOptions options_;
-  std::unique_ptr<Simulator> simulator_;
-  std::unique_ptr<Chain> chain_;
-  std::unique_ptr<Platform> platform_;
-
-  std::deque<Action> lookahead_;
-  bool stream_done_ = false;
-  std::int64_t action_index_ = 0;  // actions executed so far
-  std::uint64_t schedule_hash_ = 0;
-
-  Action current_{};
-  Phase phase_ = Phase::kIdle;
-  Step cursor_ = 0;  // next step of the current Forward / Reverse
-
-  Step physical_ = 0;  // step of the state physically in the working state object (-1: none)
-  Step logical_ = 0;   // step of the working state as the schedule sees it (-1: none)
-  std::map<Step, TapeBuffer> work_tapes_;
-  Step live_tape_ = -1;
-  bool seeded_ = false;
-  bool reverse_phase_ = false;
-  bool online_forward_ = false;
-  std::vector<Step> resume_targets_;  // states to rebuild after a resume, largest first
-  std::vector<std::set<std::pair<Step, int>>> resume_expected_;  // per level, after resume
-  std::set<Step> resume_work_tapes_;
-  std::vector<std::byte> x0_bytes_;  // resume only: x_0, to recompute lost checkpoints
-
-  std::vector<std::uint64_t> first_hash_;
-  Step reached_ = 0;       // largest state of the first sweep, hashed
-  Step check_stride_ = 1;  // replay-check stride (a power of two; grows once, when tuned)
-  static constexpr std::size_t kSamples = 16;
-  std::vector<double> hash_samples_;  // first hash durations, to tune the stride
-  std::vector<double> step_samples_;  // first advance durations
-  bool stride_tuned_ = false;
-  std::int64_t reverse_actions_ = 0;
-
-  std::optional<StepWork> handed_out_;
-  std::chrono::steady_clock::time_point handed_out_at_;
-  std::chrono::steady_clock::time_point start_;
-  std::vector<std::byte> buffer_;
-  mutable ExecutionProfile profile_;
+  class Impl;  // the state machine (src/exec/executor.cpp)
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace memsched

@@ -133,17 +133,18 @@ ExecutionProfile run_adjoint(Model& model, const typename Model::State& x0,
   return executor.profile();
 }
 
-/// As run_adjoint, for a chain whose length is unknown: after each forward step of the first
-/// sweep, `stop(x_k, k)` says whether x_k is the last state (then n = k). `stop` is asked
+/// As run_adjoint, for a chain whose length is unknown: `planner` (any OnlinePlanner, e.g.
+/// OnlineCheckpointer) decides what to keep as the steps arrive; after each forward step of
+/// the first sweep, `stop(x_k, k)` says whether x_k is the last state (then n = k). `stop` is asked
 /// once per state of the first sweep, x_1 first.
 template <typename Model, typename Stop>
 ExecutionProfile run_adjoint_online(Model& model, const typename Model::State& x0,
-                                    typename Model::Adjoint& adjoint, OnlineSchedule& schedule,
+                                    typename Model::Adjoint& adjoint, OnlinePlanner& planner,
                                     Stop&& stop, const std::vector<Storage*>& levels,
                                     ExecutorOptions options = {}) {
   typename Model::State state = x0;
   detail::ModelBinding<Model> binding(model, state, adjoint);
-  AdjointExecutor executor(binding, schedule, levels, std::move(options));
+  AdjointExecutor executor(binding, planner, levels, std::move(options));
   while (std::optional<StepWork> work = executor.next()) {
     binding.perform(*work);
     if (executor.online_forward() && work->kind == StepWork::Kind::kAdvance &&

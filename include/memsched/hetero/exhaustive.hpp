@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "memsched/hetero/hetero_chain.hpp"
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/chain.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace memsched {
 

@@ -10,7 +10,6 @@
 #include "memsched/chain/chain.hpp"
 #include "memsched/chain/platform.hpp"
 #include "memsched/chain/schedule.hpp"
-#include "memsched/exec/online.hpp"
 #include "memsched/plan/online_planner.hpp"
 
 namespace memsched {
@@ -115,38 +114,43 @@ enum class OnlinePolicy : std::uint8_t {
 /// with Revolve on every kept interval, last first, each with the slots its predecessors
 /// leave. Handles every n >= 1 and c >= 1 (c = 1 keeps x_0 only).
 ///
-/// Protocol, with x_0 in the working buffer:
+/// The OnlinePlanner protocol, with x_0 in the working buffer:
 ///
 ///     OnlineCheckpointer planner(slots);
 ///     while (true) {
-///       for (const Action& a : planner.begin_step().actions()) execute(a);  // x_i kept?
-///       run step i;                                        // x_i -> x_{i+1}, not recorded
+///       for (const Action& a : planner.begin_step()) execute(a);  // x_i kept?
+///       run step i;                                          // x_i -> x_{i+1}, not recorded
 ///       if (converged) break;
 ///     }
 ///     std::unique_ptr<ActionStream> reversal = planner.finish();  // EndForward, ..., EndReverse
 ///
 /// If the caller knows before running it that step i is the last (a fixed final time), it
 /// calls begin_last_step() instead and runs step i with recording: the reversal then starts
-/// with that step's adjoint, saving the re-run of the last step.
+/// with that step's adjoint, saving the re-run of the last step. decide_step() is begin_step()
+/// with the decision as a value.
 ///
 /// Throws std::invalid_argument if slots < 1 or level < 0; std::logic_error when called out
 /// of protocol. O(slots) closed-form evaluations per step; finish() costs one
 /// online_reversal_plan (docs/benchmarks.md).
-class OnlineCheckpointer {
+class OnlineCheckpointer final : public OnlinePlanner {
  public:
   explicit OnlineCheckpointer(std::int64_t slots, Place level = 0,
                               OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
 
-  /// The caller holds x_i (i = steps_begun()) and is about to run step i without recording.
-  OnlineDecision begin_step();
-  /// The caller holds x_i and step i is the last: it will run it with recording.
-  void begin_last_step();
+  /// The caller holds x_i (i = steps_begun()) and is about to run step i without recording:
+  /// what to release and store first.
+  OnlineDecision decide_step();
+  /// decide_step() as actions.
+  Schedule begin_step() override { return decide_step().actions(); }
+  /// The caller holds x_i and step i is the last: it will run it with recording. Nothing is
+  /// stored (an empty Schedule).
+  Schedule begin_last_step() override;
   /// The forward run ended with the last step begun: returns the reversal (starting with
   /// EndForward, ending with EndReverse), which releases every checkpoint. Once only.
-  std::unique_ptr<ActionStream> finish();
+  std::unique_ptr<ActionStream> finish() override;
 
   /// Steps begun so far (= the chain length once the run has ended).
-  Step steps_begun() const noexcept { return steps_; }
+  Step steps_begun() const noexcept override { return steps_; }
   /// The states held now, ascending.
   std::vector<Step> checkpoints() const;
   std::int64_t slots() const noexcept { return slots_; }
@@ -172,11 +176,11 @@ class OnlineCheckpointer {
   std::vector<std::int64_t> prefix_, suffix_;  // kRevolveGreedy scratch
 };
 
-/// Simulated online arrival as a lazy stream: runs OnlineCheckpointer over `num_steps` steps,
-/// revealing the length only when the forward run ends, and emits the whole schedule (forward
-/// sweep with the planner's stores and releases, then its reversal). Consecutive forward steps
-/// without a decision between them are merged into one Forward action.
-/// Throws std::invalid_argument if num_steps < 1 or slots < 1.
+/// Simulated online arrival as a lazy stream (OnlinePlannerStream): runs OnlineCheckpointer over
+/// `num_steps` steps, revealing the length only when the forward run ends, and emits the whole
+/// schedule (forward sweep with the planner's stores and releases, then its reversal). Consecutive
+/// forward steps without a decision between them are merged into one Forward action. Throws
+/// std::invalid_argument if num_steps < 1 or slots < 1.
 class OnlineStream final : public ActionStream {
  public:
   OnlineStream(Step num_steps, std::int64_t slots, Place level = 0,
@@ -190,22 +194,6 @@ class OnlineStream final : public ActionStream {
 
  private:
   OnlinePlannerStream inner_;  // driving an OnlineCheckpointer
-};
-
-/// OnlineCheckpointer behind the executor's online interface (exec/online.hpp), for
-/// run_adjoint_online(): during the forward sweep next() yields the planner's release and
-/// store of x_i, then Forward(i, i + 1); finish(n) ends the sweep at x_n and next() yields
-/// the reversal. Throws as OnlineCheckpointer; std::logic_error if finish(n) does not match
-/// the steps yielded.
-class OnlineCheckpointerSchedule final : public OnlineSchedule {
- public:
-  explicit OnlineCheckpointerSchedule(std::int64_t slots, Place level = 0,
-                                      OnlinePolicy policy = OnlinePolicy::kRevolveGreedy);
-  std::optional<Action> next() override { return inner_.next(); }
-  void finish(Step num_steps) override { inner_.finish(num_steps); }
-
- private:
-  OnlinePlannerSchedule inner_;  // driving an OnlineCheckpointer
 };
 
 /// The online planner on a platform, with the slots of level 0. nullopt

@@ -1,6 +1,6 @@
-// The protocol every online planner follows (the chain length is revealed at the end), and
-// the two adapters that drive one: simulated arrival as an ActionStream, and the executor's
-// online interface.
+// The protocol every online planner implements (the chain length is revealed at the end), and
+// simulated arrival, which drives one over a known length as an ActionStream. The executor
+// drives one through its own adapter (exec/online.hpp).
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,6 @@
 #include <optional>
 
 #include "memsched/chain/schedule.hpp"
-#include "memsched/exec/online.hpp"
 
 namespace memsched {
 
@@ -29,6 +28,11 @@ enum class OnlineEnd : std::uint8_t {
 ///
 /// or, when step i is known to be the last before it runs, execute(begin_last_step()) and run
 /// it with recording. Implementations throw std::logic_error when called out of protocol.
+///
+/// Implemented by OnlineCheckpointer (plan/online.hpp), OnlineTwoLevel
+/// (plan/online_two_level.hpp) and the baselines OnlinePeriodic and OnlineRevolve
+/// (plan/online_baselines.hpp); OnlinePlannerStream runs one on a known length, and the
+/// executor runs one with run_adjoint_online (exec/model.hpp).
 class OnlinePlanner {
  public:
   virtual ~OnlinePlanner() = default;
@@ -62,23 +66,6 @@ class OnlinePlannerStream final : public ActionStream {
   Schedule pending_;  // actions decided but not yet emitted, from pending_head_ on
   std::size_t pending_head_ = 0;
   Step run_start_ = 0;  // the forward run from x_run_start_ is not emitted yet
-  std::unique_ptr<ActionStream> reversal_;
-};
-
-/// `planner` behind the executor's online interface (run_adjoint_online): during the sweep
-/// next() yields the planner's actions for x_i, then Forward(i, i + 1); finish(n) ends the
-/// sweep at x_n and next() yields the reversal. Throws std::logic_error if finish(n) does not
-/// match the steps yielded.
-class OnlinePlannerSchedule final : public OnlineSchedule {
- public:
-  explicit OnlinePlannerSchedule(std::unique_ptr<OnlinePlanner> planner);
-  std::optional<Action> next() override;
-  void finish(Step num_steps) override;
-
- private:
-  std::unique_ptr<OnlinePlanner> planner_;
-  Schedule pending_;
-  std::size_t pending_head_ = 0;
   std::unique_ptr<ActionStream> reversal_;
 };
 

@@ -74,11 +74,11 @@ class OnlineTwoLevel final : public OnlinePlanner {
 /// The two-level online planner under simulated arrival on a platform with RAM (level 0, at
 /// least one slot) and a disk (level 1); `period` defaults to Periodic-Disk-Revolve's period
 /// for the chain's costs and the disk's write and read costs (periodic_disk_period).
-/// nullptr if the platform has fewer than two levels, no RAM slot or RAM costs, if the chain
+/// nullopt if the platform has fewer than two levels, no RAM slot or RAM costs, if the chain
 /// has per-step costs, or (without `period`) uf = 0. Throws std::invalid_argument if
 /// period < 1.
-std::unique_ptr<ActionStream> online_two_level(const Chain& chain, const Platform& platform,
-                                               std::optional<Step> period = std::nullopt,
-                                               OnlineEnd end = OnlineEnd::kAfterLastStep);
+std::optional<OnlinePlannerStream> online_two_level(const Chain& chain, const Platform& platform,
+                                                    std::optional<Step> period = std::nullopt,
+                                                    OnlineEnd end = OnlineEnd::kAfterLastStep);
 
 }  // namespace memsched

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 namespace memsched {
 

@@ -1,5 +1,5 @@
-// The join-graph schedule picture (see join_svg.hpp).
-#include "memsched/join/join_svg.hpp"
+// The join-graph schedule picture (see join/svg.hpp).
+#include "memsched/join/svg.hpp"
 
 #include <map>
 #include <ostream>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace memsched::join {
+namespace memsched {
 
 JoinReport write_join_svg(std::ostream& out, const JoinSchedule& schedule, const JoinGraph& graph,
                           std::int64_t slots) {
@@ -87,4 +87,4 @@ JoinReport write_join_svg(std::ostream& out, const JoinSchedule& schedule, const
   return report;
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

@@ -3,9 +3,9 @@
 
 #include <cstdint>
 
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 /// What a legal join schedule did. forward_steps counts every forward step run, the recording
 /// runs included (as for chains: sum of L_b + H once, plus recomputations, plus recordings).
@@ -28,4 +28,4 @@ struct JoinReport {
 /// 0 and nothing stored. Throws std::invalid_argument if slots < k - 1 (the inputs do not fit).
 JoinReport simulate_join(const JoinSchedule& schedule, const JoinGraph& graph, std::int64_t slots);
 
-}  // namespace memsched::join
+}  // namespace memsched

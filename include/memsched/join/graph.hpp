@@ -10,7 +10,7 @@
 #include "memsched/chain/action.hpp"
 #include "memsched/chain/chain.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 /// A join graph with uniform unit costs.
 ///
@@ -66,4 +66,4 @@ using JoinSchedule = std::vector<JoinAction>;
 /// "branch 2: Forward(0, 3)", "handle: Reverse(4, 3)", "EndForward()".
 std::string to_string(const JoinAction& action, const JoinGraph& graph);
 
-}  // namespace memsched::join
+}  // namespace memsched

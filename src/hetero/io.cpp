@@ -1,5 +1,5 @@
 // JSON and CSV chain files, parsed defensively: hostile input gives a ParseError, never a crash.
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -131,7 +131,7 @@ HeteroChain build(std::vector<HeteroStage> stages, HeteroLoss loss) {
 
 }  // namespace
 
-HeteroChain parse_hetero_chain_json(std::string_view text) {
+HeteroChain read_hetero_chain_json(std::string_view text) {
   check_size(text, "JSON");
   check_depth(text);
   Json doc;
@@ -226,7 +226,7 @@ Bytes csv_bytes(std::string_view cell, std::int64_t line, const std::string& col
 
 }  // namespace
 
-HeteroChain parse_hetero_chain_csv(std::string_view text) {
+HeteroChain read_hetero_chain_csv(std::string_view text) {
   check_size(text, "CSV");
   const std::vector<std::string> known = {
       "stage",      "forward_time",      "backward_time",      "input_bytes",
@@ -308,7 +308,7 @@ HeteroChain parse_hetero_chain_csv(std::string_view text) {
   return build(std::move(stages), *loss);
 }
 
-std::string to_json(const HeteroChain& chain) {
+void write_hetero_chain_json(std::ostream& out, const HeteroChain& chain) {
   Json stages = Json::array();
   for (const HeteroStage& s : chain.stages()) {
     Json stage = {{"forward_time", s.forward_time},
@@ -325,7 +325,7 @@ std::string to_json(const HeteroChain& chain) {
                {{"input_bytes", chain.loss().input_bytes},
                 {"time", chain.loss().time},
                 {"backward_tmp_bytes", chain.loss().backward_tmp_bytes}}}};
-  return doc.dump(2) + "\n";
+  out << doc.dump(2) << "\n";
 }
 
 }  // namespace memsched

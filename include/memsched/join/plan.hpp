@@ -6,9 +6,9 @@
 #include <optional>
 #include <vector>
 
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 /// A planned join schedule and the choices behind it.
 struct JoinPlan {
@@ -61,4 +61,4 @@ std::optional<JoinPlan> plan_join(const JoinGraph& graph, std::int64_t slots);
 /// Revolve, in index order, with the slots free at the time.
 std::optional<JoinPlan> plan_join_naive(const JoinGraph& graph, std::int64_t slots);
 
-}  // namespace memsched::join
+}  // namespace memsched

@@ -1,5 +1,5 @@
 // Parsers and writers for the plain and JSON tree formats, hardened against hostile input.
-#include "memsched/tree/tree_io.hpp"
+#include "memsched/tree/io.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -77,7 +77,7 @@ Tree build(std::vector<Entry>& entries, bool json) {
 
 }  // namespace
 
-Tree parse_tree_text(std::string_view text) {
+Tree read_tree_text(std::string_view text) {
   std::vector<Entry> entries;
   std::int64_t line_number = 0;
   std::size_t pos = 0;
@@ -188,7 +188,7 @@ Memory json_memory(const nlohmann::json& node, const char* key, Memory fallback,
 
 }  // namespace
 
-Tree parse_tree_json(std::string_view text) {
+Tree read_tree_json(std::string_view text) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text.begin(), text.end());
@@ -239,27 +239,27 @@ Tree parse_tree_json(std::string_view text) {
   return build(entries, true);
 }
 
-Tree parse_tree(std::string_view text) {
+Tree read_tree(std::string_view text) {
   for (char c : text) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-    if (c == '{') return parse_tree_json(text);
+    if (c == '{') return read_tree_json(text);
     break;
   }
-  return parse_tree_text(text);
+  return read_tree_text(text);
 }
 
-std::string format_tree_text(const Tree& tree) {
-  std::ostringstream out;
+void write_tree_text(std::ostream& out, const Tree& tree) {
+  const std::streamsize precision = out.precision();
   out << "# memsched tree: id parent output_size exec_memory work\n";
   out.precision(17);
   for (NodeId i = 0; i < tree.num_nodes(); ++i) {
     out << i << ' ' << tree.parent(i) << ' ' << tree.output_size(i) << ' ' << tree.exec_memory(i)
         << ' ' << tree.work(i) << '\n';
   }
-  return out.str();
+  out.precision(precision);
 }
 
-std::string format_tree_json(const Tree& tree) {
+void write_tree_json(std::ostream& out, const Tree& tree) {
   nlohmann::json nodes = nlohmann::json::array();
   for (NodeId i = 0; i < tree.num_nodes(); ++i) {
     nodes.push_back({{"id", i},
@@ -268,7 +268,7 @@ std::string format_tree_json(const Tree& tree) {
                      {"exec_memory", tree.exec_memory(i)},
                      {"work", tree.work(i)}});
   }
-  return nlohmann::json{{"nodes", nodes}}.dump() + "\n";
+  out << nlohmann::json{{"nodes", nodes}}.dump() << "\n";
 }
 
 Tree read_tree_file(const std::string& path) {
@@ -280,7 +280,7 @@ Tree read_tree_file(const std::string& path) {
     if (!in) throw std::runtime_error("read_tree_file: cannot open '" + path + "'");
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  return parse_tree(text);
+  return read_tree(text);
 }
 
 }  // namespace memsched

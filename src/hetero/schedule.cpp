@@ -1,5 +1,5 @@
 // The heterogeneous operations, their text form, and the byte-exact replay simulator.
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 #include <algorithm>
 #include <string>

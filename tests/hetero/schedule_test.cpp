@@ -1,5 +1,5 @@
 // Tests of the byte-exact simulator of heterogeneous schedules: legal runs and every rejection.
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,14 @@
 // Reading and writing heterogeneous chains: JSON for programs, CSV for spreadsheets.
 #pragma once
 
-#include <string>
+#include <ostream>
 #include <string_view>
 
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 namespace memsched {
 
-/// Parses a chain from JSON:
+/// Reads a chain from JSON:
 ///
 ///     {"stages": [{"forward_time": 1, "backward_time": 2, "input_bytes": 2, "tape_bytes": 3,
 ///                  "forward_tmp_bytes": 0, "backward_tmp_bytes": 0}, ...],
@@ -19,17 +19,17 @@ namespace memsched {
 /// ParseError (with line and column) on malformed JSON, a wrong type, a missing or unknown key,
 /// input above 64 MiB or nested deeper than 32; std::invalid_argument when the values break a
 /// HeteroChain rule. Never allocates more than a small multiple of the input size.
-HeteroChain parse_hetero_chain_json(std::string_view text);
+HeteroChain read_hetero_chain_json(std::string_view text);
 
-/// Parses a chain from CSV: a header line naming the columns
+/// Reads a chain from CSV: a header line naming the columns
 /// `stage,forward_time,backward_time,input_bytes,tape_bytes,forward_tmp_bytes,backward_tmp_bytes`
 /// (in any order; the two *_tmp_bytes columns are optional), one line per stage in order, and a
 /// last line whose `stage` is `loss` (its backward_time is the loss time; its forward_time and
 /// tape_bytes must be empty or 0). Blank lines and lines starting with '#' are skipped.
-/// Same errors as parse_hetero_chain_json.
-HeteroChain parse_hetero_chain_csv(std::string_view text);
+/// Same errors as read_hetero_chain_json.
+HeteroChain read_hetero_chain_csv(std::string_view text);
 
-/// The chain as JSON in the format parse_hetero_chain_json reads (times printed exactly).
-std::string to_json(const HeteroChain& chain);
+/// Writes the chain as JSON in the format read_hetero_chain_json reads (times printed exactly).
+void write_hetero_chain_json(std::ostream& out, const HeteroChain& chain);
 
 }  // namespace memsched

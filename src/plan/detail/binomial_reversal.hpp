@@ -1,4 +1,7 @@
-// The binomial reversal controller shared by Revolve and the periodic schedules.
+// The binomial reversal controller (Revolve's decisions one at a time) shared by the chain
+// planners: an internal module of plan/, not installed. Parts above plan/ (join/) include it
+// as "plan/detail/binomial_reversal.hpp"; scripts/check-layers allows no other private header
+// across parts.
 #pragma once
 
 #include <array>

@@ -1,5 +1,5 @@
 // HeteroChain: validation at the boundary and the two reference quantities of a chain.
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 #include <algorithm>
 #include <cmath>

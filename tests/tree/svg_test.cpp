@@ -1,5 +1,5 @@
 // Tests of the SVG pictures: well-formed documents with one mark per node and the peak.
-#include "memsched/tree/tree_svg.hpp"
+#include "memsched/tree/svg.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

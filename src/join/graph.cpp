@@ -1,9 +1,9 @@
 // Join graphs and the text form of their actions.
-#include "memsched/join/join_graph.hpp"
+#include "memsched/join/graph.hpp"
 
 #include <stdexcept>
 
-namespace memsched::join {
+namespace memsched {
 
 JoinGraph::JoinGraph(std::vector<Step> branch_lengths, Step handle_length)
     : branch_lengths_(std::move(branch_lengths)), handle_length_(handle_length) {
@@ -45,4 +45,4 @@ std::string to_string(const JoinAction& action, const JoinGraph& graph) {
   return chain + ": " + memsched::to_string(action.action);
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

@@ -1,6 +1,7 @@
 // Reading and writing task trees: a plain node-list format and JSON.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -8,7 +9,7 @@
 
 namespace memsched {
 
-/// Parses the plain format: one node per line, `id parent output_size exec_memory work`,
+/// Reads the plain format: one node per line, `id parent output_size exec_memory work`,
 /// separated by blanks; ids are 0..n-1 in any order, the root's parent is -1; `#` starts a
 /// comment; blank lines are ignored. Sizes are non-negative integers (an integral decimal
 /// such as `4.0` or `1e6` is accepted), work a finite non-negative number.
@@ -16,22 +17,22 @@ namespace memsched {
 /// Throws ParseError (line, column) for malformed text, a missing or repeated id, and
 /// std::invalid_argument (from Tree) for two roots, a cycle, or total memory over 2^62.
 /// Memory is O(size of the text) whatever the numbers say. O(length).
-Tree parse_tree_text(std::string_view text);
+Tree read_tree_text(std::string_view text);
 
-/// Parses JSON: `{"nodes": [{"id": 0, "parent": -1, "output_size": 1, "exec_memory": 0,
+/// Reads JSON: `{"nodes": [{"id": 0, "parent": -1, "output_size": 1, "exec_memory": 0,
 /// "work": 1}, ...]}` (exec_memory and work optional, default 0 and 1). Same errors as
-/// parse_tree_text; JSON syntax errors become ParseError with line and column.
-Tree parse_tree_json(std::string_view text);
+/// read_tree_text; JSON syntax errors become ParseError with line and column.
+Tree read_tree_json(std::string_view text);
 
 /// JSON if the first non-blank character is `{`, otherwise the plain format.
-Tree parse_tree(std::string_view text);
+Tree read_tree(std::string_view text);
 
-/// The plain format, one line per node in id order, with a header comment.
-std::string format_tree_text(const Tree& tree);
-/// The JSON format read by parse_tree_json.
-std::string format_tree_json(const Tree& tree);
+/// Writes the plain format, one line per node in id order, with a header comment.
+void write_tree_text(std::ostream& out, const Tree& tree);
+/// Writes the JSON format read by read_tree_json (one line).
+void write_tree_json(std::ostream& out, const Tree& tree);
 
-/// Reads a whole file (or standard input if path is "-") and parses it with parse_tree.
+/// Reads a whole file (or standard input if path is "-") and reads it with read_tree.
 /// Throws std::runtime_error if the file cannot be read.
 Tree read_tree_file(const std::string& path);
 

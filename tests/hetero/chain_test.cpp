@@ -1,17 +1,24 @@
 // Tests of the heterogeneous chain model and its JSON/CSV files, hostile input included.
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "hetero/random_chain.hpp"
 #include "memsched/errors.hpp"
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 
 namespace memsched {
 namespace {
+
+std::string json_of(const HeteroChain& chain) {
+  std::ostringstream out;
+  write_hetero_chain_json(out, chain);
+  return out.str();
+}
 
 TEST(HeteroChain, Validates) {
   EXPECT_THROW(HeteroChain({}, {1, 0, 0}), std::invalid_argument);
@@ -38,11 +45,11 @@ const char* kChainAJson = R"({
 })";
 
 TEST(HeteroIo, JsonRoundTrip) {
-  EXPECT_EQ(parse_hetero_chain_json(kChainAJson), testing::chain_a());
+  EXPECT_EQ(read_hetero_chain_json(kChainAJson), testing::chain_a());
   std::mt19937_64 rng(21);
   for (int c = 0; c < 50; ++c) {
     const HeteroChain chain = testing::random_chain(rng, 1 + c % 7, 1 << 30, 1 << 20);
-    EXPECT_EQ(parse_hetero_chain_json(to_json(chain)), chain);
+    EXPECT_EQ(read_hetero_chain_json(json_of(chain)), chain);
   }
 }
 
@@ -56,12 +63,12 @@ TEST(HeteroIo, RecordingTemporaryIsOptionalAndRoundTrips) {
   EXPECT_FALSE(with == chain);
   EXPECT_EQ(with.stage(2).recording_tmp(), 2);
   EXPECT_EQ(with.stage(0).recording_tmp(), 0);
-  EXPECT_EQ(parse_hetero_chain_json(to_json(with)), with);
+  EXPECT_EQ(read_hetero_chain_json(json_of(with)), with);
   const char* csv =
       "stage,forward_time,backward_time,input_bytes,tape_bytes,forward_tmp_bytes,"
       "recording_tmp_bytes\n"
       "0,1,2,2,3,0,\n1,4,8,1,6,0,0\n2,2,4,3,2,5,2\nloss,,0,1,,,\n";
-  EXPECT_EQ(parse_hetero_chain_csv(csv), with);
+  EXPECT_EQ(read_hetero_chain_csv(csv), with);
   stages[0].recording_tmp_bytes = -1;
   EXPECT_THROW(HeteroChain(stages, chain.loss()), std::invalid_argument);
 }
@@ -71,20 +78,20 @@ TEST(HeteroIo, Csv) {
       "# chain A\n"
       "stage,forward_time,backward_time,input_bytes,tape_bytes\n"
       "0,1,2,2,3\n1,4,8,1,6\r\n2,2,4,3,2\n\nloss,,0,1,\n";
-  EXPECT_EQ(parse_hetero_chain_csv(csv), testing::chain_a());
-  EXPECT_THROW(parse_hetero_chain_csv(""), ParseError);
-  EXPECT_THROW(parse_hetero_chain_csv("stage,forward_time\n"), ParseError);
-  EXPECT_THROW(parse_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
-                                      "0,1,2,2,3\n"),
+  EXPECT_EQ(read_hetero_chain_csv(csv), testing::chain_a());
+  EXPECT_THROW(read_hetero_chain_csv(""), ParseError);
+  EXPECT_THROW(read_hetero_chain_csv("stage,forward_time\n"), ParseError);
+  EXPECT_THROW(read_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
+                                     "0,1,2,2,3\n"),
                ParseError);  // no loss line
-  EXPECT_THROW(parse_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
-                                      "0,nan,2,2,3\nloss,,0,1,\n"),
+  EXPECT_THROW(read_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
+                                     "0,nan,2,2,3\nloss,,0,1,\n"),
                ParseError);
-  EXPECT_THROW(parse_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
-                                      "0,1,2,-2,3\nloss,,0,1,\n"),
+  EXPECT_THROW(read_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
+                                     "0,1,2,-2,3\nloss,,0,1,\n"),
                ParseError);
-  EXPECT_THROW(parse_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
-                                      "0,1,2,2,3,9\nloss,,0,1,\n"),
+  EXPECT_THROW(read_hetero_chain_csv("stage,forward_time,backward_time,input_bytes,tape_bytes\n"
+                                     "0,1,2,2,3,9\nloss,,0,1,\n"),
                ParseError);
 }
 
@@ -94,9 +101,9 @@ void expect_clean_error(const std::string& text) {
   for (int format = 0; format < 2; ++format) {
     try {
       if (format == 0) {
-        parse_hetero_chain_json(text);
+        read_hetero_chain_json(text);
       } else {
-        parse_hetero_chain_csv(text);
+        read_hetero_chain_csv(text);
       }
     } catch (const ParseError& e) {
       EXPECT_GT(std::string(e.what()).size(), 5u);
@@ -109,7 +116,7 @@ void expect_clean_error(const std::string& text) {
 TEST(HeteroIo, HostileInput) {
   const std::string good = kChainAJson;
   for (std::size_t cut = 0; cut < good.size(); ++cut) {
-    EXPECT_THROW(parse_hetero_chain_json(good.substr(0, cut)), ParseError) << cut;
+    EXPECT_THROW(read_hetero_chain_json(good.substr(0, cut)), ParseError) << cut;
   }
   std::mt19937_64 rng(22);
   for (int k = 0; k < 2000; ++k) {
@@ -137,13 +144,13 @@ TEST(HeteroIo, HostileInput) {
       R"({"stages":[{"forward_time":1,"backward_time":1,"input_bytes":1,"tape_bytes":1}]})",
   };
   for (const std::string& text : bad_values) {
-    EXPECT_ANY_THROW(parse_hetero_chain_json(text)) << text;
+    EXPECT_ANY_THROW(read_hetero_chain_json(text)) << text;
     expect_clean_error(text);
   }
-  EXPECT_THROW(parse_hetero_chain_json(std::string(100000, '[')), ParseError);
-  EXPECT_THROW(parse_hetero_chain_json(std::string(65 << 20, ' ')), ParseError);
+  EXPECT_THROW(read_hetero_chain_json(std::string(100000, '[')), ParseError);
+  EXPECT_THROW(read_hetero_chain_json(std::string(65 << 20, ' ')), ParseError);
   try {
-    parse_hetero_chain_json("{\n  \"stages\": [1,\n  ]}");
+    read_hetero_chain_json("{\n  \"stages\": [1,\n  ]}");
     FAIL();
   } catch (const ParseError& e) {
     EXPECT_EQ(e.line(), 3);

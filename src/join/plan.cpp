@@ -1,5 +1,5 @@
-// The join-graph planners (see join_plan.hpp).
-#include "memsched/join/join_plan.hpp"
+// The join-graph planners (see join/plan.hpp).
+#include "memsched/join/plan.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -8,9 +8,9 @@
 #include <string>
 
 #include "memsched/plan/binomial.hpp"
-#include "plan/binomial_reversal.hpp"
+#include "plan/detail/binomial_reversal.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 namespace {
 
@@ -771,4 +771,4 @@ std::optional<JoinPlan> plan_join_naive(const JoinGraph& graph, std::int64_t slo
   return build(graph, slots, true);
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

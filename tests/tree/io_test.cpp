@@ -1,11 +1,12 @@
 // Tests of the tree file formats: round trips, clear errors, and hostile input (fuzz-style).
-#include "memsched/tree/tree_io.hpp"
+#include "memsched/tree/io.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <new>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "memsched/errors.hpp"
@@ -15,13 +16,25 @@
 namespace memsched {
 namespace {
 
+std::string text_of(const Tree& tree) {
+  std::ostringstream out;
+  write_tree_text(out, tree);
+  return out.str();
+}
+
+std::string json_of(const Tree& tree) {
+  std::ostringstream out;
+  write_tree_json(out, tree);
+  return out.str();
+}
+
 using ::testing::HasSubstr;
 
 // Parses `text` and returns "ok" or the error message; fails the test on any exception that
 // is not one of the documented ones (ParseError, std::invalid_argument).
 std::string outcome(const std::string& text) {
   try {
-    parse_tree(text);
+    read_tree(text);
     return "ok";
   } catch (const ParseError& e) {
     return std::string("ParseError: ") + e.what();
@@ -36,7 +49,7 @@ std::string outcome(const std::string& text) {
 }
 
 TEST(TreeIo, TextFormat) {
-  const Tree tree = parse_tree_text(
+  const Tree tree = read_tree_text(
       "# a comment\n"
       "0 -1 1 0 1   # root\n"
       "\n"
@@ -46,20 +59,20 @@ TEST(TreeIo, TextFormat) {
   EXPECT_EQ(tree.output_size(2), 3);
   EXPECT_EQ(tree.exec_memory(2), 1);
   EXPECT_EQ(tree.work(2), 2.5);
-  EXPECT_EQ(parse_tree_text("0 -1 4.0 1e3 0\n").exec_memory(0), 1000);
+  EXPECT_EQ(read_tree_text("0 -1 4.0 1e3 0\n").exec_memory(0), 1000);
 }
 
 TEST(TreeIo, RoundTrips) {
   RandomTreeOptions options;
   options.max_exec = 7;
   const Tree tree = random_tree(200, 42, options);
-  EXPECT_EQ(parse_tree(format_tree_text(tree)), tree);
-  EXPECT_EQ(parse_tree(format_tree_json(tree)), tree);
-  EXPECT_EQ(parse_tree(format_tree_json(test::six_node_tree())), test::six_node_tree());
+  EXPECT_EQ(read_tree(text_of(tree)), tree);
+  EXPECT_EQ(read_tree(json_of(tree)), tree);
+  EXPECT_EQ(read_tree(json_of(test::six_node_tree())), test::six_node_tree());
 }
 
 TEST(TreeIo, JsonDefaults) {
-  const Tree tree = parse_tree_json(
+  const Tree tree = read_tree_json(
       R"({"nodes": [{"id": 0, "parent": -1, "output_size": 2},
                     {"id": 1, "parent": 0, "output_size": 3, "exec_memory": 4, "work": 0.5}]})");
   EXPECT_EQ(tree.exec_memory(0), 0);
@@ -113,7 +126,7 @@ TEST(TreeIo, HostileInputGivesErrorsNotCrashes) {
   RandomTreeOptions options;
   options.max_exec = 3;
   const Tree tree = random_tree(12, 3, options);
-  for (const std::string& valid : {format_tree_text(tree), format_tree_json(tree)}) {
+  for (const std::string& valid : {text_of(tree), json_of(tree)}) {
     for (std::size_t cut = 0; cut < valid.size(); ++cut) {
       EXPECT_NE(outcome(valid.substr(0, cut)), "unexpected") << "cut " << cut;
     }

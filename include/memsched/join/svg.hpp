@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <iosfwd>
 
-#include "memsched/join/join_graph.hpp"
-#include "memsched/join/join_simulate.hpp"
+#include "memsched/join/graph.hpp"
+#include "memsched/join/simulate.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 /// Replays `schedule` (throws ScheduleError if illegal) and draws it like the chain picture
 /// (chain/svg.hpp): time across in unit steps, state index down, one band per branch and the
@@ -17,4 +17,4 @@ namespace memsched::join {
 JoinReport write_join_svg(std::ostream& out, const JoinSchedule& schedule, const JoinGraph& graph,
                           std::int64_t slots);
 
-}  // namespace memsched::join
+}  // namespace memsched

@@ -1,6 +1,6 @@
-// The join-graph simulator (see join_simulate.hpp): per-chain fronts, one working state, one
+// The join-graph simulator (see join/simulate.hpp): per-chain fronts, one working state, one
 // shared pool of slots.
-#include "memsched/join/join_simulate.hpp"
+#include "memsched/join/simulate.hpp"
 
 #include <set>
 #include <stdexcept>
@@ -9,7 +9,7 @@
 
 #include "memsched/errors.hpp"
 
-namespace memsched::join {
+namespace memsched {
 
 namespace {
 
@@ -156,4 +156,4 @@ JoinReport simulate_join(const JoinSchedule& schedule, const JoinGraph& graph, s
   return simulator.finish();
 }
 
-}  // namespace memsched::join
+}  // namespace memsched

@@ -1,5 +1,5 @@
 // SVG output for tree traversals and parallel schedules (plain text, no dependencies).
-#include "memsched/tree/tree_svg.hpp"
+#include "memsched/tree/svg.hpp"
 
 #include <algorithm>
 #include <sstream>
