@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "memsched/hetero/hetero_io.hpp"
+#include "memsched/hetero/io.hpp"
 #include "memsched/pipeline/pipeline_plan.hpp"
 #include "memsched/pipeline/zero.hpp"
 
@@ -115,7 +115,7 @@ ModelFile read_model(const std::string& path) {
                              "(an array of parameter counts, one per layer)");
   }
   try {
-    ModelFile model{parse_hetero_chain_json(doc["chain"].dump()), {}};
+    ModelFile model{read_hetero_chain_json(doc["chain"].dump()), {}};
     for (const nlohmann::json& p : doc["parameters"]) {
       if (!p.is_number_integer() || p.get<std::int64_t>() < 0) {
         throw std::invalid_argument("parameters: expected integers >= 0, got " + p.dump());

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "memsched/hetero/hetero_chain.hpp"
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/chain.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace memsched {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/schedule.hpp"
 #include "memsched/pipeline/pipeline_model.hpp"
 #include "memsched/pipeline/pipeline_simulate.hpp"
 

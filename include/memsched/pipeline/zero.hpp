@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "memsched/hetero/hetero_chain.hpp"
+#include "memsched/hetero/chain.hpp"
 
 namespace memsched {
 
