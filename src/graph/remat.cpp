@@ -201,16 +201,29 @@ std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes) {
     resident_list.pop_back();
     schedule.push_back(GraphOp::free(u));
   };
+  std::int64_t step = 0;  // position in the order of the node being brought in
   // Frees outputs until `need` more bytes fit; false if the pinned and sink outputs alone fill it.
+  // The victim minimises (cost to rebuild it) / (bytes x distance to its next use), after the
+  // eviction score of DTR (Kirisame et al., ICLR 2021): the cost counts its own time and the
+  // times of its inputs that are no longer resident; an output with no further use goes first.
   auto make_room = [&](Bytes need) {
     while (memory + need > budget_bytes) {
       NodeIndex victim = -1;
-      std::int64_t furthest = -1;
+      double best_score = std::numeric_limits<double>::infinity();
       for (NodeIndex u : resident_list) {
-        if (pins[at(u)] > 0 || graph.is_sink(u)) continue;
+        if (pins[at(u)] > 0 || graph.is_sink(u) || graph.bytes(u) == 0) continue;
         const std::int64_t use = next_use(u);
-        if (use > furthest) {
-          furthest = use;
+        double score = 0.0;
+        if (use != kNever) {
+          double rebuild = graph.time(u);
+          for (NodeIndex p : graph.predecessors(u)) {
+            if (!resident[at(p)]) rebuild += graph.time(p);
+          }
+          const double distance = static_cast<double>(use - step + 1);
+          score = (rebuild + 1e-9) / (static_cast<double>(graph.bytes(u)) * distance);
+        }
+        if (score < best_score) {
+          best_score = score;
           victim = u;
         }
       }
@@ -219,6 +232,10 @@ std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes) {
     }
     return true;
   };
+  // Recursive recomputation can revisit ancestors along every path; past this many computes the
+  // greedy gives up rather than run for an exponential time.
+  const std::int64_t max_computes = kGreedyComputesPerNode * static_cast<std::int64_t>(n);
+  std::int64_t computes = 0;
   auto compute = [&](NodeIndex x) {
     resident[at(x)] = 1;
     memory += graph.bytes(x);
@@ -234,6 +251,7 @@ std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes) {
     }
   };
   for (NodeIndex v : order) {
+    step = position[at(v)];
     push(v);
     while (!stack.empty()) {
       const NodeIndex x = stack.back();
@@ -249,6 +267,7 @@ std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes) {
         continue;
       }
       if (!make_room(graph.bytes(x) + graph.temp_bytes(x))) return std::nullopt;
+      if (++computes > max_computes) return std::nullopt;
       compute(x);
       for (NodeIndex u : graph.predecessors(x)) --pins[at(u)];
       stack.pop_back();

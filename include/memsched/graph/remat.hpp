@@ -48,9 +48,14 @@ Bytes min_feasible_budget(const Graph& graph, const ExactRematOptions& options =
 /// A fast baseline for any size: follow min_peak_heuristic's order; before each node, bring its
 /// inputs back (recomputing them recursively when they were evicted) and, when the budget would
 /// be exceeded, evict the resident output whose next use in the order is furthest (Belady's rule
-/// applied to recomputation; sinks are never evicted). Returns nullopt if it finds no schedule;
-/// another schedule may still exist. lower_bound is the graph's total time (every node at least
-/// once); optimal is set when the schedule meets it. O(number of steps * n) worst case.
+/// applied to recomputation; sinks are never evicted). Returns nullopt if it finds no schedule,
+/// or gives up after kGreedyComputesPerNode * n computes (recomputing evicted ancestors along
+/// every path can take exponential time); another schedule may still exist. lower_bound is the
+/// graph's total time (every node at least once); optimal is set when the schedule meets it.
+/// O(computes * (resident outputs + degree)).
+/// The most computes per node remat_greedy performs before giving up.
+inline constexpr std::int64_t kGreedyComputesPerNode = 64;
+
 std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes);
 
 /// One point of a memory-time curve: with a budget of `budget_bytes` (up to the next point) the
