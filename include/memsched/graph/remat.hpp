@@ -45,17 +45,18 @@ std::optional<RematPlan> remat_exact(const Graph& graph, Bytes budget_bytes,
 /// exceptions as remat_exact. At least peak_lower_bound and at most min_peak_exact's peak.
 Bytes min_feasible_budget(const Graph& graph, const ExactRematOptions& options = {});
 
-/// A fast baseline for any size: follow min_peak_heuristic's order; before each node, bring its
-/// inputs back (recomputing them recursively when they were evicted) and, when the budget would
-/// be exceeded, evict the resident output whose next use in the order is furthest (Belady's rule
-/// applied to recomputation; sinks are never evicted). Returns nullopt if it finds no schedule,
-/// or gives up after kGreedyComputesPerNode * n computes (recomputing evicted ancestors along
-/// every path can take exponential time); another schedule may still exist. lower_bound is the
-/// graph's total time (every node at least once); optimal is set when the schedule meets it.
-/// O(computes * (resident outputs + degree)).
 /// The most computes per node remat_greedy performs before giving up.
 inline constexpr std::int64_t kGreedyComputesPerNode = 64;
 
+/// A fast baseline for any size: follow min_peak_heuristic's order; before each node, bring its
+/// inputs back (recomputing them recursively when they were evicted; inputs of the nodes in
+/// progress are pinned) and, when the budget would be exceeded, evict an unpinned non-sink
+/// output: first those with no further use, then the least (time to rebuild it) / (bytes x
+/// distance to its next use), after DTR's score (Kirisame et al., ICLR 2021). Returns nullopt
+/// if it finds no schedule, or gives up after kGreedyComputesPerNode * n computes (recomputing
+/// evicted ancestors along every path can take exponential time); another schedule may still
+/// exist. lower_bound is the graph's total time (every node at least once); optimal is set when
+/// nothing is recomputed. O(computes * (resident outputs + degree)).
 std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes);
 
 /// One point of a memory-time curve: with a budget of `budget_bytes` (up to the next point) the
