@@ -15,6 +15,9 @@
 #include "memsched/errors.hpp"
 #include "memsched/graph/convert.hpp"
 #include "memsched/graph/graph_io.hpp"
+#ifdef MEMSCHED_HAVE_CBC
+#include "memsched/graph/milp.hpp"
+#endif
 #include "memsched/graph/remat.hpp"
 #include "memsched/graph/simulate.hpp"
 #include "memsched/graph/traversal.hpp"
@@ -127,14 +130,64 @@ struct RematFlags {
   std::string budget;
   std::string algorithm = "auto";
   std::string format = "text";
+  double time_limit = 60.0;
 };
 
 // The exact search is used up to this many nodes by --algorithm auto.
 constexpr graph::NodeIndex kAutoExactNodes = 24;
 
+// Checkmate's MILP with CBC (when built with it): the schedule, and what CBC proved.
+void run_milp(const Graph& g, Bytes budget, const RematFlags& flags) {
+#ifdef MEMSCHED_HAVE_CBC
+  if (!(flags.time_limit > 0)) throw UsageError("--time-limit: must be > 0");
+  graph::MilpOptions options;
+  options.time_limit_seconds = flags.time_limit;
+  const graph::MilpResult r = graph::remat_milp(g, budget, options);
+  if (!r.plan) {
+    throw std::runtime_error(
+        std::string("the MILP found no schedule within a budget of ") + std::to_string(budget) +
+        " bytes (" +
+        (r.infeasible ? "infeasible for its order of first computations" : "time limit reached") +
+        "); the smallest feasible budget is at least " +
+        std::to_string(graph::peak_lower_bound(g)) + " bytes");
+  }
+  const Json milp{{"proven_optimal", r.proven_optimal},
+                  {"objective", r.objective},
+                  {"bound", r.bound},
+                  {"gap", r.gap},
+                  {"binaries", r.num_binaries},
+                  {"rows", r.num_rows},
+                  {"solve_seconds", r.solve_seconds}};
+  if (flags.format == "json") {
+    const Json out{{"algorithm", "milp"},
+                   {"budget", budget},
+                   {"time", r.plan->time},
+                   {"peak", r.plan->peak},
+                   {"optimal", false},
+                   {"milp", milp},
+                   {"schedule", schedule_json(g, r.plan->schedule)}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "algorithm: milp\nbudget: " << budget << "\ntime: " << number(r.plan->time)
+            << "\npeak: " << r.plan->peak << "\nmilp: " << milp.dump() << "\nschedule:";
+  for (const graph::GraphOp& op : r.plan->schedule) std::cout << ' ' << graph::to_string(op, g);
+  std::cout << "\n";
+#else
+  (void)g;
+  (void)budget;
+  (void)flags;
+  throw UsageError("--algorithm milp: this memsched was built without CBC (coinor-libcbc-dev)");
+#endif
+}
+
 void run_remat(const RematFlags& flags) {
   const Bytes budget = parse_budget(flags.budget, "--budget");
   const Graph g = read_graph(flags.file);
+  if (flags.algorithm == "milp") {
+    run_milp(g, budget, flags);
+    return;
+  }
   const bool exact =
       flags.algorithm == "exact" || (flags.algorithm == "auto" && g.num_nodes() <= kAutoExactNodes);
   const std::string algorithm = exact ? "exact" : "greedy";
@@ -361,8 +414,9 @@ void add_graph_command(CLI::App& app) {
       ->required();
   remat
       ->add_option("--algorithm", remat_flags->algorithm,
-                   "auto (exact up to 24 nodes) | exact | greedy")
-      ->check(CLI::IsMember({"auto", "exact", "greedy"}));
+                   "auto (exact up to 24 nodes) | exact | greedy | milp (Checkmate's, CBC)")
+      ->check(CLI::IsMember({"auto", "exact", "greedy", "milp"}));
+  remat->add_option("--time-limit", remat_flags->time_limit, "milp: CBC's time limit, seconds");
   remat->add_option("--format", remat_flags->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));
   remat->callback([remat_flags] { run_remat(*remat_flags); });
