@@ -144,12 +144,14 @@ void run_milp(const Graph& g, Bytes budget, const RematFlags& flags) {
   options.time_limit_seconds = flags.time_limit;
   const graph::MilpResult r = graph::remat_milp(g, budget, options);
   if (!r.plan) {
-    throw std::runtime_error(
-        std::string("the MILP found no schedule within a budget of ") + std::to_string(budget) +
-        " bytes (" +
-        (r.infeasible ? "infeasible for its order of first computations" : "time limit reached") +
-        "); the smallest feasible budget is at least " +
-        std::to_string(graph::peak_lower_bound(g)) + " bytes");
+    throw std::runtime_error(std::string("the MILP found no schedule within a budget of ") +
+                             std::to_string(budget) + " bytes (" +
+                             (r.infeasible
+                                  ? std::string("infeasible for its order of first computations")
+                                  : "no integer solution, CBC status " + std::to_string(r.status) +
+                                        "/" + std::to_string(r.secondary_status)) +
+                             "); the smallest feasible budget is at least " +
+                             std::to_string(graph::peak_lower_bound(g)) + " bytes");
   }
   const Json milp{{"proven_optimal", r.proven_optimal},
                   {"objective", r.objective},

@@ -54,8 +54,18 @@ MilpResult remat_milp(const Graph& graph, Bytes budget_bytes, const MilpOptions&
     throw std::invalid_argument("graph::remat_milp: time_limit_seconds must be > 0");
   }
   if (options.threads < 1) throw std::invalid_argument("graph::remat_milp: threads must be >= 1");
-  const std::vector<NodeIndex> order =
-      options.order.empty() ? min_peak_heuristic(graph).order : options.order;
+  // Checkmate pins the order of first computations, so start from the best order known: the
+  // exact minimum-peak order when the DP finishes quickly, the heuristic's otherwise.
+  std::vector<NodeIndex> order = options.order;
+  if (order.empty()) {
+    ExactTraversalOptions quick;
+    quick.max_states = 200'000;
+    try {
+      order = min_peak_exact(graph, quick).order;
+    } catch (const std::invalid_argument&) {
+      order = min_peak_heuristic(graph).order;
+    }
+  }
   check_order(graph, order, "graph::remat_milp");
   const auto T = static_cast<std::int64_t>(order.size());
   std::vector<std::int64_t> pos(at(T));
@@ -196,11 +206,16 @@ MilpResult remat_milp(const Graph& graph, Bytes budget_bytes, const MilpOptions&
   Cbc_setMaximumSeconds(model.get(), options.time_limit_seconds);
   const std::string threads = std::to_string(options.threads);
   Cbc_setParameter(model.get(), "threads", threads.c_str());
+  // The limit is on wall-clock time (CBC counts CPU seconds by default).
+  Cbc_setParameter(model.get(), "timeMode", "elapsed");
   const auto start = std::chrono::steady_clock::now();
   Cbc_solve(model.get());
   result.solve_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  result.infeasible = Cbc_isProvenInfeasible(model.get()) != 0;
+  result.status = Cbc_status(model.get());
+  result.secondary_status = Cbc_secondaryStatus(model.get());
+  // Secondary status 1: the linear relaxation is infeasible, so the MILP is too.
+  result.infeasible = Cbc_isProvenInfeasible(model.get()) != 0 || result.secondary_status == 1;
   result.bound = Cbc_getBestPossibleObjValue(model.get());
   if (result.infeasible || Cbc_numberSavedSolutions(model.get()) < 1) return result;
   result.proven_optimal = Cbc_isProvenOptimal(model.get()) != 0;

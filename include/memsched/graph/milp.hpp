@@ -13,10 +13,11 @@ namespace memsched::graph {
 
 /// How the MILP is built and solved.
 struct MilpOptions {
-  /// Order of first computations (stage t computes order[t] for the first time); empty: the
-  /// order of min_peak_heuristic. Must be a topological order of every node.
+  /// Order of first computations (stage t computes order[t] for the first time); empty:
+  /// min_peak_exact's order if it finishes within 2·10^5 downsets, else min_peak_heuristic's.
+  /// Must be a topological order of every node.
   std::vector<NodeIndex> order;
-  double time_limit_seconds = 60.0;  ///< CBC's limit (it checks it only at some points)
+  double time_limit_seconds = 60.0;  ///< CBC's wall-clock limit (checked only at some points)
   int threads = 1;                   ///< CBC threads
   /// Largest number of variables built; std::invalid_argument beyond it (with the count).
   std::int64_t max_variables = 300'000;
@@ -37,6 +38,8 @@ struct MilpResult {
   std::int64_t num_binaries = 0;
   std::int64_t num_rows = 0;
   double solve_seconds = 0.0;  ///< wall time of Cbc_solve
+  int status = -1;             ///< Cbc_status: 0 finished, 1 stopped on a limit, 2 abandoned
+  int secondary_status = -1;   ///< Cbc_secondaryStatus: 1 LP infeasible, 4 stopped on time, ...
 };
 
 /// Checkmate's MILP (Jain et al., "Checkmate: breaking the memory wall with optimal tensor
