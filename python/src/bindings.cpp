@@ -34,6 +34,7 @@ namespace memsched::python {
 void bind_exec(py::module_& m);    // exec_bindings.cpp
 void bind_tree(py::module_& m);    // tree_bindings.cpp
 void bind_hetero(py::module_& m);  // hetero_bindings.cpp
+void bind_graph(py::module_& m);   // graph_bindings.cpp
 
 namespace {
 
@@ -778,4 +779,5 @@ PYBIND11_MODULE(_memsched, m) {
   bind_exec(m);
   bind_tree(m);
   bind_hetero(m);
+  bind_graph(m);
 }
