@@ -25,5 +25,6 @@ void add_hetero_command(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
 /// Registers `join` under `parent` (the plan subcommand: `memsched plan join ...`).
 void add_join_command(CLI::App& parent);
+void add_graph_command(CLI::App& app);
 
 }  // namespace memsched::cli

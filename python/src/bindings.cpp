@@ -34,6 +34,7 @@ namespace memsched::python {
 void bind_exec(py::module_& m);    // exec_bindings.cpp
 void bind_tree(py::module_& m);    // tree_bindings.cpp
 void bind_hetero(py::module_& m);  // hetero_bindings.cpp
+void bind_graph(py::module_& m);   // graph_bindings.cpp
 
 void bind_pipeline(py::module_& m);  // pipeline_bindings.cpp
 
@@ -740,4 +741,5 @@ PYBIND11_MODULE(_memsched, m) {
   bind_tree(m);
   bind_hetero(m);
   bind_pipeline(m);
+  bind_graph(m);
 }

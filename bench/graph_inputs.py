@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Writes the graph files used in docs/benchmarks.md (section General graphs) into a folder.
+
+lin{n}.json: Checkmate's linear training graph of n layers (2n + 1 unit nodes).
+rand{n}.json: a seeded random DAG (edge i -> j with probability 0.25, bytes 1-10, time 1-5).
+layered_100k.json: 10^5 nodes in layers of 100; node k reads node k of the previous layer and a
+random one of it.
+"""
+import json
+import random
+import sys
+
+
+def write(path, nodes, edges):
+    with open(path, "w") as out:
+        json.dump({"nodes": nodes, "edges": edges}, out)
+
+
+def main(folder):
+    for n in (8, 12, 16, 20):
+        t = 2 * n + 1
+        nodes = [{"id": str(i), "bytes": 1} for i in range(t)]
+        edges = [[str(i - 1), str(i)] for i in range(1, t)]
+        edges += [[str(i), str(t - 1 - i)] for i in range(t) if t - 1 - i > i + 1]
+        write(f"{folder}/lin{n}.json", nodes, edges)
+    for n in (12, 16, 20, 24):
+        random.seed(n)
+        nodes = [{"id": str(i), "bytes": random.randint(1, 10), "time": random.randint(1, 5)}
+                 for i in range(n)]
+        edges = [[str(i), str(j)] for j in range(n) for i in range(j) if random.random() < 0.25]
+        write(f"{folder}/rand{n}.json", nodes, edges)
+    random.seed(1)
+    nodes, edges = [], []
+    for v in range(100000):
+        nodes.append({"id": str(v), "bytes": random.randint(1, 1000),
+                      "temp_bytes": random.randint(1, 1000) // 4})
+        layer = v // 100
+        if layer == 0:
+            continue
+        a, b = v - 100, (layer - 1) * 100 + random.randrange(100)
+        edges.append([str(a), str(v)])
+        if b != a:
+            edges.append([str(b), str(v)])
+    write(f"{folder}/layered_100k.json", nodes, edges)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".")

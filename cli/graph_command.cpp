@@ -1,0 +1,468 @@
+// `memsched graph ...`: minimum-peak orders, rematerialization under a byte budget, memory-time
+// curves, replay of schedules, and conversion of chains, join graphs and trees into graph files.
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "memsched/errors.hpp"
+#include "memsched/graph/convert.hpp"
+#include "memsched/graph/graph_io.hpp"
+#ifdef MEMSCHED_HAVE_CBC
+#include "memsched/graph/milp.hpp"
+#endif
+#include "memsched/graph/remat.hpp"
+#include "memsched/graph/simulate.hpp"
+#include "memsched/graph/traversal.hpp"
+#include "memsched/hetero/io.hpp"
+#include "memsched/tree/io.hpp"
+
+namespace memsched::cli {
+
+namespace {
+
+using graph::Bytes;
+using graph::Graph;
+using Json = nlohmann::json;
+
+// Bytes with an optional suffix: B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB (of 1024).
+Bytes parse_budget(const std::string& text, const char* flag) {
+  std::size_t end = 0;
+  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+  const std::string digits = text.substr(0, end), suffix = text.substr(end);
+  const std::pair<const char*, Bytes> units[] = {
+      {"", 1},       {"B", 1},         {"kB", 1000},           {"MB", 1000000}, {"GB", 1000000000},
+      {"KiB", 1024}, {"MiB", 1 << 20}, {"GiB", Bytes{1} << 30}};
+  for (const auto& [name, scale] : units) {
+    if (suffix != name || digits.empty() || digits.size() > 18) continue;
+    const Bytes value = std::stoll(digits);
+    if (value > graph::kMaxTotalBytes / scale) break;
+    return value * scale;
+  }
+  throw UsageError(std::string(flag) + ": expected bytes such as 1000000, 512MiB or 2GB, got '" +
+                   text.substr(0, 40) + "'");
+}
+
+std::int64_t parse_count(const std::string& text, const char* flag, std::int64_t lo,
+                         std::int64_t hi) {
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos || std::stoll(text) < lo ||
+      std::stoll(text) > hi) {
+    throw UsageError(std::string(flag) + ": '" + text.substr(0, 40) + "' is not an integer in [" +
+                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return std::stoll(text);
+}
+
+Graph read_graph(const std::string& path) {
+  try {
+    return graph::read_graph_file(path);
+  } catch (const ParseError& e) {  // what() already gives the line and column
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << std::setprecision(12) << v;
+  return out.str();
+}
+
+Json schedule_json(const Graph& g, const graph::GraphSchedule& schedule) {
+  Json ops = Json::array();
+  for (const graph::GraphOp& op : schedule) {
+    ops.push_back({{"op", graph::to_string(op.kind)}, {"node", g.id(op.node)}});
+  }
+  return ops;
+}
+
+// ---- traverse ----------------------------------------------------------------------------
+
+struct TraverseFlags {
+  std::string file;
+  std::string algorithm = "optimal";
+  std::string format = "text";
+  std::string max_states = "2000000";
+};
+
+void run_traverse(const TraverseFlags& flags) {
+  const Graph g = read_graph(flags.file);
+  graph::GraphTraversal t;
+  if (flags.algorithm == "heuristic") {
+    t = graph::min_peak_heuristic(g);
+  } else {
+    graph::ExactTraversalOptions options;
+    options.max_states = parse_count(flags.max_states, "--max-states", 1, 1'000'000'000);
+    t = graph::min_peak_exact(g, options);
+  }
+  if (flags.format == "json") {
+    Json order = Json::array();
+    for (graph::NodeIndex v : t.order) order.push_back(g.id(v));
+    const Json out{{"algorithm", flags.algorithm},
+                   {"nodes", g.num_nodes()},
+                   {"edges", g.num_edges()},
+                   {"peak", t.peak},
+                   {"lower_bound", t.lower_bound},
+                   {"optimal", t.optimal},
+                   {"order", order}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "algorithm: " << flags.algorithm << "\nnodes: " << g.num_nodes()
+            << "\nedges: " << g.num_edges() << "\npeak: " << t.peak
+            << "\nlower bound: " << t.lower_bound << "\noptimal: " << (t.optimal ? "yes" : "no")
+            << "\norder:";
+  for (graph::NodeIndex v : t.order) std::cout << ' ' << g.id(v);
+  std::cout << "\n";
+}
+
+// ---- remat -------------------------------------------------------------------------------
+
+struct RematFlags {
+  std::string file;
+  std::string budget;
+  std::string algorithm = "auto";
+  std::string format = "text";
+  double time_limit = 60.0;
+};
+
+// The exact search is used up to this many nodes by --algorithm auto.
+constexpr graph::NodeIndex kAutoExactNodes = 24;
+
+// Checkmate's MILP with CBC (when built with it): the schedule, and what CBC proved.
+void run_milp(const Graph& g, Bytes budget, const RematFlags& flags) {
+#ifdef MEMSCHED_HAVE_CBC
+  if (!(flags.time_limit > 0)) throw UsageError("--time-limit: must be > 0");
+  graph::MilpOptions options;
+  options.time_limit_seconds = flags.time_limit;
+  const graph::MilpResult r = graph::remat_milp(g, budget, options);
+  if (!r.plan) {
+    throw std::runtime_error(std::string("the MILP found no schedule within a budget of ") +
+                             std::to_string(budget) + " bytes (" +
+                             (r.infeasible
+                                  ? std::string("infeasible for its order of first computations")
+                                  : "no integer solution, CBC status " + std::to_string(r.status) +
+                                        "/" + std::to_string(r.secondary_status)) +
+                             "); the smallest feasible budget is at least " +
+                             std::to_string(graph::peak_lower_bound(g)) + " bytes");
+  }
+  const Json milp{{"proven_optimal", r.proven_optimal},
+                  {"objective", r.objective},
+                  {"bound", r.bound},
+                  {"gap", r.gap},
+                  {"binaries", r.num_binaries},
+                  {"rows", r.num_rows},
+                  {"solve_seconds", r.solve_seconds}};
+  if (flags.format == "json") {
+    const Json out{{"algorithm", "milp"},
+                   {"budget", budget},
+                   {"time", r.plan->time},
+                   {"peak", r.plan->peak},
+                   {"optimal", false},
+                   {"milp", milp},
+                   {"schedule", schedule_json(g, r.plan->schedule)}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "algorithm: milp\nbudget: " << budget << "\ntime: " << number(r.plan->time)
+            << "\npeak: " << r.plan->peak << "\nmilp: " << milp.dump() << "\nschedule:";
+  for (const graph::GraphOp& op : r.plan->schedule) std::cout << ' ' << graph::to_string(op, g);
+  std::cout << "\n";
+#else
+  (void)g;
+  (void)budget;
+  (void)flags;
+  throw UsageError("--algorithm milp: this memsched was built without CBC (coinor-libcbc-dev)");
+#endif
+}
+
+void run_remat(const RematFlags& flags) {
+  const Bytes budget = parse_budget(flags.budget, "--budget");
+  const Graph g = read_graph(flags.file);
+  if (flags.algorithm == "milp") {
+    run_milp(g, budget, flags);
+    return;
+  }
+  const bool exact =
+      flags.algorithm == "exact" || (flags.algorithm == "auto" && g.num_nodes() <= kAutoExactNodes);
+  const std::string algorithm = exact ? "exact" : "greedy";
+  const auto plan = exact ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+  if (!plan) {
+    if (exact) {
+      throw std::runtime_error("no schedule within a budget of " + std::to_string(budget) +
+                               " bytes; the smallest feasible budget is " +
+                               std::to_string(graph::min_feasible_budget(g)) + " bytes");
+    }
+    // The greedy schedule always fits the heuristic order's peak; bisect down from there.
+    Bytes lo = budget, hi = graph::min_peak_heuristic(g).peak;
+    while (hi - lo > 1) {
+      const Bytes mid = lo + (hi - lo) / 2;
+      (graph::remat_greedy(g, mid) ? hi : lo) = mid;
+    }
+    throw std::runtime_error("the greedy planner found no schedule within a budget of " +
+                             std::to_string(budget) +
+                             " bytes; the smallest feasible budget it "
+                             "found is " +
+                             std::to_string(hi) + " bytes (no schedule fits below " +
+                             std::to_string(graph::peak_lower_bound(g)) + " bytes)");
+  }
+  const graph::GraphSimulation sim = graph::simulate(g, plan->schedule);
+  if (flags.format == "json") {
+    const Json out{{"algorithm", algorithm},
+                   {"budget", budget},
+                   {"time", plan->time},
+                   {"peak", plan->peak},
+                   {"optimal", plan->optimal},
+                   {"lower_bound_time", plan->lower_bound},
+                   {"computes", sim.num_computes},
+                   {"recomputes", sim.num_recomputes},
+                   {"schedule", schedule_json(g, plan->schedule)}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "algorithm: " << algorithm << "\nbudget: " << budget
+            << "\ntime: " << number(plan->time) << "\npeak: " << plan->peak
+            << "\noptimal: " << (plan->optimal ? "yes" : "no")
+            << "\nlower bound on time: " << number(plan->lower_bound)
+            << "\nrecomputes: " << sim.num_recomputes << "\nschedule:";
+  for (const graph::GraphOp& op : plan->schedule) std::cout << ' ' << graph::to_string(op, g);
+  std::cout << "\n";
+}
+
+// ---- curve -------------------------------------------------------------------------------
+
+struct CurveFlags {
+  std::string file;
+  std::string algorithm = "auto";
+  std::string points = "32";
+  std::string format = "text";
+};
+
+void run_curve(const CurveFlags& flags) {
+  const std::int64_t points = parse_count(flags.points, "--points", 2, 10000);
+  const Graph g = read_graph(flags.file);
+  const bool exact =
+      flags.algorithm == "exact" || (flags.algorithm == "auto" && g.num_nodes() <= kAutoExactNodes);
+  const std::vector<graph::RematCurvePoint> curve =
+      exact ? graph::remat_curve_exact(g) : graph::remat_curve_greedy(g, points);
+  if (flags.format == "json") {
+    Json out = Json::array();
+    for (const auto& p : curve) {
+      out.push_back({{"budget", p.budget_bytes}, {"time", p.time}, {"optimal", p.optimal}});
+    }
+    std::cout << Json{{"algorithm", exact ? "exact" : "greedy"},
+                      {"total_time", g.total_time()},
+                      {"points", out}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  std::cout << "algorithm: " << (exact ? "exact" : "greedy")
+            << "\ntotal time: " << number(g.total_time()) << "\nbudget time\n";
+  for (const auto& p : curve) std::cout << p.budget_bytes << ' ' << number(p.time) << "\n";
+}
+
+// ---- simulate ----------------------------------------------------------------------------
+
+struct SimulateFlags {
+  std::string file;
+  std::string schedule;
+  std::string format = "text";
+};
+
+void run_simulate(const SimulateFlags& flags) {
+  const Graph g = read_graph(flags.file);
+  std::ifstream in(flags.schedule, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error("cannot open '" + flags.schedule + "'");
+  if (static_cast<std::uint64_t>(in.tellg()) > graph::kMaxGraphFileBytes) {
+    throw std::runtime_error("'" + flags.schedule + "': larger than 256 MiB");
+  }
+  in.seekg(0);
+  Json doc;
+  try {
+    doc = Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw std::runtime_error(flags.schedule + ": malformed JSON: " + e.what());
+  }
+  const Json& ops = doc.is_object() && doc.contains("schedule") ? doc["schedule"] : doc;
+  if (!ops.is_array()) throw std::runtime_error(flags.schedule + ": expected a list of steps");
+  graph::GraphSchedule schedule;
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    const Json& op = ops[k];
+    const std::string where = flags.schedule + ": step " + std::to_string(k);
+    if (!op.is_object() || !op.contains("op") || !op["op"].is_string() || !op.contains("node") ||
+        !op["node"].is_string()) {
+      throw std::runtime_error(where + ": expected {\"op\": ..., \"node\": ...}");
+    }
+    const std::string kind = op["op"].get<std::string>();
+    const auto node = g.find(op["node"].get<std::string>());
+    if (!node)
+      throw std::runtime_error(where + ": unknown node '" + op["node"].get<std::string>() + "'");
+    if (kind == "compute") {
+      schedule.push_back(graph::GraphOp::compute(*node));
+    } else if (kind == "free") {
+      schedule.push_back(graph::GraphOp::free(*node));
+    } else if (kind == "store") {
+      schedule.push_back(graph::GraphOp::store(*node));
+    } else if (kind == "load") {
+      schedule.push_back(graph::GraphOp::load(*node));
+    } else {
+      throw std::runtime_error(where + ": unknown op '" + kind.substr(0, 40) + "'");
+    }
+  }
+  const graph::GraphSimulation sim = graph::simulate(g, schedule);
+  if (flags.format == "json") {
+    std::cout << Json{{"time", sim.time},
+                      {"compute_time", sim.compute_time},
+                      {"peak", sim.peak},
+                      {"io_bytes", sim.io_bytes},
+                      {"computes", sim.num_computes},
+                      {"recomputes", sim.num_recomputes}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  std::cout << "time: " << number(sim.time) << "\npeak: " << sim.peak
+            << "\nio bytes: " << sim.io_bytes << "\ncomputes: " << sim.num_computes
+            << "\nrecomputes: " << sim.num_recomputes << "\n";
+}
+
+// ---- convert -----------------------------------------------------------------------------
+
+struct ConvertFlags {
+  std::string from;
+  std::string file;
+  std::string steps;
+  double uf = 1.0, ub = 1.0;
+  std::string branches;
+  std::string handle;
+  std::string state_bytes = "1";
+};
+
+void run_convert(const ConvertFlags& flags) {
+  const auto need_file = [&]() {
+    if (flags.file.empty()) throw UsageError("--from " + flags.from + " needs a FILE");
+  };
+  if (flags.from == "chain") {
+    if (flags.steps.empty()) throw UsageError("--from chain needs --steps");
+    graph::ChainGraphOptions options;
+    options.state_bytes = parse_budget(flags.state_bytes, "--state-bytes");
+    const Chain chain(parse_count(flags.steps, "--steps", 1, std::int64_t{1} << 22), flags.uf,
+                      flags.ub);
+    std::cout << graph::graph_to_json(graph::graph_from_chain(chain, options));
+  } else if (flags.from == "hetero") {
+    need_file();
+    std::ifstream in(flags.file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open '" + flags.file + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const bool csv =
+        flags.file.size() >= 4 && flags.file.compare(flags.file.size() - 4, 4, ".csv") == 0;
+    const HeteroChain chain =
+        csv ? read_hetero_chain_csv(text.str()) : read_hetero_chain_json(text.str());
+    std::cout << graph::graph_to_json(graph::graph_from_hetero(chain));
+  } else if (flags.from == "tree") {
+    need_file();
+    std::cout << graph::graph_to_json(graph::graph_from_tree(read_tree_file(flags.file)));
+  } else {
+    if (flags.branches.empty() || flags.handle.empty()) {
+      throw UsageError("--from join needs --branches and --handle");
+    }
+    std::vector<Step> lengths;
+    std::stringstream list(flags.branches);
+    for (std::string item; std::getline(list, item, ',');) {
+      lengths.push_back(parse_count(item, "--branches", 1, std::int64_t{1} << 20));
+    }
+    const JoinGraph jg(lengths,
+                             parse_count(flags.handle, "--handle", 1, std::int64_t{1} << 20));
+    std::cout << graph::graph_to_json(
+        graph::graph_from_join(jg, parse_budget(flags.state_bytes, "--state-bytes")));
+  }
+}
+
+}  // namespace
+
+void add_graph_command(CLI::App& app) {
+  CLI::App* top = app.add_subcommand(
+      "graph", "general computation graphs: minimum-peak orders and rematerialization");
+  top->require_subcommand(1);
+
+  auto traverse_flags = std::make_shared<TraverseFlags>();
+  CLI::App* traverse = top->add_subcommand("traverse", "an order of minimum peak memory");
+  traverse->add_option("file", traverse_flags->file, "graph JSON file ('-': standard input)")
+      ->required();
+  traverse
+      ->add_option("--algorithm", traverse_flags->algorithm,
+                   "optimal (exact, small graphs) | heuristic (any size, with a gap)")
+      ->check(CLI::IsMember({"optimal", "heuristic"}));
+  traverse->add_option("--format", traverse_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  traverse->add_option("--max-states", traverse_flags->max_states,
+                       "largest number of downsets the exact search may store");
+  traverse->callback([traverse_flags] { run_traverse(*traverse_flags); });
+
+  auto remat_flags = std::make_shared<RematFlags>();
+  CLI::App* remat =
+      top->add_subcommand("remat", "the fastest schedule within a byte budget (recomputation)");
+  remat->add_option("file", remat_flags->file, "graph JSON file ('-': standard input)")->required();
+  remat->add_option("--budget", remat_flags->budget, "memory budget: bytes, or e.g. 512MiB")
+      ->required();
+  remat
+      ->add_option("--algorithm", remat_flags->algorithm,
+                   "auto (exact up to 24 nodes) | exact | greedy | milp (Checkmate's, CBC)")
+      ->check(CLI::IsMember({"auto", "exact", "greedy", "milp"}));
+  remat->add_option("--time-limit", remat_flags->time_limit, "milp: CBC's time limit, seconds");
+  remat->add_option("--format", remat_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  remat->callback([remat_flags] { run_remat(*remat_flags); });
+
+  auto curve_flags = std::make_shared<CurveFlags>();
+  CLI::App* curve = top->add_subcommand("curve", "least time for every budget (memory-time curve)");
+  curve->add_option("file", curve_flags->file, "graph JSON file ('-': standard input)")->required();
+  curve
+      ->add_option("--algorithm", curve_flags->algorithm,
+                   "auto (exact up to 24 nodes) | exact | greedy")
+      ->check(CLI::IsMember({"auto", "exact", "greedy"}));
+  curve->add_option("--points", curve_flags->points, "budgets tried by the greedy curve");
+  curve->add_option("--format", curve_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  curve->callback([curve_flags] { run_curve(*curve_flags); });
+
+  auto simulate_flags = std::make_shared<SimulateFlags>();
+  CLI::App* simulate = top->add_subcommand("simulate", "replay a schedule and report its cost");
+  simulate->add_option("file", simulate_flags->file, "graph JSON file")->required();
+  simulate
+      ->add_option("schedule", simulate_flags->schedule,
+                   "schedule JSON: a list of {\"op\", \"node\"}, or remat's JSON output")
+      ->required();
+  simulate->add_option("--format", simulate_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  simulate->callback([simulate_flags] { run_simulate(*simulate_flags); });
+
+  auto convert_flags = std::make_shared<ConvertFlags>();
+  CLI::App* convert = top->add_subcommand(
+      "convert", "write a chain, heterogeneous chain, join graph or tree as a graph file");
+  convert->add_option("--from", convert_flags->from, "chain | hetero | join | tree")
+      ->required()
+      ->check(CLI::IsMember({"chain", "hetero", "join", "tree"}));
+  convert->add_option("file", convert_flags->file, "input file (hetero: JSON or CSV; tree)");
+  convert->add_option("--steps", convert_flags->steps, "chain: number of steps");
+  convert->add_option("--uf", convert_flags->uf, "chain: forward step time")
+      ->check(CLI::NonNegativeNumber);
+  convert->add_option("--ub", convert_flags->ub, "chain: adjoint step time")
+      ->check(CLI::NonNegativeNumber);
+  convert->add_option("--branches", convert_flags->branches, "join: branch lengths, e.g. 3,2");
+  convert->add_option("--handle", convert_flags->handle, "join: handle length");
+  convert->add_option("--state-bytes", convert_flags->state_bytes,
+                      "chain and join: bytes of one state (default 1)");
+  convert->callback([convert_flags] { run_convert(*convert_flags); });
+}
+
+}  // namespace memsched::cli

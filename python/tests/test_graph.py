@@ -1,0 +1,42 @@
+"""The graph layer from Python: model, minimum-peak orders, rematerialization under a budget."""
+
+import pytest
+
+import memsched
+
+# Two branches joining: s -> a1 -> a2 -> t and s -> b1 -> b2 -> t.
+NODES = [("s", 1.0, 1, 0), ("a1", 2.0, 4, 0), ("a2", 1.0, 1, 0),
+         ("b1", 1.0, 2, 0), ("b2", 1.0, 2, 0), ("t", 1.0, 1, 0)]
+EDGES = [("s", "a1"), ("a1", "a2"), ("a2", "t"), ("s", "b1"), ("b1", "b2"), ("b2", "t")]
+
+
+def test_min_peak_and_remat():
+    g = memsched.Graph(NODES, EDGES)
+    assert (g.num_nodes, g.num_edges) == (6, 6)
+    best = memsched.graph_min_peak(g)
+    assert best["peak"] == 6 and best["optimal"]
+    assert best["order"] == ["s", "a1", "a2", "b1", "b2", "t"]
+    assert memsched.graph_min_peak(g, exact=False)["peak"] >= 6
+    assert memsched.graph_min_feasible_budget(g) == 5
+    plan = memsched.graph_remat(g, 5)
+    assert plan["time"] == 8.0 and plan["peak"] <= 5 and plan["optimal"]
+    assert plan["schedule"][0] == ("compute", "s")
+    assert memsched.graph_remat(g, 4) is None
+    assert memsched.graph_remat(g, 6, algorithm="greedy")["time"] == 7.0
+
+
+def test_json_round_trip():
+    g = memsched.Graph(NODES, EDGES)
+    again = memsched.parse_graph(g.to_json())
+    assert again.ids == g.ids and again.total_time == g.total_time
+
+
+def test_bad_input_is_a_value_error():
+    with pytest.raises(ValueError, match="cycle"):
+        memsched.Graph([("a", 1.0, 1, 0), ("b", 1.0, 1, 0)], [("a", "b"), ("b", "a")])
+    with pytest.raises(ValueError):
+        memsched.parse_graph("{not json")
+    with pytest.raises(ValueError, match="algorithm"):
+        memsched.graph_remat(memsched.Graph(NODES, EDGES), 6, algorithm="magic")
+    with pytest.raises(ValueError):
+        memsched.graph_remat(memsched.Graph(NODES, EDGES), -1)
