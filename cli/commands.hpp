@@ -24,5 +24,7 @@ void add_tree_command(CLI::App& app);
 void add_hetero_command(CLI::App& app);
 /// Registers `join` under `parent` (the plan subcommand: `memsched plan join ...`).
 void add_join_command(CLI::App& parent);
+/// Registers `calltree` (plan, front, evaluate, profile: joint/split choices per call).
+void add_calltree_command(CLI::App& app);
 
 }  // namespace memsched::cli

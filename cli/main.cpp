@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   memsched::cli::add_run_command(app);
   memsched::cli::add_tree_command(app);
   memsched::cli::add_hetero_command(app);
+  memsched::cli::add_calltree_command(app);
   memsched::cli::TerminalProgress progress;
   const memsched::ProgressScope progress_scope(progress);
   try {

@@ -97,14 +97,20 @@ void thin(std::vector<Candidate>& states, Bytes cell, bool floor) {
   states.resize(kept);
 }
 
+Bytes cell_for(Bytes range, std::int64_t cells) {
+  return std::max<Bytes>(1, range / cells + (range % cells != 0 ? 1 : 0));
+}
+
 class Programme {
  public:
-  Programme(const CallTree& tree, bool use_time, Bytes budget, Bytes cell, bool floor,
+  // grid_cells = 0: exact. Otherwise a set over 8 x grid_cells states is thinned on a grid of
+  // (its largest value / grid_cells)-byte cells, doubled until it fits.
+  Programme(const CallTree& tree, bool use_time, Bytes budget, std::int64_t grid_cells, bool floor,
             std::int64_t max_work)
       : tree_(tree),
         use_time_(use_time),
         budget_(budget),
-        cell_(cell),
+        grid_(grid_cells),
         floor_(floor),
         max_work_(max_work) {}
 
@@ -113,6 +119,7 @@ class Programme {
   std::vector<State> run() {
     const CallIndex n = tree_.num_calls();
     sets_.assign(static_cast<std::size_t>(n), {});
+    compute_room();
     for (CallIndex v = n - 1; v >= 0; --v) {
       if (!solve(v)) return {};
     }
@@ -138,13 +145,54 @@ class Programme {
   }
 
  private:
+  // room_[v]: the budget left for v's own peak Q(v) above its base, given the least its
+  // ancestors must have pushed below it whatever the choices: their own tape before the call
+  // on the path, plus a lower bound of each earlier sibling's contribution x (the smaller of
+  // its snapshot and a lower bound of its turn F). Any state of v above room_[v] cannot fit.
+  void compute_room() {
+    const CallIndex n = tree_.num_calls();
+    constexpr Bytes kNone = kMaxCallTreeBytes;
+    std::vector<Bytes> least_x(static_cast<std::size_t>(n), 0);
+    for (CallIndex v = n - 1; v >= 0; --v) {
+      Bytes turn = tree_.call(v).tape_bytes;
+      for (CallIndex j = 0; j < tree_.num_children(v); ++j) {
+        turn = std::min(kNone, turn + least_x[static_cast<std::size_t>(tree_.child(v, j))]);
+      }
+      const Bytes joint = tree_.may_be_joint(v) ? tree_.call(v).snapshot_bytes : kNone;
+      const Bytes split = tree_.may_be_split(v) ? turn : kNone;
+      least_x[static_cast<std::size_t>(v)] = std::min(joint, split);
+    }
+    std::vector<Bytes> base(static_cast<std::size_t>(n), 0);
+    room_.assign(static_cast<std::size_t>(n), budget_);
+    for (CallIndex v = 0; v < n; ++v) {
+      Bytes before = 0;
+      for (CallIndex j = 0; j < tree_.num_children(v); ++j) {
+        const CallIndex c = tree_.child(v, j);
+        base[static_cast<std::size_t>(c)] =
+            std::min(kNone, base[static_cast<std::size_t>(v)] + tree_.tape_before(v, j) + before);
+        before = std::min(kNone, before + least_x[static_cast<std::size_t>(c)]);
+      }
+      room_[static_cast<std::size_t>(v)] = budget_ - base[static_cast<std::size_t>(v)];
+    }
+  }
+
   void flush(std::vector<Candidate>& out) {
-    thin(out, cell_, floor_);
     pareto(out);
+    const auto cap = static_cast<std::size_t>(8 * grid_);
+    if (grid_ == 0 || out.size() <= cap) return;
+    Bytes top = 1;
+    for (const Candidate& c : out) top = std::max({top, c.pre, c.q});
+    for (Bytes cell = cell_for(top, grid_);; cell = std::min(top, 2 * cell)) {
+      thin(out, cell, floor_);
+      pareto(out);
+      if (out.size() <= cap || cell >= top) break;
+    }
   }
 
   // Computes sets_[v] from its children's sets (which it frees). False if empty.
   bool solve(CallIndex v) {
+    const Bytes room = room_[static_cast<std::size_t>(v)];
+    if (room < 0) return false;
     std::vector<State> current{{0.0, tree_.tape_before(v, 0), 0, -1}};
     std::vector<Candidate> next;
     std::vector<State> joint_options;
@@ -175,7 +223,7 @@ class Programme {
       next.clear();
       std::size_t since_flush = 0;
       auto add = [&](const Candidate& cand) {
-        if (cand.q > budget_ || cand.pre > budget_) return;
+        if (cand.q > room || cand.pre > room) return;
         next.push_back(cand);
         if (++since_flush >= (std::size_t{1} << 20)) {
           flush(next);
@@ -210,7 +258,7 @@ class Programme {
     next.clear();
     for (const State& s : current) {
       const Bytes q = std::max(s.pre, s.q);
-      if (q > budget_) continue;
+      if (q > room) continue;
       next.push_back({s.dt, s.pre, q, s.trace, -1, -1});
     }
     flush(next);
@@ -223,12 +271,13 @@ class Programme {
   const CallTree& tree_;
   bool use_time_;
   Bytes budget_;
-  Bytes cell_;
+  std::int64_t grid_;
   bool floor_;
   std::int64_t max_work_;
   std::int64_t work_ = 0;
   std::vector<std::vector<State>> sets_;
   std::vector<Trace> traces_;
+  std::vector<Bytes> room_;
 };
 
 void check_options(const CallTreePlanOptions& options, const char* function) {
@@ -262,10 +311,6 @@ const State* fastest(const std::vector<State>& root) {
 CallTreePoint point_of(const CallTree& tree, std::vector<CallIndex> joint) {
   const CallTreeCost cost = evaluate_calltree(tree, joint_set(tree, joint));
   return {cost.time, cost.peak, std::move(joint)};
-}
-
-Bytes cell_for(Bytes range, std::int64_t cells) {
-  return std::max<Bytes>(1, range / cells + (range % cells != 0 ? 1 : 0));
 }
 
 }  // namespace
@@ -314,13 +359,12 @@ CallTreePeakBounds calltree_min_peak(const CallTree& tree, const CallTreePlanOpt
     return bounds;
   } catch (const WorkLimit&) {
   }
-  const Bytes cell = cell_for(tree.total_tape(), options.grid_cells);
   try {
-    Programme upper(tree, false, kMaxCallTreeBytes, cell, false, options.max_work);
+    Programme upper(tree, false, kMaxCallTreeBytes, options.grid_cells, false, options.max_work);
     const std::vector<State> root = upper.run();
     bounds.joint = upper.joint_of(lowest(root)->trace);
     bounds.upper = point_of(tree, bounds.joint).peak;
-    Programme lower(tree, false, kMaxCallTreeBytes, cell, true, options.max_work);
+    Programme lower(tree, false, kMaxCallTreeBytes, options.grid_cells, true, options.max_work);
     bounds.lower = lowest(lower.run())->q;
   } catch (const WorkLimit& limit) {
     too_much("calltree_min_peak", tree, limit, options.max_work);
@@ -353,9 +397,8 @@ CallTreePlan plan_calltree_grid(const CallTree& tree, Bytes budget_bytes,
   check_budget(budget_bytes, "plan_calltree_grid");
   CallTreePlan plan;
   plan.method = "grid";
-  const Bytes cell = cell_for(std::min(budget_bytes, tree.total_tape()), options.grid_cells);
   try {
-    Programme lower(tree, true, budget_bytes, cell, true, options.max_work);
+    Programme lower(tree, true, budget_bytes, options.grid_cells, true, options.max_work);
     const std::vector<State> relaxed = lower.run();
     if (relaxed.empty()) {
       // Even the relaxation has nothing within the budget: proven infeasible.
@@ -363,7 +406,7 @@ CallTreePlan plan_calltree_grid(const CallTree& tree, Bytes budget_bytes,
       return plan;
     }
     plan.time_lower_bound = tree.base_time() + fastest(relaxed)->dt;
-    Programme upper(tree, true, budget_bytes, cell, false, options.max_work);
+    Programme upper(tree, true, budget_bytes, options.grid_cells, false, options.max_work);
     const std::vector<State> root = upper.run();
     if (!root.empty()) {
       plan.feasible = true;

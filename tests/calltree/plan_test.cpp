@@ -11,6 +11,7 @@
 
 #include "examples.hpp"
 #include "memsched/calltree/evaluate.hpp"
+#include "memsched/calltree/generate.hpp"
 
 namespace memsched {
 namespace {
@@ -177,16 +178,27 @@ TEST(CallTreePlan, WorkLimit) {
   EXPECT_THROW(plan_calltree(tree, -1), std::invalid_argument);
 }
 
-TEST(CallTreePlan, LargeTreeWithinLimits) {
-  std::mt19937_64 rng(12);
-  const CallTree tree = test::random_calltree(rng, 2000, 5);
-  const CallTreePlan plan = plan_calltree(tree, tree.total_tape() / 3);
-  if (plan.feasible) {
-    EXPECT_LE(plan.best.peak, tree.total_tape() / 3);
-    EXPECT_LE(plan.time_lower_bound, plan.best.time);
-  } else {
-    EXPECT_GT(plan.min_peak_upper, tree.total_tape() / 3);
-  }
+// A tree whose exact front is too large: plan_calltree falls back to the grid, whose answer is
+// feasible, re-evaluated exactly, and above its own lower bound.
+TEST(CallTreePlan, LargeTreeFallsBackToTheGrid) {
+  RandomCallTreeOptions shape;
+  shape.num_calls = 400;
+  shape.seed = 12;
+  const CallTree tree = random_calltree(shape);
+  CallTreePlanOptions options;
+  options.max_work = 200'000;
+  EXPECT_THROW(calltree_front(tree, options), std::length_error);
+  options.max_work = 3'000'000;
+  const Bytes budget = tree.total_tape() / 3;
+  const CallTreePlan plan = plan_calltree(tree, budget, options);
+  EXPECT_EQ(plan.method, "grid");
+  ASSERT_TRUE(plan.feasible);
+  EXPECT_LE(plan.best.peak, budget);
+  EXPECT_LE(plan.time_lower_bound, plan.best.time);
+  EXPECT_GT(plan.time_lower_bound, tree.base_time());
+  const CallTreeCost check = evaluate_calltree(tree, joint_set(tree, plan.best.joint));
+  EXPECT_EQ(check.time, plan.best.time);
+  EXPECT_EQ(check.peak, plan.best.peak);
 }
 
 }  // namespace
