@@ -110,6 +110,7 @@ const char* const kKeys[] = {"id",
                              "snapshot_write_time",
                              "snapshot_read_time",
                              "pin",
+                             "site",
                              "calls"};
 
 CallNode read_call(const nlohmann::json& call, const std::string& where) {
@@ -155,6 +156,10 @@ CallNode read_call(const nlohmann::json& call, const std::string& where) {
     } else {
       fail(where, "pin must be \"joint\" or \"split\"");
     }
+  }
+  if (const auto it = call.find("site"); it != call.end()) {
+    if (!it->is_string()) fail(where, "site is not a string");
+    node.site = it->get<std::string>();
   }
   if (const auto it = call.find("calls"); it != call.end() && !it->is_array()) {
     fail(where, "calls is not an array");
@@ -225,6 +230,7 @@ std::string format_calltree_json(const CallTree& tree) {
                      {"snapshot_write_time", c.snapshot_write_time},
                      {"snapshot_read_time", c.snapshot_read_time}};
     if (c.pin != CallPin::kFree) o["pin"] = c.pin == CallPin::kJoint ? "joint" : "split";
+    if (!c.site.empty()) o["site"] = c.site;
     const CallIndex k = tree.num_children(v);
     if (k > 0) {
       o["tape_before_calls"] = c.tape_before_calls;

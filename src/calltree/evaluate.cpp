@@ -41,8 +41,13 @@ namespace {
 // The simulated byte stack: every entry remembers what pushed it so pops are checked.
 class Simulator {
  public:
-  Simulator(const CallTree& tree, const JointSet& joint, bool record, std::int64_t max_events)
-      : tree_(tree), joint_(joint), record_(record), max_events_(max_events) {
+  Simulator(const CallTree& tree, const JointSet& joint, bool record, std::int64_t max_events,
+            bool record_plain)
+      : tree_(tree),
+        joint_(joint),
+        record_(record),
+        record_plain_(record_plain),
+        max_events_(max_events) {
     result_.plain_runs.assign(static_cast<std::size_t>(tree.num_calls()), 0);
     result_.record_runs.assign(static_cast<std::size_t>(tree.num_calls()), 0);
   }
@@ -82,7 +87,7 @@ class Simulator {
   }
 
   void event(CallEventKind kind, CallIndex call, Bytes bytes) {
-    if (!record_) return;
+    if (!record_ || (kind == CallEventKind::kPlain && !record_plain_)) return;
     if (static_cast<std::int64_t>(result_.events.size()) >= max_events_) {
       throw std::length_error("simulate_calltree: more than " + std::to_string(max_events_) +
                               " events; simulate without recording them");
@@ -90,8 +95,9 @@ class Simulator {
     result_.events.push_back({kind, call, bytes, height_, clock_});
   }
 
+  // Empty tape pieces are skipped; snapshots never are (their events mark a joint call).
   void push(bool snapshot, CallIndex call, Bytes bytes) {
-    if (bytes == 0) return;
+    if (bytes == 0 && !snapshot) return;
     stack_.push_back({snapshot, call, bytes});
     height_ += bytes;
     result_.cost.peak = std::max(result_.cost.peak, height_);
@@ -100,7 +106,7 @@ class Simulator {
   }
 
   void pop(bool snapshot, CallIndex call, Bytes bytes) {
-    if (bytes == 0) return;
+    if (bytes == 0 && !snapshot) return;
     if (stack_.empty()) internal("pop from an empty stack");
     const Entry top = stack_.back();
     if (top.snapshot != snapshot || top.call != call || top.bytes != bytes) {
@@ -190,12 +196,14 @@ class Simulator {
       if (joint) frames_.push_back({c, false, 0, false, false});
       return;
     }
+    event(CallEventKind::kAdjointEnd, v, 0);
     frames_.pop_back();
   }
 
   const CallTree& tree_;
   const JointSet& joint_;
   bool record_;
+  bool record_plain_;
   std::int64_t max_events_;
   CallTreeSimulation result_;
   std::vector<Frame> frames_;
@@ -208,13 +216,14 @@ class Simulator {
 }  // namespace
 
 CallTreeSimulation simulate_calltree(const CallTree& tree, const JointSet& joint,
-                                     bool record_events, std::int64_t max_events) {
+                                     bool record_events, std::int64_t max_events,
+                                     bool record_plain_runs) {
   check_joint_set(tree, joint, "simulate_calltree");
   if (max_events < 0) {
     throw std::invalid_argument("simulate_calltree: max_events " + std::to_string(max_events) +
                                 " is negative");
   }
-  return Simulator(tree, joint, record_events, max_events).run();
+  return Simulator(tree, joint, record_events, max_events, record_plain_runs).run();
 }
 
 }  // namespace memsched

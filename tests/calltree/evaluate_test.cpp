@@ -48,7 +48,8 @@ TEST(CallTreeEvaluate, EventsOfJointCall) {
   EXPECT_EQ(sim.events[3].kind, CallEventKind::kPlain);
   EXPECT_EQ(sim.events[4].kind, CallEventKind::kPlain);
   EXPECT_EQ(sim.events[4].call, 2);
-  EXPECT_EQ(sim.events.back().kind, CallEventKind::kPopTape);
+  EXPECT_EQ(sim.events.back().kind, CallEventKind::kAdjointEnd);
+  EXPECT_EQ(sim.events.back().call, 0);
   EXPECT_EQ(sim.events.back().stack, 0);
   EXPECT_EQ(sim.events.back().clock, 36);
   EXPECT_EQ(sim.pushes, sim.pops);

@@ -45,6 +45,9 @@ struct CallNode {
   double snapshot_write_time = 0;  ///< omega: time to write the snapshot
   double snapshot_read_time = 0;   ///< rho: time to read it back
   CallPin pin = CallPin::kFree;    ///< the root is always split whatever this says
+  /// The static call site (source location or callee) this dynamic call comes from; empty
+  /// means the call is its own site. Profiles aggregate per site.
+  std::string site;
 };
 
 /// A dynamic call tree of an adjoint (Griewank & Walther, Evaluating Derivatives, SIAM 2008,
@@ -100,6 +103,10 @@ class CallTree {
   bool may_be_joint(CallIndex i) const { return i != root() && call(i).pin != CallPin::kSplit; }
   /// May call i be split? False for calls pinned joint.
   bool may_be_split(CallIndex i) const { return i == root() || call(i).pin != CallPin::kJoint; }
+  /// The static site of call i: its `site`, or its name when that is empty.
+  const std::string& site(CallIndex i) const {
+    return call(i).site.empty() ? call(i).name : call(i).site;
+  }
   /// Depth of call i (the root has depth 0).
   CallIndex depth(CallIndex i) const { return depth_[index(i)]; }
 

@@ -30,7 +30,8 @@ enum class CallEventKind : std::uint8_t {
   kPopSnapshot,   ///< a joint call's snapshot is read back and released
   kPlain,         ///< a body runs plainly (no recording)
   kRecord,        ///< a body runs recording (its time; its pushes are separate events)
-  kAdjoint,       ///< a body's backward sweep (its time; its pops are separate events)
+  kAdjoint,       ///< a body's backward sweep starts: its turn (its time; pops follow)
+  kAdjointEnd,    ///< a body's backward sweep, its calls' included, is over
 };
 
 /// One event: its kind, the call, the bytes pushed or popped (0 for run events), the stack
@@ -61,9 +62,11 @@ struct CallTreeSimulation {
 /// it, and pops v's tape pieces. Checks that every pop matches the top of the stack and that
 /// the stack ends empty (an internal error otherwise). Iterative: any depth. Throws
 /// std::invalid_argument (check_joint_set); std::length_error if record_events and the event
-/// count would pass `max_events`. O(n * (depth + 1)) time.
+/// count would pass `max_events`. O(n * (depth + 1)) time. With record_plain_runs false the
+/// kPlain events (one per body per plain run, the bulk) are left out of `events`.
 CallTreeSimulation simulate_calltree(const CallTree& tree, const JointSet& joint,
                                      bool record_events = false,
-                                     std::int64_t max_events = std::int64_t{1} << 24);
+                                     std::int64_t max_events = std::int64_t{1} << 24,
+                                     bool record_plain_runs = true);
 
 }  // namespace memsched
