@@ -18,6 +18,7 @@
 #include "memsched/calltree/evaluate.hpp"
 #include "memsched/calltree/generate.hpp"
 #include "memsched/calltree/plan.hpp"
+#include "memsched/calltree/site_profile.hpp"
 
 namespace memsched::cli {
 
@@ -45,6 +46,14 @@ std::string number(double x) {
     out.precision(17);
     out << x;
   }
+  return out.str();
+}
+
+// Six significant digits, for measured times in tables.
+std::string short_number(double x) {
+  std::ostringstream out;
+  out.precision(6);
+  out << x;
   return out.str();
 }
 
@@ -249,6 +258,69 @@ void run_random(const RandomFlags& flags) {
   std::cout << format_calltree_json(random_calltree(options));
 }
 
+// ---- profile ------------------------------------------------------------------------------
+
+struct ProfileFlags {
+  std::string file;
+  std::string budget;
+  std::string format = "text";
+};
+
+const char* group(Bytes peak_change) {
+  return peak_change < 0 ? "gain" : (peak_change == 0 ? "neutral" : "cost");
+}
+
+void run_profile(const ProfileFlags& flags) {
+  const CallTree tree = read_calltree_file(flags.file);
+  const JointSet base = all_joint(tree);
+  const SiteProfile profile = profile_sites(tree, base);
+  const Bytes budget = flags.budget.empty()
+                           ? profile.peak
+                           : parse_integer(flags.budget, "--budget", 0, kMaxCallTreeBytes);
+  const SiteRecommendation advice = recommend_splits(tree, base, budget);
+  if (flags.format == "json") {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const SiteProfileRow& r : profile.rows) {
+      rows.push_back({{"site", r.site},
+                      {"calls", r.calls},
+                      {"joint_calls", r.joint_calls},
+                      {"time_saved", r.time_saved},
+                      {"peak_change", r.peak_change},
+                      {"snapshot_bytes", r.snapshot_bytes},
+                      {"effect", group(r.peak_change)}});
+    }
+    nlohmann::json out{{"calls", tree.num_calls()},
+                       {"time", profile.time},
+                       {"peak", profile.peak},
+                       {"sites", rows},
+                       {"budget", budget},
+                       {"recommendation",
+                        {{"split_sites", advice.split_sites},
+                         {"time", advice.time},
+                         {"peak", advice.peak},
+                         {"joint", names(tree, joint_calls(advice.joint))}}}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "calls: " << tree.num_calls() << "\nall joint: time " << short_number(profile.time)
+            << ", peak " << profile.peak << "\n\nif every call of the site were split:\n"
+            << std::left << std::setw(36) << "site" << std::right << std::setw(7) << "calls"
+            << std::setw(7) << "joint" << std::setw(14) << "time saved" << std::setw(14)
+            << "peak change" << std::setw(12) << "snapshot"
+            << "  effect\n";
+  for (const SiteProfileRow& r : profile.rows) {
+    std::cout << std::left << std::setw(36) << r.site.substr(0, 35) << std::right << std::setw(7)
+              << r.calls << std::setw(7) << r.joint_calls << std::setw(14)
+              << short_number(r.time_saved) << std::setw(14) << r.peak_change << std::setw(12)
+              << r.snapshot_bytes << "  " << group(r.peak_change) << "\n";
+  }
+  std::cout << "\nrecommendation within " << budget << " bytes: split";
+  for (const std::string& s : advice.split_sites) std::cout << ' ' << s;
+  if (advice.split_sites.empty()) std::cout << " nothing";
+  std::cout << "\npredicted: time " << short_number(advice.time) << ", peak " << advice.peak
+            << "\n";
+}
+
 }  // namespace
 
 void add_calltree_command(CLI::App& app) {
@@ -283,6 +355,16 @@ void add_calltree_command(CLI::App& app) {
   e->add_option("--format", evaluate->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));
   e->callback([evaluate] { run_evaluate(*evaluate); });
+
+  auto profile = std::make_shared<ProfileFlags>();
+  CLI::App* pr = calltree->add_subcommand(
+      "profile", "per-site table of a recorded profile (all joint) and split advice");
+  pr->add_option("file", profile->file, "recorded call tree (CallRecorder, JSON), - for stdin")
+      ->required();
+  pr->add_option("--budget", profile->budget, "bytes (default: the all-joint peak)");
+  pr->add_option("--format", profile->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  pr->callback([profile] { run_profile(*profile); });
 
   auto random = std::make_shared<RandomFlags>();
   CLI::App* r = calltree->add_subcommand("random", "a seeded random call tree, as JSON");

@@ -9,13 +9,16 @@
 // on a periodic grid of `cells` values; every statement overwrites the whole state, so its
 // recording pushes the old state (8 x cells bytes) and its adjoint pops it.
 //
-// Usage: example_calltree_adjoint [cells=4000] [steps=12] [iterations=4]
+// Usage: example_calltree_adjoint [cells=4000] [steps=12] [iterations=4] [profile.json]
+// (the last argument writes the recorded profile for `memsched calltree profile`).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "memsched/calltree/calltree_io.hpp"
 #include "memsched/calltree/evaluate.hpp"
 #include "memsched/calltree/plan.hpp"
 #include "memsched/calltree/profiler.hpp"
@@ -224,6 +227,7 @@ int main(int argc, char** argv) {
     profiled.plain_run(x0);
     return recorder.tree();
   }();
+  if (argc > 4) std::ofstream(argv[4]) << memsched::format_calltree_json(tree);
   if (static_cast<std::size_t>(tree.num_calls()) != n) {
     std::fprintf(stderr, "profile has %lld calls, expected %zu\n",
                  static_cast<long long>(tree.num_calls()), n);
