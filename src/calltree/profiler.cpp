@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -100,6 +101,13 @@ struct CallRecorder::Impl {
 
   std::vector<Node> nodes;
   std::vector<Frame> frames;
+  CallClock clock = CallClock::kThreadCpu;
+
+  double now() const noexcept {
+    if (clock == CallClock::kThreadCpu) return thread_cpu_seconds();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 
   static Node make_node(CallSiteId site, std::int64_t parent) {
     Node n;
@@ -156,13 +164,13 @@ struct CallRecorder::Impl {
         check_site(nodes[static_cast<std::size_t>(node)], site, "plain");
       }
     }
-    frames.push_back({node, phase, thread_cpu_seconds(), t_tape});
+    frames.push_back({node, phase, now(), t_tape});
   }
 
   void exit() noexcept {
     const Frame f = frames.back();
     frames.pop_back();
-    const double inclusive = thread_cpu_seconds() - f.start;
+    const double inclusive = now() - f.start;
     const double exclusive = inclusive - f.child_time;
     const Bytes tape = t_tape - f.tape_start;
     Node& n = nodes[static_cast<std::size_t>(f.node)];
@@ -187,7 +195,8 @@ struct CallRecorder::Impl {
   }
 };
 
-CallRecorder::CallRecorder() : impl_(std::make_unique<Impl>()) {
+CallRecorder::CallRecorder(CallClock clock) : impl_(std::make_unique<Impl>()) {
+  impl_->clock = clock;
   if (t_recorder != nullptr) {
     throw std::logic_error("CallRecorder: this thread already has a recorder");
   }

@@ -78,7 +78,7 @@ TEST(CallTreeProfiler, RecordsTheDynamicTree) {
 }
 
 TEST(CallTreeProfiler, PlainRunGivesPlainTimes) {
-  CallRecorder recorder;
+  CallRecorder recorder(CallClock::kSteady);
   record_program();
   reverse_program();
   {

@@ -33,6 +33,13 @@ enum class CallPhase : std::uint8_t {
 /// that pushes; scopes read the counter at entry and exit. A relaxed thread-local add.
 void tape_pushed(Bytes bytes) noexcept;
 
+/// The clock of a CallRecorder.
+enum class CallClock : std::uint8_t {
+  kThreadCpu,  ///< CPU time of the thread (CLOCK_THREAD_CPUTIME_ID): right with threads, but a
+               ///< system call per reading (docs/benchmarks.md gives its cost)
+  kSteady,     ///< std::chrono::steady_clock: cheap, wall time (counts waiting and I/O)
+};
+
 /// Records the dynamic call tree of one adjoint run of the calling thread. While it lives, the
 /// CallScopes of this thread report to it (each thread has its own frame stack, so several
 /// threads each need their own recorder). Profile a store-all run (every call split): run the
@@ -42,7 +49,7 @@ void tape_pushed(Bytes bytes) noexcept;
 /// Throws std::logic_error if the thread already has a recorder.
 class CallRecorder {
  public:
-  CallRecorder();
+  explicit CallRecorder(CallClock clock = CallClock::kThreadCpu);
   ~CallRecorder();
   CallRecorder(const CallRecorder&) = delete;
   CallRecorder& operator=(const CallRecorder&) = delete;
@@ -51,11 +58,11 @@ class CallRecorder {
   std::int64_t num_calls() const noexcept;
 
   /// The recorded tree: calls named "<site>#<k>" (the k-th dynamic call of the site; the root
-  /// keeps the site name) with `site` set, times in seconds of thread CPU time, record and
-  /// adjoint times from the sweeps, plain time from the plain run (record time if there was
-  /// none), own tape and the part pushed before each call, snapshot sizes and times as
-  /// reported (CallScope::snapshot). Throws std::logic_error if a scope is still open, nothing
-  /// was recorded, or a recorded call was not reversed.
+  /// keeps the site name) with `site` set, record and
+  /// adjoint times from the sweeps (seconds of the recorder's clock), plain time from the plain run
+  /// (record time if there was none), own tape and the part pushed before each call, snapshot sizes
+  /// and times as reported (CallScope::snapshot). Throws std::logic_error if a scope is still open,
+  /// nothing was recorded, or a recorded call was not reversed.
   CallTree tree() const;
 
   struct Impl;
