@@ -35,6 +35,8 @@ void bind_exec(py::module_& m);    // exec_bindings.cpp
 void bind_tree(py::module_& m);    // tree_bindings.cpp
 void bind_hetero(py::module_& m);  // hetero_bindings.cpp
 
+void bind_calltree(py::module_& m);  // calltree_bindings.cpp
+
 namespace {
 
 // ---- helpers ---------------------------------------------------------------------------
@@ -778,4 +780,5 @@ PYBIND11_MODULE(_memsched, m) {
   bind_exec(m);
   bind_tree(m);
   bind_hetero(m);
+  bind_calltree(m);
 }
