@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -271,12 +272,14 @@ const char* group(Bytes peak_change) {
 }
 
 void run_profile(const ProfileFlags& flags) {
+  std::optional<Bytes> budget_flag;
+  if (!flags.budget.empty()) {
+    budget_flag = parse_integer(flags.budget, "--budget", 0, kMaxCallTreeBytes);
+  }
   const CallTree tree = read_calltree_file(flags.file);
   const JointSet base = all_joint(tree);
   const SiteProfile profile = profile_sites(tree, base);
-  const Bytes budget = flags.budget.empty()
-                           ? profile.peak
-                           : parse_integer(flags.budget, "--budget", 0, kMaxCallTreeBytes);
+  const Bytes budget = budget_flag.value_or(profile.peak);
   const SiteRecommendation advice = recommend_splits(tree, base, budget);
   if (flags.format == "json") {
     nlohmann::json rows = nlohmann::json::array();

@@ -155,6 +155,19 @@ SiteRecommendation recommend_splits(const CallTree& tree, const JointSet& joint,
     throw std::invalid_argument("recommend_splits: budget " + std::to_string(budget_bytes) +
                                 " is negative");
   }
+  // Each round profiles once and re-evaluates at most every site: O(sites x n) per round,
+  // at most `sites` rounds. Refuse up front what would not finish in reasonable time.
+  std::map<std::string, bool> sites;
+  for (CallIndex v = 1; v < tree.num_calls(); ++v) sites[tree.site(v)] = true;
+  const double estimate = static_cast<double>(sites.size()) * static_cast<double>(sites.size()) *
+                          static_cast<double>(tree.num_calls());
+  if (estimate > kMaxRecommendWork) {
+    throw std::length_error("recommend_splits: " + std::to_string(sites.size()) + " sites and " +
+                            std::to_string(tree.num_calls()) + " calls need about " +
+                            std::to_string(static_cast<std::int64_t>(estimate)) +
+                            " call evaluations, over the limit of " +
+                            std::to_string(static_cast<std::int64_t>(kMaxRecommendWork)));
+  }
   SiteRecommendation out;
   out.joint = joint;
   CallTreeCost cost = evaluate_calltree(tree, joint);

@@ -101,5 +101,37 @@ TEST(CallTreeSiteProfile, RecommendationFitsAndNeverSlower) {
                std::invalid_argument);
 }
 
+// A deep chain, all joint: plain runs are not walked, so profiling stays linear.
+TEST(CallTreeSiteProfile, DeepChainIsLinear) {
+  std::vector<CallNode> calls(50000);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    calls[i].name = "f" + std::to_string(i);
+    calls[i].site = i % 2 == 0 ? "even" : "odd";
+    calls[i].parent = static_cast<CallIndex>(i) - 1;
+    calls[i].time = 1;
+    calls[i].tape_bytes = 2;
+    calls[i].snapshot_bytes = 1;
+  }
+  const CallTree tree(calls);
+  const SiteProfile profile = profile_sites(tree, all_joint(tree));
+  EXPECT_EQ(profile.peak, evaluate_calltree(tree, all_joint(tree)).peak);
+  ASSERT_EQ(profile.rows.size(), 2u);
+  for (const SiteProfileRow& row : profile.rows) {
+    const CallTreeCost flipped =
+        evaluate_calltree(tree, split_site(tree, all_joint(tree), row.site));
+    EXPECT_EQ(row.peak_change, flipped.peak - profile.peak);
+  }
+}
+
+TEST(CallTreeSiteProfile, RecommendationRefusesHugeInputsUpFront) {
+  std::vector<CallNode> calls(50000);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    calls[i].name = "f" + std::to_string(i);  // every call its own site
+    calls[i].parent = i == 0 ? -1 : 0;
+  }
+  const CallTree tree(calls);
+  EXPECT_THROW(recommend_splits(tree, all_joint(tree), 0), std::length_error);
+}
+
 }  // namespace
 }  // namespace memsched

@@ -9,9 +9,9 @@
 
 namespace memsched {
 
-/// The largest call-tree file read_calltree_file accepts (256 MiB); larger files are refused
-/// before they are read.
-inline constexpr std::int64_t kMaxCallTreeFileBytes = std::int64_t{1} << 28;
+/// The largest call-tree file read_calltree_file accepts (64 MiB, over a million calls);
+/// larger files are refused before they are read, which bounds the parser's memory.
+inline constexpr std::int64_t kMaxCallTreeFileBytes = std::int64_t{1} << 26;
 
 /// The deepest nesting parse_calltree_json accepts (10,000 calls).
 inline constexpr std::int64_t kMaxCallTreeDepth = 10000;

@@ -62,8 +62,9 @@ struct CallTreeSimulation {
 /// it, and pops v's tape pieces. Checks that every pop matches the top of the stack and that
 /// the stack ends empty (an internal error otherwise). Iterative: any depth. Throws
 /// std::invalid_argument (check_joint_set); std::length_error if record_events and the event
-/// count would pass `max_events`. O(n * (depth + 1)) time. With record_plain_runs false the
-/// kPlain events (one per body per plain run, the bulk) are left out of `events`.
+/// count would pass `max_events`. O(n * (depth + 1)) time. With record_events and not
+/// record_plain_runs, plain runs are not walked: no kPlain events (one per body per plain
+/// run, the bulk), plain_runs stays 0, the clock adds P at once, and the time is O(n).
 CallTreeSimulation simulate_calltree(const CallTree& tree, const JointSet& joint,
                                      bool record_events = false,
                                      std::int64_t max_events = std::int64_t{1} << 24,

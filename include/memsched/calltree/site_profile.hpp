@@ -48,6 +48,9 @@ SiteProfile profile_sites(const CallTree& tree, const JointSet& joint, bool reba
 /// `joint` with every joint call of `site` made split (calls pinned joint stay joint).
 JointSet split_site(const CallTree& tree, const JointSet& joint, const std::string& site);
 
+/// The most sites^2 x calls recommend_splits accepts (2 x 10^9 call evaluations).
+inline constexpr double kMaxRecommendWork = 2e9;
+
 /// A recommendation: which sites to make split, and the exact cost after.
 struct SiteRecommendation {
   std::vector<std::string> split_sites;  ///< in the order they were chosen
@@ -62,7 +65,8 @@ struct SiteRecommendation {
 /// the peak within budget_bytes; re-profile and repeat until no site can be split. Flips
 /// interact (peaks combine by max), hence the re-profiling. If `joint` itself is over the
 /// budget only flips that lower the peak are taken. Throws std::invalid_argument for a
-/// negative budget. O(rounds x sites x n).
+/// negative budget, and std::length_error up front when sites^2 x calls passes
+/// kMaxRecommendWork. O(rounds x sites x n), rounds <= sites.
 SiteRecommendation recommend_splits(const CallTree& tree, const JointSet& joint,
                                     Bytes budget_bytes);
 
