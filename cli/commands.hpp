@@ -26,5 +26,7 @@ void add_pipeline_command(CLI::App& app);
 /// Registers `join` under `parent` (the plan subcommand: `memsched plan join ...`).
 void add_join_command(CLI::App& parent);
 void add_graph_command(CLI::App& app);
+/// Registers `calltree` (plan, front, evaluate, profile: joint/split choices per call).
+void add_calltree_command(CLI::App& app);
 
 }  // namespace memsched::cli

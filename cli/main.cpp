@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   memsched::cli::add_hetero_command(app);
   memsched::cli::add_pipeline_command(app);
   memsched::cli::add_graph_command(app);
+  memsched::cli::add_calltree_command(app);
   memsched::cli::TerminalProgress progress;
   const memsched::ProgressScope progress_scope(progress);
   try {

@@ -4,6 +4,13 @@
 // memsched/problems/*.hpp (memsched::problems).
 #pragma once
 
+#include "memsched/calltree/call_tree.hpp"
+#include "memsched/calltree/calltree_io.hpp"
+#include "memsched/calltree/evaluate.hpp"
+#include "memsched/calltree/generate.hpp"
+#include "memsched/calltree/plan.hpp"
+#include "memsched/calltree/profiler.hpp"
+#include "memsched/calltree/site_profile.hpp"
 #include "memsched/chain/action.hpp"
 #include "memsched/chain/chain.hpp"
 #include "memsched/chain/formats.hpp"

@@ -38,6 +38,8 @@ void bind_graph(py::module_& m);   // graph_bindings.cpp
 
 void bind_pipeline(py::module_& m);  // pipeline_bindings.cpp
 
+void bind_calltree(py::module_& m);  // calltree_bindings.cpp
+
 namespace {
 
 // ---- helpers ---------------------------------------------------------------------------
@@ -742,4 +744,5 @@ PYBIND11_MODULE(_memsched, m) {
   bind_hetero(m);
   bind_pipeline(m);
   bind_graph(m);
+  bind_calltree(m);
 }

@@ -1,0 +1,150 @@
+// The call-tree model of a source-transformation adjoint: per call, its own times and tape,
+// its snapshot, and whether it may be reversed joint (checkpointed) or split (store-all).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace memsched {
+
+/// An index of a call in a CallTree, from 0 (the root) to num_calls() - 1.
+using CallIndex = std::int64_t;
+
+/// A size in bytes of tape or snapshot.
+using Bytes = std::int64_t;
+
+/// The largest total a CallTree accepts: the sum of every call's tape and snapshot bytes must
+/// not exceed 2^62, so every stack height the formulas and planners form fits in 64 bits.
+inline constexpr Bytes kMaxCallTreeBytes = Bytes{1} << 62;
+
+/// The most calls a CallTree accepts (2^24); larger trees are refused with their size.
+inline constexpr CallIndex kMaxCalls = CallIndex{1} << 24;
+
+/// A constraint on how one call may be reversed.
+enum class CallPin : std::uint8_t {
+  kFree,   ///< the planner chooses joint or split
+  kJoint,  ///< must stay joint (e.g. the backward sweep changes parameters the call reads)
+  kSplit,  ///< must stay split (e.g. the call cannot be re-run from a snapshot)
+};
+
+/// One call of a call tree, as given to the CallTree constructor. Times are in any one unit
+/// (seconds, cycles); bytes are bytes.
+struct CallNode {
+  std::string name;         ///< identifier, unique in the tree, non-empty
+  CallIndex parent = -1;    ///< -1 for the root; otherwise an index smaller than this call's
+  double time = 0;          ///< t: plain (non-recording) run of the call's own body
+  double record_time = 0;   ///< f: recording run of its own body (primal plus pushes)
+  double adjoint_time = 0;  ///< b: backward sweep of its own body
+  Bytes tape_bytes = 0;     ///< tau: bytes its own body pushes when recorded
+  /// tau^(j): bytes of its own tape pushed before its j-th call, cumulative (non-decreasing,
+  /// each <= tape_bytes), one entry per child. Empty means all of it before the first call.
+  std::vector<Bytes> tape_before_calls;
+  Bytes snapshot_bytes = 0;        ///< s: bytes saved to re-run the call later (joint)
+  double snapshot_write_time = 0;  ///< omega: time to write the snapshot
+  double snapshot_read_time = 0;   ///< rho: time to read it back
+  CallPin pin = CallPin::kFree;    ///< the root is always split whatever this says
+  /// The static call site (source location or callee) this dynamic call comes from; empty
+  /// means the call is its own site. Profiles aggregate per site.
+  std::string site;
+};
+
+/// A dynamic call tree of an adjoint (Griewank & Walther, Evaluating Derivatives, SIAM 2008,
+/// ch. 12; the model of docs/calltree.md): calls with their children in call order.
+///
+/// Reversing a call **split** records it inside its caller's forward sweep and reverses it
+/// inside the caller's backward sweep; reversing it **joint** pushes a snapshot and runs it
+/// plainly in the forward sweep, then pops the snapshot, re-runs it recording and reverses it
+/// at once in the backward sweep. The root is reversed once, as the top-level adjoint.
+///
+/// The constructor validates once and throws std::invalid_argument naming the first bad call:
+/// no calls or more than kMaxCalls, a parent not smaller than its child's index (the root is
+/// index 0 with parent -1), an empty or repeated name, a negative or non-finite time, a
+/// negative size, tape_before_calls of the wrong length, decreasing or above tape_bytes, a
+/// root pinned joint, or total bytes over kMaxCallTreeBytes. O(n) time and memory.
+///
+///     CallTree tree({{"R", -1, 1, 1, 2, 10}, {"A", 0, 4, 4, 8, 40, {}, 8}});
+class CallTree {
+ public:
+  explicit CallTree(std::vector<CallNode> calls);
+
+  CallIndex num_calls() const noexcept { return static_cast<CallIndex>(calls_.size()); }
+  static constexpr CallIndex root() noexcept { return 0; }
+
+  /// The call as given (tape_before_calls filled in when it was empty). Accessors do not
+  /// check i: it must be in [0, num_calls()).
+  const CallNode& call(CallIndex i) const { return calls_[index(i)]; }
+  /// The index of the call named `name`, if any. O(log n).
+  std::optional<CallIndex> find(const std::string& name) const;
+
+  /// Number of calls made by call i.
+  CallIndex num_children(CallIndex i) const {
+    return child_begin_[index(i) + 1] - child_begin_[index(i)];
+  }
+  /// The j-th call made by call i (j from 0), in call order.
+  CallIndex child(CallIndex i, CallIndex j) const {
+    return child_list_[static_cast<std::size_t>(child_begin_[index(i)] + j)];
+  }
+  /// tau^(j+1) of call i: bytes of its own tape pushed before its j-th call (j from 0);
+  /// j = num_children(i) gives tape_bytes.
+  Bytes tape_before(CallIndex i, CallIndex j) const {
+    const CallNode& c = calls_[index(i)];
+    return j < num_children(i) ? c.tape_before_calls[static_cast<std::size_t>(j)] : c.tape_bytes;
+  }
+
+  /// P: plain time of call i's whole subtree (its own and every descendant's `time`).
+  double subtree_time(CallIndex i) const { return subtree_time_[index(i)]; }
+  /// P + omega + rho: the time making call i joint adds, whatever the other choices.
+  double joint_cost(CallIndex i) const {
+    return subtree_time(i) + call(i).snapshot_write_time + call(i).snapshot_read_time;
+  }
+  /// May call i be joint? False for the root and calls pinned split.
+  bool may_be_joint(CallIndex i) const { return i != root() && call(i).pin != CallPin::kSplit; }
+  /// May call i be split? False for calls pinned joint.
+  bool may_be_split(CallIndex i) const { return i == root() || call(i).pin != CallPin::kJoint; }
+  /// The static site of call i: its `site`, or its name when that is empty.
+  const std::string& site(CallIndex i) const {
+    return call(i).site.empty() ? call(i).name : call(i).site;
+  }
+  /// Depth of call i (the root has depth 0).
+  CallIndex depth(CallIndex i) const { return depth_[index(i)]; }
+
+  /// Sum over all calls of record_time + adjoint_time: the run time of store-all (all split).
+  double base_time() const noexcept { return base_time_; }
+  /// Sum over all calls of tape_bytes: the peak of store-all.
+  Bytes total_tape() const noexcept { return total_tape_; }
+
+ private:
+  static std::size_t index(CallIndex i) { return static_cast<std::size_t>(i); }
+
+  std::vector<CallNode> calls_;
+  std::vector<CallIndex> child_begin_;  // CSR offsets, size n + 1
+  std::vector<CallIndex> child_list_;
+  std::vector<double> subtree_time_;
+  std::vector<CallIndex> depth_;
+  std::vector<std::pair<std::string, CallIndex>> by_name_;  // sorted by name
+  double base_time_ = 0;
+  Bytes total_tape_ = 0;
+};
+
+/// A joint/split assignment: joint[i] is true when call i is reversed joint. Its size must be
+/// num_calls(); joint[root] must be false.
+using JointSet = std::vector<bool>;
+
+/// The assignment whose joint calls are exactly `joint` (indices).
+/// Throws std::out_of_range for an index outside the tree.
+JointSet joint_set(const CallTree& tree, const std::vector<CallIndex>& joint);
+
+/// The indices of the joint calls of `joint`, increasing.
+std::vector<CallIndex> joint_calls(const JointSet& joint);
+
+/// Every call that may be joint made joint: Tapenade's default (it checkpoints every call),
+/// except calls pinned split.
+JointSet all_joint(const CallTree& tree);
+
+/// Throws std::invalid_argument naming `function` if `joint` has the wrong size, makes the
+/// root joint, or breaks a pin.
+void check_joint_set(const CallTree& tree, const JointSet& joint, const char* function);
+
+}  // namespace memsched

@@ -1,0 +1,167 @@
+// Validation of call trees and the per-call quantities the formulas need (subtree times).
+#include "memsched/calltree/call_tree.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace memsched {
+
+namespace {
+
+[[noreturn]] void bad_call(CallIndex i, const std::string& name, const std::string& message) {
+  throw std::invalid_argument("CallTree: call " + std::to_string(i) +
+                              (name.empty() ? std::string() : " ('" + name.substr(0, 60) + "')") +
+                              ": " + message);
+}
+
+void check_time(CallIndex i, const CallNode& c, double value, const char* what) {
+  if (!std::isfinite(value) || value < 0) {
+    bad_call(
+        i, c.name,
+        std::string(what) + " " + std::to_string(value) + " is not a finite non-negative number");
+  }
+}
+
+}  // namespace
+
+CallTree::CallTree(std::vector<CallNode> calls) : calls_(std::move(calls)) {
+  const auto n = static_cast<CallIndex>(calls_.size());
+  if (n == 0) throw std::invalid_argument("CallTree: no calls");
+  if (n > kMaxCalls) {
+    throw std::invalid_argument("CallTree: " + std::to_string(n) + " calls, more than the " +
+                                std::to_string(kMaxCalls) + " accepted");
+  }
+  std::vector<CallIndex> count(calls_.size() + 1, 0);
+  Bytes total = 0;
+  for (CallIndex i = 0; i < n; ++i) {
+    const CallNode& c = calls_[index(i)];
+    if (c.name.empty()) bad_call(i, c.name, "empty name");
+    if (i == 0 && c.parent != -1) bad_call(i, c.name, "the root (call 0) must have parent -1");
+    if (i > 0 && (c.parent < 0 || c.parent >= i)) {
+      bad_call(i, c.name,
+               "parent " + std::to_string(c.parent) + " is not in [0, " + std::to_string(i) +
+                   ") (calls are listed parents first)");
+    }
+    if (i == 0 && c.pin == CallPin::kJoint) bad_call(i, c.name, "the root cannot be joint");
+    check_time(i, c, c.time, "time");
+    check_time(i, c, c.record_time, "record_time");
+    check_time(i, c, c.adjoint_time, "adjoint_time");
+    check_time(i, c, c.snapshot_write_time, "snapshot_write_time");
+    check_time(i, c, c.snapshot_read_time, "snapshot_read_time");
+    if (c.tape_bytes < 0) bad_call(i, c.name, "negative tape_bytes");
+    if (c.snapshot_bytes < 0) bad_call(i, c.name, "negative snapshot_bytes");
+    if (c.tape_bytes > kMaxCallTreeBytes - total ||
+        c.snapshot_bytes > kMaxCallTreeBytes - total - c.tape_bytes) {
+      bad_call(i, c.name, "total tape and snapshot bytes exceed 2^62");
+    }
+    total += c.tape_bytes + c.snapshot_bytes;
+    if (i > 0) ++count[index(c.parent)];
+  }
+  // Children in call order = increasing index (CSR).
+  child_begin_.assign(calls_.size() + 1, 0);
+  for (CallIndex i = 0; i < n; ++i)
+    child_begin_[index(i) + 1] = child_begin_[index(i)] + count[index(i)];
+  child_list_.assign(calls_.size() > 0 ? calls_.size() - 1 : 0, 0);
+  std::vector<CallIndex> fill(child_begin_.begin(), child_begin_.end() - 1);
+  depth_.assign(calls_.size(), 0);
+  for (CallIndex i = 1; i < n; ++i) {
+    const CallIndex p = calls_[index(i)].parent;
+    child_list_[index(fill[index(p)]++)] = i;
+    depth_[index(i)] = depth_[index(p)] + 1;
+  }
+  for (CallIndex i = 0; i < n; ++i) {
+    CallNode& c = calls_[index(i)];
+    const CallIndex k = num_children(i);
+    if (c.tape_before_calls.empty()) {
+      c.tape_before_calls.assign(static_cast<std::size_t>(k), c.tape_bytes);
+      continue;
+    }
+    if (static_cast<CallIndex>(c.tape_before_calls.size()) != k) {
+      bad_call(i, c.name,
+               "tape_before_calls has " + std::to_string(c.tape_before_calls.size()) +
+                   " entries for " + std::to_string(k) + " calls");
+    }
+    Bytes previous = 0;
+    for (std::size_t j = 0; j < c.tape_before_calls.size(); ++j) {
+      const Bytes b = c.tape_before_calls[j];
+      if (b < previous || b > c.tape_bytes) {
+        bad_call(i, c.name,
+                 "tape_before_calls[" + std::to_string(j) + "] = " + std::to_string(b) +
+                     " is not in [" + std::to_string(previous) + ", tape_bytes " +
+                     std::to_string(c.tape_bytes) + "] (the entries are cumulative)");
+      }
+      previous = b;
+    }
+  }
+  subtree_time_.assign(calls_.size(), 0);
+  for (CallIndex i = n - 1; i >= 0; --i) {
+    const CallNode& c = calls_[index(i)];
+    subtree_time_[index(i)] += c.time;
+    if (i > 0) subtree_time_[index(c.parent)] += subtree_time_[index(i)];
+    base_time_ += c.record_time + c.adjoint_time;
+    total_tape_ += c.tape_bytes;
+  }
+  by_name_.reserve(calls_.size());
+  for (CallIndex i = 0; i < n; ++i) by_name_.emplace_back(calls_[index(i)].name, i);
+  std::sort(by_name_.begin(), by_name_.end());
+  for (std::size_t k = 1; k < by_name_.size(); ++k) {
+    if (by_name_[k].first == by_name_[k - 1].first) {
+      const CallIndex i = std::max(by_name_[k].second, by_name_[k - 1].second);
+      bad_call(i, by_name_[k].first, "name repeated");
+    }
+  }
+}
+
+std::optional<CallIndex> CallTree::find(const std::string& name) const {
+  const auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name,
+                                   [](const std::pair<std::string, CallIndex>& e,
+                                      const std::string& key) { return e.first < key; });
+  if (it == by_name_.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
+JointSet joint_set(const CallTree& tree, const std::vector<CallIndex>& joint) {
+  JointSet set(static_cast<std::size_t>(tree.num_calls()), false);
+  for (CallIndex i : joint) {
+    if (i < 0 || i >= tree.num_calls()) {
+      throw std::out_of_range("joint_set: call " + std::to_string(i) + " not in [0, " +
+                              std::to_string(tree.num_calls()) + ")");
+    }
+    set[static_cast<std::size_t>(i)] = true;
+  }
+  return set;
+}
+
+std::vector<CallIndex> joint_calls(const JointSet& joint) {
+  std::vector<CallIndex> out;
+  for (std::size_t i = 0; i < joint.size(); ++i) {
+    if (joint[i]) out.push_back(static_cast<CallIndex>(i));
+  }
+  return out;
+}
+
+JointSet all_joint(const CallTree& tree) {
+  JointSet set(static_cast<std::size_t>(tree.num_calls()), false);
+  for (CallIndex i = 1; i < tree.num_calls(); ++i)
+    set[static_cast<std::size_t>(i)] = tree.may_be_joint(i);
+  return set;
+}
+
+void check_joint_set(const CallTree& tree, const JointSet& joint, const char* function) {
+  if (static_cast<CallIndex>(joint.size()) != tree.num_calls()) {
+    throw std::invalid_argument(std::string(function) + ": assignment of size " +
+                                std::to_string(joint.size()) + " for " +
+                                std::to_string(tree.num_calls()) + " calls");
+  }
+  if (joint[0]) throw std::invalid_argument(std::string(function) + ": the root cannot be joint");
+  for (CallIndex i = 1; i < tree.num_calls(); ++i) {
+    const bool j = joint[static_cast<std::size_t>(i)];
+    if ((j && !tree.may_be_joint(i)) || (!j && !tree.may_be_split(i))) {
+      throw std::invalid_argument(std::string(function) + ": call '" + tree.call(i).name +
+                                  "' is pinned " + (j ? "split" : "joint"));
+    }
+  }
+}
+
+}  // namespace memsched
