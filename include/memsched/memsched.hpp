@@ -30,6 +30,7 @@
 #include "memsched/plan/binomial.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 #include "memsched/plan/hrevolve.hpp"
+#include "memsched/plan/limits.hpp"
 #include "memsched/plan/mixed.hpp"
 #include "memsched/plan/multistage.hpp"
 #include "memsched/plan/online.hpp"
