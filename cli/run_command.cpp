@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -73,6 +74,29 @@ Levels make_levels(const RunFlags& flags, std::int64_t ram_slots, std::int64_t d
   return levels;
 }
 
+// Refuses a run that cannot finish before allocating anything (docs/cli.md, Limits): the RAM
+// it holds (the RAM level's slots, the store-all check's states and a few working states, 8
+// bytes per cell each) and the cell updates of one forward sweep.
+void check_run_size(Step steps, std::int64_t cells, std::int64_t ram_slots, Step check_steps) {
+  const double state_bytes = 8.0 * static_cast<double>(cells);
+  const double states = static_cast<double>(ram_slots) + static_cast<double>(check_steps) + 8.0;
+  const double bytes = state_bytes * states;
+  const double updates = static_cast<double>(steps) * static_cast<double>(cells);
+  char estimate[128];
+  if (bytes > 1024.0 * 1024.0 * 1024.0) {
+    std::snprintf(estimate, sizeof estimate, "about %.0f MiB of states (limit 1024 MiB)",
+                  bytes / 1048576.0);
+    throw std::runtime_error("run: refused: " + std::to_string(cells) + " cells and " +
+                             std::to_string(ram_slots) + " RAM slots + " +
+                             std::to_string(check_steps) + " check steps need " + estimate);
+  }
+  if (updates > 2e10) {
+    std::snprintf(estimate, sizeof estimate, "about %.2g cell updates (limit 2e+10)", updates);
+    throw std::runtime_error("run: refused: one forward sweep of " + std::to_string(steps) +
+                             " steps on " + std::to_string(cells) + " cells takes " + estimate);
+  }
+}
+
 // Plans with the named planner, or with every registered one keeping the cheapest ("auto").
 std::pair<std::string, std::unique_ptr<ActionStream>> plan(const RunFlags& flags,
                                                            const Chain& chain,
@@ -120,6 +144,7 @@ void run(const RunFlags& flags) {
   }
   PlanOptions options;
   if (flags.period) options.period = parse_steps(*flags.period, "--period");
+  check_run_size(n, flags.cells, ram_slots, check_steps);
 
   const Burgers model(flags.cells, 0.01);
   const Burgers::State u0 = model.initial_state();
