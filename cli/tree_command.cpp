@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "memsched/input.hpp"
 #include "memsched/tree/assembly_tree.hpp"
 #include "memsched/tree/generate.hpp"
 #include "memsched/tree/list_scheduling.hpp"
@@ -45,12 +46,9 @@ Traversal traverse_with(const Tree& tree, const std::string& algorithm) {
   return liu_optimal_traversal(tree);
 }
 
+// Matrix files: 1 GiB at most (the pattern takes about as much again).
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_input_file(path, std::size_t{1} << 30, "matrix");
 }
 
 // ---- traverse ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@
 #include "memsched/hetero/hetero_io.hpp"
 #include "memsched/hetero/hetero_schedule.hpp"
 #include "memsched/hetero/persistent.hpp"
+#include "memsched/input.hpp"
 #include "memsched/join/join_graph.hpp"
 #include "memsched/join/join_plan.hpp"
 #include "memsched/join/join_simulate.hpp"

@@ -1,6 +1,7 @@
 // Reading and writing task trees: a plain node-list format and JSON.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,12 @@ std::string format_tree_text(const Tree& tree);
 /// The JSON format read by parse_tree_json.
 std::string format_tree_json(const Tree& tree);
 
+/// Largest tree text read_tree_file reads: 256 MiB (about 10^7 nodes).
+inline constexpr std::size_t kMaxTreeTextBytes = std::size_t{256} << 20;
+
 /// Reads a whole file (or standard input if path is "-") and parses it with parse_tree.
-/// Throws std::runtime_error if the file cannot be read.
+/// Throws std::runtime_error, before allocating, if the file cannot be read, is a directory,
+/// a device or a FIFO, or is larger than kMaxTreeTextBytes (read_input_file).
 Tree read_tree_file(const std::string& path);
 
 }  // namespace memsched
