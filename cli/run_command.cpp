@@ -255,10 +255,12 @@ void run(const RunFlags& flags) {
     const Platform picture_platform(scaled);
     const Chain picture_chain(n, 1.0, ub / uf);
     std::ofstream out(flags.svg);
+    if (!out) throw std::runtime_error("cannot open '" + flags.svg + "' for writing");
     std::unique_ptr<ActionStream> again =
         find_chain_planner(name).plan(picture_chain, picture_platform, options);
     write_schedule_svg(out, *again, picture_chain, picture_platform);
-    if (!out) throw std::runtime_error("cannot write " + flags.svg);
+    out.close();  // the last block is written here: check after it
+    if (!out) throw std::runtime_error("cannot write '" + flags.svg + "' (device full?)");
   }
   if (!same) throw std::runtime_error("the gradient check failed");
 }

@@ -296,8 +296,10 @@ void run_from_matrix(const FromMatrixFlags& flags) {
     return;
   }
   std::ofstream out(flags.output, std::ios::binary);
+  if (!out) throw std::runtime_error("cannot open '" + flags.output + "' for writing");
   out << text;
-  if (!out) throw std::runtime_error("cannot write '" + flags.output + "'");
+  out.close();  // the last block is written here: check after it
+  if (!out) throw std::runtime_error("cannot write '" + flags.output + "' (device full?)");
 }
 
 // ---- random ------------------------------------------------------------------------------
