@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
     } catch (const memsched::cli::UsageError& e) {
       std::cerr << "memsched: " << e.what() << "\n";
       return 2;
+    } catch (const memsched::cli::Interrupted& e) {
+      std::cerr << "memsched: interrupted by signal " << e.signal_number() << "\n";
+      return 128 + e.signal_number();
     } catch (const memsched::ScheduleError& e) {
       std::cerr << "memsched: illegal schedule: " << e.what() << "\n";
       return 1;
