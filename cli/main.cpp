@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <new>
 
 #include "commands.hpp"
 #include "memsched/errors.hpp"
@@ -67,6 +68,11 @@ int main(int argc, char** argv) {
       return 128 + e.signal_number();
     } catch (const memsched::ScheduleError& e) {
       std::cerr << "memsched: illegal schedule: " << e.what() << "\n";
+      return 1;
+    } catch (const std::bad_alloc&) {
+      // A last resort: requests are estimated and refused up front (docs/cli.md, Limits).
+      std::cerr << "memsched: out of memory: the request needs more memory than this process "
+                   "may use\n";
       return 1;
     } catch (const std::exception& e) {
       // The stream's failure (std::ios_base::failure, of either library ABI) or any other.

@@ -106,11 +106,22 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
   } else if (planner == "hrevolve") {
     // Theta(n^2 sum_k c_k) time and Theta(n sum_k c_k) memory (Herrmann & Pallez, ACM TOMS
     // 2020); a level with at least n slots needs one row (docs/multilevel.md).
+    // Costs that decrease from a level to a slower one need the general recurrence, whose
+    // state is the vector of free slots: Theta(n^2 K prod_k (c_k + 1)).
     double rows = 0;
+    double states = 1;
+    bool monotone = true;
     for (std::size_t k = 0; k < platform.num_levels(); ++k) {
-      const std::int64_t slots = platform.level(k).num_slots;
+      const StorageLevel& level = platform.level(k);
+      const std::int64_t slots = level.num_slots;
       rows += slots == kUnlimitedSlots || slots >= n ? 1.0 : as_double(slots) + 1.0;
+      states *= as_double(usable(slots, n)) + 1.0;
+      if (k > 0 && (level.write_cost < platform.level(k - 1).write_cost ||
+                    level.read_cost < platform.level(k - 1).read_cost)) {
+        monotone = false;
+      }
     }
+    if (!monotone) rows = as_double(platform.num_levels()) * states;
     e.table_operations = nd * nd * rows;
     e.table_bytes = 2.0 * 8.0 * nd * rows;
   } else if (planner == "mixed") {

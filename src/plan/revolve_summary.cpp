@@ -34,6 +34,12 @@ class Recursion {
   std::optional<Counts> counts(Step m, std::int64_t d) {
     Counts total;
     while (m > 1) {
+      if (d < 2) {
+        // One snapshot: advance to the step before the front, reverse it, restore, m - 1 times.
+        total.advance_actions += m - 1;
+        total.reads += m - 1;
+        break;
+      }
       const Step i = d >= 2 ? optimal_advances(m, d).hi : m - 1;
       if (i == m - 1) {
         total.advance_actions += 1;
@@ -47,9 +53,12 @@ class Recursion {
       if (found != memo_.end()) {
         here = found->second;
       } else {
-        if (memo_.size() >= limit_) return std::nullopt;
+        // Each level of recursion takes a slot: with slots near n the depth would be n.
+        if (memo_.size() >= limit_ || depth_ >= kMaxDepth) return std::nullopt;
+        ++depth_;
         const std::optional<Counts> upper = counts(m - i, d - 1);
         const std::optional<Counts> lower = upper ? counts(i, d) : std::nullopt;
+        --depth_;
         if (!lower) return std::nullopt;
         here.writes = 1 + upper->writes + lower->writes;
         here.reads = upper->reads + 1 + lower->reads;
@@ -67,7 +76,9 @@ class Recursion {
   }
 
  private:
+  static constexpr int kMaxDepth = 10000;
   std::size_t limit_;
+  int depth_ = 0;
   std::map<std::pair<Step, std::int64_t>, Counts> memo_;
 };
 

@@ -110,7 +110,7 @@ TEST(PlanLimits, RefuseWhatCannotFinish) {
 TEST(PlanLimits, AutoSkipsRefusedPlanners) {
   const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
   const auto start = std::chrono::steady_clock::now();
-  const std::optional<PlannerChoice> choice = choose_chain_planner(Chain(1000000), disk, {});
+  const std::optional<PlannerChoice> choice = choose_chain_planner(Chain(200000), disk, {});
   ASSERT_TRUE(choice);
   for (const auto& [name, cost] : choice->costs) {
     EXPECT_NE(name, "hrevolve");

@@ -57,7 +57,8 @@ namespace memsched {
 /// memoised recursion over the controller's decisions (advance to the largest optimal split,
 /// store, reverse the rest with one snapshot fewer, restore), whose distinct subproblems are few
 /// (they are fixed by binomial coefficients). nullopt if the chain has per-step costs, no
-/// schedule fits, or the recursion would need more than `max_subproblems` entries (then
+/// schedule fits, or the recursion would need more than `max_subproblems` entries or a depth
+/// above 10000 (slots close to n) (then
 /// stream and simulate instead). Throws like revolve().
 std::optional<SimulationReport> revolve_summary(const Chain& chain, const Platform& platform,
                                                 std::size_t max_subproblems = 1 << 20);
