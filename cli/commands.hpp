@@ -17,6 +17,18 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// SIGINT or SIGTERM arrived during a long command: the tool unwinds (removing its temporary
+/// files), prints one line and exits with 128 + the signal number.
+class Interrupted : public std::runtime_error {
+ public:
+  explicit Interrupted(int signal_number)
+      : std::runtime_error("interrupted"), signal_number_(signal_number) {}
+  int signal_number() const noexcept { return signal_number_; }
+
+ private:
+  int signal_number_;
+};
+
 void add_plan_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_run_command(CLI::App& app);

@@ -380,8 +380,7 @@ void run_convert(const ConvertFlags& flags) {
     for (std::string item; std::getline(list, item, ',');) {
       lengths.push_back(parse_count(item, "--branches", 1, std::int64_t{1} << 20));
     }
-    const JoinGraph jg(lengths,
-                             parse_count(flags.handle, "--handle", 1, std::int64_t{1} << 20));
+    const JoinGraph jg(lengths, parse_count(flags.handle, "--handle", 1, std::int64_t{1} << 20));
     std::cout << graph::graph_to_json(
         graph::graph_from_join(jg, parse_budget(flags.state_bytes, "--state-bytes")));
   }

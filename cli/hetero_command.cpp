@@ -12,6 +12,7 @@
 #include "memsched/hetero/io.hpp"
 #include "memsched/hetero/persistent.hpp"
 #include "memsched/hetero/svg.hpp"
+#include "memsched/input.hpp"
 
 namespace memsched::cli {
 
@@ -28,16 +29,7 @@ struct HeteroFlags {
 };
 
 HeteroChain read_chain(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open chain file '" + path + "'");
-  std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > (std::size_t{64} << 20)) {
-      throw std::runtime_error("chain file '" + path + "' is larger than 64 MiB");
-    }
-  }
+  const std::string text = read_input_file(path, std::size_t{64} << 20, "chain file");
   const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
   try {
     return csv ? read_hetero_chain_csv(text) : read_hetero_chain_json(text);

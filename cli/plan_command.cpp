@@ -8,7 +8,9 @@
 #include "memsched/chain/formats.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/chain/svg.hpp"
+#include "memsched/plan/limits.hpp"
 #include "memsched/plan/registry.hpp"
+#include "memsched/plan/revolve.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -82,6 +84,22 @@ void run_plan(const PlanFlags& flags) {
     for (const auto& [name, cost] : choice->costs) std::cerr << " " << name << " " << cost;
     std::cerr << "\n";
   }
+  const std::string& format = flags.format;
+  if (planner->name == "revolve" && !flags.verify && (format == "text" || format == "json")) {
+    // The summary from the closed form and a short recursion: no stream to wait for.
+    check_plan_limits(planner->name, chain, platform, options, false);
+    if (const std::optional<SimulationReport> report = revolve_summary(chain, platform)) {
+      const ReportContext context{
+          label, chain, platform, *report, planner->predicted_cost(chain, platform, options),
+          false};
+      if (format == "text") {
+        print_text_report(std::cout, context);
+      } else {
+        print_json_report(std::cout, context);
+      }
+      return;
+    }
+  }
   std::unique_ptr<ActionStream> stream = planner->plan(chain, platform, options);
   if (!stream) {
     throw std::runtime_error("no " + planner->name + " schedule fits: too few slots for " +
@@ -91,7 +109,6 @@ void run_plan(const PlanFlags& flags) {
   if (planner->predicted_cost) promise = planner->predicted_cost(chain, platform, options);
   ProgressStream progress(*stream);
 
-  const std::string& format = flags.format;
   if (format == "text" || format == "json" || format == "timeline") {
     SimulationReport report;
     std::vector<TimelinePoint> timeline;

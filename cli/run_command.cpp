@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +37,69 @@ struct RunFlags {
   std::string format = "text";
   std::string svg;
   bool what_if = false;
+  std::string journal;
+  bool resume = false;
+};
+
+// SIGINT / SIGTERM: noted here, acted on by the schedule stream the executor pulls from (a
+// handler may do nothing else safely); a second signal kills at once (default action).
+volatile std::sig_atomic_t pending_signal = 0;
+
+extern "C" void note_signal(int signal_number) {
+  pending_signal = signal_number;
+  std::signal(signal_number, SIG_DFL);
+}
+
+void throw_if_interrupted() {
+  if (pending_signal != 0) throw Interrupted(pending_signal);
+}
+
+// Installs the handlers for the scope of a run and restores the previous ones after.
+class SignalScope {
+ public:
+  SignalScope()
+      : previous_int_(std::signal(SIGINT, note_signal)),
+        previous_term_(std::signal(SIGTERM, note_signal)) {}
+  ~SignalScope() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+  SignalScope(const SignalScope&) = delete;
+  SignalScope& operator=(const SignalScope&) = delete;
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
+};
+
+// The schedule as the executor sees it: each action first checks for a signal, so that a run
+// stops within one action and unwinds through the levels' destructors.
+class InterruptibleStream final : public ActionStream {
+ public:
+  explicit InterruptibleStream(ActionStream& inner) : inner_(inner) {}
+  std::optional<Action> next() override {
+    throw_if_interrupted();
+    return inner_.next();
+  }
+
+ private:
+  ActionStream& inner_;
+};
+
+// The temporary folder of the disk level (not a --disk-dir folder): removed with everything in
+// it when the run ends, normally or by an exception (a signal included).
+class TemporaryFolder {
+ public:
+  explicit TemporaryFolder(std::filesystem::path path) : path_(std::move(path)) {}
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+
+ private:
+  std::filesystem::path path_;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -55,14 +120,17 @@ struct Levels {
 };
 
 Levels make_levels(const RunFlags& flags, std::int64_t ram_slots, std::int64_t disk_slots,
-                   std::size_t state_bytes, const std::filesystem::path& folder) {
+                   std::size_t state_bytes, const std::filesystem::path& folder,
+                   bool keep_files = false) {
   Levels levels;
   const std::uint64_t slot = (state_bytes + 63) / 64 * 64;
   levels.ram =
       make_ram_storage(slot * static_cast<std::uint64_t>(std::max<std::int64_t>(1, ram_slots)));
   if (disk_slots > 0) {
-    auto files =
-        make_file_storage(folder, (48 + state_bytes + 64) * static_cast<std::uint64_t>(disk_slots));
+    const std::uint64_t capacity = (48 + state_bytes + 64) * static_cast<std::uint64_t>(disk_slots);
+    FileStorageOptions options;
+    options.keep_files = keep_files;
+    auto files = make_file_storage(folder, capacity, options);
     if (flags.compress == "none") {
       levels.disk = std::move(files);
     } else {
@@ -71,6 +139,29 @@ Levels make_levels(const RunFlags& flags, std::int64_t ram_slots, std::int64_t d
     }
   }
   return levels;
+}
+
+// Refuses a run that cannot finish before allocating anything (docs/cli.md, Limits): the RAM
+// it holds (the RAM level's slots, the store-all check's states and a few working states, 8
+// bytes per cell each) and the cell updates of one forward sweep.
+void check_run_size(Step steps, std::int64_t cells, std::int64_t ram_slots, Step check_steps) {
+  const double state_bytes = 8.0 * static_cast<double>(cells);
+  const double states = static_cast<double>(ram_slots) + static_cast<double>(check_steps) + 8.0;
+  const double bytes = state_bytes * states;
+  const double updates = static_cast<double>(steps) * static_cast<double>(cells);
+  char estimate[128];
+  if (bytes > 1024.0 * 1024.0 * 1024.0) {
+    std::snprintf(estimate, sizeof estimate, "about %.0f MiB of states (limit 1024 MiB)",
+                  bytes / 1048576.0);
+    throw std::runtime_error("run: refused: " + std::to_string(cells) + " cells and " +
+                             std::to_string(ram_slots) + " RAM slots + " +
+                             std::to_string(check_steps) + " check steps need " + estimate);
+  }
+  if (updates > 2e10) {
+    std::snprintf(estimate, sizeof estimate, "about %.2g cell updates (limit 2e+10)", updates);
+    throw std::runtime_error("run: refused: one forward sweep of " + std::to_string(steps) +
+                             " steps on " + std::to_string(cells) + " cells takes " + estimate);
+  }
 }
 
 // Plans with the named planner, or with every registered one keeping the cheapest ("auto").
@@ -120,14 +211,22 @@ void run(const RunFlags& flags) {
   }
   PlanOptions options;
   if (flags.period) options.period = parse_steps(*flags.period, "--period");
+  check_run_size(n, flags.cells, ram_slots, check_steps);
 
   const Burgers model(flags.cells, 0.01);
   const Burgers::State u0 = model.initial_state();
   const std::size_t state_bytes = StateCodec<Burgers::State>::size(u0);
+  const bool journaled = !flags.journal.empty();
+  if (flags.resume && !journaled) throw UsageError("--resume: needs --journal FILE");
+  if (journaled && disk_slots > 0 && flags.disk_dir.empty()) {
+    throw UsageError("--journal: needs --disk-dir (the disk level must outlive the run)");
+  }
+  const SignalScope signals;
   const std::filesystem::path folder =
       flags.disk_dir.empty()
           ? std::filesystem::temp_directory_path() / ("memsched-run-" + std::to_string(::getpid()))
           : std::filesystem::path(flags.disk_dir);
+  const TemporaryFolder temporary(flags.disk_dir.empty() ? folder : std::filesystem::path());
 
   // Measure this machine: a forward step, an adjoint step, a write and a read per level.
   double uf = 0;
@@ -157,6 +256,27 @@ void run(const RunFlags& flags) {
           {"disk", disk_slots, disk_cost.write_seconds, disk_cost.read_seconds});
     }
   }
+  if (journaled) {
+    // A resumed run must plan the very same schedule: it uses the costs measured by the run it
+    // resumes, kept next to the journal.
+    const std::string costs_file = flags.journal + ".costs";
+    if (flags.resume) {
+      std::ifstream in(costs_file);
+      in >> uf >> ub;
+      for (StorageLevel& level : platform_levels) in >> level.write_cost >> level.read_cost;
+      if (!in) throw std::runtime_error("--resume: cannot read '" + costs_file + "'");
+    } else {
+      std::ofstream out(costs_file);
+      out.precision(17);
+      out << uf << " " << ub;
+      for (const StorageLevel& level : platform_levels) {
+        out << " " << level.write_cost << " " << level.read_cost;
+      }
+      out << "\n";
+      out.close();
+      if (!out) throw std::runtime_error("--journal: cannot write '" + costs_file + "'");
+    }
+  }
   const Platform platform(platform_levels);
   const Chain chain(n, uf, ub);
 
@@ -166,10 +286,33 @@ void run(const RunFlags& flags) {
                              " steps in these levels");
   }
 
-  // The run itself.
-  Levels levels = make_levels(flags, ram_slots, disk_slots, state_bytes, folder);
+  // The run itself; with --journal resumable after a kill (docs/executor.md), the disk
+  // level's files kept for it.
+  ExecutorOptions run_options;
+  if (journaled) {
+    if (!flags.resume) {
+      // A fresh run meets no stale journal nor checkpoint files.
+      std::error_code ignored;
+      std::filesystem::remove(flags.journal, ignored);
+      std::filesystem::remove(flags.journal + ".hashes", ignored);
+      make_levels(flags, 1, disk_slots > 0 ? 1 : 0, state_bytes, folder);
+    }
+    run_options.journal = flags.journal;
+    run_options.resume = flags.resume;
+  }
+  throw_if_interrupted();
+  Levels levels = make_levels(flags, ram_slots, disk_slots, state_bytes, folder, journaled);
   Burgers::Adjoint gradient;
-  ExecutionProfile profile = run_adjoint(model, u0, gradient, *schedule, n, levels.list());
+  InterruptibleStream interruptible(*schedule);
+  ExecutionProfile profile =
+      run_adjoint(model, u0, gradient, interruptible, n, levels.list(), run_options);
+  if (journaled) {
+    // Finished: the journal and its costs are of no further use.
+    std::error_code ignored;
+    std::filesystem::remove(flags.journal, ignored);
+    std::filesystem::remove(flags.journal + ".hashes", ignored);
+    std::filesystem::remove(flags.journal + ".costs", ignored);
+  }
   profile.problem = "burgers nx=" + std::to_string(flags.cells);
   profile.planner = name;
 
@@ -183,7 +326,8 @@ void run(const RunFlags& flags) {
       Levels short_levels =
           make_levels(flags, ram_slots, disk_slots, state_bytes, folder / "check");
       Burgers::Adjoint checked;
-      run_adjoint(model, u0, checked, *short_schedule, check_steps, short_levels.list());
+      InterruptibleStream short_interruptible(*short_schedule);
+      run_adjoint(model, u0, checked, short_interruptible, check_steps, short_levels.list());
       Burgers::Adjoint reference;
       burgers_gradient_store_all(model, u0, check_steps, reference);
       same = std::memcmp(checked.u.data(), reference.u.data(), checked.u.size() * 8) == 0 &&
@@ -230,10 +374,12 @@ void run(const RunFlags& flags) {
     const Platform picture_platform(scaled);
     const Chain picture_chain(n, 1.0, ub / uf);
     std::ofstream out(flags.svg);
+    if (!out) throw std::runtime_error("cannot open '" + flags.svg + "' for writing");
     std::unique_ptr<ActionStream> again =
         find_chain_planner(name).plan(picture_chain, picture_platform, options);
     write_schedule_svg(out, *again, picture_chain, picture_platform);
-    if (!out) throw std::runtime_error("cannot write " + flags.svg);
+    out.close();  // the last block is written here: check after it
+    if (!out) throw std::runtime_error("cannot write '" + flags.svg + "' (device full?)");
   }
   if (!same) throw std::runtime_error("the gradient check failed");
 }
@@ -263,6 +409,11 @@ void add_run_command(CLI::App& app) {
   command->add_option("--svg", flags->svg, "write the schedule picture to this file");
   command->add_flag("--what-if", flags->what_if,
                     "print the what-if table (more slots, compression, ...)");
+  command->add_option("--journal", flags->journal,
+                      "resume journal: a run killed in its reverse sweep can go on with "
+                      "--resume (needs --disk-dir with a disk level)");
+  command->add_flag("--resume", flags->resume,
+                    "resume the run recorded in --journal (same flags, same planner)");
   command->callback([flags] { run(*flags); });
 }
 

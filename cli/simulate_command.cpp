@@ -11,6 +11,7 @@
 #include "memsched/chain/simulate.hpp"
 #include "memsched/chain/svg.hpp"
 #include "memsched/errors.hpp"
+#include "memsched/input.hpp"
 #include "options.hpp"
 #include "report.hpp"
 
@@ -25,23 +26,7 @@ struct SimulateFlags {
 };
 
 std::string read_all(const std::string& path) {
-  std::istream* in = &std::cin;
-  std::ifstream file;
-  if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file) throw std::runtime_error("cannot open '" + path + "'");
-    in = &file;
-  }
-  std::string text;
-  char buffer[1 << 16];
-  while (in->read(buffer, sizeof buffer) || in->gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in->gcount()));
-    if (text.size() > kMaxScheduleTextBytes) {
-      throw std::runtime_error("'" + path + "' is larger than 1 GiB");
-    }
-  }
-  if (in->bad()) throw std::runtime_error("cannot read '" + path + "'");
-  return text;
+  return read_input_file(path, kMaxScheduleTextBytes, "schedule");
 }
 
 void run_simulate(const SimulateFlags& flags) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -164,6 +165,11 @@ void register_exceptions(py::module_& m) {
       instance.attr("line") = e.line();
       instance.attr("column") = e.column();
       PyErr_SetObject(parse_error_type.ptr(), instance.ptr());
+    } catch (const std::bad_alloc&) {
+      // A last resort (requests are estimated and refused up front): a clear MemoryError
+      // instead of pybind11's "std::bad_alloc".
+      PyErr_SetString(PyExc_MemoryError,
+                      "out of memory: the request needs more memory than this process may use");
     }
   });
 }

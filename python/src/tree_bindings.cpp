@@ -21,6 +21,20 @@ namespace memsched::python {
 
 namespace {
 
+// The limits of the command-line tool (docs/cli.md, Limits), enforced at the binding boundary
+// so that a bad argument is a ValueError naming it, never a std::bad_alloc.
+constexpr std::int64_t kMaxProcessors = std::int64_t{1} << 20;  // `--procs`
+// `memsched tree random`: about 130 bytes a node, 1 GiB at most.
+constexpr NodeId kMaxRandomNodes = (NodeId{1} << 30) / 130;
+
+std::int64_t checked_processors(std::int64_t processors, const char* function) {
+  if (processors < 1 || processors > kMaxProcessors) {
+    throw py::value_error(std::string(function) + ": processors must be in [1, " +
+                          std::to_string(kMaxProcessors) + "], got " + std::to_string(processors));
+  }
+  return processors;
+}
+
 // ---- conversions ---------------------------------------------------------------------
 
 // A 1-D numpy array (or sequence) of integers as a vector; floats are refused rather than
@@ -191,6 +205,11 @@ void bind_tree_model(py::module_& m) {
         options.max_exec = max_exec;
         options.min_work = min_work;
         options.max_work = max_work;
+        if (num_nodes > kMaxRandomNodes) {
+          throw py::value_error("random_tree: num_nodes " + std::to_string(num_nodes) +
+                                " is above the limit of " + std::to_string(kMaxRandomNodes) +
+                                " (1 GiB)");
+        }
         return released([&] { return random_tree(num_nodes, seed, options); });
       },
       py::arg("num_nodes"), py::arg("seed"), py::kw_only(),
@@ -362,6 +381,7 @@ void bind_parallel(py::module_& m) {
   m.def(
       "simulate_parallel",
       [](const Tree& t, const ParallelSchedule& s, std::int64_t processors) {
+        checked_processors(processors, "simulate_parallel");
         return released([&] { return simulate_parallel(t, s.runs, processors, s.start_order); });
       },
       py::arg("tree"), py::arg("schedule"), py::arg("processors"),
@@ -377,6 +397,7 @@ void bind_parallel(py::module_& m) {
     m.def(
         info->function_name.c_str(),
         [info](const Tree& t, std::int64_t processors) {
+          checked_processors(processors, info->function_name.c_str());
           return released([&] { return *info->schedule(t, processors, {}); });
         },
         py::arg("tree"), py::arg("processors"), doc.c_str());
@@ -395,6 +416,7 @@ void bind_parallel(py::module_& m) {
               int_vector(activation_order, "memory_bounded_schedule: activation_order");
         }
         options.priority = priority;
+        checked_processors(processors, "memory_bounded_schedule");
         return released([&] { return memory_bounded_schedule(t, processors, bound, options); });
       },
       py::arg("tree"), py::arg("processors"), py::arg("memory_bound"), py::kw_only(),
@@ -405,6 +427,7 @@ void bind_parallel(py::module_& m) {
   m.def(
       "memory_aware_mapping",
       [](const Tree& t, std::int64_t processors, Memory bound) {
+        checked_processors(processors, "memory_aware_mapping");
         return released([&] { return memory_aware_mapping(t, processors, bound); });
       },
       py::arg("tree"), py::arg("processors"), py::arg("memory_bound"),
@@ -422,6 +445,7 @@ void bind_parallel(py::module_& m) {
   m.def(
       "proportional_intervals",
       [intervals](const Tree& t, std::int64_t processors) {
+        checked_processors(processors, "proportional_intervals");
         return intervals(released([&] { return proportional_intervals(t, processors); }));
       },
       py::arg("tree"), py::arg("processors"),
@@ -429,6 +453,7 @@ void bind_parallel(py::module_& m) {
   m.def(
       "memory_aware_intervals",
       [intervals](const Tree& t, std::int64_t processors, Memory bound) {
+        checked_processors(processors, "memory_aware_intervals");
         return intervals(released([&] { return memory_aware_intervals(t, processors, bound); }));
       },
       py::arg("tree"), py::arg("processors"), py::arg("memory_bound"),
@@ -438,6 +463,7 @@ void bind_parallel(py::module_& m) {
   m.def(
       "makespan_lower_bound",
       [](const Tree& t, std::int64_t processors, std::optional<Memory> bound) {
+        checked_processors(processors, "makespan_lower_bound");
         if (bound) return makespan_lower_bound(t, processors, *bound);
         return makespan_lower_bound(t, processors);
       },

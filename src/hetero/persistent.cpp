@@ -3,6 +3,7 @@
 #include "memsched/hetero/persistent.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,19 @@ detail::PersistentTable make_table(const char* function, const HeteroChain& chai
                                 std::to_string(max_units) + " memory units may need " +
                                 std::to_string(static_cast<std::int64_t>(bytes / 1048576.0)) +
                                 " MiB, above max_table_bytes; use fewer units");
+  }
+  // O(M L^3) worst case: every interval (L^2 / 2 of them) scans its split points (L / 3 on
+  // average) for every memory value.
+  const double stages = static_cast<double>(chain.num_stages());
+  const double operations = stages * stages * stages * static_cast<double>(max_units + 1) / 6.0;
+  if (operations > options.max_table_operations) {
+    char estimate[64];
+    std::snprintf(estimate, sizeof estimate, "%.2g operations (limit %.2g)", operations,
+                  options.max_table_operations);
+    throw std::invalid_argument(std::string(function) + ": the table for " +
+                                std::to_string(chain.num_stages()) + " stages and " +
+                                std::to_string(max_units) + " memory units may need " + estimate +
+                                "; use fewer units");
   }
   return detail::PersistentTable(detail::to_units(chain, unit), max_units, options.rotor_compatible,
                                  options.num_threads);

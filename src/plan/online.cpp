@@ -3,6 +3,7 @@
 #include "memsched/plan/online.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -30,13 +31,28 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   return a > kUnreachable - b ? kUnreachable : a + b;
 }
 
-// t(len, d), or kUnreachable when n + t does not fit in 64 bits.
+// t(len, d), or kUnreachable when n + t does not fit in 64 bits. The greedy decisions ask for
+// the same few (length, snapshots) pairs at every step (one per held interval), each a
+// repetition number found by O(log n) binomials in 128-bit arithmetic: a small direct-mapped
+// cache per thread answers repeats in O(1), which keeps a step's work O(slots) additions.
 std::int64_t saturating_advances(Step length, std::int64_t snapshots) {
+  struct Entry {
+    Step length = -1;
+    std::int64_t snapshots = -1;
+    std::int64_t value = 0;
+  };
+  thread_local std::array<Entry, 4096> cache;
+  const std::uint64_t hash = static_cast<std::uint64_t>(length) * 0x9E3779B97F4A7C15ULL ^
+                             static_cast<std::uint64_t>(snapshots) * 0xC2B2AE3D27D4EB4FULL;
+  Entry& entry = cache[static_cast<std::size_t>(hash >> 52)];
+  if (entry.length == length && entry.snapshots == snapshots) return entry.value;
+  std::int64_t value = kUnreachable;
   try {
-    return revolve_advances(length, snapshots);
+    value = revolve_advances(length, snapshots);
   } catch (const std::overflow_error&) {
-    return kUnreachable;
   }
+  entry = {length, snapshots, value};
+  return value;
 }
 
 struct ReversalPlan {

@@ -9,6 +9,7 @@
 #include "memsched/plan/binomial.hpp"
 #include "memsched/plan/disk_revolve.hpp"
 #include "memsched/plan/hrevolve.hpp"
+#include "memsched/plan/limits.hpp"
 #include "memsched/plan/mixed.hpp"
 #include "memsched/plan/multistage.hpp"
 #include "memsched/plan/online.hpp"
@@ -201,6 +202,22 @@ std::vector<PlannerInfo> make_planners() {
                 static_cast<double>(sweeps) * chain.adjoint_cost(0, n);
        },
        0});  // not for auto: another problem on the same flags
+  // Every entry refuses up front what it cannot finish (limits.hpp): the schedule's table,
+  // stream and checkpoints; the promised cost's table only (a closed form streams nothing).
+  for (PlannerInfo& planner : planners) {
+    planner.plan = [name = planner.name, plan = std::move(planner.plan)](
+                       const Chain& chain, const Platform& platform, const PlanOptions& options) {
+      check_plan_limits(name, chain, platform, options);
+      return plan(chain, platform, options);
+    };
+    if (!planner.predicted_cost) continue;
+    planner.predicted_cost = [name = planner.name, cost = std::move(planner.predicted_cost)](
+                                 const Chain& chain, const Platform& platform,
+                                 const PlanOptions& options) {
+      check_plan_limits(name, chain, platform, options, false);
+      return cost(chain, platform, options);
+    };
+  }
   return planners;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "memsched/errors.hpp"
+#include "memsched/input.hpp"
 
 namespace memsched {
 
@@ -272,15 +273,7 @@ void write_tree_json(std::ostream& out, const Tree& tree) {
 }
 
 Tree read_tree_file(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("read_tree_file: cannot open '" + path + "'");
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return read_tree(text);
+  return read_tree(read_input_file(path, kMaxTreeTextBytes, "tree"));
 }
 
 }  // namespace memsched

@@ -33,7 +33,10 @@ struct PersistentOptions {
   /// result does not depend on it.
   int num_threads = 1;
   /// Upper bound on the dynamic-programming table; std::invalid_argument beyond it.
-  std::int64_t max_table_bytes = std::int64_t{8} << 30;
+  std::int64_t max_table_bytes = std::int64_t{1} << 30;
+  /// Upper bound on the table's worst-case work, L^3 (M + 1) / 6 cell updates for L stages and
+  /// M units; std::invalid_argument beyond it (2e10: tens of seconds in a Debug build).
+  double max_table_operations = 2e10;
 };
 
 /// A persistent schedule and what the planner knows about it.
@@ -54,7 +57,8 @@ struct HeteroPlan {
 /// Time O(M·L³) worst case with pruning of saturated memory ranges and an inner loop over
 /// memory that the compiler vectorises; memory O(M·L²) doubles at most (less: each interval
 /// only stores the memory range where its value still changes). Throws std::invalid_argument on
-/// a negative budget, num_units < 1, or a table above options.max_table_bytes.
+/// a negative budget, num_units < 1, or a table above options.max_table_bytes or
+/// options.max_table_operations, before allocating it.
 ///
 ///     HeteroChain chain({{1, 2, 2, 3, 0, 0}, {4, 8, 1, 6, 0, 0}, {2, 4, 3, 2, 0, 0}}, {1, 0, 0});
 ///     PersistentOptions exact;

@@ -49,7 +49,8 @@ struct JoinPlan {
 /// It equals the exhaustive optimum on every small graph tried (docs/join.md).
 ///
 /// nullopt if no such schedule fits (about 2k - 1 slots are needed: the k inputs and k - 1
-/// outputs). Throws std::invalid_argument if slots < 0.
+/// outputs). Throws std::invalid_argument if slots < 0, and std::length_error, before
+/// allocating, if the bounds below (with J = H) exceed 2e10 operations or 1 GiB of tables.
 /// Complexity, L = max L_b, c = slots, J <= H recomputation layers: O(J c H L (log L + H))
 /// for the turn's table, O(k L^2 c^2 + k J L c^2) for the branch tables, O(k! k^2 L c^3 J) for
 /// the choice; memory O(J c H L + k L c^2). Meant for bounded k and moderate lengths

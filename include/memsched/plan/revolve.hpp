@@ -5,8 +5,10 @@
 #include <memory>
 #include <optional>
 
+#include "memsched/chain/chain.hpp"
 #include "memsched/chain/platform.hpp"
 #include "memsched/chain/schedule.hpp"
+#include "memsched/chain/simulate.hpp"
 
 namespace memsched {
 
@@ -45,5 +47,20 @@ class RevolveStream final : public ActionStream {
 /// and all costs (it minimises forward steps, which is optimal for uniform step costs and free
 /// storage). Returns nullopt if no schedule fits (n > 1 with no slot, or no level).
 std::optional<RevolveStream> revolve(const Chain& chain, const Platform& platform);
+
+}  // namespace memsched
+
+namespace memsched {
+
+/// What simulate() reports for revolve(chain, platform), computed without streaming: forward
+/// steps n + t(n, c) (the closed form), and the writes, reads, peak and action count by a
+/// memoised recursion over the controller's decisions (advance to the largest optimal split,
+/// store, reverse the rest with one snapshot fewer, restore), whose distinct subproblems are few
+/// (they are fixed by binomial coefficients). nullopt if the chain has per-step costs, no
+/// schedule fits, or the recursion would need more than `max_subproblems` entries or a depth
+/// above 10000 (slots close to n) (then
+/// stream and simulate instead). Throws like revolve().
+std::optional<SimulationReport> revolve_summary(const Chain& chain, const Platform& platform,
+                                                std::size_t max_subproblems = 1 << 20);
 
 }  // namespace memsched

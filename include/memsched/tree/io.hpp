@@ -1,6 +1,7 @@
 // Reading and writing task trees: a plain node-list format and JSON.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -32,8 +33,12 @@ void write_tree_text(std::ostream& out, const Tree& tree);
 /// Writes the JSON format read by read_tree_json (one line).
 void write_tree_json(std::ostream& out, const Tree& tree);
 
+/// Largest tree text read_tree_file reads: 256 MiB (about 10^7 nodes).
+inline constexpr std::size_t kMaxTreeTextBytes = std::size_t{256} << 20;
+
 /// Reads a whole file (or standard input if path is "-") and reads it with read_tree.
-/// Throws std::runtime_error if the file cannot be read.
+/// Throws std::runtime_error, before allocating, if the file cannot be read, is a directory,
+/// a device or a FIFO, or is larger than kMaxTreeTextBytes (read_input_file).
 Tree read_tree_file(const std::string& path);
 
 }  // namespace memsched

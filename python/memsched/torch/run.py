@@ -242,8 +242,15 @@ class CheckpointedSequential(_Planning, torch.nn.Module):
         """Plans again for a new budget with the stages already measured."""
         if self.profile is None:
             raise ValueError("CheckpointedSequential.set_budget: no profile yet")
+        # A budget that cannot be planned (too small, malformed) leaves the old one and its
+        # plan: _plan() assigns the plan's state only once planning succeeded.
+        previous = self.budget_bytes
         self.budget_bytes = budget_bytes
-        self._plan()
+        try:
+            self._plan()
+        except BaseException:
+            self.budget_bytes = previous
+            raise
         return self.plan
 
     @property

@@ -1,0 +1,133 @@
+// Tests of the up-front limits and the summaries without streaming: Revolve's summary equals
+// the simulated stream on a grid of n and c, and every registry planner refuses, before
+// allocating, the requests the limits name, with its estimate in the message.
+#include "memsched/plan/limits.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "memsched/chain/simulate.hpp"
+#include "memsched/plan/binomial.hpp"
+#include "memsched/plan/revolve.hpp"
+
+namespace memsched {
+namespace {
+
+TEST(RevolveSummary, EqualsTheSimulatedStreamOnAGrid) {
+  for (Step n = 1; n <= 160; ++n) {
+    for (std::int64_t c = 1; c <= 12; ++c) {
+      const Chain chain(n, 1.5, 2.0);
+      const Platform platform({{"ram", c, 0.25, 0.5}});
+      const std::optional<SimulationReport> summary = revolve_summary(chain, platform);
+      ASSERT_TRUE(summary) << n << " " << c;
+      std::optional<RevolveStream> stream = revolve(chain, platform);
+      const SimulationReport simulated = simulate(*stream, chain, platform);
+      EXPECT_EQ(summary->forward_steps, simulated.forward_steps) << n << " " << c;
+      EXPECT_EQ(summary->recorded_steps, simulated.recorded_steps);
+      EXPECT_EQ(summary->adjoint_steps, simulated.adjoint_steps);
+      EXPECT_EQ(summary->num_actions, simulated.num_actions) << n << " " << c;
+      EXPECT_EQ(summary->reverse_sweeps, simulated.reverse_sweeps);
+      EXPECT_EQ(summary->peak_work_tapes, simulated.peak_work_tapes);
+      EXPECT_EQ(summary->levels, simulated.levels) << n << " " << c;
+      EXPECT_NEAR(summary->cost, simulated.cost, 1e-9 * simulated.cost);
+    }
+  }
+}
+
+TEST(RevolveSummary, EqualsTheSimulatedStreamOnLargerChains) {
+  for (const auto& [n, c] : {std::pair<Step, std::int64_t>{100000, 10},
+                             {54321, 3},
+                             {9999, 50},
+                             {70000, 1000},
+                             {5000, 5000}}) {
+    const Chain chain(n);
+    const Platform platform = Platform::ram(c);
+    const std::optional<SimulationReport> summary = revolve_summary(chain, platform);
+    ASSERT_TRUE(summary);
+    std::optional<RevolveStream> stream = revolve(chain, platform);
+    const SimulationReport simulated = simulate(*stream, chain, platform);
+    EXPECT_EQ(summary->num_actions, simulated.num_actions) << n << " " << c;
+    EXPECT_EQ(summary->levels, simulated.levels) << n << " " << c;
+    EXPECT_EQ(summary->cost, simulated.cost);
+  }
+}
+
+TEST(RevolveSummary, IsImmediateForABillionSteps) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::optional<SimulationReport> summary =
+      revolve_summary(Chain(1000000000), Platform::ram(10));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(summary);
+  EXPECT_EQ(summary->forward_steps, revolve_forward_steps(1000000000, 10));
+  EXPECT_EQ(summary->levels[0].peak, 10);
+  EXPECT_EQ(summary->levels[0].reads, 999999999);
+  EXPECT_LT(seconds, 1.0);
+}
+
+TEST(RevolveSummary, NoneForPerStepCostsOrNoSlot) {
+  EXPECT_FALSE(revolve_summary(Chain({1.0, 2.0}, {1.0, 1.0}), Platform::ram(2)));
+  EXPECT_FALSE(revolve_summary(Chain(5), Platform::ram(0)));
+}
+
+// The message names the planner, the size, the estimate and the limit.
+void expect_refused(const std::string& planner, const Chain& chain, const Platform& platform,
+                    const std::string& what, PlanOptions options = {}) {
+  const PlannerInfo& info = find_chain_planner(planner);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    info.plan(chain, platform, options);
+    ADD_FAILURE() << planner << " was not refused";
+  } catch (const std::length_error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(planner + ": refused before planning"), std::string::npos) << message;
+    EXPECT_NE(message.find(what), std::string::npos) << message;
+    EXPECT_NE(message.find("(limit "), std::string::npos) << message;
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.5)
+      << planner;
+}
+
+TEST(PlanLimits, RefuseWhatCannotFinish) {
+  const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
+  expect_refused("disk-revolve", Chain(1000000), disk, "1e+13 operations");
+  expect_refused("hrevolve", Chain(1000000), disk, "operations");
+  expect_refused("mixed", Chain(100000), Platform::ram(10), "1.1e+11 operations");
+  expect_refused("store-all", Chain(1000000000000), Platform::ram(kUnlimitedSlots),
+                 "forward and adjoint steps");
+  expect_refused("store-all", Chain(100000000), Platform::ram(kUnlimitedSlots),
+                 "1e+08 checkpoints");
+  expect_refused("recompute-all", Chain(1000000), Platform::ram(1), "5e+11");
+  expect_refused("two-level", Chain(kMaxSteps), disk, "forward and adjoint steps");
+  expect_refused("online-two-level", Chain(kMaxSteps), disk, "forward and adjoint steps");
+  expect_refused("online", Chain(kMaxSteps), Platform::ram(10), "operations");
+  expect_refused("revolve", Chain(100000000000), Platform::ram(10), "forward and adjoint steps");
+}
+
+TEST(PlanLimits, AutoSkipsRefusedPlanners) {
+  const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
+  const auto start = std::chrono::steady_clock::now();
+  const std::optional<PlannerChoice> choice = choose_chain_planner(Chain(200000), disk, {});
+  ASSERT_TRUE(choice);
+  for (const auto& [name, cost] : choice->costs) {
+    EXPECT_NE(name, "hrevolve");
+    EXPECT_NE(name, "disk-revolve");
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60);
+}
+
+TEST(PlanLimits, LimitsDoNotTouchOrdinaryRequests) {
+  const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
+  for (const PlannerInfo& planner : chain_planners()) {
+    EXPECT_NO_THROW(check_plan_limits(planner.name, Chain(10000), disk, {})) << planner.name;
+  }
+  // Revolve's summary needs no stream: a billion steps pass the table check.
+  EXPECT_NO_THROW(check_plan_limits("revolve", Chain(1000000000), Platform::ram(10), {}, false));
+  EXPECT_NO_THROW(check_plan_limits("revolve", Chain(1000000000), Platform::ram(10), {}));
+}
+
+}  // namespace
+}  // namespace memsched
