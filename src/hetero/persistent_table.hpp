@@ -77,7 +77,17 @@ class PersistentTable {
     std::vector<std::vector<double>> blocks;
     std::int64_t stored = 0;
   };
-  void compute_interval(std::int64_t i, std::int64_t l, std::vector<double>& r, Arena& arena);
+  // Scratch of one thread: the interval's values r[m] and, per memory value, the split that
+  // last improved it (-1: the chain decision).
+  struct Scratch {
+    std::vector<double> r;
+    std::vector<std::int32_t> arg;
+    std::vector<std::uint8_t> flags;  // block tests of one split
+  };
+  // `left` and `down`: the best splits of (i, l-1) and (i+1, l) at the end of each memory block
+  // (null if none), used as first guesses; `mine` receives those of (i, l).
+  void compute_interval(std::int64_t i, std::int64_t l, Scratch& scratch, Arena& arena,
+                        const std::int32_t* left, const std::int32_t* down, std::int32_t* mine);
   void store(std::int64_t i, std::int64_t l, const std::vector<double>& r, Arena& arena);
   std::int64_t m_all(std::int64_t i) const;
   std::int64_t m_null(std::int64_t i, std::int64_t l) const;
@@ -96,6 +106,18 @@ class PersistentTable {
   std::vector<Window> windows_;
   std::vector<Window> columns_;
   std::vector<Arena> arenas_;
+  // Memory values per pruning block of the split loop (see compute_interval).
+  static constexpr std::int64_t kBlock = 16;
+  std::int64_t num_blocks_ = 0;
+  // Per interval, a lower bound of its value at the end of each block, rounded down to float:
+  // summary(i, l)[k] <= Opt(i, l)(min(k kBlock + kBlock - 1, M)). Stored row by row
+  // ((i, i), (i, i+1), ...), so the split loop reads (i, j-1) for j = i+1..l contiguously.
+  std::vector<float> summaries_;
+  std::vector<std::size_t> row_start_;
+  const float* summary(std::int64_t i, std::int64_t l) const {
+    return summaries_.data() + row_start_[static_cast<std::size_t>(i)] +
+           static_cast<std::size_t>((l - i) * num_blocks_);
+  }
 };
 
 }  // namespace memsched::detail

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
 #include "memsched/errors.hpp"
 
 namespace memsched {
@@ -215,6 +218,34 @@ TEST(Timeline, StaysBoundedAndKeepsTheLastAction) {
   }
   ScheduleStream again(schedule);
   EXPECT_THROW(record_timeline(again, Chain(1000), Platform::ram(1), 1), std::invalid_argument);
+}
+
+// The simulator's flat occupancy set agrees with std::set under random inserts and erases
+// (clustered keys, so probe runs wrap and deletions shift members back).
+TEST(FlatSet, AgreesWithStdSet) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 20; ++round) {
+    detail::FlatSet<std::uint64_t> flat;
+    std::set<std::uint64_t> reference;
+    const std::uint64_t range = 1 + static_cast<std::uint64_t>(round) * 37;
+    for (int op = 0; op < 3000; ++op) {
+      const std::uint64_t key = rng() % range;
+      if (rng() % 3 == 0) {
+        flat.erase(key);
+        reference.erase(key);
+      } else {
+        flat.insert(key);
+        reference.insert(key);
+      }
+      ASSERT_EQ(flat.size(), reference.size());
+      ASSERT_EQ(flat.count(key), reference.count(key));
+    }
+    for (std::uint64_t key = 0; key < range; ++key) {
+      ASSERT_EQ(flat.count(key), reference.count(key)) << key;
+    }
+    std::set<std::uint64_t> listed(flat.begin(), flat.end());
+    EXPECT_EQ(listed, reference);
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "hetero/random_chain.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/hetero/exhaustive.hpp"
+#include "support/legacy_persistent_table.hpp"
 #include "support/rotor_reference.hpp"
 
 namespace memsched {
@@ -212,6 +213,50 @@ TEST_P(PlainRecurrence, EveryCellAgrees) {
               << "chain " << c << " i " << i << " l " << l << " m " << m;
         }
       }
+    }
+  }
+}
+
+// Longer chains, memory ranges spanning many pruning blocks, one and two threads: the table
+// pruned by block bounds equals, bit for bit, the table as it was before that pruning (kept in
+// tests/support), with integer and non-integer times (rounding of the sums); with integer times
+// (exact sums) it also equals the plain transcription of rotor's recurrence.
+TEST_P(PlainRecurrence, LongerChainsAgreeInEveryCell) {
+  const bool rotor = GetParam();
+  std::mt19937_64 rng(29);
+  std::uniform_real_distribution<double> scale(0.5, 1.5);
+  for (int c = 0; c < 12; ++c) {
+    const HeteroChain base = random_chain(rng, 12 + 3 * c, 12, c % 3 == 0 ? 0 : 6);
+    std::vector<HeteroStage> stages = base.stages();
+    const bool integer_times = c % 2 == 0;
+    if (!integer_times) {
+      for (HeteroStage& st : stages) {
+        st.forward_time *= scale(rng);
+        st.backward_time *= scale(rng);
+      }
+    }
+    const HeteroChain chain(std::move(stages), base.loss());
+    const detail::UnitChain u = detail::to_units(chain, 1);
+    const std::int64_t top = chain.store_all_peak() / (1 + c % 3) + 6;
+    const testing::RotorReference reference(arrays(u), top, !rotor);
+    const testing::legacy::PersistentTable legacy(u, top, rotor);
+    const std::int64_t n = chain.num_stages();
+    for (int threads : {1, 2}) {
+      const detail::PersistentTable table(u, top, rotor, threads);
+      for (std::int64_t i = 0; i <= n; ++i) {
+        for (std::int64_t l = i; l <= n; ++l) {
+          for (std::int64_t m = 0; m <= top; ++m) {
+            const double v = table.value(i, l, m);
+            ASSERT_EQ(v, legacy.value(i, l, m)) << "chain " << c << " threads " << threads << " i "
+                                                << i << " l " << l << " m " << m;
+            if (integer_times) {
+              ASSERT_EQ(v, reference.value(i, l, m));
+            }
+          }
+        }
+      }
+      EXPECT_EQ(to_string(table.schedule(top - u.cw[0])),
+                to_string(legacy.schedule(top - u.cw[0])));
     }
   }
 }

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
+#include <limits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -46,6 +48,107 @@ struct SimulationReport {
   /// cost of the recording runs (n * uf for one sweep of a uniform chain).
   double paper_makespan(const Chain& chain) const;
 };
+
+namespace detail {
+
+/// A set of non-negative integers in one flat array (open addressing, linear probing, deletion
+/// by backward shift, load at most 1/2): the simulator's per-level occupancy, queried and
+/// updated on every action, without a node allocation per insertion as std::unordered_set has.
+/// The value std::numeric_limits<T>::max() marks an empty slot and cannot be stored.
+template <class T>
+class FlatSet {
+ public:
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t count(T key) const noexcept {
+    if (slots_.empty()) return 0;
+    for (std::size_t i = home(key);; i = (i + 1) & mask()) {
+      if (slots_[i] == key) return 1;
+      if (slots_[i] == kEmpty) return 0;
+    }
+  }
+  void insert(T key) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    std::size_t i = home(key);
+    for (; slots_[i] != kEmpty; i = (i + 1) & mask()) {
+      if (slots_[i] == key) return;
+    }
+    slots_[i] = key;
+    ++size_;
+  }
+  void erase(T key) noexcept {
+    if (slots_.empty()) return;
+    std::size_t i = home(key);
+    for (; slots_[i] != key; i = (i + 1) & mask()) {
+      if (slots_[i] == kEmpty) return;
+    }
+    // Backward shift: move later members of the probe run into the hole when their home
+    // position allows it, so that lookups never need tombstones.
+    for (std::size_t j = (i + 1) & mask();; j = (j + 1) & mask()) {
+      if (slots_[j] == kEmpty) break;
+      const std::size_t h = home(slots_[j]);
+      if (((j - h) & mask()) >= ((j - i) & mask())) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = kEmpty;
+    --size_;
+  }
+
+  /// Iterates the members in storage order.
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const T*;
+    using reference = T;
+    const_iterator(const T* at, const T* end) : at_(at), end_(end) { skip(); }
+    T operator*() const noexcept { return *at_; }
+    const_iterator& operator++() noexcept {
+      ++at_;
+      skip();
+      return *this;
+    }
+    bool operator!=(const const_iterator& other) const noexcept { return at_ != other.at_; }
+    bool operator==(const const_iterator& other) const noexcept { return at_ == other.at_; }
+
+   private:
+    void skip() noexcept {
+      while (at_ != end_ && *at_ == kEmpty) ++at_;
+    }
+    const T* at_;
+    const T* end_;
+  };
+  const_iterator begin() const noexcept { return {slots_.data(), slots_.data() + slots_.size()}; }
+  const_iterator end() const noexcept {
+    return {slots_.data() + slots_.size(), slots_.data() + slots_.size()};
+  }
+
+ private:
+  static constexpr T kEmpty = std::numeric_limits<T>::max();
+  std::size_t mask() const noexcept { return slots_.size() - 1; }
+  std::size_t home(T key) const noexcept {
+    auto x = static_cast<std::uint64_t>(key);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<std::size_t>(x) & mask();
+  }
+  void grow() {
+    std::vector<T> old(slots_.empty() ? 16 : 2 * slots_.size(), kEmpty);
+    old.swap(slots_);
+    size_ = 0;
+    for (T key : old) {
+      if (key != kEmpty) insert(key);
+    }
+  }
+  std::vector<T> slots_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace detail
 
 /// Replays actions one at a time, rejecting the first illegal one with a ScheduleError that
 /// names its index and the reason. Memory is O(checkpoints held), never O(actions), so a
@@ -101,8 +204,8 @@ class Simulator {
   const Chain* chain_;
   const Platform* platform_;
   SimulationReport report_;
-  std::vector<std::unordered_set<std::uint64_t>> held_;  // per level: key(step, content)
-  std::unordered_set<Step> work_tapes_;
+  std::vector<detail::FlatSet<std::uint64_t>> held_;  // per level: key(step, content)
+  detail::FlatSet<Step> work_tapes_;
   Step working_ = 0;  // x_0 starts in the working buffer
   Step front_;
   bool reverse_phase_ = false;

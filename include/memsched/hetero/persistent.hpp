@@ -54,11 +54,12 @@ struct HeteroPlan {
 /// chain.store_all_peak() gets the store-all schedule (minimal makespan) without a table, decided
 /// in exact bytes whatever the units (not with rotor_compatible, which reproduces rotor).
 ///
-/// Time O(M·L³) worst case with pruning of saturated memory ranges and an inner loop over
-/// memory that the compiler vectorises; memory O(M·L²) doubles at most (less: each interval
-/// only stores the memory range where its value still changes). Throws std::invalid_argument on
-/// a negative budget, num_units < 1, or a table above options.max_table_bytes or
-/// options.max_table_operations, before allocating it.
+/// Time O(M·L³) worst case with pruning of saturated memory ranges, exact block bounds on the
+/// split candidates, and an inner loop over memory that the compiler vectorises; memory
+/// O(M·L²) doubles at most (less: each interval only stores the memory range where its value
+/// still changes) plus one float per 16 memory values per interval for the block bounds. Throws
+/// std::invalid_argument on a negative budget, num_units < 1, or a table above
+/// options.max_table_bytes or options.max_table_operations, before allocating it.
 ///
 ///     HeteroChain chain({{1, 2, 2, 3, 0, 0}, {4, 8, 1, 6, 0, 0}, {2, 4, 3, 2, 0, 0}}, {1, 0, 0});
 ///     PersistentOptions exact;
