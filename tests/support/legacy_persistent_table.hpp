@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "../../src/hetero/persistent_table.hpp"
-#include "memsched/hetero/hetero_chain.hpp"
-#include "memsched/hetero/hetero_schedule.hpp"
+#include "memsched/hetero/chain.hpp"
+#include "memsched/hetero/schedule.hpp"
 
 namespace memsched::testing::legacy {
 
