@@ -60,6 +60,14 @@ def commands(memsched, data):
                  os.path.join(data, "revolve_4_2.revolve"),
                  os.path.join(data, "revolve_4_2_corrupted.cs"),
                  os.path.join(data, "garbage.bin"), "/dev/zero", data, "/nonexistent"]
+    bad = [os.path.join(data, "garbage.bin"), "/dev/zero", data, "/nonexistent"]
+    graphs = [os.path.join(data, name) for name in
+              ("graph_linear_4.json", "graph_two_branches.json", "graph_cycle.json",
+               "chain_a.json")] + bad
+    calltrees = [os.path.join(data, "calltree_example.json"),
+                 os.path.join(data, "tree_five_node.json")] + bad
+    pipelines = [os.path.join(data, "pipeline_small.json"),
+                 os.path.join(data, "chain_a.json")] + bad
     chain_flags = {"--steps": STEPS, "--ram": SLOTS, "--disk": SLOTS, "--wd": COSTS,
                    "--rd": COSTS, "--uf": COSTS, "--ub": COSTS, "--level": LEVELS,
                    "--work-tapes": [None, "1", "2", "inf", "0", "x"]}
@@ -124,6 +132,29 @@ def commands(memsched, data):
           "--units": [None, "1", "5", "100", "500", "0", "1000000000", "x"],
           "--format": [None, "text", "json", "ops", "svg", "x"]},
          ["--exact", "--rotor", "--verify"]),
+        (["graph", "traverse"], graphs,
+         {"--algorithm": [None, "optimal", "heuristic", "x"],
+          "--format": [None, "text", "json", "x"]}, []),
+        (["graph", "remat"], graphs,
+         {"!--budget": ["1", "4", "100", "1000000", "0", "-1", "512MiB", "x",
+                        "4611686018427387904"],
+          "--algorithm": [None, "auto", "exact", "greedy", "milp", "x"],
+          "--time-limit": [None, "0.5", "0", "-1", "nan", "x"],
+          "--format": [None, "text", "json", "x"]}, []),
+        (["graph", "curve"], graphs, {"--format": [None, "text", "json", "x"]}, []),
+        (["calltree", "plan"], calltrees,
+         {"!--budget": ["1", "70", "100", "1000000", "0", "-1", "1GB", "x",
+                        "4611686018427387904"],
+          "--max-work": [None, "1", "1000", "99999999999999999999", "-1", "x"],
+          "--format": [None, "text", "json", "x"]}, ["--grid"]),
+        (["calltree", "front"], calltrees, {"--format": [None, "text", "json", "x"]}, []),
+        (["pipeline", "plan"], pipelines,
+         {"!--devices": ["1", "2", "4", "8", "9", "0", "-1", "1000000", "x"],
+          "!--budget": ["1", "60000", "1GB", "1,2", "0", "-1", "x", "4611686018427387904"],
+          "--micro-batches": [None, "1-8", "1,2,4", "4-1", "1-1000000", "0", "x"],
+          "--schedule": [None, "gpipe", "1f1b", "gpipe,1f1b", "zb"],
+          "--units": [None, "1", "100", "0", "1000000000", "x"],
+          "--format": [None, "text", "json", "x"]}, ["--no-recompute"]),
         (["hetero", "curve"], chains,
          {"--units": [None, "1", "5", "100", "0", "x"],
           "--format": [None, "json", "svg", "text", "x"]}, ["--exact", "--rotor"]),
