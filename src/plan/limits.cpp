@@ -130,8 +130,9 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
     e.table_bytes = 16.0 * nd * as_double(c0 + 1);
     e.held_checkpoints = as_double(c0);
   } else if (planner == "online") {
-    // O(c) closed-form evaluations per step; only level 0 is used.
-    e.table_operations = nd * as_double(c0 + 1);
+    // O(c) closed-form evaluations per step, made while the stream runs (no table before the
+    // first action): its work grows with the steps streamed, bounded by that limit; only level
+    // 0 is used.
     e.held_checkpoints = as_double(c0);
   }
   return e;

@@ -32,5 +32,5 @@ esac
 wheel=$(ls "$work"/wheels/memsched-*.whl)
 "$python" -m venv --system-site-packages "$work/venv2"
 "$work/venv2/bin/python" -m pip install --no-index --no-deps "$wheel"
-"$work/venv2/bin/python" -c 'import memsched.checkpoint_schedules as cs; print("wheel:", cs.Revolve(10, 3))'
+"$work/venv2/bin/python" -c 'import memsched.checkpoint_schedules as cs, memsched.torch; print("wheel:", cs.Revolve(10, 3))'
 echo "pip_install: install, tests and wheel passed"

@@ -103,7 +103,7 @@ TEST(PlanLimits, RefuseWhatCannotFinish) {
   expect_refused("recompute-all", Chain(1000000), Platform::ram(1), "5e+11");
   expect_refused("two-level", Chain(kMaxSteps), disk, "forward and adjoint steps");
   expect_refused("online-two-level", Chain(kMaxSteps), disk, "forward and adjoint steps");
-  expect_refused("online", Chain(kMaxSteps), Platform::ram(10), "operations");
+  expect_refused("online", Chain(kMaxSteps), Platform::ram(10), "forward and adjoint steps");
   expect_refused("revolve", Chain(100000000000), Platform::ram(10), "forward and adjoint steps");
 }
 
