@@ -187,12 +187,19 @@ def draw(rng, entry):
 
 
 def limit():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    # AddressSanitizer reserves terabytes of address space for its shadow: under it the memory
+    # limit is ASan's own hard_rss_limit_mb (set in the environment by check()).
+    if not os.environ.get("MEMSCHED_SWEEP_SANITIZED"):
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (WALL_SECONDS + 1, WALL_SECONDS + 2))
 
 
 def check(memsched, args, stdin_path):
     env = dict(os.environ, MEMSCHED_PROGRESS="0")
+    if env.get("MEMSCHED_SWEEP_SANITIZED"):
+        options = env.get("ASAN_OPTIONS", "")
+        env["ASAN_OPTIONS"] = (options + ":" if options else "") + \
+            "hard_rss_limit_mb=%d" % (MEMORY_BYTES >> 20)
     start = time.monotonic()
     with open(stdin_path, "rb") as stdin:
         try:
