@@ -98,8 +98,12 @@ std::optional<RematPlan> remat_exact(const Graph& graph, Bytes budget_bytes,
   parent[0] = {0, 0};
   open.push({estimate(0), 0.0, 0});
   while (!open.empty()) {
-    const auto [f, g, s] = open.top();
+    // Named copies, not a structured binding: the lambda below captures the state, and
+    // clang before 16 cannot capture structured bindings.
+    const auto top = open.top();
     open.pop();
+    const double g = std::get<1>(top);
+    const Mask s = std::get<2>(top);
     if (g > best[s]) continue;
     if ((s & space.sinks) == space.sinks) {
       RematPlan plan;

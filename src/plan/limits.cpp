@@ -121,7 +121,7 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
         monotone = false;
       }
     }
-    if (!monotone) rows = as_double(platform.num_levels()) * states;
+    if (!monotone) rows = static_cast<double>(platform.num_levels()) * states;
     e.table_operations = nd * nd * rows;
     e.table_bytes = 2.0 * 8.0 * nd * rows;
   } else if (planner == "mixed") {
