@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "memsched/errors.hpp"
+#include "util/json_text.hpp"
 
 namespace memsched {
 
@@ -19,20 +20,7 @@ namespace {
 
 constexpr double kMaxBytesAsDouble = 4611686018427387904.0;  // 2^62
 
-std::pair<std::int64_t, std::int64_t> position(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::int64_t line = 1;
-  std::int64_t column = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
+using detail::text_position;
 
 // Deepest bracket nesting outside strings: refused before the parser builds anything.
 std::int64_t nesting(std::string_view text) {
@@ -177,7 +165,7 @@ CallTree parse_calltree_json(std::string_view text) {
   try {
     doc = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = position(text, e.byte > 0 ? e.byte - 1 : 0);
+    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
     std::string message = e.what();
     if (const auto at = message.find("error: "); at != std::string::npos) {
       message = message.substr(at + 7);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "memsched/errors.hpp"
+#include "util/json_text.hpp"
 
 namespace memsched {
 
@@ -28,46 +29,8 @@ void check_size(std::string_view text, const char* format) {
   }
 }
 
-// Line and column (from 1) of byte `offset`.
-std::pair<std::int64_t, std::int64_t> position(std::string_view text, std::size_t offset) {
-  std::int64_t line = 1, column = 1;
-  for (std::size_t k = 0; k < offset && k < text.size(); ++k) {
-    if (text[k] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
-
-// Rejects deep nesting before nlohmann builds (and later recursively destroys) the tree.
-void check_depth(std::string_view text) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (std::size_t k = 0; k < text.size(); ++k) {
-    const char c = text[k];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) {
-        const auto [line, column] = position(text, k);
-        throw ParseError("JSON nested deeper than 32 levels", line, column);
-      }
-    }
-    if (c == ']' || c == '}') --depth;
-  }
-}
+using detail::check_json_depth;
+using detail::text_position;
 
 [[noreturn]] void fail(const std::string& where, const std::string& message) {
   throw ParseError(where + ": " + message, 1);
@@ -133,12 +96,12 @@ HeteroChain build(std::vector<HeteroStage> stages, HeteroLoss loss) {
 
 HeteroChain read_hetero_chain_json(std::string_view text) {
   check_size(text, "JSON");
-  check_depth(text);
+  check_json_depth(text, kMaxDepth, "JSON");
   Json doc;
   try {
     doc = Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
-    const auto [line, column] = position(text, e.byte > 0 ? e.byte - 1 : 0);
+    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
     std::string what = e.what();
     const auto colon = what.find("error: ");
     throw ParseError(

@@ -14,6 +14,7 @@
 
 #include "memsched/errors.hpp"
 #include "memsched/input.hpp"
+#include "util/json_text.hpp"
 
 namespace memsched {
 
@@ -145,21 +146,7 @@ Tree read_tree_text(std::string_view text) {
 
 namespace {
 
-// Line and column (from 1) of a byte offset, for JSON errors.
-std::pair<std::int64_t, std::int64_t> position(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::int64_t line = 1;
-  std::int64_t column = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
+using detail::text_position;
 
 Memory json_memory(const nlohmann::json& node, const char* key, Memory fallback, bool required,
                    std::int64_t index) {
@@ -194,7 +181,7 @@ Tree read_tree_json(std::string_view text) {
   try {
     doc = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = position(text, e.byte > 0 ? e.byte - 1 : 0);
+    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
     std::string message = e.what();
     // nlohmann's message repeats the position; keep the part after "error: " for brevity.
     if (const auto at = message.find("error: "); at != std::string::npos) {
