@@ -154,7 +154,7 @@ class Programme {
     constexpr Bytes kNone = kMaxCallTreeBytes;
     std::vector<Bytes> least_x(static_cast<std::size_t>(n), 0);
     for (CallIndex v = n - 1; v >= 0; --v) {
-      Bytes turn = tree_.call(v).tape_bytes;
+      Bytes turn = slots(v) + tree_.call(v).tape_bytes;
       for (CallIndex j = 0; j < tree_.num_children(v); ++j) {
         turn = std::min(kNone, turn + least_x[static_cast<std::size_t>(tree_.child(v, j))]);
       }
@@ -168,12 +168,17 @@ class Programme {
       Bytes before = 0;
       for (CallIndex j = 0; j < tree_.num_children(v); ++j) {
         const CallIndex c = tree_.child(v, j);
-        base[static_cast<std::size_t>(c)] =
-            std::min(kNone, base[static_cast<std::size_t>(v)] + tree_.tape_before(v, j) + before);
+        base[static_cast<std::size_t>(c)] = std::min(
+            kNone, base[static_cast<std::size_t>(v)] + slots(v) + tree_.tape_before(v, j) + before);
         before = std::min(kNone, before + least_x[static_cast<std::size_t>(c)]);
       }
       room_[static_cast<std::size_t>(v)] = budget_ - base[static_cast<std::size_t>(v)];
     }
+  }
+
+  // The bytes of a loop node's live iteration snapshots, under every state of its body.
+  Bytes slots(CallIndex v) const {
+    return tree_.loop_live_snapshots(v) * tree_.call(v).snapshot_bytes;
   }
 
   void flush(std::vector<Candidate>& out) {
@@ -189,9 +194,12 @@ class Programme {
     }
   }
 
-  // Computes sets_[v] from its children's sets (which it frees). False if empty.
+  // Computes sets_[v] from its children's sets (which it frees). False if empty. The merges
+  // build one run of v's body; a loop node then multiplies the extra time by its iterations
+  // and puts its live slots under the bytes (docs/calltree.md, "Loop nodes").
   bool solve(CallIndex v) {
-    const Bytes room = room_[static_cast<std::size_t>(v)];
+    const Bytes under = slots(v);
+    const Bytes room = room_[static_cast<std::size_t>(v)] - under;  // for one body run
     if (room < 0) return false;
     std::vector<State> current{{0.0, tree_.tape_before(v, 0), 0, -1}};
     std::vector<Candidate> next;
@@ -254,12 +262,14 @@ class Programme {
       }
       if (current.empty()) return false;
     }
-    // Finish: F = pre, Q = max(pre, q); prune again in (dt, F, Q).
+    // Finish: F = pre, Q = max(pre, q) (plus a loop's slots, its extra time once per
+    // iteration: a monotone map, so the Pareto order is kept); prune again in (dt, F, Q).
     next.clear();
+    const auto runs = static_cast<double>(tree_.iterations(v));
     for (const State& s : current) {
       const Bytes q = std::max(s.pre, s.q);
       if (q > room) continue;
-      next.push_back({s.dt, s.pre, q, s.trace, -1, -1});
+      next.push_back({s.dt * runs, under + s.pre, under + q, s.trace, -1, -1});
     }
     flush(next);
     std::vector<State>& out = sets_[static_cast<std::size_t>(v)];
