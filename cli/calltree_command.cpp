@@ -98,6 +98,10 @@ void draw(std::ostream& out, const CallTree& tree, const JointSet& joint) {
                            : (joint[static_cast<std::size_t>(item.call)] ? "joint" : "split"));
     if (c.pin == CallPin::kJoint && item.call != 0) out << " (pinned)";
     if (c.pin == CallPin::kSplit && item.call != 0) out << " (pinned)";
+    if (c.loop) {
+      out << " (loop: " << c.loop->iterations << " iterations, Revolve with " << c.loop->snapshots
+          << " snapshots)";
+    }
     out << '\n';
     const std::string below = item.call == 0 ? "" : item.prefix + (item.last ? "   " : "|  ");
     const CallIndex k = tree.num_children(item.call);
