@@ -47,9 +47,28 @@ void bind_calltree(py::module_& m) {
                        "snapshot bytes (docs/calltree.md). Build it with parse_calltree.")
       .def_property_readonly("num_calls", &CallTree::num_calls)
       .def_property_readonly("base_time", &CallTree::base_time,
-                             "Run time of store-all (every call split).")
+                             "Run time of every call split (store-all; loops under Revolve).")
       .def_property_readonly("total_tape", &CallTree::total_tape,
-                             "Peak of store-all: the sum of every call's own tape.")
+                             "Peak of every call split: without loops the sum of every call's "
+                             "own tape (store-all).")
+      .def_property_readonly(
+          "loops",
+          [](const CallTree& tree) {
+            py::dict out;
+            for (CallIndex v = 0; v < tree.num_calls(); ++v) {
+              if (!tree.is_loop(v)) continue;
+              out[py::str(tree.call(v).name)] =
+                  py::dict(py::arg("iterations") = tree.call(v).loop->iterations,
+                           py::arg("snapshots") = tree.call(v).loop->snapshots,
+                           py::arg("advances") = tree.loop_advances(v),
+                           py::arg("live_snapshots") = tree.loop_live_snapshots(v),
+                           py::arg("occurrences") = tree.occurrences(v));
+            }
+            return out;
+          },
+          "Loop nodes by id: iterations N, Revolve snapshots S, the plain iterations Revolve "
+          "adds per reversal t(N, S), the most snapshots held min(S, N - 1), and how many "
+          "times the loop runs (product of the iterations of the loops around it).")
       .def_property_readonly(
           "names",
           [](const CallTree& tree) {

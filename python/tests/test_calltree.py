@@ -49,3 +49,27 @@ def test_bad_input_is_a_value_error():
         memsched.calltree_plan(tree, -1)
     with pytest.raises(ValueError, match="over the limit"):
         memsched.calltree_front(tree, max_work=1)
+
+
+LOOP = json.dumps({
+    "id": "R", "time": 1, "tape_bytes": 10, "calls": [
+        {"id": "L", "time": 2, "tape_bytes": 20, "snapshot_bytes": 5,
+         "loop": {"iterations": 4, "snapshots": 2},
+         "calls": [{"id": "C", "time": 1, "tape_bytes": 6, "snapshot_bytes": 3}]}]})
+
+
+def test_loop_node():
+    tree = memsched.parse_calltree(LOOP)
+    assert tree.loops == {"L": {"iterations": 4, "snapshots": 2, "advances": 4,
+                                "live_snapshots": 2, "occurrences": 1}}
+    # All split: 3 + 4 x 6 + 4 x 3 + Revolve's 4 advances x 3; peak 10 + 2 x 5 + 20 + 6.
+    assert (tree.base_time, tree.total_tape) == (51, 46)
+    assert memsched.calltree_evaluate(tree, ["C"]) == {"time": 55, "peak": 46}
+    assert memsched.calltree_evaluate(tree, ["L"]) == {"time": 63, "peak": 46}
+    assert [(p["time"], p["peak"]) for p in memsched.calltree_front(tree)] == [(51, 46)]
+    assert memsched.parse_calltree(tree.to_json()).loops == tree.loops
+    with pytest.raises(ValueError, match="loop.snapshots 0"):
+        memsched.parse_calltree(json.dumps(
+            {"id": "R", "time": 1, "loop": {"iterations": 3, "snapshots": 0}}))
+    with pytest.raises(ValueError, match="loop node 'L'"):
+        memsched.calltree_profile(tree, 100)
