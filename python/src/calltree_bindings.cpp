@@ -16,6 +16,13 @@ namespace memsched::python {
 
 namespace {
 
+// Snapshot counts chosen for loops with a range, by loop id.
+py::dict snapshots_of(const CallTree& tree, const std::vector<LoopChoice>& choices) {
+  py::dict out;
+  for (const LoopChoice& c : choices) out[py::str(tree.call(c.call).name)] = c.snapshots;
+  return out;
+}
+
 std::vector<std::string> names_of(const CallTree& tree, const std::vector<CallIndex>& joint) {
   std::vector<std::string> out;
   for (CallIndex v : joint) out.push_back(tree.call(v).name);
@@ -103,14 +110,17 @@ void bind_calltree(py::module_& m) {
         }
         py::list out;
         for (const CallTreePoint& p : front) {
-          out.append(py::dict(py::arg("time") = p.time, py::arg("peak") = p.peak,
-                              py::arg("joint") = names_of(tree, p.joint)));
+          py::dict point(py::arg("time") = p.time, py::arg("peak") = p.peak,
+                         py::arg("joint") = names_of(tree, p.joint));
+          if (!p.snapshots.empty()) point["snapshots"] = snapshots_of(tree, p.snapshots);
+          out.append(point);
         }
         return out;
       },
       py::arg("tree"), py::kw_only(), py::arg("max_work") = 20'000'000,
       "The exact Pareto front of (time, peak) by increasing time: dicts with time, peak, "
-      "joint. Raises ValueError when the work would pass max_work.");
+      "joint (and snapshots: the count chosen per loop whose count is a range). Raises ValueError "
+      "when the work would pass max_work.");
 
   m.def(
       "calltree_plan",
@@ -126,6 +136,9 @@ void bind_calltree(py::module_& m) {
           out["time"] = plan.best.time;
           out["peak"] = plan.best.peak;
           out["joint"] = names_of(tree, plan.best.joint);
+          if (!plan.best.snapshots.empty()) {
+            out["snapshots"] = snapshots_of(tree, plan.best.snapshots);
+          }
           out["time_lower_bound"] = plan.time_lower_bound;
         } else {
           out["min_peak"] = plan.min_peak;

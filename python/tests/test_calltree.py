@@ -73,3 +73,17 @@ def test_loop_node():
             {"id": "R", "time": 1, "loop": {"iterations": 3, "snapshots": 0}}))
     with pytest.raises(ValueError, match="loop node 'L'"):
         memsched.calltree_profile(tree, 100)
+
+
+def test_loop_snapshot_range():
+    tree = memsched.parse_calltree(json.dumps({
+        "id": "R", "time": 0, "calls": [
+            {"id": "T", "time": 1, "record_time": 1, "adjoint_time": 1, "tape_bytes": 10,
+             "snapshot_bytes": 100,
+             "loop": {"iterations": 10, "snapshots": 4, "min_snapshots": 1}}]}))
+    front = memsched.calltree_front(tree)
+    # 20 + t(10, S) with t(10, S) = 14, 15, 20, 45 for S = 4, 3, 2, 1.
+    assert [(p["time"], p["peak"], p["snapshots"]) for p in front] == [
+        (34, 410, {"T": 4}), (35, 310, {"T": 3}), (40, 210, {"T": 2}), (65, 110, {"T": 1})]
+    plan = memsched.calltree_plan(tree, 250)
+    assert (plan["time"], plan["snapshots"]) == (40, {"T": 2})

@@ -68,6 +68,11 @@ CallTree::CallTree(std::vector<CallNode> calls) : calls_(std::move(calls)) {
       if (snapshots < 1 || snapshots > kMaxLoopIterations) {
         bad_call(i, c.name, "loop snapshots " + std::to_string(snapshots) + " is not in [1, 2^40]");
       }
+      if (c.loop->min_snapshots < 0 || c.loop->min_snapshots > snapshots) {
+        bad_call(i, c.name,
+                 "loop min_snapshots " + std::to_string(c.loop->min_snapshots) + " is not in [1, " +
+                     std::to_string(snapshots) + "] (the loop's snapshots), nor 0 (fixed)");
+      }
       // The loop holds at most min(S, N - 1) iteration states at once (docs/calltree.md).
       const Bytes live = std::min(snapshots, iterations - 1);
       if (live > 0 && c.snapshot_bytes > (kMaxCallTreeBytes - total) / live) {
@@ -129,12 +134,15 @@ CallTree::CallTree(std::vector<CallNode> calls) : calls_(std::move(calls)) {
                "the nested loops around and at this call run its body more than 2^62 times");
     }
     if (c.loop) {
+      // The fewest snapshots give the most advances: checking them bounds every choice.
+      const std::int64_t fewest = loop_min_snapshots(i);
       try {
+        revolve_advances(c.loop->iterations, fewest);
         loop_advances_[index(i)] = revolve_advances(c.loop->iterations, c.loop->snapshots);
       } catch (const std::overflow_error&) {
         bad_call(i, c.name,
                  "Revolve over " + std::to_string(c.loop->iterations) + " iterations with " +
-                     std::to_string(c.loop->snapshots) +
+                     std::to_string(fewest) +
                      " snapshots needs more than 2^63 steps; give more snapshots");
       }
     }
@@ -202,6 +210,32 @@ std::vector<CallIndex> joint_calls(const JointSet& joint) {
     if (joint[i]) out.push_back(static_cast<CallIndex>(i));
   }
   return out;
+}
+
+CallTree with_loop_snapshots(const CallTree& tree, const std::vector<LoopChoice>& choices) {
+  std::vector<CallNode> calls;
+  calls.reserve(static_cast<std::size_t>(tree.num_calls()));
+  for (CallIndex v = 0; v < tree.num_calls(); ++v) calls.push_back(tree.call(v));
+  for (const LoopChoice& choice : choices) {
+    if (choice.call < 0 || choice.call >= tree.num_calls()) {
+      throw std::out_of_range("with_loop_snapshots: call " + std::to_string(choice.call) +
+                              " not in [0, " + std::to_string(tree.num_calls()) + ")");
+    }
+    CallNode& c = calls[static_cast<std::size_t>(choice.call)];
+    if (!c.loop) {
+      throw std::invalid_argument("with_loop_snapshots: call '" + c.name + "' is not a loop");
+    }
+    const std::int64_t lo = tree.loop_min_snapshots(choice.call);
+    if (choice.snapshots < lo || choice.snapshots > c.loop->snapshots) {
+      throw std::invalid_argument("with_loop_snapshots: " + std::to_string(choice.snapshots) +
+                                  " snapshots for loop '" + c.name + "', not in [" +
+                                  std::to_string(lo) + ", " + std::to_string(c.loop->snapshots) +
+                                  "]");
+    }
+    c.loop->snapshots = choice.snapshots;
+    c.loop->min_snapshots = 0;
+  }
+  return CallTree(std::move(calls));
 }
 
 JointSet all_joint(const CallTree& tree) {

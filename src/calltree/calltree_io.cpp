@@ -180,11 +180,16 @@ CallNode read_call(const nlohmann::json& call, const std::string& where) {
   if (const auto it = call.find("loop"); it != call.end()) {
     if (!it->is_object()) fail(where, "loop is not an object");
     for (const auto& item : it->items()) {
-      if (item.key() != "iterations" && item.key() != "snapshots") {
+      if (item.key() != "iterations" && item.key() != "snapshots" &&
+          item.key() != "min_snapshots") {
         fail(where, "unknown key \"loop." + item.key().substr(0, 40) + "\"");
       }
     }
-    node.loop = CallLoop{get_count(*it, "iterations", where), get_count(*it, "snapshots", where)};
+    node.loop =
+        CallLoop{get_count(*it, "iterations", where), get_count(*it, "snapshots", where), 0};
+    if (it->contains("min_snapshots")) {
+      node.loop->min_snapshots = get_count(*it, "min_snapshots", where);
+    }
   }
   if (const auto it = call.find("calls"); it != call.end() && !it->is_array()) {
     fail(where, "calls is not an array");
@@ -256,7 +261,10 @@ std::string format_calltree_json(const CallTree& tree) {
                      {"snapshot_read_time", c.snapshot_read_time}};
     if (c.pin != CallPin::kFree) o["pin"] = c.pin == CallPin::kJoint ? "joint" : "split";
     if (!c.site.empty()) o["site"] = c.site;
-    if (c.loop) o["loop"] = {{"iterations", c.loop->iterations}, {"snapshots", c.loop->snapshots}};
+    if (c.loop) {
+      o["loop"] = {{"iterations", c.loop->iterations}, {"snapshots", c.loop->snapshots}};
+      if (c.loop->min_snapshots > 0) o["loop"]["min_snapshots"] = c.loop->min_snapshots;
+    }
     const CallIndex k = tree.num_children(v);
     if (k > 0) {
       o["tape_before_calls"] = c.tape_before_calls;

@@ -140,21 +140,40 @@ TEST(CallTreeLoop, SimulatorEqualsFormulasOnRandomTrees) {
   }
 }
 
-// Every assignment that respects the pins, with its cost.
+// Every assignment that respects the pins, with every snapshot count of every loop with a
+// range, with its cost.
 std::vector<CallTreeCost> exhaustive(const CallTree& tree) {
   std::vector<CallIndex> free_calls;
   JointSet base(static_cast<std::size_t>(tree.num_calls()), false);
-  for (CallIndex v = 1; v < tree.num_calls(); ++v) {
+  std::vector<CallIndex> ranged;
+  for (CallIndex v = 0; v < tree.num_calls(); ++v) {
+    if (tree.loop_has_choice(v)) ranged.push_back(v);
+    if (v == 0) continue;
     if (tree.may_be_joint(v) && tree.may_be_split(v)) free_calls.push_back(v);
     if (!tree.may_be_split(v)) base[static_cast<std::size_t>(v)] = true;
   }
   std::vector<CallTreeCost> all;
-  for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << free_calls.size()); ++mask) {
-    JointSet joint = base;
-    for (std::size_t b = 0; b < free_calls.size(); ++b) {
-      joint[static_cast<std::size_t>(free_calls[b])] = ((mask >> b) & 1) != 0;
+  std::vector<LoopChoice> choice;
+  for (CallIndex v : ranged) choice.push_back({v, tree.loop_min_snapshots(v)});
+  while (true) {
+    const CallTree chosen = with_loop_snapshots(tree, choice);
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << free_calls.size()); ++mask) {
+      JointSet joint = base;
+      for (std::size_t b = 0; b < free_calls.size(); ++b) {
+        joint[static_cast<std::size_t>(free_calls[b])] = ((mask >> b) & 1) != 0;
+      }
+      all.push_back(evaluate_calltree(chosen, joint));
     }
-    all.push_back(evaluate_calltree(tree, joint));
+    // Next combination of snapshot counts (odometer).
+    std::size_t i = 0;
+    for (; i < choice.size(); ++i) {
+      if (choice[i].snapshots < tree.call(choice[i].call).loop->snapshots) {
+        ++choice[i].snapshots;
+        break;
+      }
+      choice[i].snapshots = tree.loop_min_snapshots(choice[i].call);
+    }
+    if (i == choice.size()) break;
   }
   return all;
 }
@@ -163,8 +182,9 @@ std::vector<CallTreeCost> exhaustive(const CallTree& tree) {
 // loops: the front, the optimum around every front peak, and the smallest feasible budget.
 TEST(CallTreeLoop, PlannersEqualExhaustiveSearch) {
   std::mt19937_64 rng(1789);
-  for (int trial = 0; trial < 2000; ++trial) {
-    const CallTree tree = test::with_loops(rng, test::random_calltree(rng, 1 + trial % 11), 30);
+  for (int trial = 0; trial < 1200; ++trial) {
+    const CallTree tree =
+        test::with_loops(rng, test::random_calltree(rng, 1 + trial % 10), 30, 6, 5, true);
     std::vector<CallTreeCost> all = exhaustive(tree);
     std::sort(all.begin(), all.end(), [](const CallTreeCost& a, const CallTreeCost& b) {
       return a.time != b.time ? a.time < b.time : a.peak < b.peak;
@@ -178,6 +198,14 @@ TEST(CallTreeLoop, PlannersEqualExhaustiveSearch) {
     for (std::size_t i = 0; i < front.size(); ++i) {
       ASSERT_EQ(front[i].time, expected[i].time) << "trial " << trial << " point " << i;
       ASSERT_EQ(front[i].peak, expected[i].peak) << "trial " << trial << " point " << i;
+      // The point's own choices reproduce it, by the simulator too.
+      const CallTree chosen = with_loop_snapshots(tree, front[i].snapshots);
+      const CallTreeSimulation sim = simulate_calltree(chosen, joint_set(tree, front[i].joint));
+      ASSERT_EQ(sim.cost.time, front[i].time) << "trial " << trial << " point " << i;
+      ASSERT_EQ(sim.cost.peak, front[i].peak) << "trial " << trial << " point " << i;
+      std::size_t ranged = 0;
+      for (CallIndex v = 0; v < tree.num_calls(); ++v) ranged += tree.loop_has_choice(v) ? 1 : 0;
+      ASSERT_EQ(front[i].snapshots.size(), ranged);
     }
     const Bytes min_peak = expected.back().peak;
     std::set<Bytes> budgets{0, min_peak - 1, min_peak};
@@ -276,6 +304,40 @@ TEST(CallTreeLoop, JsonRoundTripAndErrors) {
                                "loop": {"iterations": 5, "snapshots": 4}})");
       },
       ThrowsMessage<std::invalid_argument>(HasSubstr("exceed 2^62")));
+}
+
+// A loop that may use 1 to 4 snapshots: the front trades Revolve's advances for slots.
+TEST(CallTreeLoop, SnapshotRange) {
+  const CallTree tree = parse_calltree_json(R"({"id": "R", "time": 0, "calls": [
+      {"id": "T", "time": 1, "record_time": 1, "adjoint_time": 1, "tape_bytes": 10,
+       "snapshot_bytes": 100, "loop": {"iterations": 10, "snapshots": 4, "min_snapshots": 1}}]})");
+  EXPECT_TRUE(tree.loop_has_choice(1));
+  const std::vector<CallTreePoint> front = calltree_front(tree);
+  // Times 20 + t(10, S) with t = 45, 20, 15, 14 for S = 1..4; peaks 10 + 100 S.
+  ASSERT_EQ(front.size(), 4u);
+  const double times[] = {34, 35, 40, 65};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(front[i].time, times[i]);
+    EXPECT_EQ(front[i].peak, 10 + 100 * static_cast<Bytes>(4 - i));
+    ASSERT_EQ(front[i].snapshots.size(), 1u);
+    EXPECT_EQ(front[i].snapshots[0], (LoopChoice{1, static_cast<std::int64_t>(4 - i)}));
+  }
+  const CallTreePlan plan = plan_calltree(tree, 250);
+  EXPECT_EQ(plan.best.time, 40);
+  EXPECT_EQ(plan.best.snapshots[0].snapshots, 2);
+  EXPECT_THROW(with_loop_snapshots(tree, {{1, 5}}), std::invalid_argument);
+  EXPECT_THROW(with_loop_snapshots(tree, {{0, 1}}), std::invalid_argument);
+  EXPECT_THROW(with_loop_snapshots(tree, {{7, 1}}), std::out_of_range);
+  EXPECT_THAT(
+      [] {
+        parse_calltree_json(R"({"id": "R", "time": 1,
+                               "loop": {"iterations": 5, "snapshots": 2, "min_snapshots": 3}})");
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("loop min_snapshots 3 is not in [1, 2]")));
+  // A huge range is refused by the work limit, not enumerated.
+  const CallTree wide = parse_calltree_json(R"({"id": "R", "time": 1, "snapshot_bytes": 1,
+      "loop": {"iterations": 1099511627776, "snapshots": 1099511627776, "min_snapshots": 64}})");
+  EXPECT_THROW(calltree_front(wide), std::length_error);
 }
 
 TEST(CallTreeLoop, ProfilerRefusesLoops) {

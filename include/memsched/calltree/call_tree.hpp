@@ -31,10 +31,13 @@ inline constexpr std::int64_t kMaxNestedIterations = std::int64_t{1} << 62;
 /// A loop node's iteration chain: its body runs `iterations` times as a chain of states
 /// x_0 -> x_1 -> ... -> x_N and is reversed by Revolve (Griewank & Walther, ACM TOMS 26(1),
 /// 2000) with `snapshots` slots, each holding one iteration state of the call's snapshot_bytes
-/// (the slot of x_0 included). Slots beyond N - 1 are never used.
+/// (the slot of x_0 included). Slots beyond N - 1 are never used. With min_snapshots > 0 the
+/// planners may choose any S in [min_snapshots, snapshots] (fewer slots: less memory, more
+/// plain iterations); evaluation and simulation use `snapshots`.
 struct CallLoop {
-  std::int64_t iterations = 1;  ///< N, in [1, kMaxLoopIterations]
-  std::int64_t snapshots = 1;   ///< S, in [1, kMaxLoopIterations]
+  std::int64_t iterations = 1;     ///< N, in [1, kMaxLoopIterations]
+  std::int64_t snapshots = 1;      ///< S, in [1, kMaxLoopIterations]
+  std::int64_t min_snapshots = 0;  ///< 0: S is fixed; otherwise in [1, snapshots]
 };
 
 /// A constraint on how one call may be reversed.
@@ -146,6 +149,15 @@ class CallTree {
   /// t(N, S): the plain iterations Revolve adds to reverse loop i once (revolve_advances);
   /// 0 unless a loop node.
   std::int64_t loop_advances(CallIndex i) const { return loop_advances_[index(i)]; }
+  /// The fewest snapshots a planner may give loop i: min_snapshots, or snapshots when fixed.
+  std::int64_t loop_min_snapshots(CallIndex i) const {
+    const CallLoop& l = *call(i).loop;
+    return l.min_snapshots > 0 ? l.min_snapshots : l.snapshots;
+  }
+  /// Does loop i let the planners choose its snapshot count?
+  bool loop_has_choice(CallIndex i) const {
+    return is_loop(i) && loop_min_snapshots(i) < call(i).loop->snapshots;
+  }
   /// L = min(S, N - 1): the most iteration snapshots loop i holds at once, which it holds when
   /// its last iteration is recorded (docs/calltree.md); 0 unless a loop node.
   std::int64_t loop_live_snapshots(CallIndex i) const {
@@ -181,6 +193,21 @@ class CallTree {
 /// A joint/split assignment: joint[i] is true when call i is reversed joint. Its size must be
 /// num_calls(); joint[root] must be false.
 using JointSet = std::vector<bool>;
+
+/// A snapshot count chosen for a loop node whose count is a range.
+struct LoopChoice {
+  CallIndex call;
+  std::int64_t snapshots;
+  friend bool operator==(const LoopChoice& a, const LoopChoice& b) noexcept {
+    return a.call == b.call && a.snapshots == b.snapshots;
+  }
+};
+
+/// `tree` with each chosen loop's snapshots set to its choice (its range then collapses to that
+/// one value): the tree on which an assignment with these choices is evaluated. Throws
+/// std::out_of_range for a call outside the tree and std::invalid_argument for a call that is
+/// not a loop or a count outside [loop_min_snapshots, snapshots]. O(n).
+CallTree with_loop_snapshots(const CallTree& tree, const std::vector<LoopChoice>& choices);
 
 /// The assignment whose joint calls are exactly `joint` (indices).
 /// Throws std::out_of_range for an index outside the tree.
