@@ -54,6 +54,7 @@ struct Choice {
 struct WorkLimit {
   std::int64_t needed;
   CallIndex call;
+  bool slots;  // passed while choosing a loop's snapshot count, not in a merge
 };
 
 bool lexicographic(const Candidate& a, const Candidate& b) {
@@ -270,7 +271,7 @@ class Programme {
       const auto pairs =
           static_cast<std::int64_t>(current.size()) *
           static_cast<std::int64_t>(joint_options.size() + (split ? child.size() : 0));
-      if (pairs > max_work_ - work_) throw WorkLimit{work_ + pairs, c};
+      if (pairs > max_work_ - work_) throw WorkLimit{work_ + pairs, c, false};
       work_ += pairs;
       const double joint_time = use_time_ ? tree_.joint_cost(c) : 0.0;
       const Bytes snapshot = tree_.call(c).snapshot_bytes;
@@ -315,7 +316,8 @@ class Programme {
     if (count > 1) {
       const double pairs = static_cast<double>(current.size()) * static_cast<double>(count);
       if (pairs > static_cast<double>(max_work_ - work_)) {
-        throw WorkLimit{static_cast<std::int64_t>(std::min(pairs, 9e18)) + work_, v};
+        const double needed = std::min(pairs + static_cast<double>(work_), 9e18);
+        throw WorkLimit{static_cast<std::int64_t>(needed), v, true};
       }
       work_ += static_cast<std::int64_t>(pairs);
     }
@@ -371,10 +373,12 @@ void check_options(const CallTreePlanOptions& options, const char* function) {
 
 [[noreturn]] void too_much(const char* function, const CallTree& tree, const WorkLimit& limit,
                            std::int64_t max_work) {
-  throw std::length_error(std::string(function) + ": the merge at call '" +
-                          tree.call(limit.call).name + "' brings the work to " +
-                          std::to_string(limit.needed) + " state pairs, over the limit of " +
-                          std::to_string(max_work) + "; use the grid heuristic or raise max_work");
+  throw std::length_error(
+      std::string(function) +
+      (limit.slots ? ": choosing the snapshots of loop '" : ": the merge at call '") +
+      tree.call(limit.call).name + "' brings the work to " + std::to_string(limit.needed) +
+      " state pairs, over the limit of " + std::to_string(max_work) +
+      "; use the grid heuristic or raise max_work");
 }
 
 // The root state with the least time (then the least peak).
