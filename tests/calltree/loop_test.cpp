@@ -260,6 +260,20 @@ TEST(CallTreeLoop, LongLoopFormulaAndRefusedReplay) {
       ThrowsMessage<std::length_error>(HasSubstr("use evaluate_calltree")));
 }
 
+// More slots than iterations: only N - 1 are ever used, whatever S.
+TEST(CallTreeLoop, HugeSlotCount) {
+  const CallTree tree = parse_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 3,
+      "snapshot_bytes": 7, "loop": {"iterations": 5, "snapshots": 1099511627776,
+                                    "min_snapshots": 1}})");
+  EXPECT_EQ(tree.loop_live_snapshots(0), 4);
+  EXPECT_EQ(tree.loop_advances(0), 4);
+  const CallTreeSimulation sim = simulate_calltree(tree, {false});
+  EXPECT_EQ(sim.cost.peak, 4 * 7 + 3);
+  EXPECT_EQ(sim.cost.peak, evaluate_calltree(tree, {false}).peak);
+  EXPECT_EQ(sim.cost.time, evaluate_calltree(tree, {false}).time);
+  EXPECT_EQ(calltree_front(tree).size(), 4u);  // S = 1, 2, 3 and >= 4
+}
+
 TEST(CallTreeLoop, JsonRoundTripAndErrors) {
   const CallTree tree = hand_example();
   const CallTree again = parse_calltree_json(format_calltree_json(tree));
