@@ -142,10 +142,52 @@ std::optional<OutOfCorePlan> out_of_core_schedule(const Graph& graph,
 
 Bytes io_lower_bound(const Graph& graph, const std::vector<NodeIndex>& order, Bytes memory_bound) {
   check_bound(memory_bound, "graph::io_lower_bound");
-  // order_peak checks the order; the peak of the order is max over k of need_k.
-  const Bytes peak = order_peak(graph, order);
-  if (memory_bound < min_out_of_core_memory(graph) || peak <= memory_bound) return 0;
-  return 2 * (peak - memory_bound);
+  check_order(graph, order, "graph::io_lower_bound");
+  if (memory_bound < min_out_of_core_memory(graph)) return 0;
+  // The proof is in docs/graphs.md. For each step k: need_k (the memory of the step without a
+  // slow level), the sinks computed before it, and reach_k, the last use of the non-sink
+  // outputs computed before it.
+  const auto n = order.size();
+  std::vector<std::int64_t> position(n), last_use(n, -1);
+  for (std::size_t k = 0; k < n; ++k) position[at(order[k])] = static_cast<std::int64_t>(k);
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    for (NodeIndex w : graph.successors(v)) {
+      last_use[at(v)] = std::max(last_use[at(v)], position[at(w)]);
+    }
+  }
+  std::vector<Bytes> excess(n);  // need_k - bound - sinks before k, or 0
+  std::vector<std::int64_t> reach(n);
+  std::vector<std::int64_t> readers(n);
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    readers[at(v)] = static_cast<std::int64_t>(graph.successors(v).size());
+  }
+  Bytes memory = 0, sinks = 0, single = 0;
+  std::int64_t farthest = -1;
+  for (std::size_t k = 0; k < n; ++k) {
+    const NodeIndex v = order[k];
+    const Bytes need = memory + graph.bytes(v) + graph.temp_bytes(v);
+    single = std::max(single, need - memory_bound);
+    excess[k] = std::max<Bytes>(0, need - memory_bound - sinks);
+    reach[k] = farthest;
+    memory += graph.bytes(v);
+    if (graph.is_sink(v)) {
+      sinks += graph.bytes(v);
+    } else {
+      farthest = std::max(farthest, last_use[at(v)]);
+    }
+    for (NodeIndex u : graph.predecessors(v)) {
+      if (--readers[at(u)] == 0) memory -= graph.bytes(u);
+    }
+  }
+  // Steps whose non-sink outputs still needed are pairwise disjoint: after step k, the next one
+  // comes after reach_k. best[k]: the largest sum of excesses over such steps from k on.
+  std::vector<Bytes> best(n + 1, 0);
+  for (std::size_t k = n; k-- > 0;) {
+    const auto next = static_cast<std::size_t>(
+        std::max<std::int64_t>(static_cast<std::int64_t>(k) + 1, reach[k] + 1));
+    best[k] = std::max(best[k + 1], excess[k] + best[std::min(next, n)]);
+  }
+  return 2 * std::max(single, best[0]);
 }
 
 Bytes io_lower_bound_any_order(Bytes peak_bound, Bytes memory_bound) {

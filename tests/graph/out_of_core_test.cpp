@@ -85,6 +85,27 @@ TEST(GraphOutOfCore, TwoBranchesHandChecked) {
   EXPECT_FALSE(out_of_core_exact_io(g, order, 4));
 }
 
+TEST(GraphOutOfCore, DisjointStepsAddUp) {
+  // With a temporary on b2, both a2 and b2 exceed the bound 5 by 1; the outputs still needed at
+  // a2 (s, a1) are dead by b2, so the bound counts both steps: 2 * (1 + 1).
+  const Graph g(
+      {{"s", 1, 1, 0},
+       {"a1", 1, 4, 0},
+       {"a2", 1, 1, 0},
+       {"b1", 1, 2, 0},
+       {"b2", 1, 2, 1},
+       {"t", 1, 1, 0}},
+      std::vector<std::pair<std::string, std::string>>{
+          {"s", "a1"}, {"a1", "a2"}, {"a2", "t"}, {"s", "b1"}, {"b1", "b2"}, {"b2", "t"}});
+  const std::vector<NodeIndex> order{0, 1, 2, 3, 4, 5};
+  EXPECT_EQ(io_lower_bound(g, order, 5), 4);
+  EXPECT_EQ(out_of_core_exact_io(g, order, 5), Bytes{4});
+  const auto plan = out_of_core_schedule(g, order, 5);
+  ASSERT_TRUE(plan);
+  expect_replays(g, *plan, 5);
+  EXPECT_EQ(plan->io_bytes, 4);
+}
+
 TEST(GraphOutOfCore, NoSlowLevelAtTheOrdersPeak) {
   const Graph g = two_branches();
   const std::vector<NodeIndex> order{0, 3, 1, 4, 2, 5};

@@ -59,11 +59,13 @@ std::optional<OutOfCorePlan> out_of_core_schedule(
     GraphEvictionPolicy policy = GraphEvictionPolicy::kFurthestNextUse);
 
 /// A lower bound on the I/O bytes of every schedule that computes `order` once per node within
-/// `memory_bound`: 2 * max over steps k of (need_k - memory_bound), or 0, where need_k is the
-/// memory of step k without a slow level (outputs still needed + bytes + temp_bytes of the
-/// k-th node). At step k at least need_k - memory_bound bytes of outputs still needed are out of
-/// memory; each was stored once before and is loaded once after (proof in docs/graphs.md).
-/// Same errors as out_of_core_schedule; 0 also when no schedule exists. O(n + E).
+/// `memory_bound`. With need_k the memory of step k without a slow level (outputs still needed
+/// + bytes + temp_bytes of the k-th node), at step k at least need_k - memory_bound bytes of
+/// outputs still needed are out of memory, and each was stored once before and is loaded once
+/// after: the bound is twice the larger of max_k (need_k - memory_bound) and the largest sum of
+/// (need_k - memory_bound - sinks computed before k) over steps whose non-sink outputs still
+/// needed are pairwise disjoint (proof in docs/graphs.md); 0 when no schedule exists.
+/// Same errors as out_of_core_schedule. O(n + E).
 Bytes io_lower_bound(const Graph& graph, const std::vector<NodeIndex>& order, Bytes memory_bound);
 
 /// A lower bound over every order: 2 * (peak_bound - memory_bound), or 0, where peak_bound is a
