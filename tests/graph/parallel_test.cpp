@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <random>
+#include <sstream>
 
+#include "memsched/graph/memory_svg.hpp"
 #include "memsched/graph/simulate.hpp"
 #include "memsched/graph/traversal.hpp"
 #include "support/graph_oracle.hpp"
@@ -173,6 +175,32 @@ TEST(GraphParallel, BoundsAndErrors) {
   EXPECT_FALSE(memory_bounded_parallel(g, 2, 3));
   // A huge processor count is fine.
   EXPECT_TRUE(memory_bounded_parallel(g, std::int64_t{1} << 40, 100));
+}
+
+TEST(GraphMemorySvg, StepPlotWithBoundAndPeak) {
+  const Graph g = diamond();
+  const auto s = memory_bounded_parallel(g, 2, 12);
+  ASSERT_TRUE(s);
+  const GraphParallelReport r = simulate_parallel(g, s->runs, 2, s->start_order);
+  std::ostringstream out;
+  write_memory_svg(out, r.timeline, r.makespan, 12, "a <b> & 'c'");
+  const std::string svg = out.str();
+  EXPECT_EQ(svg.rfind("<svg", 0), 0U);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find("bound 12"), std::string::npos);
+  EXPECT_NE(svg.find("peak " + std::to_string(r.peak)), std::string::npos);
+  EXPECT_NE(svg.find("a &lt;b&gt; &amp; &apos;c&apos;"), std::string::npos);
+  EXPECT_THROW(write_memory_svg(out, {}, 1.0, 0, ""), std::invalid_argument);
+  EXPECT_THROW(write_memory_svg(out, r.timeline, -1.0, 0, ""), std::invalid_argument);
+  // A sequential schedule's timeline: steps at one time keep the largest memory.
+  GraphSimulateOptions options;
+  options.record_timeline = true;
+  const GraphSimulation sim = simulate(g, traversal_schedule(g, g.topological_order()), options);
+  const std::vector<GraphMemorySample> samples = memory_samples(sim.timeline);
+  Bytes largest = 0;
+  for (const GraphMemorySample& sample : samples) largest = std::max(largest, sample.memory);
+  EXPECT_EQ(largest, sim.peak);
+  for (std::size_t k = 1; k < samples.size(); ++k) EXPECT_LT(samples[k - 1].time, samples[k].time);
 }
 
 }  // namespace
