@@ -20,8 +20,8 @@ namespace {
 Graph cholesky(int tiles, Bytes tile) {
   std::vector<GraphNode> nodes;
   std::vector<std::pair<std::string, std::string>> edges;
-  std::vector<std::vector<std::string>> current(static_cast<std::size_t>(tiles),
-                                                std::vector<std::string>(tiles));
+  std::vector<std::vector<std::string>> current(
+      static_cast<std::size_t>(tiles), std::vector<std::string>(static_cast<std::size_t>(tiles)));
   auto node = [&](const std::string& id, double time, const std::vector<std::string>& inputs) {
     nodes.push_back({id, time, tile, 0});
     for (const std::string& u : inputs) edges.push_back({u, id});
