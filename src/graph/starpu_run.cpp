@@ -1,6 +1,7 @@
 // StarPU adapter for graphs: memory-bounded admission of graph nodes (built with StarPU only).
 #include "memsched/graph/starpu_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -11,7 +12,6 @@
 #ifdef MEMSCHED_HAVE_STARPU
 #include <starpu.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -51,6 +51,23 @@ void check_options(const Graph& graph, const GraphStarpuOptions& options) {
                                   "' needs a buffer of more than " +
                                   std::to_string(kMaxStarpuBufferBytes) + " bytes after scaling");
     }
+  }
+  // What StarPU would hold at most: every buffer, or the gate's bound when it is smaller.
+  double total = 0.0;
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    total += static_cast<double>(scaled(graph.bytes(v), options.bytes_scale));
+    if (graph.temp_bytes(v) > 0) {
+      total += static_cast<double>(scaled(graph.temp_bytes(v), options.bytes_scale));
+    }
+  }
+  if (options.gate) {
+    total = std::min(total, static_cast<double>(options.memory_bound) * options.bytes_scale);
+  }
+  if (total > static_cast<double>(kMaxStarpuTotalBytes)) {
+    throw std::invalid_argument(std::string(caller) + ": the run could hold about " +
+                                std::to_string(static_cast<long long>(total)) +
+                                " bytes, more than " + std::to_string(kMaxStarpuTotalBytes) +
+                                "; lower bytes_scale");
   }
   if (!options.activation_order.empty()) check_order(graph, options.activation_order, caller);
 }

@@ -95,6 +95,16 @@ TEST(GraphStarpu, GivesUpInsteadOfHanging) {
   options.workers = 1;
   options.bytes_scale = 1e12;
   EXPECT_THROW(execute_graph_with_starpu(g, options), std::invalid_argument);
+  // 5000 buffers of 2^30 bytes: each is allowed, not all at once without a gate.
+  std::vector<GraphNode> big;
+  for (int i = 0; i < 5000; ++i) big.push_back({"v" + std::to_string(i), 1, Bytes{1} << 30, 0});
+  const Graph wide(big, std::vector<GraphEdge>{});
+  options.bytes_scale = 1;
+  options.gate = false;
+  EXPECT_THROW(execute_graph_with_starpu(wide, options), std::invalid_argument);
+  options.gate = true;
+  options.memory_bound = Bytes{1} << 40;  // the gate would let 1024 of them in
+  EXPECT_THROW(execute_graph_with_starpu(wide, options), std::invalid_argument);
   if (!have_starpu_graphs()) GTEST_SKIP() << "built without StarPU";
   options.bytes_scale = 1;
   options.memory_bound = 9;  // a and b (8) fit, c's output does not

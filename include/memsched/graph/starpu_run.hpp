@@ -31,6 +31,9 @@ struct GraphStarpuReport {
 
 /// The largest buffer (an output or a temporary, after bytes_scale) a StarPU run allocates.
 inline constexpr Bytes kMaxStarpuBufferBytes = Bytes{1} << 31;
+/// The most a StarPU run may hold at once (after bytes_scale): the bound when gated (or all
+/// buffers, if fewer), all buffers otherwise.
+inline constexpr Bytes kMaxStarpuTotalBytes = Bytes{1} << 33;
 
 /// True if memsched was built with StarPU.
 bool have_starpu_graphs() noexcept;
@@ -49,7 +52,8 @@ bool have_starpu_graphs() noexcept;
 ///
 /// Initialises and shuts down StarPU around the run. Throws std::invalid_argument for
 /// workers < 1, a negative bound, a bad activation order, a scale or time not finite and
-/// >= 0, or a buffer above kMaxStarpuBufferBytes after scaling, std::runtime_error if StarPU is
+/// >= 0, a buffer above kMaxStarpuBufferBytes or a total above kMaxStarpuTotalBytes after
+/// scaling (lower bytes_scale), std::runtime_error if StarPU is
 /// missing or fails to start.
 GraphStarpuReport execute_graph_with_starpu(const Graph& graph,
                                             const GraphStarpuOptions& options = {});
