@@ -664,7 +664,7 @@ void add_graph_command(CLI::App& app) {
 
   auto ooc_flags = std::make_shared<OocFlags>();
   CLI::App* ooc = top->add_subcommand(
-      "ooc", "out-of-core: least I/O to a slower level under a memory bound (fixed order)");
+      "ooc", "out-of-core: an order within a memory bound, spilling to a slower level");
   ooc->add_option("file", ooc_flags->file, "graph JSON file ('-': standard input)")->required();
   ooc->add_option("--memory", ooc_flags->memory, "memory bound: bytes, or e.g. 512MiB")->required();
   ooc->add_option("--order", ooc_flags->order,
