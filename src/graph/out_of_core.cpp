@@ -52,6 +52,16 @@ std::optional<OutOfCorePlan> out_of_core_schedule(const Graph& graph,
   check_bound(memory_bound, "graph::out_of_core_schedule");
   check_order(graph, order, "graph::out_of_core_schedule");
   if (memory_bound < min_out_of_core_memory(graph)) return std::nullopt;
+  // Each output is stored at most once, each step loads at most its inputs and the end at most
+  // the sinks: refuse a graph whose I/O could pass 2^62 bytes before counting it.
+  double io_cap = 0.0;
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    io_cap += static_cast<double>(graph.input_bytes(v)) + 2.0 * static_cast<double>(graph.bytes(v));
+  }
+  if (io_cap > static_cast<double>(kMaxTotalBytes)) {
+    throw std::invalid_argument("graph::out_of_core_schedule: the I/O could reach about " +
+                                std::to_string(io_cap) + " bytes, more than 2^62");
+  }
   const auto n = order.size();
   const auto uses = use_positions(graph, order);
   std::vector<std::size_t> next(n, 0);  // index into uses[v] of v's next use
@@ -185,9 +195,12 @@ Bytes io_lower_bound(const Graph& graph, const std::vector<NodeIndex>& order, By
   for (std::size_t k = n; k-- > 0;) {
     const auto next = static_cast<std::size_t>(
         std::max<std::int64_t>(static_cast<std::int64_t>(k) + 1, reach[k] + 1));
-    best[k] = std::max(best[k + 1], excess[k] + best[std::min(next, n)]);
+    const Bytes after = best[std::min(next, n)];  // <= kMaxTotalBytes
+    const Bytes take = excess[k] > kMaxTotalBytes - after ? kMaxTotalBytes : excess[k] + after;
+    best[k] = std::max(best[k + 1], take);
   }
-  return 2 * std::max(single, best[0]);
+  // Sums of excesses may pass 2^62 on extreme inputs: a smaller value is still a lower bound.
+  return 2 * std::min(std::max(single, best[0]), kMaxTotalBytes / 2);
 }
 
 Bytes io_lower_bound_any_order(Bytes peak_bound, Bytes memory_bound) {
@@ -196,7 +209,8 @@ Bytes io_lower_bound_any_order(Bytes peak_bound, Bytes memory_bound) {
                                 std::to_string(peak_bound) + " or memory bound " +
                                 std::to_string(memory_bound));
   }
-  return peak_bound > memory_bound ? 2 * (peak_bound - memory_bound) : 0;
+  return peak_bound > memory_bound ? 2 * std::min(peak_bound - memory_bound, kMaxTotalBytes / 2)
+                                   : 0;
 }
 
 std::optional<Bytes> out_of_core_exact_io(const Graph& graph, const std::vector<NodeIndex>& order,

@@ -203,6 +203,16 @@ TEST(GraphOutOfCore, Errors) {
   EXPECT_THROW(out_of_core_schedule(g, {1, 0, 2, 3, 4, 5}, 5), std::invalid_argument);
   EXPECT_THROW(out_of_core_schedule(g, {0, 1, 2}, 5), std::invalid_argument);
   EXPECT_THROW(io_lower_bound(g, order, -3), std::invalid_argument);
+  // One output of 2^50 bytes read by 2^13 nodes: its loads alone could pass 2^62.
+  std::vector<GraphNode> nodes{{"a", 1, Bytes{1} << 50, 0}};
+  std::vector<GraphEdge> edges;
+  for (NodeIndex i = 1; i <= 8192; ++i) {
+    nodes.push_back({"b" + std::to_string(i), 1, 1, 0});
+    edges.push_back({0, i});
+  }
+  const Graph fan(nodes, edges);
+  EXPECT_THROW(out_of_core_schedule(fan, fan.topological_order(), Bytes{1} << 51),
+               std::invalid_argument);
   std::mt19937_64 rng(1);
   const Graph big = test::random_dag(rng, kMaxExactOutOfCoreNodes + 1, 0.3, 3, 0);
   EXPECT_THROW(out_of_core_exact_io(big, big.topological_order(), 100), std::invalid_argument);

@@ -52,7 +52,8 @@ Bytes min_out_of_core_memory(const Graph& graph);
 ///
 /// Returns nullopt when no schedule of any kind exists (memory_bound <
 /// min_out_of_core_memory(graph)). Throws std::invalid_argument naming the function for a
-/// negative bound or an order that is not a topological order of every node.
+/// negative bound, an order that is not a topological order of every node, or a graph whose
+/// I/O could pass 2^62 bytes (sum over v of input bytes + 2 * bytes).
 /// O(n log n + E).
 std::optional<OutOfCorePlan> out_of_core_schedule(
     const Graph& graph, const std::vector<NodeIndex>& order, Bytes memory_bound,
