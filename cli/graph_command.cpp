@@ -377,10 +377,54 @@ graph::GraphTraversal reference_traversal(const Graph& g, const std::string& whi
   return graph::min_peak_heuristic(g);
 }
 
+// An order from a JSON file: a list of node ids, or an object with "order" (traverse's JSON
+// output). Every node once, each after its predecessors (checked by the planners).
+std::vector<graph::NodeIndex> read_order_file(const Graph& g, const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error("cannot open '" + path + "'");
+  if (static_cast<std::uint64_t>(in.tellg()) > graph::kMaxGraphFileBytes) {
+    throw std::runtime_error("'" + path + "': larger than 256 MiB");
+  }
+  in.seekg(0);
+  Json doc;
+  try {
+    doc = Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw std::runtime_error(path + ": malformed JSON: " + e.what());
+  }
+  const Json& list = doc.is_object() && doc.contains("order") ? doc["order"] : doc;
+  if (!list.is_array()) throw std::runtime_error(path + ": expected a list of node ids");
+  std::vector<graph::NodeIndex> order;
+  for (const Json& id : list) {
+    if (!id.is_string()) throw std::runtime_error(path + ": expected node ids (strings)");
+    const auto v = g.find(id.get<std::string>());
+    if (!v) {
+      throw std::runtime_error(path + ": unknown node '" + id.get<std::string>().substr(0, 60) +
+                               "'");
+    }
+    order.push_back(*v);
+  }
+  graph::check_order(g, order, path.c_str());
+  return order;
+}
+
+// The reference traversal, or the order of `order_file` when one is given.
+graph::GraphTraversal chosen_traversal(const Graph& g, const std::string& which,
+                                       const std::string& order_file) {
+  if (order_file.empty()) return reference_traversal(g, which);
+  graph::GraphTraversal t;
+  t.order = read_order_file(g, order_file);
+  t.peak = graph::order_peak(g, t.order);
+  t.lower_bound = graph::peak_lower_bound(g);
+  t.optimal = t.peak == t.lower_bound;
+  return t;
+}
+
 struct OocFlags {
   std::string file;
   std::string memory;
   std::string order = "auto";
+  std::string order_file;
   std::string policy = "furthest";
   std::string format = "text";
   std::string svg;
@@ -389,11 +433,15 @@ struct OocFlags {
 
 void run_ooc(const OocFlags& flags) {
   const Bytes bound = parse_budget(flags.memory, "--memory");
+  if (!flags.order_file.empty() && flags.order != "auto") {
+    throw UsageError("--order-file: not with --order");
+  }
+
   if (!std::isfinite(flags.store_time) || !std::isfinite(flags.load_time)) {
     throw UsageError("--store-time, --load-time: must be finite");
   }
   const Graph g = read_graph(flags.file);
-  const graph::GraphTraversal t = reference_traversal(g, flags.order);
+  const graph::GraphTraversal t = chosen_traversal(g, flags.order, flags.order_file);
   const auto policy = flags.policy == "largest" ? graph::GraphEvictionPolicy::kLargestFirst
                                                 : graph::GraphEvictionPolicy::kFurthestNextUse;
   const auto plan = graph::out_of_core_schedule(g, t.order, bound, policy);
@@ -414,7 +462,7 @@ void run_ooc(const OocFlags& flags) {
     Json order = Json::array();
     for (graph::NodeIndex v : plan->order) order.push_back(g.id(v));
     const Json out{{"memory", bound},
-                   {"order_algorithm", flags.order},
+                   {"order_algorithm", flags.order_file.empty() ? flags.order : "file"},
                    {"policy", flags.policy},
                    {"order_peak", plan->order_peak},
                    {"peak", plan->peak},
@@ -432,8 +480,9 @@ void run_ooc(const OocFlags& flags) {
     std::cout << out.dump() << "\n";
     return;
   }
-  std::cout << "memory: " << bound << "\norder: " << flags.order << " (peak " << plan->order_peak
-            << ")\npolicy: " << flags.policy << "\npeak: " << plan->peak
+  std::cout << "memory: " << bound
+            << "\norder: " << (flags.order_file.empty() ? flags.order : "file") << " (peak "
+            << plan->order_peak << ")\npolicy: " << flags.policy << "\npeak: " << plan->peak
             << "\nio bytes: " << plan->io_bytes << " (stored " << plan->stored_bytes << ", loaded "
             << plan->loaded_bytes << ")\nlower bound, this order: " << plan->lower_bound
             << "\nlower bound, any order: " << any_order << "\ntime: " << number(sim.time)
@@ -449,6 +498,7 @@ struct ParallelFlags {
   std::string processors;
   std::string memory;
   std::string activation = "auto";
+  std::string order_file;
   std::string priority = "critical-path";
   std::string format = "text";
   std::string svg;
@@ -457,9 +507,12 @@ struct ParallelFlags {
 void run_parallel(const ParallelFlags& flags) {
   const std::int64_t p = parse_count(flags.processors, "--processors", 1, 1 << 20);
   const Bytes bound = parse_budget(flags.memory, "--memory");
+  if (!flags.order_file.empty() && flags.activation != "auto") {
+    throw UsageError("--order-file: not with --activation");
+  }
   const Graph g = read_graph(flags.file);
   graph::GraphParallelOptions options;
-  options.activation_order = reference_traversal(g, flags.activation).order;
+  options.activation_order = chosen_traversal(g, flags.activation, flags.order_file).order;
   options.priority = flags.priority == "activation" ? graph::GraphPriority::kActivationOrder
                                                     : graph::GraphPriority::kCriticalPath;
   const auto s = graph::memory_bounded_parallel(g, p, bound, options);
@@ -492,7 +545,7 @@ void run_parallel(const ParallelFlags& flags) {
     }
     const Json out{{"processors", p},
                    {"memory", bound},
-                   {"activation", flags.activation},
+                   {"activation", flags.order_file.empty() ? flags.activation : "file"},
                    {"priority", flags.priority},
                    {"activation_peak", s->activation_peak},
                    {"peak", s->peak},
@@ -502,7 +555,8 @@ void run_parallel(const ParallelFlags& flags) {
     std::cout << out.dump() << "\n";
     return;
   }
-  std::cout << "processors: " << p << "\nmemory: " << bound << "\nactivation: " << flags.activation
+  std::cout << "processors: " << p << "\nmemory: " << bound
+            << "\nactivation: " << (flags.order_file.empty() ? flags.activation : "file")
             << " (sequential peak " << s->activation_peak << ")\npriority: " << flags.priority
             << "\npeak: " << s->peak << "\nmakespan: " << number(s->makespan)
             << "\nlower bound: " << number(b.lower_bound) << " (critical path "
@@ -671,6 +725,8 @@ void add_graph_command(CLI::App& app) {
                   "auto (exact min-peak if small, else heuristic) | exact | heuristic | "
                   "topological")
       ->check(CLI::IsMember({"auto", "exact", "heuristic", "topological"}));
+  ooc->add_option("--order-file", ooc_flags->order_file,
+                  "the order from a JSON file: a list of ids, or traverse's JSON output");
   ooc->add_option("--policy", ooc_flags->policy,
                   "furthest (next use, Belady) | largest (largest output first)")
       ->check(CLI::IsMember({"furthest", "largest"}));
@@ -696,6 +752,9 @@ void add_graph_command(CLI::App& app) {
       ->add_option("--activation", parallel_flags->activation,
                    "activation order: auto | exact | heuristic | topological")
       ->check(CLI::IsMember({"auto", "exact", "heuristic", "topological"}));
+  parallel->add_option("--order-file", parallel_flags->order_file,
+                       "the activation order from a JSON file: a list of ids, or traverse's "
+                       "JSON output");
   parallel
       ->add_option("--priority", parallel_flags->priority,
                    "critical-path (longest path first) | activation")
