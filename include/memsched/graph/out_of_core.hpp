@@ -14,8 +14,8 @@ namespace memsched::graph {
 
 /// Which resident outputs leave memory first when a step does not fit.
 enum class GraphEvictionPolicy {
-  /// The output whose next use comes last (Belady, IBM Systems Journal 1966: optimal for
-  /// unit sizes when only loads are counted); among equal next uses, one already stored first.
+  /// The output whose next use comes last (Belady, IBM Systems Journal 1966: optimal in
+  /// classical paging, a heuristic here); among equal next uses, one already stored first.
   kFurthestNextUse,
   /// The largest output first, then the furthest next use.
   kLargestFirst,
