@@ -10,8 +10,8 @@ parallel` in JSON:
   * ooc: for memory bounds a quarter, half and three quarters of the way from the smallest
     feasible bound to the order's peak, the I/O bytes of furthest-next-use eviction on the
     reference order, over the order's lower bound and over the bound for every order;
-  * parallel: for p = 2, 4, 8 and memory = 1, 1.5 and 4 times the activation order's peak, the
-    makespan over max(critical path, work / p, memory area).
+  * parallel: for p = 2, 4, 8 and memory = 1, 1.5 and 4 times the activation order's peak, and
+    no bound, the makespan over max(critical path, work / p, memory area), and the peak.
 """
 import contextlib
 import io
@@ -112,13 +112,15 @@ def main(memsched, folder):
         peak = run(memsched, "parallel", path, "--processors", "1",
                    "--memory", str(10 ** 15))["activation_peak"]
         for p in (2, 4, 8):
-            for factor in (1, 1.5, 4):
-                memory = int(factor * peak)
+            for factor in (1, 1.5, 4, None):
+                memory = int(factor * peak) if factor else 10 ** 15  # None: no bound
                 r = run(memsched, "parallel", path, "--processors", str(p), "--memory",
                         str(memory))
                 bound = r["bounds"]["lower_bound"]
-                print(f"| {os.path.basename(path)} | {p} | {factor} | {r['makespan']:.6g} |"
-                      f" {bound:.6g} | {r['makespan'] / bound:.2f} | {r['peak'] / memory:.2f} |")
+                share = f"{r['peak'] / memory:.2f}" if factor else f"peak {r['peak']}"
+                print(f"| {os.path.basename(path)} | {p} | {factor or 'none'} |"
+                      f" {r['makespan']:.6g} | {bound:.6g} | {r['makespan'] / bound:.2f} |"
+                      f" {share} |")
 
 
 if __name__ == "__main__":
