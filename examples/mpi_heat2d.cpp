@@ -165,8 +165,9 @@ int run(int argc, char** argv) {
       std::printf("%s%s %lld slots", l == 0 ? "" : ", ", plan->platform.level(l).name.c_str(),
                   static_cast<long long>(plan->platform.level(l).num_slots));
     }
-    std::printf(")\nJ = %.12e, |dJ/du0| = %.12e, gradient hash %016llx\n", objective,
-                std::sqrt(norm),
+    const long long num_actions = plan->fingerprint.num_actions;
+    std::printf("), %lld actions\nJ = %.12e, |dJ/du0| = %.12e, gradient hash %016llx\n",
+                num_actions, objective, std::sqrt(norm),
                 static_cast<unsigned long long>(
                     memsched::hash_bytes(whole.data(), whole.size() * sizeof(double))));
     std::printf("executor: %lld forward steps, slowest rank %d: %.4f s\n",
