@@ -374,16 +374,17 @@ std::int64_t MpiProfile::max_peak_stored_bytes() const noexcept {
 
 std::string to_text(const MpiProfile& profile) {
   std::string text =
-      "rank   total s  forward s  reverse s  storage s  agree s  fwd steps  written B     read B"
-      "  peak stored B\n";
+      "rank   total s  forward s  reverse s  agree s  storage s    own s  fwd steps  written B"
+      "     read B  peak stored B\n";
   auto line = [&](const std::string& label, const RankSummary& r) {
     char row[256];
-    std::snprintf(row, sizeof row,
-                  "%-6s %7.4f %10.4f %10.4f %10.4f %8.4f %10lld %10lld %10lld %14lld\n",
-                  label.c_str(), r.total_seconds, r.forward_seconds, r.reverse_seconds,
-                  r.storage_seconds, r.agreement_seconds, static_cast<long long>(r.forward_steps),
-                  static_cast<long long>(r.bytes_written), static_cast<long long>(r.bytes_read),
-                  static_cast<long long>(r.peak_stored_bytes));
+    std::snprintf(
+        row, sizeof row,
+        "%-6s %7.4f %10.4f %10.4f %8.4f %10.4f %8.4f %10lld %10lld %10lld %14lld\n", label.c_str(),
+        r.total_seconds, r.forward_seconds, r.reverse_seconds, r.agreement_seconds,
+        r.storage_seconds, r.total_seconds - r.forward_seconds - r.reverse_seconds,
+        static_cast<long long>(r.forward_steps), static_cast<long long>(r.bytes_written),
+        static_cast<long long>(r.bytes_read), static_cast<long long>(r.peak_stored_bytes));
     text += row;
   };
   for (const RankSummary& r : profile.ranks) line(std::to_string(r.rank), r);

@@ -135,10 +135,12 @@ std::optional<CollectivePlan> plan_collective(MPI_Comm comm, const std::string& 
 struct RankSummary {
   int rank = 0;
   double total_seconds = 0;      ///< the executor's wall time on this rank
-  double forward_seconds = 0;    ///< in forward steps (first sweep, recomputation, recording)
-  double reverse_seconds = 0;    ///< in adjoint steps and the seed
+  double forward_seconds = 0;    ///< in forward steps (first sweep, recomputation, recording),
+                                 ///< each with the agreement that follows it
+  double reverse_seconds = 0;    ///< in adjoint steps and the seed, with their agreements
   double storage_seconds = 0;    ///< in storage writes and reads
-  double agreement_seconds = 0;  ///< in the MPI layer's agreements (waiting for slower ranks)
+  double agreement_seconds = 0;  ///< in the agreements (waiting for the slowest rank; a part
+                                 ///< of forward_seconds and reverse_seconds)
   std::int64_t forward_steps = 0;
   std::int64_t bytes_written = 0;  ///< over all levels
   std::int64_t bytes_read = 0;
@@ -156,7 +158,8 @@ struct MpiProfile {
   std::int64_t max_peak_stored_bytes() const noexcept;
 };
 
-/// One line per rank and one for the slowest rank: times and bytes.
+/// One line per rank and one for the slowest rank: times and bytes, and the executor's own
+/// time ("own s": total minus forward and reverse, i.e. storage, copies, hashing, bookkeeping).
 std::string to_text(const MpiProfile& profile);
 
 namespace detail {
