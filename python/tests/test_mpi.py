@@ -24,8 +24,8 @@ def test_run_adjoint_with_comm_on_two_ranks(tmp_path):
     env["OMPI_MCA_mpi_yield_when_idle"] = "1"  # idle ranks give the core back
     script = pathlib.Path(__file__).with_name("mpi_heat1d.py")
     result = subprocess.run(
-        [MPIRUN, "-np", "2", "--oversubscribe", "--allow-run-as-root", sys.executable,
-         str(script), str(tmp_path / "disk")],
+        [MPIRUN, "-np", "2", "--oversubscribe", "--bind-to", "none", "--allow-run-as-root",
+         sys.executable, str(script), str(tmp_path / "disk")],
         capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     for check in CHECKS:  # one line per rank (the ranks' lines may interleave)

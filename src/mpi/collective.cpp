@@ -400,15 +400,21 @@ RunSupport::RunSupport(MPI_Comm comm, const ScheduleFactory& make_schedule, Step
                        const std::vector<Storage*>& levels, ExecutorOptions& options)
     : comm_(comm), journal_written_(std::make_shared<bool>(false)) {
   // Every rank must take the same branches below (they communicate).
-  int flags[2] = {options.journal.empty() ? 0 : 1, options.resume ? 1 : 0};
-  int low[2] = {0, 0};
-  int high[2] = {0, 0};
-  MPI_Allreduce(flags, low, 2, MPI_INT, MPI_MIN, comm);
-  MPI_Allreduce(flags, high, 2, MPI_INT, MPI_MAX, comm);
+  int flags[3] = {options.journal.empty() ? 0 : 1, options.resume ? 1 : 0,
+                  static_cast<int>(std::min<std::size_t>(levels.size(), 1u << 20))};
+  int low[3] = {0, 0, 0};
+  int high[3] = {0, 0, 0};
+  MPI_Allreduce(flags, low, 3, MPI_INT, MPI_MIN, comm);
+  MPI_Allreduce(flags, high, 3, MPI_INT, MPI_MAX, comm);
   agree_on(comm, [&] {
     if (low[0] != high[0] || low[1] != high[1]) {
       throw std::invalid_argument(
           "mpi::run_adjoint: the ranks disagree on the journal or resume options");
+    }
+    if (low[2] != high[2]) {
+      throw std::invalid_argument("mpi::run_adjoint: the ranks give between " +
+                                  std::to_string(low[2]) + " and " + std::to_string(high[2]) +
+                                  " storage levels");
     }
   });
   ScheduleFingerprint print;

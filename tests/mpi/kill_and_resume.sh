@@ -10,7 +10,7 @@ work=$4
 rm -rf "$work"
 mkdir -p "$work"
 run() {
-  "$mpiexec" -np "$ranks" --oversubscribe --allow-run-as-root "$example" --steps 60 \
+  "$mpiexec" -np "$ranks" --oversubscribe --bind-to none --allow-run-as-root "$example" --steps 60 \
     --ram-slots 3 --disk-slots 4 --planner hrevolve "$@"
 }
 run --disk "$work/reference" --gradient-out "$work/reference.bin" > "$work/reference.txt" || exit 1
