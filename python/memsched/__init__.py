@@ -144,5 +144,6 @@ With ``comm`` (an mpi4py communicator), every rank of it calls run_adjoint with 
 of the state: the ranks plan one schedule from the smallest ram_slots/disk_slots and the
 largest costs, compare its fingerprint (ScheduleMismatchError on every rank), keep disk
 checkpoints in ``<disk_dir>/rank<r>``, and agree before every callback, so that an error on
-one rank is raised as the same error on every rank. ram_slots is required; journal and resume
-are not available with comm from Python."""
+one rank is raised as the same error on every rank. ram_slots is required. With journal, each
+rank journals to ``<journal>.rank<r>``; resume=True resumes every rank from the latest entry
+they all hold."""

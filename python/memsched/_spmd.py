@@ -9,6 +9,8 @@ error on every rank instead of leaving the others waiting in a halo exchange.
 """
 
 import hashlib
+import os
+import shutil
 
 import memsched._memsched as _core
 
@@ -102,6 +104,93 @@ def _check_same_schedule(comm, agree, actions):
         f"(sha256 {root[1][:16]}), rank {first} has {other[0]} actions (sha256 {other[1][:16]})")
 
 
+class _JournalGenerations:
+    """Keeps the journal entry before the last one (``<journal>.prev``, a hard link), so that
+    ranks killed one agreement apart still share an entry to resume from."""
+
+    def __init__(self, journal):
+        self.journal = journal
+        self.previous = journal + ".prev"
+        self.seen = None
+
+    def keep(self):
+        # Called after a successful agreement: every rank holds this entry or a later one.
+        try:
+            status = os.stat(self.journal)
+        except FileNotFoundError:
+            return
+        identity = (status.st_ino, status.st_mtime_ns)
+        if identity == self.seen:
+            return
+        temporary = self.previous + ".tmp"
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        try:
+            os.link(self.journal, temporary)
+        except OSError:
+            shutil.copyfile(self.journal, temporary)
+        os.replace(temporary, self.previous)
+        self.seen = identity
+
+    def forget(self):
+        for path in (self.previous, self.previous + ".tmp"):
+            if os.path.exists(path):
+                os.remove(path)
+
+
+def _agree_on_resume_point(comm, agree, journal, actions, chain, platform, disk_folder, level):
+    """The latest journal entry every rank holds, and the disk checkpoints every rank still has
+    there (one missing anywhere is removed everywhere, so all ranks recompute the same steps)."""
+    MPI = _mpi()
+    last = _core.journal_progress(journal)
+    before = _core.journal_progress(journal + ".prev")
+
+    def have_journal():
+        if last is None:
+            raise _core.ResumeError(f"resume: no readable journal {journal}")
+
+    agree.run(have_journal)
+    point = comm.allreduce(last, op=agree.op_min)
+
+    def take_point():
+        if last == point:
+            return
+        if before != point:
+            raise _core.ResumeError(
+                f"resume: this rank's journal is at action {last}, another rank's at {point}, "
+                "and the entry before is gone: the ranks cannot agree on a point")
+        shutil.copyfile(journal + ".prev", journal)
+
+    agree.run(take_point)
+    if disk_folder is None:
+        return
+
+    def expected_files():
+        simulator = _core.Simulator(chain, platform)
+        for action in actions[:point]:
+            simulator.apply(action)
+        files = []
+        for step in range(chain.num_steps + 1):
+            for content, prefix in ((_core.Content.STATE, "state"), (_core.Content.TAPE, "tape")):
+                if simulator.holds(1, step, content):
+                    files.append(os.path.join(disk_folder, level, f"{prefix}_{step}.ckpt"))
+        return files
+
+    files = agree.run(expected_files)
+    import numpy
+
+    held = numpy.array([1 if os.path.exists(f) else 0 for f in files], dtype="i")
+    everywhere = numpy.zeros_like(held)
+    comm.Allreduce(held, everywhere, op=MPI.MIN)
+
+    def release():
+        for path, mine, all_ranks in zip(files, held, everywhere):
+            if mine and not all_ranks:
+                os.remove(path)
+
+    agree.run(release)
+
+
 def run_adjoint_spmd(comm, local_run_adjoint, x0, num_steps, forward, seed, adjoint, *,
                      planner="revolve", ram_slots=None, disk_dir=None, disk_slots=None,
                      disk_write_cost=1.0, disk_read_cost=1.0, forward_cost=1.0,
@@ -114,9 +203,8 @@ def run_adjoint_spmd(comm, local_run_adjoint, x0, num_steps, forward, seed, adjo
         if options.get("ram_bytes") is not None or options.get("platform") is not None:
             raise ValueError("run_adjoint: with comm, give ram_slots (and disk_slots), not "
                              "ram_bytes or platform: the slots are agreed across ranks")
-        if options.get("journal") is not None or options.get("resume"):
-            raise ValueError("run_adjoint: journal and resume with comm are not supported from "
-                             "Python; use memsched::mpi::run_adjoint in C++")
+        if options.get("resume") and options.get("journal") is None:
+            raise ValueError("run_adjoint: resume needs journal")
         if ram_slots is None:
             raise ValueError("run_adjoint: with comm, ram_slots is required")
         if disk_dir is not None and disk_slots is None:
@@ -150,11 +238,25 @@ def run_adjoint_spmd(comm, local_run_adjoint, x0, num_steps, forward, seed, adjo
     actions = agree.run(make_actions)
     _check_same_schedule(comm, agree, actions)
 
+    journal = options.pop("journal", None)
+    resume = bool(options.pop("resume", False))
+    generations = None
+    if journal is not None:
+        journal = f"{journal}.rank{agree.rank:05d}"
+        generations = _JournalGenerations(journal)
+        if resume:
+            _agree_on_resume_point(comm, agree, journal, actions, chain, platform, local_disk,
+                                   "disk" if local_disk is not None else None)
+        else:
+            generations.forget()
+
     # Agree before every callback: a rank whose engine failed since its last callback (or
     # whose callback raised after its communication) reports at its next agreement instead.
     def agreed(callback):
         def call(*args):
             agree()
+            if generations is not None:
+                generations.keep()
             return callback(*args)
         return call
 
@@ -166,11 +268,13 @@ def run_adjoint_spmd(comm, local_run_adjoint, x0, num_steps, forward, seed, adjo
             ram_slots=slots, disk_dir=local_disk,
             disk_slots=None if local_disk is None else levels[1].num_slots,
             disk_write_cost=costs[2], disk_read_cost=costs[3], forward_cost=costs[0],
-            adjoint_cost=costs[1], schedule=actions, **options)
+            adjoint_cost=costs[1], schedule=actions, journal=journal, resume=resume, **options)
     except Exception as error:  # noqa: BLE001
         if getattr(error, "_memsched_agreed", False):
             raise
         agree(error)
         raise  # unreachable
     agree()
+    if generations is not None:
+        generations.forget()
     return result

@@ -115,3 +115,28 @@ try:
 except memsched.ReplayError as error:
     print("ok replay" if f"rank {size - 1} of {size}" in str(error) else f"bad replay {error}",
           flush=True)
+
+# A run stopped on the last rank in the reverse sweep (after its adjoint step's communication:
+# the other ranks journal one entry further), then resumed on every rank from the journals.
+journal = f"{disk}/journal"
+resumable = {"planner": "hrevolve", "ram_slots": 2, "disk_dir": f"{disk}/resumable",
+             "disk_slots": 3, "journal": journal}
+
+
+def dying_adjoint(u, y, k):
+    out = adjoint(u, y, k)
+    if rank == size - 1 and k == STEPS // 3:
+        raise RuntimeError("simulated crash")
+    return out
+
+
+try:
+    memsched.run_adjoint(u0, STEPS, forward, seed, dying_adjoint, comm=comm, **resumable)
+except RuntimeError as error:
+    if "simulated crash" not in str(error):
+        print(f"bad crash {error}", flush=True)
+progress = memsched.journal_progress(f"{journal}.rank{rank:05d}")
+spread = (comm.allreduce(progress, op=MPI.MIN), comm.allreduce(progress, op=MPI.MAX))
+run = memsched.run_adjoint(u0, STEPS, forward, seed, adjoint, comm=comm, resume=True, **resumable)
+if run.adjoint.tobytes() == reference.tobytes() and spread[0] is not None:
+    print("ok resume" + (" apart" if spread[0] != spread[1] else ""), flush=True)

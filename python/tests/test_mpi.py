@@ -1,6 +1,7 @@
 """memsched.run_adjoint(..., comm=comm) under mpirun with 2 ranks (mpi4py): bitwise store-all
-gradients, and one error on every rank for a schedule mismatch, a failing callback and a
-replay mismatch on one rank."""
+gradients, one error on every rank for a schedule mismatch, a failing callback and a replay
+mismatch on one rank, and a run stopped on one rank (journals one entry apart) resumed on all
+to the same gradient."""
 
 import os
 import pathlib
@@ -12,7 +13,8 @@ import pytest
 
 pytest.importorskip("mpi4py")
 MPIRUN = shutil.which("mpirun")
-CHECKS = ["ok bitwise revolve", "ok bitwise hrevolve", "ok mismatch", "ok callback", "ok replay"]
+CHECKS = ["ok bitwise revolve", "ok bitwise hrevolve", "ok mismatch", "ok callback", "ok replay",
+          "ok resume apart"]
 
 
 @pytest.mark.skipif(MPIRUN is None, reason="mpirun not installed (Debian: openmpi-bin)")
