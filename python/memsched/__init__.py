@@ -119,3 +119,31 @@ def _add_planner_functions():
 planner_names = [info.name for info in planners()]
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
 __all__ += _add_planner_functions()
+
+
+# run_adjoint(..., comm=comm): the same run on every rank of an mpi4py communicator
+# (memsched/_spmd.py); without comm it is the compiled run_adjoint itself.
+from memsched._spmd import ScheduleMismatchError  # noqa: E402
+
+_run_adjoint_local = run_adjoint  # noqa: F405
+__all__.append("ScheduleMismatchError")
+
+
+def run_adjoint(x0, num_steps, forward, seed, adjoint, *, comm=None, **options):
+    if comm is None:
+        return _run_adjoint_local(x0, num_steps, forward, seed, adjoint, **options)
+    from memsched._spmd import run_adjoint_spmd
+
+    return run_adjoint_spmd(comm, _run_adjoint_local, x0, num_steps, forward, seed, adjoint,
+                            **options)
+
+
+run_adjoint.__doc__ = (_run_adjoint_local.__doc__ or "") + """
+
+With ``comm`` (an mpi4py communicator), every rank of it calls run_adjoint with its own part
+of the state: the ranks plan one schedule from the smallest ram_slots/disk_slots and the
+largest costs, compare its fingerprint (ScheduleMismatchError on every rank), keep disk
+checkpoints in ``<disk_dir>/rank<r>``, and agree before every callback, so that an error on
+one rank is raised as the same error on every rank. ram_slots is required. With journal, each
+rank journals to ``<journal>.rank<r>``; resume=True resumes every rank from the latest entry
+they all hold."""

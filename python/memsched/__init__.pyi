@@ -46,3 +46,12 @@ def online_two_level(chain: Chain, platform: Platform, *,
 def repeated(chain: Chain, platform: Platform, *,
              period: Optional[int] = None,
             sweeps: Optional[int] = None) -> Optional[ActionStream]: ...
+
+# run_adjoint with an mpi4py communicator (python/memsched/_spmd.py).
+from typing import Any, Callable
+
+class ScheduleMismatchError(RuntimeError): ...
+
+def run_adjoint(x0: Any, num_steps: int, forward: Callable[[Any, int], Any],
+                seed: Callable[[Any], Any], adjoint: Callable[[Any, Any, int], Any], *,
+                comm: Optional[Any] = None, **options: Any) -> Any: ...

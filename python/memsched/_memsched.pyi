@@ -404,6 +404,7 @@ def run_adjoint(x0: Any, num_steps: int, forward: Callable[[Any, int], Any],
                 validate: bool = True, schedule: Optional[Schedule] = None,
                 journal: Optional[str] = None, journal_every: int = 1,
                 resume: bool = False) -> AdjointRun: ...
+def journal_progress(path: str) -> Optional[int]: ...
 def run_adjoint_online(x0: Any, forward: Callable[[Any, int], Any], seed: Callable[[Any], Any],
                        adjoint: Callable[[Any, Any, int], Any],
                        stop: Callable[[Any, int], bool], *, planner: str = "online",

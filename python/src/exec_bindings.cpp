@@ -719,6 +719,13 @@ uninterrupted one. A finished run removes the journal. Returns an AdjointRun.)do
 sweep, stop(x_k, k) says whether x_k is the last state (then n = k). planner: "online"
 (memsched's online checkpointer), "online-periodic" (needs period) or "online-revolve".
 max_steps: ValueError if stop() has not said yes by then.)doc");
+
+  m.def(
+      "journal_progress",
+      [](const std::string& path) { return journal_progress(std::filesystem::path(path)); },
+      py::arg("path"),
+      R"doc(The number of actions the run journaled at `path` had executed at its last entry, or
+None without a readable journal there (several processes agree on a resume point with it).)doc");
 }
 
 }  // namespace memsched::python

@@ -31,7 +31,8 @@ def test_compiled_stub_matches_module():
 def test_package_stub_lists_every_planner_function():
     stub = _stub_names(PACKAGE / "__init__.pyi")
     functions = {info.name.replace("-", "_") for info in memsched.planners()}
-    assert functions | {"planner_names"} == stub
+    # run_adjoint is redeclared there: the package's takes comm= (mpi4py) too.
+    assert functions | {"planner_names", "run_adjoint", "ScheduleMismatchError"} == stub
 
 
 def _parameters(signature):

@@ -4,7 +4,8 @@
 # CHOLMOD where memsched was built with it (so that the check can fail).
 # Variables: BUILD_DIR, SOURCE_DIR, WORK_DIR, CXX_FLAGS and LINKER_FLAGS (the sanitizers'),
 # C_COMPILER, CXX_COMPILER, Fortran_COMPILER (empty: no Fortran), HAVE_CHOLMOD, HAVE_STARPU,
-# HAVE_CBC (the graph MILP component is built, installed and used).
+# HAVE_CBC (the graph MILP component is built, installed and used),
+# HAVE_MPI.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
@@ -54,6 +55,7 @@ execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build
                         -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
                         -DCMAKE_Fortran_COMPILER=${Fortran_COMPILER}
                         -DMEMSCHED_CONSUMER_FORTRAN=${fortran_option}
+                        -DMEMSCHED_CONSUMER_MPI=${HAVE_MPI}
                 RESULT_VARIABLE result)
 if(result)
   message(FATAL_ERROR "configuring the consumer failed")
@@ -68,6 +70,9 @@ if(Fortran_COMPILER)
 endif()
 if(HAVE_CBC)
   list(APPEND programs consumer_graph_milp)
+endif()
+if(HAVE_MPI)
+  list(APPEND programs consumer_mpi)
 endif()
 foreach(program ${programs})
   run(${WORK_DIR}/build/${program})
@@ -110,6 +115,9 @@ build_with_pkg_config(${CXX_COMPILER} problems.cpp ${WORK_DIR}/pc_consumer_probl
                       memsched_problems)
 build_with_pkg_config(${CXX_COMPILER} sparse.cpp ${WORK_DIR}/pc_consumer_sparse memsched_sparse)
 build_with_pkg_config(${CXX_COMPILER} starpu.cpp ${WORK_DIR}/pc_consumer_starpu memsched_starpu)
+if(HAVE_MPI)
+  build_with_pkg_config(${CXX_COMPILER} mpi.cpp ${WORK_DIR}/pc_consumer_mpi memsched_mpi)
+endif()
 if(HAVE_CHOLMOD)
   check_links(${WORK_DIR}/pc_consumer_sparse TRUE)
 endif()

@@ -163,4 +163,9 @@ class AdjointExecutor {
   std::unique_ptr<Impl> impl_;
 };
 
+/// The number of actions the run journaled at `journal` (ExecutorOptions::journal) had
+/// executed at its last entry; nullopt when there is no readable journal there (missing,
+/// truncated, corrupt). Lets a caller compare resume points before resuming (several ranks).
+std::optional<std::int64_t> journal_progress(const std::filesystem::path& journal);
+
 }  // namespace memsched
