@@ -134,3 +134,22 @@ def test_pipe_recompute_and_critical_path():
     times = [{(k, b): 2.0 if b else 1.0 for k in range(4) for b in (False, True)}] * 3
     assert pipeline.critical_path_time("gpipe", times) == (4 + 3 - 1) * 3
     assert pipeline.critical_path_time("1f1b", times) == (4 + 3 - 1) * 3
+
+
+def test_plan_for_model_profiles_each_micro_batch_size():
+    memsched = pytest.importorskip("memsched")
+    torch.manual_seed(2)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    x = torch.randn(16, 8)
+    chains = pipeline.micro_batch_chains(model, x, (1, 4), repeats=1)
+    # The chain of m = 4 is one micro-batch (4 samples) measured, times 4: its boundary sizes
+    # are those of the whole mini-batch.
+    assert chains[4][0].stage(1).input_bytes == 16 * 16 * 4
+    assert memsched.micro_batch_chain(chains[4][0], 4).stage(1).input_bytes == 4 * 16 * 4
+    plan, chain, parameter_bytes = pipeline.plan_for_model(model, x, [1 << 30] * 2,
+                                                           micro_batches=(1, 4), chains=chains)
+    assert plan.micro_batches in (1, 4) and chain is chains[plan.micro_batches][0]
+    assert parameter_bytes == [(8 * 16 + 16) * 4, 0, (16 * 4 + 4) * 4]
+    assert pipeline.plan_for_model(model, x, [1] * 2, micro_batches=(1,), chains=chains) is None
+    with pytest.raises(ValueError, match="micro_batches"):
+        pipeline.micro_batch_chains(model, x, (32,))

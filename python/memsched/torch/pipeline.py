@@ -170,6 +170,61 @@ def chain_from_model(model, sample_input, *, repeats=3):
     return profile.plain_chain, parameter_bytes
 
 
+def _scaled_chain(chain, factor):
+    from memsched import HeteroChain, HeteroLoss, HeteroStage
+
+    stages = [HeteroStage(forward_time=s.forward_time * factor,
+                          backward_time=s.backward_time * factor,
+                          input_bytes=s.input_bytes * factor, tape_bytes=s.tape_bytes * factor,
+                          forward_tmp_bytes=s.forward_tmp_bytes * factor,
+                          backward_tmp_bytes=s.backward_tmp_bytes * factor,
+                          recording_tmp_bytes=None if s.recording_tmp_bytes is None
+                          else s.recording_tmp_bytes * factor) for s in chain.stages]
+    loss = chain.loss
+    return HeteroChain(stages, HeteroLoss(input_bytes=loss.input_bytes * factor,
+                                          time=loss.time * factor,
+                                          backward_tmp_bytes=loss.backward_tmp_bytes * factor))
+
+
+def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3):
+    """{m: (chain, parameter_bytes)} for each candidate micro-batch count m: the profile
+    (chain_from_model) of one micro-batch of inputs cut into m, times m, so that
+    plan_pipeline and predicted_run, which divide the whole mini-batch's chain by m, see the
+    measured micro-batch. Small micro-batches run slower per sample on a CPU, which dividing
+    one profile of the whole mini-batch by m does not show. torch.chunk's first chunk, the
+    largest, is the one measured."""
+    chains = {}
+    for m in micro_batches:
+        if m < 1 or m > inputs.shape[0]:
+            raise ValueError(f"micro_batches: expected 1 to {inputs.shape[0]}, got {m}")
+        chain, parameter_bytes = chain_from_model(model, torch.chunk(inputs, m)[0],
+                                                  repeats=repeats)
+        chains[m] = (_scaled_chain(chain, m), parameter_bytes)
+    return chains
+
+
+def plan_for_model(model, inputs, device_budget_bytes, *, micro_batches=(1, 2, 4, 8),
+                   schedules=("gpipe", "1f1b"), chains=None, **options):
+    """Plans an nn.Sequential over len(device_budget_bytes) devices with memsched.plan_pipeline,
+    one candidate micro-batch count at a time on its own measured profile
+    (micro_batch_chains, or `chains` computed by it before). Returns (plan, chain,
+    parameter_bytes) of the candidate with the smallest simulated iteration time, or None if
+    none fits. `options` go to plan_pipeline (boundary_time, recompute, num_units, max_work)."""
+    from memsched import plan_pipeline
+
+    if chains is None:
+        chains = micro_batch_chains(model, inputs, micro_batches)
+    best = None
+    for m in micro_batches:
+        chain, parameter_bytes = chains[m]
+        plan = plan_pipeline(chain, parameter_bytes, list(device_budget_bytes),
+                             micro_batches=[m], schedules=list(schedules), **options)
+        if plan is not None and (best is None or plan.report.iteration_time <
+                                 best[0].report.iteration_time):
+            best = (plan, chain, parameter_bytes)
+    return best
+
+
 def predicted_run(chain, parameter_bytes, boundaries, recompute, *, micro_batches, schedule):
     """The simulated iteration (memsched.simulate_pipeline) of what run_pipeline executes:
     devices over layers [boundaries[s], boundaries[s + 1]), device s storing everything or
