@@ -3,7 +3,7 @@
 memory, on an nn.Sequential MLP and a transformer stack, one process per device (gloo, CPU).
 
     PYTHONPATH=build/default/python /usr/bin/python3 bench/pipeline/compare_pipe.py \
-        [--models mlp,transformer] [--devices 2] [--steps 3] [--profile-repeats 9]
+        [--models mlp,transformer] [--devices 2] [--steps 3] [--profile-repeats 5]
         [--json FILE] [--no-real-pipe]
 
 Pipe's settings: the partition of its own time balancer (balance_by_time; balance_by_size
@@ -147,7 +147,8 @@ def bench_model(name, devices, steps, profile_repeats):
     peaks = sorted(max(r["peak_bytes"]) for r in pipe_rows)
     n = len(peaks) - 1
     budgets = sorted({peaks[0], peaks[n // 4], peaks[n // 2], peaks[3 * n // 4], peaks[-1]})
-    chains = pipeline.micro_batch_chains(model, inputs, CHUNKS, repeats=profile_repeats)
+    chains = pipeline.micro_batch_chains(model, inputs, CHUNKS, repeats=profile_repeats,
+                                         rounds=3)
     results = []
     for budget in budgets:
         fitting = [r for r in pipe_rows if max(r["peak_bytes"]) <= budget]
@@ -224,7 +225,7 @@ def main():
     parser.add_argument("--models", default="mlp,transformer")
     parser.add_argument("--devices", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--profile-repeats", type=int, default=9,
+    parser.add_argument("--profile-repeats", type=int, default=5,
                         help="timed runs per layer and micro-batch size (median)")
     parser.add_argument("--json")
     parser.add_argument("--no-real-pipe", action="store_true")

@@ -141,7 +141,7 @@ def test_plan_for_model_profiles_each_micro_batch_size():
     torch.manual_seed(2)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
     x = torch.randn(16, 8)
-    chains = pipeline.micro_batch_chains(model, x, (1, 4), repeats=1)
+    chains = pipeline.micro_batch_chains(model, x, (1, 4), repeats=1, rounds=2)
     # The chain of m = 4 is one micro-batch (4 samples) measured, times 4: its boundary sizes
     # are those of the whole mini-batch.
     assert chains[4][0].stage(1).input_bytes == 16 * 16 * 4
@@ -153,3 +153,5 @@ def test_plan_for_model_profiles_each_micro_batch_size():
     assert pipeline.plan_for_model(model, x, [1] * 2, micro_batches=(1,), chains=chains) is None
     with pytest.raises(ValueError, match="micro_batches"):
         pipeline.micro_batch_chains(model, x, (32,))
+    with pytest.raises(ValueError, match="rounds"):
+        pipeline.micro_batch_chains(model, x, (1,), rounds=0)

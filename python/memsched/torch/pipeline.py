@@ -186,19 +186,46 @@ def _scaled_chain(chain, factor):
                                           backward_tmp_bytes=loss.backward_tmp_bytes * factor))
 
 
-def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3):
+def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, rounds=1):
     """{m: (chain, parameter_bytes)} for each candidate micro-batch count m: the profile
     (chain_from_model) of one micro-batch of inputs cut into m, times m, so that
     plan_pipeline and predicted_run, which divide the whole mini-batch's chain by m, see the
     measured micro-batch. Small micro-batches run slower per sample on a CPU, which dividing
     one profile of the whole mini-batch by m does not show. torch.chunk's first chunk, the
-    largest, is the one measured."""
-    chains = {}
+    largest, is the one measured. rounds: profile every size that many times, the sizes in
+    turn, and keep each layer's smallest times and largest sizes, so that a burst of load on
+    a shared machine does not favour the size measured while it was quiet."""
+    from memsched import HeteroChain, HeteroStage
+
     for m in micro_batches:
         if m < 1 or m > inputs.shape[0]:
             raise ValueError(f"micro_batches: expected 1 to {inputs.shape[0]}, got {m}")
-        chain, parameter_bytes = chain_from_model(model, torch.chunk(inputs, m)[0],
-                                                  repeats=repeats)
+    if rounds < 1:
+        raise ValueError(f"rounds: expected >= 1, got {rounds}")
+    measured = {m: [] for m in micro_batches}
+    for _ in range(rounds):
+        for m in micro_batches:
+            measured[m].append(chain_from_model(model, torch.chunk(inputs, m)[0],
+                                                repeats=repeats))
+    chains = {}
+    for m, runs in measured.items():
+        chain, parameter_bytes = runs[0]
+        if len(runs) > 1:
+            def pick(i, name, best):
+                return best(getattr(c.stage(i), name) for c, _ in runs)
+
+            stages = []
+            for i in range(chain.num_stages):
+                recording = [c.stage(i).recording_tmp_bytes for c, _ in runs]
+                stages.append(HeteroStage(
+                    forward_time=pick(i, "forward_time", min),
+                    backward_time=pick(i, "backward_time", min),
+                    input_bytes=pick(i, "input_bytes", max),
+                    tape_bytes=pick(i, "tape_bytes", max),
+                    forward_tmp_bytes=pick(i, "forward_tmp_bytes", max),
+                    backward_tmp_bytes=pick(i, "backward_tmp_bytes", max),
+                    recording_tmp_bytes=None if None in recording else max(recording)))
+            chain = HeteroChain(stages, chain.loss)
         chains[m] = (_scaled_chain(chain, m), parameter_bytes)
     return chains
 
