@@ -148,7 +148,14 @@ def bench_model(name, devices, steps, profile_repeats):
     n = len(peaks) - 1
     budgets = sorted({peaks[0], peaks[n // 4], peaks[n // 2], peaks[3 * n // 4], peaks[-1]})
     chains = pipeline.micro_batch_chains(model, inputs, CHUNKS, repeats=profile_repeats,
-                                         rounds=3)
+                                         rounds=5)
+    for m in CHUNKS:
+        chain, parameter_bytes = chains[m]
+        store = pipeline.predicted_run(chain, parameter_bytes, boundaries, [False] * devices,
+                                       micro_batches=m, schedule="gpipe")
+        print(f"# {name} profile m={m}: Pipe's partition storing, simulated "
+              f"{store.iteration_time:.4f} s, peaks "
+              f"{[round(p / MiB, 2) for p in store.device_peak_bytes]} MiB", file=sys.stderr)
     results = []
     for budget in budgets:
         fitting = [r for r in pipe_rows if max(r["peak_bytes"]) <= budget]

@@ -12,7 +12,10 @@ s - 1. Gradients accumulate over micro-batches 0, 1, ..., m - 1 in that order on
 as in single-process training that backpropagates the micro-batches one after the other, so
 the two agree bit for bit on CPU (tests/test_pipeline_torch.py). A recomputing stage wraps its
 segment in torch.utils.checkpoint (full-stage recomputation; the persistent schedule the
-planner computes inside the stage is not executed here).
+planner computes inside the stage is not executed here). With measure=True each process also
+measures its peak resident memory and the CPU time of each operation (PipelineRun), to set
+against the simulated peak of the plan (predicted_run; docs/pipeline.md, "Measured memory and
+time of a run").
 """
 
 import gc
@@ -193,8 +196,8 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
     measured micro-batch. Small micro-batches run slower per sample on a CPU, which dividing
     one profile of the whole mini-batch by m does not show. torch.chunk's first chunk, the
     largest, is the one measured. rounds: profile every size that many times, the sizes in
-    turn, and keep each layer's smallest times and largest sizes, so that a burst of load on
-    a shared machine does not favour the size measured while it was quiet."""
+    turn, and keep each layer's median time and largest sizes, so that a burst of load (or
+    of quiet) on a shared machine does not favour one size."""
     from memsched import HeteroChain, HeteroStage
 
     for m in micro_batches:
@@ -212,14 +215,14 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
         chain, parameter_bytes = runs[0]
         if len(runs) > 1:
             def pick(i, name, best):
-                return best(getattr(c.stage(i), name) for c, _ in runs)
+                return best([getattr(c.stage(i), name) for c, _ in runs])
 
             stages = []
             for i in range(chain.num_stages):
                 recording = [c.stage(i).recording_tmp_bytes for c, _ in runs]
                 stages.append(HeteroStage(
-                    forward_time=pick(i, "forward_time", min),
-                    backward_time=pick(i, "backward_time", min),
+                    forward_time=pick(i, "forward_time", statistics.median),
+                    backward_time=pick(i, "backward_time", statistics.median),
                     input_bytes=pick(i, "input_bytes", max),
                     tape_bytes=pick(i, "tape_bytes", max),
                     forward_tmp_bytes=pick(i, "forward_tmp_bytes", max),
