@@ -39,8 +39,8 @@ UNMODELLED_BYTES = 1 << 20
 holds memory the plan does not see: glibc's heap for blocks under the 64 KiB mmap threshold
 (autograd nodes, shapes, small tensors), whole pages, gloo's send and receive bookkeeping, the
 completed sends not yet released, and the kernel's RSS counters lag the pages touched
-(PeakMeter). The tests measured at most 0.42 MiB on an MLP and a transformer stack
-(docs/pipeline.md). The first step of a process holds more, once: kernel code paged in and
+(PeakMeter). Measured: at most 0.71 MiB on the MLPs and transformer stacks of the tests and
+of bench/pipeline/compare_pipe.py (docs/pipeline.md). The first step of a process holds more, once: kernel code paged in and
 gloo's and autograd's buffers created (6 to 10 MiB measured), so the bound is for later steps,
 as in training, where every step after the first repeats the same allocations."""
 
