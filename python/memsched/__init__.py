@@ -84,7 +84,9 @@ from memsched._memsched import (  # noqa: F401  (pipelines: pipeline_bindings.cp
     PipelinePlan,
     PipelineReport,
     StageProfile,
+    micro_batch_chain,
     model_state_bytes,
+    pipeline_stage_profile,
     plan_pipeline,
     simulate_pipeline,
 )

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,6 +101,46 @@ void bind_pipeline(py::module_& m) {
       "the smallest simulated iteration time, every device within its budget; None if nothing "
       "fits. chain: the whole mini-batch; parameter_bytes: model state per layer. ValueError on "
       "invalid input or beyond max_work (docs/pipeline.md).");
+
+  m.def("micro_batch_chain", &micro_batch_chain, py::arg("chain"), py::arg("micro_batches"),
+        "The chain of one of `micro_batches` micro-batches: every time and activation size "
+        "divided by micro_batches, sizes rounded up. ValueError if micro_batches < 1.");
+
+  m.def(
+      "pipeline_stage_profile",
+      [](const HeteroChain& chain, const std::vector<Bytes>& parameter_bytes, std::int64_t first,
+         std::int64_t last, bool recompute, double send_forward, double send_backward) {
+        if (!recompute) {
+          return store_all_profile(chain, parameter_bytes, first, last, send_forward,
+                                   send_backward);
+        }
+        // Full recomputation: the backward's persistent schedule with room for every size of
+        // the segment twice over (so that rounding to 1000 units cannot force a checkpoint) is
+        // one recording forward of the whole segment, then every backward.
+        const auto add_sat = [](Bytes a, Bytes b) {
+          return a > std::numeric_limits<Bytes>::max() - b ? std::numeric_limits<Bytes>::max()
+                                                           : a + b;
+        };
+        const HeteroChain segment = segment_chain(chain, first, last);
+        Bytes room = segment.x(segment.num_stages());
+        for (const HeteroStage& s : segment.stages()) {
+          for (Bytes b : {s.input_bytes, s.tape_bytes, s.forward_tmp_bytes, s.backward_tmp_bytes,
+                          s.recording_tmp()}) {
+            room = add_sat(room, add_sat(b, b));
+          }
+        }
+        room = add_sat(room, add_sat(segment.loss().input_bytes, segment.loss().input_bytes));
+        std::optional<RecomputeStage> r = recompute_profile(
+            chain, parameter_bytes, first, last, room, 1000, send_forward, send_backward);
+        if (!r) throw std::invalid_argument("pipeline_stage_profile: no full recomputation fits");
+        return r->profile;
+      },
+      py::arg("chain"), py::arg("parameter_bytes"), py::arg("first"), py::arg("last"),
+      py::kw_only(), py::arg("recompute") = false, py::arg("send_forward") = 0.0,
+      py::arg("send_backward") = 0.0,
+      "The StageProfile of layers [first, last) of one micro-batch's chain: store everything, or "
+      "(recompute) keep the input and output and replay the whole segment with autograd before "
+      "its backward, as torch.utils.checkpoint does. ValueError on invalid input.");
 
   py::class_<ModelStateBytes>(m, "ModelStateBytes", "One device's model state in bytes.")
       .def_readonly("parameters", &ModelStateBytes::parameters)

@@ -41,3 +41,26 @@ def test_model_state_bytes():
                                       optimizer=0).total == 60
     with pytest.raises(ValueError, match="zero4"):
         memsched.model_state_bytes(10, 2, "zero4")
+
+
+def test_stage_profiles_store_and_full_recompute():
+    stages = [memsched.HeteroStage(forward_time=1, backward_time=2, input_bytes=64,
+                                   tape_bytes=128) for _ in range(4)]
+    chain = memsched.HeteroChain(stages, memsched.HeteroLoss(input_bytes=64))
+    micro = memsched.micro_batch_chain(chain, 4)
+    assert micro.stage(0).forward_time == 0.25 and micro.stage(0).tape_bytes == 32
+    store = memsched.pipeline_stage_profile(chain, [10] * 4, 0, 2)
+    full = memsched.pipeline_stage_profile(chain, [10] * 4, 0, 2, recompute=True)
+    assert (store.forward_time, store.backward_time, store.model_bytes) == (2, 4, 20)
+    # Recomputing replays both forwards in the backward and keeps input and output only.
+    assert (full.forward_time, full.backward_time) == (2, 6)
+    assert full.kept_bytes == 64 + 64 < store.kept_bytes
+    # With a budget that does not bind, the planner's recomputing device is the same profile.
+    plan = memsched.plan_pipeline(chain, [10] * 4, [10**6, 10**6], micro_batches=[1],
+                                  schedules=["1f1b"])
+    assert plan.devices[0].profile == memsched.pipeline_stage_profile(
+        chain, [10] * 4, 0, plan.devices[0].last_layer)
+    with pytest.raises(ValueError, match="micro_batches"):
+        memsched.micro_batch_chain(chain, 0)
+    with pytest.raises(IndexError, match="segment_chain"):
+        memsched.pipeline_stage_profile(chain, [10] * 4, 2, 2)

@@ -74,3 +74,84 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="recompute"):
         pipeline.run_pipeline([model], torch.zeros(2, 2), torch.zeros(2, 2), nn.MSELoss(),
                               micro_batches=1, recompute=[True, False])
+
+
+def _measured_against_plan(model, x, t):
+    """Plans `model` for 2 devices at 90 % of the unconstrained plan's largest peak (so that
+    the budget binds), runs the plan, and returns (plan, executed prediction, PipelineRun)."""
+    memsched = pytest.importorskip("memsched")
+    chain, parameter_bytes = pipeline.chain_from_model(model, x, repeats=1)
+    free = memsched.plan_pipeline(chain, parameter_bytes, [1 << 40] * 2, micro_batches=[4],
+                                  schedules=["1f1b"])
+    budget = max(d.peak_bytes for d in free.devices) * 9 // 10
+    plan = memsched.plan_pipeline(chain, parameter_bytes, [budget] * 2, micro_batches=[4],
+                                  schedules=["1f1b"])
+    assert plan is not None
+    assert all(d.peak_bytes <= budget for d in plan.devices)
+    bounds = [d.first_layer for d in plan.devices] + [plan.devices[-1].last_layer]
+    recompute = [d.recompute for d in plan.devices]
+    executed = pipeline.predicted_run(chain, parameter_bytes, bounds, recompute,
+                                      micro_batches=4, schedule="1f1b")
+    stages = [nn.Sequential(*list(model)[a:b]) for a, b in zip(bounds, bounds[1:])]
+    run = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), micro_batches=4, schedule="1f1b",
+                                recompute=recompute, measure=True, steps=2)
+    assert_bitwise(run.gradients, pipeline.sequential_gradients(stages, x, t, nn.MSELoss(),
+                                                                micro_batches=4))
+    return plan, executed, run
+
+
+@pytest.mark.skipif(not pipeline.PeakMeter().available, reason="needs /proc/self/clear_refs")
+@pytest.mark.parametrize("name", ["mlp", "transformer"])
+def test_measured_peak_within_plan_plus_constant(name):
+    if name == "mlp":
+        torch.manual_seed(0)
+        model = nn.Sequential(*[m for _ in range(4) for m in (nn.Linear(256, 256), nn.Tanh())],
+                              nn.Linear(256, 8))
+        x, t = torch.randn(1024, 256), torch.randn(1024, 8)
+    else:
+        torch.manual_seed(1)
+        blocks = [nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, dropout=0.0,
+                                             batch_first=True) for _ in range(4)]
+        model = nn.Sequential(nn.Linear(16, 64), *blocks, nn.Linear(64, 4))
+        x, t = torch.randn(32, 32, 16), torch.randn(32, 32, 4)
+    plan, executed, run = _measured_against_plan(model, x, t)
+    for s, device in enumerate(plan.devices):
+        # The runner recomputes a whole segment; with this budget so does the plan.
+        assert executed.device_peak_bytes[s] == device.peak_bytes
+        assert run.peak_bytes[s] <= device.peak_bytes + pipeline.UNMODELLED_BYTES, s
+        # The plan is not vacuous: the run holds at least a third of what it predicts.
+        assert run.peak_bytes[s] >= device.peak_bytes // 3, s
+    assert run.critical_path_time > 0 and len(run.wall_time) == 1
+
+
+def test_pipe_recompute_and_critical_path():
+    assert pipeline.pipe_recompute("except_last", 2, 3) == [[True, True, False]] * 2
+    assert pipeline.pipe_recompute("always", 1, 2) == [[True, True]]
+    assert pipeline.pipe_recompute("never", 1, 2) == [[False, False]]
+    with pytest.raises(ValueError, match="checkpoint_mode"):
+        pipeline.pipe_recompute("sometimes", 2, 3)
+    # Uniform stages, F = 1, B = 2: (m + P - 1)(F + B) for GPipe and 1F1B.
+    times = [{(k, b): 2.0 if b else 1.0 for k in range(4) for b in (False, True)}] * 3
+    assert pipeline.critical_path_time("gpipe", times) == (4 + 3 - 1) * 3
+    assert pipeline.critical_path_time("1f1b", times) == (4 + 3 - 1) * 3
+
+
+def test_plan_for_model_profiles_each_micro_batch_size():
+    memsched = pytest.importorskip("memsched")
+    torch.manual_seed(2)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    x = torch.randn(16, 8)
+    chains = pipeline.micro_batch_chains(model, x, (1, 4), repeats=1, rounds=2)
+    # The chain of m = 4 is one micro-batch (4 samples) measured, times 4: its boundary sizes
+    # are those of the whole mini-batch.
+    assert chains[4][0].stage(1).input_bytes == 16 * 16 * 4
+    assert memsched.micro_batch_chain(chains[4][0], 4).stage(1).input_bytes == 4 * 16 * 4
+    plan, chain, parameter_bytes = pipeline.plan_for_model(model, x, [1 << 30] * 2,
+                                                           micro_batches=(1, 4), chains=chains)
+    assert plan.micro_batches in (1, 4) and chain is chains[plan.micro_batches][0]
+    assert parameter_bytes == [(8 * 16 + 16) * 4, 0, (16 * 4 + 4) * 4]
+    assert pipeline.plan_for_model(model, x, [1] * 2, micro_batches=(1,), chains=chains) is None
+    with pytest.raises(ValueError, match="micro_batches"):
+        pipeline.micro_batch_chains(model, x, (32,))
+    with pytest.raises(ValueError, match="rounds"):
+        pipeline.micro_batch_chains(model, x, (1,), rounds=0)
