@@ -443,7 +443,6 @@ void OnlineCheckpointer::replace(HeldList::iterator position, OnlineDecision& de
   decision.store = true;
   held_.erase(position);
   held_.push_back({decision.step, level});
-  greedy_.costs_valid = false;
 }
 
 void OnlineCheckpointer::decide_wang_moin_iaccarino(OnlineDecision& decision) {
@@ -491,47 +490,98 @@ std::int64_t OnlineCheckpointer::GrowingAdvances::at(Step new_length, std::int64
   return value;
 }
 
-// The parts of the look-ahead costs that change only with the held set, for held_ of size
-// k = slots (the second phase), intervals len_j = h_{j+1} - h_j for j < k - 1. O(k) closed
-// forms, most of them answered by saturating_advances' cache.
-void OnlineCheckpointer::refresh_greedy_costs() {
+// The second phase's sums for the held set, from the first interval that changed (g.dirty)
+// on: a release at index r changes intervals r - 1 onwards only, and the greedy releases
+// near the end (within the last 50 of 1000 checkpoints on nearly every release measured), so
+// this is O(k - r) closed forms per release rather than O(k). With
+//   B_j = pre_sum[j-1] + t(len_{j-1} + len_j, c - j + 1) - suf_sum[j+1]   (1 <= j <= k - 2),
+// the cost of replacing j less the last interval's term is B_j + suf_sum[k-1], so the best
+// replacement before the last pair is the first minimiser of B_j, kept as prefix minima. The
+// differences are exact while every sum stays below 2^61; beyond, g.exact turns off and each
+// step evaluates the look-ahead in full with saturating sums (decide_greedy_saturated).
+void OnlineCheckpointer::update_greedy_costs() {
   GreedyState& g = greedy_;
   const std::size_t k = held_.size();
+  constexpr std::int64_t kExactBound = std::int64_t{1} << 61;
+  if (!g.built) {
+    g.at.clear();
+    for (auto it = held_.begin(); it != held_.end(); ++it) g.at.push_back(it);
+    g.len.assign(k - 1, 0);
+    for (std::size_t i = 0; i + 1 < k; ++i) g.len[i] = g.at[i + 1]->step - g.at[i]->step;
+    g.pre_sum.assign(k, 0);
+    g.suf_sum.assign(k, 0);
+    g.min_value.assign(k - 1, 0);
+    g.min_index.assign(k - 1, 0);
+    g.dirty = 0;
+    g.built = true;
+  }
+  const std::size_t from = g.dirty;
+  g.dirty = k;  // clean
+  const auto c = slots_;
+  for (std::size_t j = from + 1; j < k; ++j) {
+    g.pre_sum[j] = saturating_add(
+        g.pre_sum[j - 1], saturating_advances(g.len[j - 1], c - static_cast<std::int64_t>(j - 1)));
+  }
+  for (std::size_t j = std::max<std::size_t>(from, 1) + 1; j < k; ++j) {
+    g.suf_sum[j] =
+        saturating_add(g.suf_sum[j - 1],
+                       saturating_advances(g.len[j - 1], c - static_cast<std::int64_t>(j - 1) + 1));
+  }
+  if (g.pre_sum[k - 1] >= kExactBound || g.suf_sum[k - 1] >= kExactBound) g.exact = false;
+  for (std::size_t j = std::max<std::size_t>(from, 1); j + 1 < k && g.exact; ++j) {
+    const std::int64_t merged =
+        saturating_advances(g.len[j - 1] + g.len[j], c - static_cast<std::int64_t>(j) + 1);
+    if (merged >= kExactBound) {
+      g.exact = false;
+      break;
+    }
+    const std::int64_t b = g.pre_sum[j - 1] + merged - g.suf_sum[j + 1];
+    if (j == 1 || b < g.min_value[j - 1]) {
+      g.min_value[j] = b;
+      g.min_index[j] = j;
+    } else {
+      g.min_value[j] = g.min_value[j - 1];
+      g.min_index[j] = g.min_index[j - 1];
+    }
+  }
+}
+
+// The one-step look-ahead evaluated in full, with saturating sums: O(k) closed forms per step,
+// for held sets whose costs come near 2^63.
+void OnlineCheckpointer::decide_greedy_saturated(OnlineDecision& decision, Step last_length) {
+  const std::size_t k = held_.size();
   std::vector<Step> lengths;
-  lengths.reserve(k - 1);
+  lengths.reserve(k);
   for (auto j = held_.begin(), next = std::next(j); next != held_.end(); ++j, ++next) {
     lengths.push_back(next->step - j->step);
   }
-  // prefix[j] = sum_{i < j} t(len_i, c - i); suffix[j] = sum_{j <= i < k-1} t(len_i, c - i + 1).
-  g.prefix.assign(k, 0);
-  g.suffix.assign(k, 0);
-  for (std::size_t j = 0; j + 1 < k; ++j) {
-    g.prefix[j + 1] = saturating_add(
-        g.prefix[j], saturating_advances(lengths[j], slots_ - static_cast<std::int64_t>(j)));
+  lengths.push_back(last_length);
+  std::vector<std::int64_t> prefix(k + 1, 0);
+  std::vector<std::int64_t> suffix(k + 1, 0);
+  for (std::size_t j = 0; j < k; ++j) {
+    prefix[j + 1] = saturating_add(
+        prefix[j], saturating_advances(lengths[j], slots_ - static_cast<std::int64_t>(j)));
   }
-  for (std::size_t j = k - 1; j-- > 1;) {
-    g.suffix[j] =
-        saturating_add(g.suffix[j + 1],
-                       saturating_advances(lengths[j], slots_ - static_cast<std::int64_t>(j) + 1));
+  for (std::size_t j = k; j-- > 1;) {
+    suffix[j] = saturating_add(
+        suffix[j + 1], saturating_advances(lengths[j], slots_ - static_cast<std::int64_t>(j) + 1));
   }
-  g.keep_prefix = g.prefix[k - 1];
-  g.last_prefix = g.prefix[k - 2];
-  g.before_last_length = lengths[k - 2];
-  g.has_inner = false;
-  g.inner_cost = kUnreachable;
-  auto position = std::next(held_.begin());
-  for (std::size_t j = 1; j + 1 < k; ++j, ++position) {
+  std::int64_t best = saturating_add(
+      prefix[k - 1],
+      saturating_advances(lengths[k - 1] + 1, slots_ - static_cast<std::int64_t>(k - 1)));
+  std::size_t choice = k;  // k: keep
+  for (std::size_t j = 1; j < k; ++j) {
     const std::int64_t merged =
         saturating_advances(lengths[j - 1] + lengths[j], slots_ - static_cast<std::int64_t>(j) + 1);
-    const std::int64_t cost =
-        saturating_add(saturating_add(g.prefix[j - 1], merged), g.suffix[j + 1]);
-    if (!g.has_inner || cost < g.inner_cost) {
-      g.has_inner = true;
-      g.inner_cost = cost;
-      g.inner = position;
+    const std::int64_t cost = saturating_add(saturating_add(prefix[j - 1], merged), suffix[j + 1]);
+    if (cost < best) {
+      best = cost;
+      choice = j;
     }
   }
-  g.costs_valid = true;
+  if (choice < k) {
+    replace(std::next(held_.begin(), static_cast<std::ptrdiff_t>(choice)), decision, 0);
+  }
 }
 
 void OnlineCheckpointer::decide_revolve_greedy(OnlineDecision& decision) {
@@ -578,27 +628,46 @@ void OnlineCheckpointer::decide_revolve_greedy(OnlineDecision& decision) {
   // held state: cost(keep) = sum_j t(len_j, c - j) with the last interval one longer;
   // cost(replace j) = prefix_{j-1} + t(len_{j-1} + len_j, c - j + 1) + shifted suffix_{j+1},
   // the intervals after j having one more snapshot each, the new interval [now, now+1) free.
-  // Only the last interval's length changes between two changes of the held set, so the
-  // rest is summed once per held set (refresh_greedy_costs) and each step evaluates three
-  // growing terms: keep, the best replacement before the last pair, and the last pair.
-  if (!g.costs_valid) refresh_greedy_costs();
-  const auto c = slots_;
+  // Only the last interval's length changes between two releases, so the rest is kept up to
+  // date per release (update_greedy_costs) and each step evaluates three growing terms: keep,
+  // the best replacement before the last pair, and the last pair.
+  if (g.exact) update_greedy_costs();
+  if (!g.exact) {
+    decide_greedy_saturated(decision, last_length);
+    return;
+  }
+  const std::int64_t c = slots_;
   const auto kk = static_cast<std::int64_t>(k);
   std::int64_t best =
-      saturating_add(g.keep_prefix, g.keep_advances.at(last_length + 1, c - kk + 1));
-  HeldList::iterator choice = held_.end();
-  if (g.has_inner) {
-    const std::int64_t cost =
-        saturating_add(g.inner_cost, g.inner_advances.at(last_length, c - kk + 2));
+      saturating_add(g.pre_sum[k - 1], g.keep_advances.at(last_length + 1, c - kk + 1));
+  std::size_t choice = k;  // k: keep
+  if (k >= 3) {
+    // Exact: B_j + suf_sum[k-1] is below 2^62 (update_greedy_costs).
+    const std::int64_t inner = g.min_value[k - 2] + g.suf_sum[k - 1];
+    const std::int64_t cost = saturating_add(inner, g.inner_advances.at(last_length, c - kk + 2));
     if (cost < best) {
       best = cost;
-      choice = g.inner;
+      choice = g.min_index[k - 2];
     }
   }
-  const std::int64_t cost = saturating_add(
-      g.last_prefix, g.last_advances.at(g.before_last_length + last_length, c - kk + 2));
-  if (cost < best) choice = std::prev(held_.end());
-  if (choice != held_.end()) replace(choice, decision, 0);
+  const std::int64_t cost =
+      saturating_add(g.pre_sum[k - 2], g.last_advances.at(g.len[k - 2] + last_length, c - kk + 2));
+  if (cost < best) choice = k - 1;
+  if (choice == k) return;
+  // Release h_choice and store x_now: interval choice - 1 absorbs interval choice (the last,
+  // growing one when choice = k - 1), the intervals after it move down one index, and the
+  // interval that was growing becomes fixed.
+  replace(g.at[choice], decision, 0);
+  if (choice + 1 < k) {
+    g.len[choice - 1] += g.len[choice];
+    g.len.erase(g.len.begin() + static_cast<std::ptrdiff_t>(choice));
+    g.len.push_back(last_length);
+  } else {
+    g.len[k - 2] += last_length;
+  }
+  g.at.erase(g.at.begin() + static_cast<std::ptrdiff_t>(choice));
+  g.at.push_back(std::prev(held_.end()));
+  g.dirty = std::min(g.dirty, choice - 1);
 }
 
 Schedule OnlineCheckpointer::begin_last_step() {

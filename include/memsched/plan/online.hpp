@@ -99,8 +99,8 @@ enum class OnlinePolicy : std::uint8_t {
   /// announced before the last step, at most 3 more after it (tested). Beyond, with no
   /// limit on n: at each step keep the held set or replace one checkpoint by the new state,
   /// whichever makes the reversal cheapest if the run ended after the next step (a one-step
-  /// look-ahead on sum_j t(len_j, c - j): O(c) closed-form evaluations when the held set
-  /// changes, O(1) amortised while it does not).
+  /// look-ahead on sum_j t(len_j, c - j): O(1) closed forms per step, plus O(c - r) when
+  /// the r-th checkpoint is released, which the greedy does near the end of the held set).
   kRevolveGreedy,
   /// Wang, Moin & Iaccarino's minimal-repetition dynamic checkpointing (SIAM J. Sci. Comput.
   /// 31(4), 2009), Algorithm 1: every state is stored; when the slots are full, the latest
@@ -132,9 +132,10 @@ enum class OnlinePolicy : std::uint8_t {
 /// with the decision as a value.
 ///
 /// Throws std::invalid_argument if slots < 1 or level < 0; std::logic_error when called out
-/// of protocol. kRevolveGreedy: O(1) amortised time per step plus O(slots) per change of the
-/// held set in its second phase; kWangMoinIaccarino: O(slots) per step. finish() costs one
-/// online_reversal_plan (docs/benchmarks.md).
+/// of protocol. kRevolveGreedy: O(1) amortised time per step, plus O(slots - r) closed forms
+/// when its second phase releases the r-th checkpoint (near the end of the held set in
+/// practice; O(slots) per step in the worst case); kWangMoinIaccarino: O(slots) per step.
+/// finish() costs one online_reversal_plan (docs/benchmarks.md).
 class OnlineCheckpointer final : public OnlinePlanner {
  public:
   explicit OnlineCheckpointer(std::int64_t slots, Place level = 0,
@@ -178,7 +179,8 @@ class OnlineCheckpointer final : public OnlinePlanner {
   };
   void decide_wang_moin_iaccarino(OnlineDecision& decision);
   void decide_revolve_greedy(OnlineDecision& decision);
-  void refresh_greedy_costs();
+  void update_greedy_costs();
+  void decide_greedy_saturated(OnlineDecision& decision, Step last_length);
   void replace(HeldList::iterator position, OnlineDecision& decision, std::int64_t level);
 
   std::int64_t slots_;
@@ -196,7 +198,8 @@ class OnlineCheckpointer final : public OnlinePlanner {
     GreedyState(const GreedyState& /*other*/) noexcept {}
     GreedyState& operator=(const GreedyState& /*other*/) noexcept {
       fill_valid = false;
-      costs_valid = false;
+      built = false;
+      exact = true;
       return *this;
     }
     ~GreedyState() = default;
@@ -205,17 +208,19 @@ class OnlineCheckpointer final : public OnlinePlanner {
     bool fill_valid = false;
     std::size_t fill_index = 1;
     HeldList::iterator fill;
-    // Second phase: the parts of the look-ahead costs that change only with the held set
-    // (refresh_greedy_costs), and the three growing terms.
-    bool costs_valid = false;
-    std::int64_t keep_prefix = 0;  // sum_{j < k-1} t(len_j, c - j)
-    std::int64_t last_prefix = 0;  // sum_{j < k-2} t(len_j, c - j)
-    Step before_last_length = 0;   // len_{k-2}
-    std::int64_t inner_cost = 0;   // min over 0 < j < k-1 of cost(replace j) less t(len_{k-1})
-    HeldList::iterator inner;      // its first minimiser, valid if inner_cost is finite
-    bool has_inner = false;
+    // Second phase (update_greedy_costs): for the held set h_0 < ... < h_{k-1} and the fixed
+    // intervals len_i = h_{i+1} - h_i (i < k - 1), the sums the one-step look-ahead needs,
+    // brought up to date from the first interval a release changed (`dirty`).
+    bool built = false;
+    bool exact = true;  // the sums stay far below 2^63: no saturation, differences are exact
+    std::size_t dirty = 0;
+    std::vector<HeldList::iterator> at;   // at[i] -> h_i
+    std::vector<Step> len;                // len_i, i < k - 1
+    std::vector<std::int64_t> pre_sum;    // pre_sum[j] = sum_{i < j} t(len_i, c - i)
+    std::vector<std::int64_t> suf_sum;    // suf_sum[j] = sum_{1 <= i < j} t(len_i, c - i + 1)
+    std::vector<std::int64_t> min_value;  // min_{1 <= i <= j} B_i (see update_greedy_costs)
+    std::vector<std::size_t> min_index;   // its first minimiser
     GrowingAdvances keep_advances, inner_advances, last_advances;
-    std::vector<std::int64_t> prefix, suffix;  // refresh_greedy_costs scratch
   };
   GreedyState greedy_;
 };
