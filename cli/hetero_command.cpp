@@ -13,6 +13,7 @@
 #include "memsched/hetero/persistent.hpp"
 #include "memsched/hetero/svg.hpp"
 #include "memsched/input.hpp"
+#include "options.hpp"
 
 namespace memsched::cli {
 
@@ -38,34 +39,11 @@ HeteroChain read_chain(const std::string& path) {
   }
 }
 
-// Bytes with an optional suffix: B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB (of 1024).
-Bytes parse_bytes(const std::string& text, const char* flag) {
-  std::size_t end = 0;
-  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
-  const std::string digits = text.substr(0, end), suffix = text.substr(end);
-  const std::pair<const char*, Bytes> units[] = {
-      {"", 1},       {"B", 1},         {"kB", 1000},           {"MB", 1000000}, {"GB", 1000000000},
-      {"KiB", 1024}, {"MiB", 1 << 20}, {"GiB", Bytes{1} << 30}};
-  for (const auto& [name, scale] : units) {
-    if (suffix != name || digits.empty() || digits.size() > 16) continue;
-    const Bytes value = std::stoll(digits);
-    if (value > kMaxBytes / scale) break;
-    return value * scale;
-  }
-  throw UsageError(std::string(flag) + ": expected bytes such as 1000000, 512MiB or 2GB, got '" +
-                   text + "'");
-}
-
 PersistentOptions make_options(const HeteroFlags& flags) {
   PersistentOptions o;
   o.exact = flags.exact;
   o.rotor_compatible = flags.rotor;
-  const std::string& u = flags.units;
-  if (u.empty() || u.size() > 9 || u.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoll(u) < 1) {
-    throw UsageError("--units: expected an integer in [1, 999999999], got '" + u + "'");
-  }
-  o.num_units = std::stoll(u);
+  o.num_units = parse_integer(flags.units, "--units", 1, 999999999);
   return o;
 }
 
@@ -76,7 +54,7 @@ std::string number(double v) {
 }
 
 void run_plan(const HeteroFlags& flags) {
-  const Bytes budget = parse_bytes(flags.budget, "--budget");
+  const Bytes budget = parse_bytes(flags.budget, "--budget", kMaxBytes);
   const PersistentOptions options = make_options(flags);
   const HeteroChain chain = read_chain(flags.chain_file);
   const std::optional<HeteroPlan> plan = plan_persistent(chain, budget, options);

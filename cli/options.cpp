@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <utility>
 
 #include "commands.hpp"
 
@@ -55,6 +56,48 @@ double parse_cost(const std::string& text, const char* flag) {
     bad(flag, text, expected);
   }
   return value;
+}
+
+std::int64_t parse_integer(const std::string& text, const char* flag, std::int64_t lo,
+                           std::int64_t hi) {
+  return parse_integer(text, flag, lo, hi,
+                       "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+double parse_number(const std::string& text, const char* flag, double lo, double hi,
+                    const std::string& expected) {
+  if (text.empty() || text.size() > 64) bad(flag, text, expected);
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(value) ||
+      !(value >= lo) || !(value <= hi)) {
+    bad(flag, text, expected);
+  }
+  return value;
+}
+
+std::int64_t parse_bytes(const std::string& text, const char* flag, std::int64_t max) {
+  std::size_t end = 0;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  const std::string digits = text.substr(0, end);
+  const std::string suffix = text.substr(end);
+  const std::pair<const char*, std::int64_t> units[] = {{"", 1},
+                                                        {"B", 1},
+                                                        {"kB", 1000},
+                                                        {"MB", 1000000},
+                                                        {"GB", 1000000000},
+                                                        {"KiB", 1024},
+                                                        {"MiB", 1 << 20},
+                                                        {"GiB", std::int64_t{1} << 30}};
+  for (const auto& [name, scale] : units) {
+    if (suffix != name || digits.empty() || digits.size() > 16) continue;
+    const std::int64_t value = std::stoll(digits);
+    if (value > max / scale) break;
+    return value * scale;
+  }
+  throw UsageError(std::string(flag) + ": expected bytes such as 1000000, 512MiB or 2GB, got '" +
+                   text.substr(0, 80) + "'");
 }
 
 void add_problem_options(CLI::App& command, ProblemOptions& o, bool steps_required) {

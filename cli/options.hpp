@@ -1,4 +1,5 @@
-// Flags shared by the chain subcommands: the chain (steps, costs) and the storage levels.
+// Flags shared by the chain subcommands (the chain, the storage levels) and the value parsers
+// every subcommand uses (counts, numbers, bytes), with one message shape per kind of value.
 #pragma once
 
 #include <optional>
@@ -41,5 +42,17 @@ Step parse_steps(const std::string& text, const char* flag);
 std::int64_t parse_slots(const std::string& text, const char* flag);
 /// Parses a finite, non-negative cost; throws UsageError naming `flag`.
 double parse_cost(const std::string& text, const char* flag);
+
+/// Parses a decimal integer in [lo, hi] (lo >= 0); throws UsageError
+/// "FLAG: 'TEXT' is not an integer in [LO, HI]".
+std::int64_t parse_integer(const std::string& text, const char* flag, std::int64_t lo,
+                           std::int64_t hi);
+/// Parses a finite number in [lo, hi]; throws UsageError "FLAG: 'TEXT' is not EXPECTED".
+double parse_number(const std::string& text, const char* flag, double lo, double hi,
+                    const std::string& expected);
+/// Parses a byte count with an optional unit: B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB
+/// (of 1024), at most `max` bytes; throws UsageError "FLAG: expected bytes such as 1000000,
+/// 512MiB or 2GB, got 'TEXT'".
+std::int64_t parse_bytes(const std::string& text, const char* flag, std::int64_t max);
 
 }  // namespace memsched::cli

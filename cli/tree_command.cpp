@@ -1,7 +1,6 @@
 // `memsched tree ...`: traversals, parallel and out-of-core schedules of task trees, tree
 // export from sparse matrices, random trees, and post-order-versus-optimal statistics.
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -25,22 +24,11 @@
 #include "memsched/tree/registry.hpp"
 #include "memsched/tree/starpu_runtime.hpp"
 #include "memsched/tree/svg.hpp"
+#include "options.hpp"
 
 namespace memsched::cli {
 
 namespace {
-
-std::int64_t parse_count(const std::string& text, const char* flag, std::int64_t lo,
-                         std::int64_t hi) {
-  std::int64_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < lo ||
-      value > hi) {
-    throw UsageError(std::string(flag) + ": '" + text.substr(0, 40) + "' is not an integer in [" +
-                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return value;
-}
 
 Traversal traverse_with(const Tree& tree, const std::string& algorithm) {
   if (algorithm == "postorder") return best_postorder(tree);
@@ -92,11 +80,11 @@ struct ParallelFlags {
 };
 
 void run_parallel(const ParallelFlags& flags) {
-  const std::int64_t p = parse_count(flags.procs, "--procs", 1, 1 << 20);
+  const std::int64_t p = parse_integer(flags.procs, "--procs", 1, 1 << 20);
   const Tree tree = read_tree_file(flags.file);
   const Memory optimum = liu_optimal_traversal(tree).peak;
   Memory bound = 0;
-  if (!flags.memory.empty()) bound = parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
+  if (!flags.memory.empty()) bound = parse_integer(flags.memory, "--memory", 0, kMaxTotalMemory);
   const TreeSchedulerInfo& scheduler = find_tree_scheduler(flags.heuristic);
   const bool bounded = scheduler.memory_bounded;
   if (!bounded && !flags.memory.empty()) {
@@ -160,7 +148,7 @@ struct OocFlags {
 };
 
 void run_ooc(const OocFlags& flags) {
-  const Memory bound = parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
+  const Memory bound = parse_integer(flags.memory, "--memory", 0, kMaxTotalMemory);
   const Tree tree = read_tree_file(flags.file);
   std::vector<std::pair<std::string, std::vector<NodeId>>> orders;
   if (flags.order == "all" || flags.order == "optimal") {
@@ -245,7 +233,7 @@ SparsePattern parse_grid(const std::string& spec) {
   while (dimensions != 0 && start <= dims.size()) {
     const auto x = dims.find('x', start);
     const std::string part = dims.substr(start, x == std::string::npos ? x : x - start);
-    sizes.push_back(parse_count(part, "--grid", 1, 100000000));
+    sizes.push_back(parse_integer(part, "--grid", 1, 100000000));
     if (x == std::string::npos) break;
     start = x + 1;
   }
@@ -312,9 +300,9 @@ void run_random(const RandomFlags& flags) {
   RandomTreeOptions options;
   if (flags.shape == "preferential") options.shape = RandomTreeShape::kPreferential;
   if (flags.shape == "deep") options.shape = RandomTreeShape::kDeep;
-  options.max_output = parse_count(flags.max_output, "--max-output", 1, Memory{1} << 30);
-  options.max_exec = parse_count(flags.max_exec, "--max-exec", 0, Memory{1} << 30);
-  const std::int64_t nodes = parse_count(flags.nodes, "--nodes", 1, 100000000);
+  options.max_output = parse_integer(flags.max_output, "--max-output", 1, Memory{1} << 30);
+  options.max_exec = parse_integer(flags.max_exec, "--max-exec", 0, Memory{1} << 30);
+  const std::int64_t nodes = parse_integer(flags.nodes, "--nodes", 1, 100000000);
   // The tree and its text take about 130 bytes a node, its JSON about 1400 (measured with
   // /usr/bin/time -v on 10^6 nodes): refused up front beyond 1 GiB.
   const double bytes = static_cast<double>(nodes) * (flags.format == "json" ? 1400.0 : 130.0);
@@ -326,8 +314,8 @@ void run_random(const RandomFlags& flags) {
   }
   const Tree tree =
       random_tree(nodes,
-                  static_cast<std::uint64_t>(parse_count(flags.seed, "--seed", 0,
-                                                         std::numeric_limits<std::int64_t>::max())),
+                  static_cast<std::uint64_t>(parse_integer(
+                      flags.seed, "--seed", 0, std::numeric_limits<std::int64_t>::max())),
                   options);
   if (flags.format == "json") {
     write_tree_json(std::cout, tree);
@@ -401,17 +389,10 @@ struct RunFlags {
 
 void run_run(const RunFlags& flags) {
   StarpuOptions options;
-  options.workers = parse_count(flags.workers, "--workers", 1, 4096);
-  options.unit_bytes = parse_count(flags.unit_bytes, "--unit-bytes", 1, Memory{1} << 30);
-  {
-    const std::string& text = flags.microseconds_per_work;
-    char* end = nullptr;
-    const double us = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !(us >= 0) || us > 1e6) {
-      throw UsageError("--us-per-work: '" + text.substr(0, 40) + "' is not a number in [0, 1e6]");
-    }
-    options.seconds_per_work = 1e-6 * us;
-  }
+  options.workers = parse_integer(flags.workers, "--workers", 1, 4096);
+  options.unit_bytes = parse_integer(flags.unit_bytes, "--unit-bytes", 1, Memory{1} << 30);
+  options.seconds_per_work = 1e-6 * parse_number(flags.microseconds_per_work, "--us-per-work", 0.0,
+                                                 1e6, "a number in [0, 1e6]");
   options.gate = !flags.no_gate;
   if (flags.no_gate && !flags.memory.empty()) throw UsageError("--memory: not with --no-gate");
   if (!have_starpu()) throw std::runtime_error("this memsched was built without StarPU");
@@ -419,8 +400,9 @@ void run_run(const RunFlags& flags) {
   options.activation_order = flags.activation == "postorder" ? best_postorder(tree).order
                                                              : liu_optimal_traversal(tree).order;
   const Memory order_peak = sequential_peak(tree, options.activation_order);
-  options.memory_bound =
-      flags.memory.empty() ? order_peak : parse_count(flags.memory, "--memory", 0, kMaxTotalMemory);
+  options.memory_bound = flags.memory.empty()
+                             ? order_peak
+                             : parse_integer(flags.memory, "--memory", 0, kMaxTotalMemory);
   const StarpuReport report = execute_with_starpu(tree, options);
   if (!report.completed) {
     throw std::runtime_error("StarPU run stopped after " + std::to_string(report.tasks_run) +

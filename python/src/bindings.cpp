@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "checked_int.hpp"
 #include "interruptible.hpp"
 #include "memsched/memsched.hpp"
 #include "memsched/plan/disk_revolve.hpp"
@@ -751,4 +752,5 @@ PYBIND11_MODULE(_memsched, m) {
   bind_pipeline(m);
   bind_graph(m);
   bind_calltree(m);
+  name_integer_range_errors(m);  // last: wraps every function defined above
 }

@@ -354,13 +354,22 @@ void bind_hetero(py::module_& m) {
         options.persistent_only = persistent_only;
         options.rules.pin_inputs = pin_inputs;
         options.max_states = max_states;
-        Interruptible release;
-        return plan_exhaustive(chain, budget_bytes, options);
+        std::optional<HeteroPlan> plan;
+        {
+          Interruptible release;
+          plan = plan_exhaustive(chain, budget_bytes, options);
+        }
+        if (!plan) return std::optional<PlannedSchedule>();
+        PlannedSchedule planned;
+        planned.report = simulate(plan->schedule, chain, budget_bytes, options.rules);
+        planned.plan = std::move(*plan);
+        planned.budget_bytes = budget_bytes;
+        return std::optional<PlannedSchedule>(std::move(planned));
       },
       py::arg("chain"), py::arg("budget_bytes"), py::kw_only(), py::arg("persistent_only") = false,
       py::arg("pin_inputs") = true, py::arg("max_states") = 4'000'000,
       "The optimal schedule over all schedules of the model (Dijkstra; exponential, at most 12 "
-      "stages) as (makespan, operations), or None. ValueError above 12 stages.");
+      "stages) as a HeteroPlan (exact bytes), or None. ValueError above 12 stages.");
 }
 
 }  // namespace memsched::python

@@ -48,6 +48,12 @@ def test_auto_leaves_refused_planners_out():
     assert names
 
 
+def test_auto_lists_every_refusal_when_all_refuse():
+    with pytest.raises(ValueError, match="auto: every planner refused 1000000000000 steps: "
+                                         "revolve: refused .*hrevolve: refused .*MiB"):
+        m.choose_chain_planner(m.Chain(10**12), disk_platform())
+
+
 @pytest.mark.parametrize("function", [
     lambda t, p: m.par_inner_first(t, p),
     lambda t, p: m.par_deepest_first(t, p),

@@ -28,8 +28,9 @@ def test_chain_a_plans_match_rotor():
         report = memsched.simulate_hetero(plan.schedule, chain, budget)
         assert (report.makespan, report.peak_bytes) == (makespan, budget)
         assert len(memsched.hetero_timeline(plan.schedule, chain, budget)) == len(plan)
-        optimum, ops = memsched.plan_exhaustive(chain, budget, persistent_only=True)
-        assert optimum == makespan and len(ops) > 0
+        optimum = memsched.plan_exhaustive(chain, budget, persistent_only=True)
+        assert optimum.makespan == makespan and len(optimum.schedule) > 0
+        assert optimum.peak_bytes <= budget and optimum.unit_bytes == 1
     curve = memsched.memory_time_curve(chain, exact=True)
     assert [(p.budget_bytes, p.makespan) for p in curve] == [(13, 26), (15, 22), (17, 21)]
 
@@ -95,6 +96,6 @@ def test_on_a_uniform_chain_no_schedule_beats_the_persistent_optimum():
         optimum = memsched.plan_exhaustive(chain, budget, persistent_only=False)
         assert (plan is None) == (optimum is None)
         if plan is not None:
-            assert plan.makespan == optimum[0]
+            assert plan.makespan == optimum.makespan
             feasible += 1
     assert feasible >= 10

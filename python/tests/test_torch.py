@@ -214,6 +214,29 @@ def test_errors():
         loss.backward()
 
 
+def test_a_failed_set_budget_keeps_the_old_budget_and_plan():
+    net = mlp(dropout=0.0)
+    x = sample(net)
+    profile = tensor_profile(net, x)
+    small, larger = budgets(profile)[0], budgets(profile)[1]
+    model = mt.CheckpointedSequential(net, larger, profile=profile)
+    plan = model.plan
+    for bad in (100, -5, 2**70):  # below the smallest feasible budget, negative, beyond int64
+        with pytest.raises(ValueError):
+            model.set_budget(bad)
+        assert model.budget_bytes == larger
+        assert model.plan is plan
+    with pytest.raises((ValueError, TypeError)):
+        model.set_budget("a lot")
+    assert model.budget_bytes == larger and model.plan is plan
+    # The model still runs on its old plan, and a feasible budget still plans again.
+    y = x.clone().requires_grad_()
+    model(y).sum().backward()
+    assert y.grad is not None
+    assert model.set_budget(small) is model.plan and model.budget_bytes == small
+    assert model.plan is not plan
+
+
 def test_new_input_shape_plans_again():
     net = mlp(dropout=0.0)
     model = mt.CheckpointedSequential(net, 10**6)

@@ -41,8 +41,8 @@ struct Node {
 
 }  // namespace
 
-std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(
-    const HeteroChain& chain, Bytes budget, const HeteroExhaustiveOptions& options) {
+std::optional<HeteroPlan> plan_exhaustive(const HeteroChain& chain, Bytes budget,
+                                          const HeteroExhaustiveOptions& options) {
   const std::int64_t n = chain.num_stages();
   if (n > 12) {
     throw std::invalid_argument("plan_exhaustive: at most 12 stages, got " + std::to_string(n));
@@ -107,7 +107,12 @@ std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(
         at = v.parent;
       }
       std::reverse(ops.begin(), ops.end());
-      return std::make_pair(dist, std::move(ops));
+      HeteroPlan plan;
+      plan.schedule = std::move(ops);
+      plan.makespan = dist;
+      plan.unit_bytes = 1;
+      plan.num_units = budget;
+      return plan;
     }
     const Bytes mem = used(s);
     // Forwards of stages i <= front.

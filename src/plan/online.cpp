@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -435,11 +436,12 @@ OnlineDecision OnlineCheckpointer::decide_step() {
   return decision;
 }
 
-// Releases held_[index] and stores the new state, keeping held_ ascending.
-void OnlineCheckpointer::replace(std::size_t index, OnlineDecision& decision, std::int64_t level) {
-  decision.evict = held_[index].step;
+// Releases the checkpoint at `position` and stores the new state, keeping held_ ascending.
+void OnlineCheckpointer::replace(HeldList::iterator position, OnlineDecision& decision,
+                                 std::int64_t level) {
+  decision.evict = position->step;
   decision.store = true;
-  held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(index));
+  held_.erase(position);
   held_.push_back({decision.step, level});
 }
 
@@ -447,71 +449,225 @@ void OnlineCheckpointer::decide_wang_moin_iaccarino(OnlineDecision& decision) {
   // Wang, Moin & Iaccarino (2009), Algorithm 1: a checkpoint is dispensable when a later one
   // has a higher level; release the latest dispensable one and store the new state at level 0.
   std::int64_t highest_after = std::numeric_limits<std::int64_t>::min();
-  for (std::size_t j = held_.size(); j-- > 1;) {
-    if (held_[j].level < highest_after) {
+  for (auto j = std::prev(held_.end()); j != held_.begin(); --j) {
+    if (j->level < highest_after) {
       replace(j, decision, 0);
       return;
     }
-    highest_after = std::max(highest_after, held_[j].level);
+    highest_after = std::max(highest_after, j->level);
   }
   // No dispensable checkpoint (levels non-increasing): the new state replaces the latest
   // checkpoint one level above it.
   const std::int64_t level = held_.back().level + 1;
-  replace(held_.size() - 1, decision, level);
+  replace(std::prev(held_.end()), decision, level);
+}
+
+std::int64_t OnlineCheckpointer::GrowingAdvances::at(Step new_length, std::int64_t new_snapshots) {
+  if (!valid || new_snapshots != snapshots || new_length < length) {
+    valid = true;
+    length = new_length;
+    snapshots = new_snapshots;
+    value = saturating_advances(length, snapshots);
+    if (value != kUnreachable) {
+      repetition = repetition_number(length, snapshots);
+      bound = beta(snapshots, repetition);
+    }
+    return value;
+  }
+  while (length < new_length) {
+    length += 1;
+    if (value == kUnreachable) continue;  // t grows with the length
+    // t(x, d) - t(x - 1, d) = r(x, d), the least r with beta(d, r) >= x.
+    while (bound < length) bound = beta(snapshots, ++repetition);
+    // revolve_advances' own bounds: r * x below kBinomialSaturation, x + t within 64 bits.
+    if (length > (kBinomialSaturation - 1) / repetition ||
+        value > std::numeric_limits<std::int64_t>::max() - length - repetition) {
+      value = kUnreachable;
+    } else {
+      value += repetition;
+    }
+  }
+  return value;
+}
+
+// The second phase's sums for the held set, from the first interval that changed (g.dirty)
+// on: a release at index r changes intervals r - 1 onwards only, and the greedy releases
+// near the end (within the last 50 of 1000 checkpoints on nearly every release measured), so
+// this is O(k - r) closed forms per release rather than O(k). With
+//   B_j = pre_sum[j-1] + t(len_{j-1} + len_j, c - j + 1) - suf_sum[j+1]   (1 <= j <= k - 2),
+// the cost of replacing j less the last interval's term is B_j + suf_sum[k-1], so the best
+// replacement before the last pair is the first minimiser of B_j, kept as prefix minima. The
+// differences are exact while every sum stays below 2^61; beyond, g.exact turns off and each
+// step evaluates the look-ahead in full with saturating sums (decide_greedy_saturated).
+void OnlineCheckpointer::update_greedy_costs() {
+  GreedyState& g = greedy_;
+  const std::size_t k = held_.size();
+  constexpr std::int64_t kExactBound = std::int64_t{1} << 61;
+  if (!g.built) {
+    g.at.clear();
+    for (auto it = held_.begin(); it != held_.end(); ++it) g.at.push_back(it);
+    g.len.assign(k - 1, 0);
+    for (std::size_t i = 0; i + 1 < k; ++i) g.len[i] = g.at[i + 1]->step - g.at[i]->step;
+    g.pre_sum.assign(k, 0);
+    g.suf_sum.assign(k, 0);
+    g.min_value.assign(k - 1, 0);
+    g.min_index.assign(k - 1, 0);
+    g.dirty = 0;
+    g.built = true;
+  }
+  const std::size_t from = g.dirty;
+  g.dirty = k;  // clean
+  const auto c = slots_;
+  for (std::size_t j = from + 1; j < k; ++j) {
+    g.pre_sum[j] = saturating_add(
+        g.pre_sum[j - 1], saturating_advances(g.len[j - 1], c - static_cast<std::int64_t>(j - 1)));
+  }
+  for (std::size_t j = std::max<std::size_t>(from, 1) + 1; j < k; ++j) {
+    g.suf_sum[j] =
+        saturating_add(g.suf_sum[j - 1],
+                       saturating_advances(g.len[j - 1], c - static_cast<std::int64_t>(j - 1) + 1));
+  }
+  if (g.pre_sum[k - 1] >= kExactBound || g.suf_sum[k - 1] >= kExactBound) g.exact = false;
+  for (std::size_t j = std::max<std::size_t>(from, 1); j + 1 < k && g.exact; ++j) {
+    const std::int64_t merged =
+        saturating_advances(g.len[j - 1] + g.len[j], c - static_cast<std::int64_t>(j) + 1);
+    if (merged >= kExactBound) {
+      g.exact = false;
+      break;
+    }
+    const std::int64_t b = g.pre_sum[j - 1] + merged - g.suf_sum[j + 1];
+    if (j == 1 || b < g.min_value[j - 1]) {
+      g.min_value[j] = b;
+      g.min_index[j] = j;
+    } else {
+      g.min_value[j] = g.min_value[j - 1];
+      g.min_index[j] = g.min_index[j - 1];
+    }
+  }
+}
+
+// The one-step look-ahead evaluated in full, with saturating sums: O(k) closed forms per step,
+// for held sets whose costs come near 2^63.
+void OnlineCheckpointer::decide_greedy_saturated(OnlineDecision& decision, Step last_length) {
+  const std::size_t k = held_.size();
+  std::vector<Step> lengths;
+  lengths.reserve(k);
+  for (auto j = held_.begin(), next = std::next(j); next != held_.end(); ++j, ++next) {
+    lengths.push_back(next->step - j->step);
+  }
+  lengths.push_back(last_length);
+  std::vector<std::int64_t> prefix(k + 1, 0);
+  std::vector<std::int64_t> suffix(k + 1, 0);
+  for (std::size_t j = 0; j < k; ++j) {
+    prefix[j + 1] = saturating_add(
+        prefix[j], saturating_advances(lengths[j], slots_ - static_cast<std::int64_t>(j)));
+  }
+  for (std::size_t j = k; j-- > 1;) {
+    suffix[j] = saturating_add(
+        suffix[j + 1], saturating_advances(lengths[j], slots_ - static_cast<std::int64_t>(j) + 1));
+  }
+  std::int64_t best = saturating_add(
+      prefix[k - 1],
+      saturating_advances(lengths[k - 1] + 1, slots_ - static_cast<std::int64_t>(k - 1)));
+  std::size_t choice = k;  // k: keep
+  for (std::size_t j = 1; j < k; ++j) {
+    const std::int64_t merged =
+        saturating_advances(lengths[j - 1] + lengths[j], slots_ - static_cast<std::int64_t>(j) + 1);
+    const std::int64_t cost = saturating_add(saturating_add(prefix[j - 1], merged), suffix[j + 1]);
+    if (cost < best) {
+      best = cost;
+      choice = j;
+    }
+  }
+  if (choice < k) {
+    replace(std::next(held_.begin(), static_cast<std::ptrdiff_t>(choice)), decision, 0);
+  }
 }
 
 void OnlineCheckpointer::decide_revolve_greedy(OnlineDecision& decision) {
+  GreedyState& g = greedy_;
   const std::size_t k = held_.size();
   const Step now = decision.step;  // x_now is in work; the run may end at x_{now + 1}
-  auto length = [&](std::size_t j) {
-    return (j + 1 < k ? held_[j + 1].step : now) - held_[j].step;
-  };
+  const Step last_length = now - held_.back().step;
   if (first_phase_) {
-    // Interval j (start held_[j]) will be reversed by Revolve with slots - j snapshots; at
+    // Interval j (start h_j) will be reversed by Revolve with slots - j snapshots; at
     // repetition number 1 it may hold beta(slots - j, 1) = slots - j + 1 steps (Griewank &
     // Walther 2000). Fill the intervals left to right up to that bound: release the first
-    // checkpoint whose interval fits into its predecessor's room, and store x_now.
-    for (std::size_t j = 1; j < k; ++j) {
+    // checkpoint whose interval fits into its predecessor's room, and store x_now. The pairs
+    // before g.fill had no room when last looked at and have not changed since: the search
+    // resumes there (each step moves it back by at most one: O(1) amortised).
+    if (!g.fill_valid) {
+      g.fill_valid = true;
+      g.fill_index = 1;
+      g.fill = std::next(held_.begin());
+    }
+    auto previous = std::prev(g.fill);
+    for (std::size_t j = g.fill_index; j < k; ++j, ++previous) {
+      const auto current = std::next(previous);
+      const auto after = std::next(current);
+      const Step before = current->step - previous->step;
+      const Step here = (after == held_.end() ? now : after->step) - current->step;
       const std::int64_t room = slots_ - static_cast<std::int64_t>(j - 1) + 1;
-      if (length(j - 1) + length(j) <= room) {
-        replace(j, decision, 0);
+      if (before + here <= room) {
+        replace(current, decision, 0);
+        // Pairs before j - 1 keep their intervals; pair j - 1 gains interval j's steps.
+        g.fill_index = j > 1 ? j - 1 : 1;
+        g.fill = j > 1 ? previous : std::next(held_.begin());
         return;
       }
     }
-    // No room left: keep going without storing while the last interval fits (its bound is
-    // 2 steps), which reaches n = beta(c, 2); then switch for good.
-    if (now + 1 - held_.back().step <= 2) return;
+    // No room: only the last pair, whose interval grows, is looked at again.
+    g.fill_index = k - 1;
+    g.fill = std::prev(held_.end());
+    // Keep going without storing while the last interval fits (its bound is 2 steps), which
+    // reaches n = beta(c, 2); then switch for good.
+    if (last_length + 1 <= 2) return;
     first_phase_ = false;
   }
   // One-step look-ahead on the reversal cost if the run ended at x_{now+1}, keeping every
   // held state: cost(keep) = sum_j t(len_j, c - j) with the last interval one longer;
   // cost(replace j) = prefix_{j-1} + t(len_{j-1} + len_j, c - j + 1) + shifted suffix_{j+1},
   // the intervals after j having one more snapshot each, the new interval [now, now+1) free.
-  prefix_.assign(k + 1, 0);
-  suffix_.assign(k + 1, 0);
-  for (std::size_t j = 0; j < k; ++j) {
-    prefix_[j + 1] = saturating_add(
-        prefix_[j], saturating_advances(length(j), slots_ - static_cast<std::int64_t>(j)));
+  // Only the last interval's length changes between two releases, so the rest is kept up to
+  // date per release (update_greedy_costs) and each step evaluates three growing terms: keep,
+  // the best replacement before the last pair, and the last pair.
+  if (g.exact) update_greedy_costs();
+  if (!g.exact) {
+    decide_greedy_saturated(decision, last_length);
+    return;
   }
-  for (std::size_t j = k; j-- > 1;) {
-    suffix_[j] = saturating_add(
-        suffix_[j + 1], saturating_advances(length(j), slots_ - static_cast<std::int64_t>(j) + 1));
-  }
-  std::int64_t best = saturating_add(
-      prefix_[k - 1],
-      saturating_advances(length(k - 1) + 1, slots_ - static_cast<std::int64_t>(k - 1)));
+  const std::int64_t c = slots_;
+  const auto kk = static_cast<std::int64_t>(k);
+  std::int64_t best =
+      saturating_add(g.pre_sum[k - 1], g.keep_advances.at(last_length + 1, c - kk + 1));
   std::size_t choice = k;  // k: keep
-  for (std::size_t j = 1; j < k; ++j) {
-    const std::int64_t merged =
-        saturating_advances(length(j - 1) + length(j), slots_ - static_cast<std::int64_t>(j) + 1);
-    const std::int64_t cost =
-        saturating_add(saturating_add(prefix_[j - 1], merged), suffix_[j + 1]);
+  if (k >= 3) {
+    // Exact: B_j + suf_sum[k-1] is below 2^62 (update_greedy_costs).
+    const std::int64_t inner = g.min_value[k - 2] + g.suf_sum[k - 1];
+    const std::int64_t cost = saturating_add(inner, g.inner_advances.at(last_length, c - kk + 2));
     if (cost < best) {
       best = cost;
-      choice = j;
+      choice = g.min_index[k - 2];
     }
   }
-  if (choice < k) replace(choice, decision, 0);
+  const std::int64_t cost =
+      saturating_add(g.pre_sum[k - 2], g.last_advances.at(g.len[k - 2] + last_length, c - kk + 2));
+  if (cost < best) choice = k - 1;
+  if (choice == k) return;
+  // Release h_choice and store x_now: interval choice - 1 absorbs interval choice (the last,
+  // growing one when choice = k - 1), the intervals after it move down one index, and the
+  // interval that was growing becomes fixed.
+  replace(g.at[choice], decision, 0);
+  if (choice + 1 < k) {
+    g.len[choice - 1] += g.len[choice];
+    g.len.erase(g.len.begin() + static_cast<std::ptrdiff_t>(choice));
+    g.len.push_back(last_length);
+  } else {
+    g.len[k - 2] += last_length;
+  }
+  g.at.erase(g.at.begin() + static_cast<std::ptrdiff_t>(choice));
+  g.at.push_back(std::prev(held_.end()));
+  g.dirty = std::min(g.dirty, choice - 1);
 }
 
 Schedule OnlineCheckpointer::begin_last_step() {

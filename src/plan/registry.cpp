@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "memsched/chain/simulate.hpp"
 #include "memsched/plan/binomial.hpp"
@@ -158,7 +159,7 @@ std::vector<PlannerInfo> make_planners() {
        },
        [](const Chain& chain, const Platform& platform,
           const PlanOptions&) -> std::optional<double> {
-         // Replays the decisions (O(n c)) and the reversal DP: uniform costs
+         // Replays the decisions (O(1) amortised each) and the reversal DP: uniform costs
          // and a free level 0 only.
          if (!chain.is_uniform() || platform.num_levels() == 0 || platform.level(0).num_slots < 1 ||
              platform.level(0).write_cost != 0 || platform.level(0).read_cost != 0) {
@@ -245,19 +246,37 @@ std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Plat
                                                   const PlanOptions& options) {
   std::optional<PlannerChoice> best;
   std::vector<std::pair<std::string, double>> costs;
+  std::string refusals;  // each refusal names its planner and estimate
+  std::string not_tried;
   for (const PlannerInfo& planner : chain_planners()) {
-    if (chain.num_steps() > planner.auto_max_steps) continue;
+    if (chain.num_steps() > planner.auto_max_steps) {
+      not_tried += (not_tried.empty() ? "" : ", ") + planner.name;
+      continue;
+    }
     std::optional<double> cost;
     try {
       std::unique_ptr<ActionStream> stream = planner.plan(chain, platform, options);
       if (!stream) continue;
       if (planner.predicted_cost) cost = planner.predicted_cost(chain, platform, options);
       if (!cost) cost = simulate(*stream, chain, platform).cost;
-    } catch (const std::length_error&) {
-      continue;  // the planner refuses a problem this large (e.g. its table would not fit)
+    } catch (const std::length_error& e) {
+      // The planner refuses a problem this large (e.g. its table would not fit).
+      refusals += std::string(refusals.empty() ? "" : "; ") + e.what();
+      continue;
+    } catch (const std::overflow_error& e) {
+      // Its estimate itself is beyond 64 bits (Revolve's closed form on ~2^62 steps).
+      const std::string what = e.what();
+      refusals += std::string(refusals.empty() ? "" : "; ") +
+                  (what.rfind(planner.name + ":", 0) == 0 ? what : planner.name + ": " + what);
+      continue;
     }
     costs.emplace_back(planner.name, *cost);
     if (!best || *cost < best->cost) best = PlannerChoice{&planner, *cost, {}};
+  }
+  if (!best && !refusals.empty()) {
+    throw std::length_error("auto: every planner refused " + std::to_string(chain.num_steps()) +
+                            " steps: " + refusals +
+                            (not_tried.empty() ? "" : " (not tried by auto: " + not_tried + ")"));
   }
   if (best) {
     std::stable_sort(costs.begin(), costs.end(),

@@ -87,7 +87,7 @@ TEST(GraphConvert, HeteroChainOptimumEqualsTheExhaustiveOneWithoutPinRule) {
       ASSERT_EQ(graph_ok, hetero.has_value()) << "trial " << trial << " budget " << budget;
       if (!hetero) continue;
       ++feasible;
-      EXPECT_DOUBLE_EQ(graph_plan->time - kInput, hetero->first)
+      EXPECT_DOUBLE_EQ(graph_plan->time - kInput, hetero->makespan)
           << "trial " << trial << " budget " << budget;
       EXPECT_LE(graph_plan->peak, budget);
       // The persistent DP (pin rule on) can only be slower.
@@ -116,7 +116,7 @@ TEST(GraphConvert, HeteroChainWithTapesIsAnUpperBound) {
       if (!graph_plan || graph_plan->time >= 2 * kInput) continue;
       const auto hetero = plan_exhaustive(chain, budget, no_pin);
       ASSERT_TRUE(hetero.has_value());
-      EXPECT_LE(hetero->first, graph_plan->time - kInput);
+      EXPECT_LE(hetero->makespan, graph_plan->time - kInput);
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "memsched/chain/simulate.hpp"
 #include "memsched/plan/binomial.hpp"
@@ -122,6 +123,34 @@ TEST(PlanLimits, AutoSkipsRefusedPlanners) {
     EXPECT_NE(name, "disk-revolve");
   }
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60);
+}
+
+TEST(PlanLimits, AutoListsEveryRefusalWhenAllRefuse) {
+  const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
+  for (const Chain& chain : {Chain(1000000000000), Chain(kMaxSteps)}) {
+    std::vector<std::string> refusals;  // what each planner auto tries says on its own
+    for (const PlannerInfo& planner : chain_planners()) {
+      if (chain.num_steps() > planner.auto_max_steps) continue;
+      try {
+        check_plan_limits(planner.name, chain, disk, {});
+      } catch (const std::length_error& e) {
+        refusals.emplace_back(e.what());
+      } catch (const std::overflow_error& e) {  // Revolve's closed form beyond 64 bits
+        refusals.emplace_back(e.what());
+      }
+    }
+    ASSERT_GE(refusals.size(), 3U);
+    try {
+      choose_chain_planner(chain, disk, {});
+      FAIL() << "auto chose a planner for " << chain.num_steps() << " steps";
+    } catch (const std::length_error& e) {
+      const std::string message = e.what();
+      EXPECT_EQ(message.rfind("auto: every planner refused", 0), 0U) << message;
+      for (const std::string& refusal : refusals) {
+        EXPECT_NE(message.find(refusal), std::string::npos) << refusal << " not in " << message;
+      }
+    }
+  }
 }
 
 TEST(PlanLimits, LimitsDoNotTouchOrdinaryRequests) {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "memsched/hetero/chain.hpp"
+#include "memsched/hetero/persistent.hpp"
 #include "memsched/hetero/schedule.hpp"
 
 namespace memsched {
@@ -21,10 +22,11 @@ struct HeteroExhaustiveOptions {
 };
 
 /// The fastest schedule over all schedules of the model (docs/heterogeneous.md) whose peak, in
-/// exact bytes, is at most `budget_bytes`; nullopt if none exists. Dijkstra's algorithm over
+/// exact bytes, is at most `budget_bytes`, as plan_persistent's HeteroPlan (exact bytes:
+/// unit_bytes 1, num_units = budget_bytes); nullopt if none exists. Dijkstra's algorithm over
 /// states (values stored, backward front); the time is exponential in L. Throws
 /// std::invalid_argument if the chain has more than 12 stages.
-std::optional<std::pair<double, HeteroSchedule>> plan_exhaustive(
-    const HeteroChain& chain, Bytes budget_bytes, const HeteroExhaustiveOptions& options = {});
+std::optional<HeteroPlan> plan_exhaustive(const HeteroChain& chain, Bytes budget_bytes,
+                                          const HeteroExhaustiveOptions& options = {});
 
 }  // namespace memsched

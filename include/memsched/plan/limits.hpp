@@ -27,12 +27,12 @@ struct PlanEstimate {
 
 /// Largest planner table: 1 GiB.
 inline constexpr double kMaxPlanTableBytes = 1024.0 * 1024.0 * 1024.0;
-/// Most table operations: 2e10 (tens of seconds in a Debug build, a few in a release build).
+/// Most table operations: 2e10. The time of the largest requests each limit accepts, measured,
+/// is in docs/cli.md ("Limits").
 inline constexpr double kMaxPlanOperations = 2e10;
-/// Most forward plus adjoint steps streamed: 1e11 (Revolve on 10^9 steps with 10 slots runs
-/// about 3e10, streamed and simulated in minutes).
+/// Most forward plus adjoint steps streamed: 1e11.
 inline constexpr double kMaxStreamedSteps = 1e11;
-/// Most checkpoints held at once: 2^24 (a replay keeps about 40 bytes per checkpoint).
+/// Most checkpoints held at once: 2^24.
 inline constexpr double kMaxHeldCheckpoints = 16777216.0;
 
 /// The estimate for planner `planner` (a registry name) on this problem. Throws

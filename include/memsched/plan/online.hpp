@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -98,7 +99,8 @@ enum class OnlinePolicy : std::uint8_t {
   /// announced before the last step, at most 3 more after it (tested). Beyond, with no
   /// limit on n: at each step keep the held set or replace one checkpoint by the new state,
   /// whichever makes the reversal cheapest if the run ended after the next step (a one-step
-  /// look-ahead on sum_j t(len_j, c - j), O(c) closed-form evaluations per step).
+  /// look-ahead on sum_j t(len_j, c - j): O(1) closed forms per step, plus O(c - r) when
+  /// the r-th checkpoint is released, which the greedy does near the end of the held set).
   kRevolveGreedy,
   /// Wang, Moin & Iaccarino's minimal-repetition dynamic checkpointing (SIAM J. Sci. Comput.
   /// 31(4), 2009), Algorithm 1: every state is stored; when the slots are full, the latest
@@ -130,8 +132,10 @@ enum class OnlinePolicy : std::uint8_t {
 /// with the decision as a value.
 ///
 /// Throws std::invalid_argument if slots < 1 or level < 0; std::logic_error when called out
-/// of protocol. O(slots) closed-form evaluations per step; finish() costs one
-/// online_reversal_plan (docs/benchmarks.md).
+/// of protocol. kRevolveGreedy: O(1) amortised time per step, plus O(slots - r) closed forms
+/// when its second phase releases the r-th checkpoint (near the end of the held set in
+/// practice; O(slots) per step in the worst case); kWangMoinIaccarino: O(slots) per step.
+/// finish() costs one online_reversal_plan (docs/benchmarks.md).
 class OnlineCheckpointer final : public OnlinePlanner {
  public:
   explicit OnlineCheckpointer(std::int64_t slots, Place level = 0,
@@ -161,9 +165,23 @@ class OnlineCheckpointer final : public OnlinePlanner {
     Step step;
     std::int64_t level;  // Wang-Moin-Iaccarino level; unused by kRevolveGreedy
   };
+  using HeldList = std::list<Held>;  // erasing a middle checkpoint is O(1)
+  /// Revolve's advances t(length, snapshots) for a length that grows one step at a time:
+  /// t(x, d) = t(x - 1, d) + r(x, d) (Griewank & Walther 2000), O(1) amortised per step.
+  struct GrowingAdvances {
+    bool valid = false;
+    Step length = 0;
+    std::int64_t snapshots = 1;
+    std::int64_t repetition = 0;
+    std::int64_t bound = 1;  // beta(snapshots, repetition) >= length
+    std::int64_t value = 0;  // saturated at INT64_MAX (n + t beyond 64 bits)
+    std::int64_t at(Step new_length, std::int64_t new_snapshots);
+  };
   void decide_wang_moin_iaccarino(OnlineDecision& decision);
   void decide_revolve_greedy(OnlineDecision& decision);
-  void replace(std::size_t index, OnlineDecision& decision, std::int64_t level);
+  void update_greedy_costs();
+  void decide_greedy_saturated(OnlineDecision& decision, Step last_length);
+  void replace(HeldList::iterator position, OnlineDecision& decision, std::int64_t level);
 
   std::int64_t slots_;
   Place level_;
@@ -172,8 +190,39 @@ class OnlineCheckpointer final : public OnlinePlanner {
   bool first_phase_ = true;  // kRevolveGreedy: still in the n <= beta(c, 2) phase
   bool last_step_recorded_ = false;
   bool finished_ = false;
-  std::vector<Held> held_;                     // ascending steps
-  std::vector<std::int64_t> prefix_, suffix_;  // kRevolveGreedy scratch
+  HeldList held_;  // ascending steps
+  // kRevolveGreedy's incremental state. A copy (or move) starts it afresh: its iterators point
+  // into the list it was made for.
+  struct GreedyState {
+    GreedyState() = default;
+    GreedyState(const GreedyState& /*other*/) noexcept {}
+    GreedyState& operator=(const GreedyState& /*other*/) noexcept {
+      fill_valid = false;
+      built = false;
+      exact = true;
+      return *this;
+    }
+    ~GreedyState() = default;
+    // First phase: the pairs of intervals (j - 1, j) before fill_index (at `fill` in held_)
+    // have no room, and keep none while held_ changes only after them.
+    bool fill_valid = false;
+    std::size_t fill_index = 1;
+    HeldList::iterator fill;
+    // Second phase (update_greedy_costs): for the held set h_0 < ... < h_{k-1} and the fixed
+    // intervals len_i = h_{i+1} - h_i (i < k - 1), the sums the one-step look-ahead needs,
+    // brought up to date from the first interval a release changed (`dirty`).
+    bool built = false;
+    bool exact = true;  // the sums stay far below 2^63: no saturation, differences are exact
+    std::size_t dirty = 0;
+    std::vector<HeldList::iterator> at;   // at[i] -> h_i
+    std::vector<Step> len;                // len_i, i < k - 1
+    std::vector<std::int64_t> pre_sum;    // pre_sum[j] = sum_{i < j} t(len_i, c - i)
+    std::vector<std::int64_t> suf_sum;    // suf_sum[j] = sum_{1 <= i < j} t(len_i, c - i + 1)
+    std::vector<std::int64_t> min_value;  // min_{1 <= i <= j} B_i (see update_greedy_costs)
+    std::vector<std::size_t> min_index;   // its first minimiser
+    GrowingAdvances keep_advances, inner_advances, last_advances;
+  };
+  GreedyState greedy_;
 };
 
 /// Simulated online arrival as a lazy stream (OnlinePlannerStream): runs OnlineCheckpointer over

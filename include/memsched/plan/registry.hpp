@@ -54,8 +54,10 @@ struct PlannerChoice {
 /// Picks the cheapest applicable planner ("memsched plan auto"): each planner's promised cost
 /// where it makes one, otherwise the simulated cost of its schedule (O(actions) time, O(slots)
 /// memory each). Planners are skipped beyond their auto_max_steps, and when they refuse the
-/// size of the problem (std::length_error: a table too large). nullopt if no planner has a
-/// schedule for the problem.
+/// size of the problem (std::length_error: a table too large; std::overflow_error: an
+/// estimate beyond 64 bits). nullopt if no planner has a schedule for the problem; throws
+/// std::length_error listing every refusal (each planner's name and estimate) if every planner
+/// that has one refused it.
 std::optional<PlannerChoice> choose_chain_planner(const Chain& chain, const Platform& platform,
                                                   const PlanOptions& options);
 
