@@ -1,6 +1,7 @@
 // `memsched graph ...`: minimum-peak orders, rematerialization under a byte budget, memory-time
 // curves, replay of schedules, and conversion of chains, join graphs and trees into graph files.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iomanip>
@@ -19,6 +20,7 @@
 #include "memsched/graph/milp.hpp"
 #endif
 #include "memsched/graph/remat.hpp"
+#include "memsched/graph/series_parallel.hpp"
 #include "memsched/graph/simulate.hpp"
 #include "memsched/graph/traversal.hpp"
 #include "memsched/hetero/io.hpp"
@@ -92,20 +94,62 @@ struct TraverseFlags {
   std::string max_states = "2000000";
 };
 
+// --algorithm optimal: the series-parallel algorithm when the graph is series-parallel and its
+// answer is certified optimal, else the exact DP. heuristic: the better of the greedy orders
+// and, on a series-parallel graph, the series-parallel algorithm. series-parallel: that
+// algorithm alone (bad input unless the graph is series-parallel).
 void run_traverse(const TraverseFlags& flags) {
   const Graph g = read_graph(flags.file);
   graph::GraphTraversal t;
-  if (flags.algorithm == "heuristic") {
+  std::string method;
+  const bool series_parallel = graph::is_series_parallel(g);
+  if (flags.algorithm == "series-parallel") {
+    if (!series_parallel) {
+      throw std::runtime_error(flags.file +
+                               ": the graph is not series-parallel (with one source joined to "
+                               "its sources and one target joined from its sinks)");
+    }
+    t = graph::min_peak_series_parallel(g);
+    method = "series-parallel";
+  } else if (flags.algorithm == "heuristic") {
     t = graph::min_peak_heuristic(g);
+    method = "greedy";
+    if (series_parallel && !t.optimal) {
+      const graph::GraphTraversal sp = graph::min_peak_series_parallel(g);
+      const Bytes bound = std::max(t.lower_bound, sp.lower_bound);
+      if (sp.peak <= t.peak) {
+        t = sp;
+        method = "series-parallel";
+      }
+      t.lower_bound = bound;
+      t.optimal = t.peak == bound;
+    }
   } else {
-    graph::ExactTraversalOptions options;
-    options.max_states = parse_count(flags.max_states, "--max-states", 1, 1'000'000'000);
-    t = graph::min_peak_exact(g, options);
+    if (series_parallel) {
+      t = graph::min_peak_series_parallel(g);
+      method = "series-parallel";
+    }
+    if (!t.optimal) {
+      graph::ExactTraversalOptions options;
+      options.max_states = parse_count(flags.max_states, "--max-states", 1, 1'000'000'000);
+      try {
+        t = graph::min_peak_exact(g, options);
+      } catch (const std::invalid_argument& e) {
+        if (!series_parallel) throw;
+        throw std::invalid_argument(
+            std::string(e.what()) + "; the series-parallel algorithm found peak " +
+            std::to_string(t.peak) + " (lower bound " + std::to_string(t.lower_bound) +
+            "): --algorithm series-parallel");
+      }
+      method = "downset-dp";
+    }
   }
   if (flags.format == "json") {
     Json order = Json::array();
     for (graph::NodeIndex v : t.order) order.push_back(g.id(v));
     const Json out{{"algorithm", flags.algorithm},
+                   {"method", method},
+                   {"series_parallel", series_parallel},
                    {"nodes", g.num_nodes()},
                    {"edges", g.num_edges()},
                    {"peak", t.peak},
@@ -115,8 +159,9 @@ void run_traverse(const TraverseFlags& flags) {
     std::cout << out.dump() << "\n";
     return;
   }
-  std::cout << "algorithm: " << flags.algorithm << "\nnodes: " << g.num_nodes()
-            << "\nedges: " << g.num_edges() << "\npeak: " << t.peak
+  std::cout << "algorithm: " << flags.algorithm << " (" << method << ")"
+            << "\nseries-parallel: " << (series_parallel ? "yes" : "no")
+            << "\nnodes: " << g.num_nodes() << "\nedges: " << g.num_edges() << "\npeak: " << t.peak
             << "\nlower bound: " << t.lower_bound << "\noptimal: " << (t.optimal ? "yes" : "no")
             << "\norder:";
   for (graph::NodeIndex v : t.order) std::cout << ' ' << g.id(v);
@@ -399,8 +444,9 @@ void add_graph_command(CLI::App& app) {
       ->required();
   traverse
       ->add_option("--algorithm", traverse_flags->algorithm,
-                   "optimal (exact, small graphs) | heuristic (any size, with a gap)")
-      ->check(CLI::IsMember({"optimal", "heuristic"}));
+                   "optimal (exact: series-parallel graphs of any size when certified, "
+                   "else small graphs) | heuristic (any size, with a gap) | series-parallel")
+      ->check(CLI::IsMember({"optimal", "heuristic", "series-parallel"}));
   traverse->add_option("--format", traverse_flags->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));
   traverse->add_option("--max-states", traverse_flags->max_states,

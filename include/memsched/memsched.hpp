@@ -30,6 +30,7 @@
 #include "memsched/graph/graph.hpp"
 #include "memsched/graph/graph_io.hpp"
 #include "memsched/graph/remat.hpp"
+#include "memsched/graph/series_parallel.hpp"
 #include "memsched/graph/simulate.hpp"
 #include "memsched/graph/traversal.hpp"
 #include "memsched/hetero/chain.hpp"

@@ -121,6 +121,29 @@ void bind_graph(py::module_& m) {
         return graph::min_feasible_budget(g);
       },
       py::arg("graph"), "Smallest budget for which a schedule exists (exact, small graphs).");
+  m.def(
+      "graph_is_series_parallel",
+      [](const Graph& g) {
+        py::gil_scoped_release release;
+        return graph::is_series_parallel(g);
+      },
+      py::arg("graph"),
+      "True if the graph, with one source joined to its sources and one target joined from its "
+      "sinks, is two-terminal series-parallel.");
+  m.def(
+      "graph_min_peak_series_parallel",
+      [](const Graph& g) {
+        graph::GraphTraversal t;
+        {
+          py::gil_scoped_release release;
+          t = graph::min_peak_series_parallel(g);
+        }
+        return traversal_dict(g, t);
+      },
+      py::arg("graph"),
+      "Order of a series-parallel graph by Kayaaslan et al.'s algorithm, in polynomial time: "
+      "{'order', 'peak', 'lower_bound', 'optimal'} (optimal when certified). ValueError if the "
+      "graph is not series-parallel.");
 }
 
 }  // namespace memsched::python

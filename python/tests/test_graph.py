@@ -40,3 +40,16 @@ def test_bad_input_is_a_value_error():
         memsched.graph_remat(memsched.Graph(NODES, EDGES), 6, algorithm="magic")
     with pytest.raises(ValueError):
         memsched.graph_remat(memsched.Graph(NODES, EDGES), -1)
+
+
+def test_series_parallel():
+    g = memsched.Graph(NODES, EDGES)
+    assert memsched.graph_is_series_parallel(g)
+    sp = memsched.graph_min_peak_series_parallel(g)
+    assert sp["peak"] == 6 and sp["optimal"] and sp["lower_bound"] == 6
+    n = memsched.Graph([("a", 1.0, 3, 0), ("b", 1.0, 2, 0), ("c", 1.0, 1, 0),
+                        ("d", 1.0, 4, 0), ("e", 1.0, 1, 0)],
+                       [("a", "c"), ("a", "d"), ("b", "d"), ("c", "e"), ("d", "e")])
+    assert not memsched.graph_is_series_parallel(n)
+    with pytest.raises(ValueError, match="series-parallel"):
+        memsched.graph_min_peak_series_parallel(n)
