@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "commands.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/graph/convert.hpp"
+#include "memsched/graph/decompose.hpp"
 #include "memsched/graph/graph_io.hpp"
 #ifdef MEMSCHED_HAVE_CBC
 #include "memsched/graph/milp.hpp"
@@ -237,8 +239,29 @@ void run_remat(const RematFlags& flags) {
   }
   const bool exact =
       flags.algorithm == "exact" || (flags.algorithm == "auto" && g.num_nodes() <= kAutoExactNodes);
-  const std::string algorithm = exact ? "exact" : "greedy";
-  const auto plan = exact ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+  std::string algorithm = exact ? "exact" : "greedy";
+  std::optional<graph::RematPlan> plan;
+  if (flags.algorithm == "decomposition") {
+    algorithm = "decomposition";
+    plan = graph::remat_decomposition(g, budget).plan;
+    if (!plan) {
+      throw std::runtime_error("the block decomposition found no schedule within a budget of " +
+                               std::to_string(budget) + " bytes (no schedule fits below " +
+                               std::to_string(graph::peak_lower_bound(g)) + " bytes)");
+    }
+  } else {
+    plan = exact ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+  }
+  // auto on a large graph: the block decomposition too, when the graph has block structure;
+  // the faster schedule wins.
+  if (flags.algorithm == "auto" && !exact && g.num_nodes() <= graph::kMaxBlockChainNodes &&
+      graph::block_chain(g)) {
+    auto blocks = graph::remat_decomposition(g, budget).plan;
+    if (blocks && (!plan || blocks->time < plan->time)) {
+      plan = std::move(blocks);
+      algorithm = "decomposition";
+    }
+  }
   if (!plan) {
     if (exact) {
       throw std::runtime_error("no schedule within a budget of " + std::to_string(budget) +
@@ -461,8 +484,10 @@ void add_graph_command(CLI::App& app) {
       ->required();
   remat
       ->add_option("--algorithm", remat_flags->algorithm,
-                   "auto (exact up to 24 nodes) | exact | greedy | milp (Checkmate's, CBC)")
-      ->check(CLI::IsMember({"auto", "exact", "greedy", "milp"}));
+                   "auto (exact up to 24 nodes, else the faster of greedy and decomposition) | "
+                   "exact | greedy | decomposition (blocks + persistent chain DP) | milp "
+                   "(Checkmate's, CBC)")
+      ->check(CLI::IsMember({"auto", "exact", "greedy", "decomposition", "milp"}));
   remat->add_option("--time-limit", remat_flags->time_limit, "milp: CBC's time limit, seconds");
   remat->add_option("--format", remat_flags->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));

@@ -27,6 +27,7 @@
 #include "memsched/exec/profile.hpp"
 #include "memsched/exec/storage.hpp"
 #include "memsched/graph/convert.hpp"
+#include "memsched/graph/decompose.hpp"
 #include "memsched/graph/graph.hpp"
 #include "memsched/graph/graph_io.hpp"
 #include "memsched/graph/remat.hpp"
