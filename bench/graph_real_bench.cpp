@@ -4,7 +4,9 @@
 // order of first computations from our minimum-peak search and once with the network's own
 // order as Checkmate uses it. Prints Markdown tables (docs/benchmarks.md, docs/graphs.md).
 //
-// Usage: graph_real_bench [--time-limit S] [--alphas 0.25,0.5] FILE.json...
+// Usage: graph_real_bench [--time-limit S] [--alphas 0.25,0.5] [--max-variables N] FILE.json...
+// MILPs above N variables (default 150000) are refused up front: CBC spends minutes in the root
+// LP alone on them.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -44,10 +46,13 @@ std::string mib(Bytes b) {
 }
 
 // One MILP column: overhead, solve time, proven gap; or why there is none.
+std::int64_t max_variables = 150000;
+
 std::string milp_cell(const Graph& g, Bytes budget, double limit,
                       const std::vector<NodeIndex>& order) {
   MilpOptions options;
   options.time_limit_seconds = limit;
+  options.max_variables = max_variables;
   options.order = order;
   char text[160];
   try {
@@ -83,6 +88,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--time-limit" && i + 1 < argc) {
       limit = std::atof(argv[++i]);
+    } else if (arg == "--max-variables" && i + 1 < argc) {
+      max_variables = std::atoll(argv[++i]);
     } else if (arg == "--alphas" && i + 1 < argc) {
       alphas.clear();
       std::stringstream list(argv[++i]);

@@ -100,20 +100,27 @@ void bind_graph(py::module_& m) {
   m.def(
       "graph_remat",
       [](const Graph& g, Bytes budget, const std::string& algorithm) {
-        if (algorithm != "exact" && algorithm != "greedy") {
-          throw py::value_error("algorithm must be 'exact' or 'greedy', got '" + algorithm + "'");
+        if (algorithm != "exact" && algorithm != "greedy" && algorithm != "decomposition") {
+          throw py::value_error("algorithm must be 'exact', 'greedy' or 'decomposition', got '" +
+                                algorithm + "'");
         }
         std::optional<graph::RematPlan> plan;
         {
           py::gil_scoped_release release;
-          plan =
-              algorithm == "exact" ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+          if (algorithm == "decomposition") {
+            plan = graph::remat_decomposition(g, budget).plan;
+          } else {
+            plan = algorithm == "exact" ? graph::remat_exact(g, budget)
+                                        : graph::remat_greedy(g, budget);
+          }
         }
         return plan_dict(g, plan);
       },
       py::arg("graph"), py::arg("budget"), py::arg("algorithm") = "exact",
       "Fastest schedule with peak <= budget (recomputation allowed): {'time', 'peak', "
-      "'optimal', 'lower_bound', 'schedule': [(op, id), ...]}, or None if none fits.");
+      "'optimal', 'lower_bound', 'schedule': [(op, id), ...]}, or None if none fits. "
+      "algorithm: 'exact' (small graphs), 'greedy', or 'decomposition' (blocks of a training "
+      "graph planned by the persistent chain DP; ValueError without block structure).");
   m.def(
       "graph_min_feasible_budget",
       [](const Graph& g) {

@@ -53,3 +53,19 @@ def test_series_parallel():
     assert not memsched.graph_is_series_parallel(n)
     with pytest.raises(ValueError, match="series-parallel"):
         memsched.graph_min_peak_series_parallel(n)
+
+
+def test_decomposition():
+    # A two-stage chain converted to a graph: x0 -> x1 -> x2 -> loss -> g1 -> g0.
+    nodes = [("x0", 0.0, 2, 0), ("x1", 1.0, 3, 0), ("x2", 2.0, 3, 0), ("loss", 0.0, 3, 0),
+             ("g1", 2.0, 3, 0), ("g0", 1.0, 2, 0)]
+    edges = [("x0", "x1"), ("x1", "x2"), ("x2", "loss"), ("loss", "g1"), ("x2", "g1"),
+             ("x1", "g1"), ("g1", "g0"), ("x1", "g0"), ("x0", "g0")]
+    g = memsched.Graph(nodes, edges)
+    plan = memsched.graph_remat(g, 100, algorithm="decomposition")
+    assert plan["time"] == g.total_time and not plan["optimal"]
+    tight = memsched.graph_remat(g, 11, algorithm="decomposition")
+    assert tight is None or tight["peak"] <= 11
+    with pytest.raises(ValueError, match="block structure"):
+        memsched.graph_remat(memsched.Graph(NODES, EDGES), 100,
+                             algorithm="decomposition")

@@ -82,6 +82,95 @@ Bytes region_peak(const Graph& graph, const std::vector<NodeIndex>& region,
   return peak;
 }
 
+// Fills blocks.chain and blocks.recompute. The backward of stage i reads some outputs of its
+// forward block; those whose time per byte is at least `save_ratio` (and x_{i+1}) are the tape,
+// the others are recomputed at the start of the backward from x_i and the tape, with whatever
+// of the forward block they need. save_ratio 0 keeps every output the backward reads (rotor's
+// stage); a large one keeps only x_{i+1}. Recomputing cheap outputs (activations,
+// normalisations) instead of storing them is what Rockmate's per-block options exploit.
+void summarise(const Graph& graph, BlockChain& blocks, double save_ratio) {
+  const auto n = static_cast<std::size_t>(graph.num_nodes());
+  const auto num_stages = static_cast<std::int64_t>(blocks.forward.size());
+  const auto& forward = blocks.forward;
+  const auto& backward = blocks.backward;
+  const auto& loss = blocks.loss;
+  auto x_node = [&](std::int64_t i) { return i == 0 ? blocks.input : forward[at(i - 1)].back(); };
+  auto y_node = [&](std::int64_t i) {
+    return i == num_stages ? loss.back() : backward[at(i)].back();
+  };
+  auto input_bytes = [&](std::int64_t i) {
+    return std::max(graph.bytes(x_node(i)), graph.bytes(y_node(i)));
+  };
+  std::vector<char> in_region(n, 0), keep(n, 0), in_backward(n, 0), in_forward(n, 0);
+  auto mark = [&](const std::vector<NodeIndex>& region, char value) {
+    for (NodeIndex v : region) in_region[at(v)] = value;
+  };
+  std::vector<HeteroStage> stages(at(num_stages));
+  blocks.recompute.assign(at(num_stages), {});
+  for (std::int64_t i = 0; i < num_stages; ++i) {
+    HeteroStage& s = stages[at(i)];
+    const auto& f = forward[at(i)];
+    const auto& b = backward[at(i)];
+    for (NodeIndex v : f) s.forward_time += graph.time(v);
+    for (NodeIndex v : b) s.backward_time += graph.time(v);
+    s.input_bytes = input_bytes(i);
+    // Non-recording forward: only x_{i+1} stays.
+    mark(f, 1);
+    keep[at(f.back())] = 1;
+    const Bytes next_input = input_bytes(i + 1);
+    s.forward_tmp_bytes = std::max<Bytes>(0, region_peak(graph, f, in_region, keep) - next_input);
+    // Recording forward: the tape stays too.
+    for (NodeIndex v : b) in_backward[at(v)] = 1;
+    for (NodeIndex v : f) in_forward[at(v)] = 1;
+    Bytes tape = 0;
+    std::vector<char> needed(n, 0);  // read by the backward, or by a recomputed node
+    for (auto it = f.rbegin(); it != f.rend(); ++it) {
+      const NodeIndex v = *it;
+      bool read = false;
+      for (NodeIndex w : graph.successors(v)) read = read || in_backward[at(w)] || needed[at(w)];
+      if (!read && v != f.back()) continue;
+      const double ratio = graph.time(v) / static_cast<double>(std::max<Bytes>(1, graph.bytes(v)));
+      if (v == f.back() || ratio >= save_ratio) {
+        keep[at(v)] = 1;
+        tape += graph.bytes(v);
+      } else {
+        needed[at(v)] = 1;
+      }
+    }
+    auto& recompute = blocks.recompute[at(i)];
+    for (NodeIndex v : f) {
+      if (needed[at(v)]) {
+        recompute.push_back(v);
+        s.backward_time += graph.time(v);
+      }
+    }
+    s.tape_bytes = std::max(tape, next_input);
+    s.recording_tmp_bytes =
+        std::max<Bytes>(0, region_peak(graph, f, in_region, keep) - s.tape_bytes);
+    for (NodeIndex v : f) keep[at(v)] = 0;
+    for (NodeIndex v : b) in_backward[at(v)] = 0;
+    for (NodeIndex v : f) in_forward[at(v)] = 0;
+    mark(f, 0);
+    // Backward: the recomputed outputs, then the block; ȳ_i stays and is counted at input_bytes.
+    std::vector<NodeIndex> region = recompute;
+    region.insert(region.end(), b.begin(), b.end());
+    mark(region, 1);
+    keep[at(b.back())] = 1;
+    s.backward_tmp_bytes =
+        std::max<Bytes>(0, region_peak(graph, region, in_region, keep) - s.input_bytes);
+    keep[at(b.back())] = 0;
+    mark(region, 0);
+  }
+  HeteroLoss hetero_loss;
+  hetero_loss.input_bytes = input_bytes(num_stages);
+  for (NodeIndex v : loss) hetero_loss.time += graph.time(v);
+  mark(loss, 1);
+  keep[at(loss.back())] = 1;
+  hetero_loss.backward_tmp_bytes =
+      std::max<Bytes>(0, region_peak(graph, loss, in_region, keep) - hetero_loss.input_bytes);
+  blocks.chain = HeteroChain(std::move(stages), hetero_loss);
+}
+
 }  // namespace
 
 std::optional<BlockChain> block_chain(const Graph& graph) {
@@ -204,66 +293,14 @@ std::optional<BlockChain> block_chain(const Graph& graph) {
       backward[at(~o)].push_back(v);
     }
   }
-  // Summaries. x_i: the input of stage i; ȳ_i: the last node of backward[i].
-  const NodeIndex input = spine.front();
-  auto x_node = [&](std::int64_t i) { return i == 0 ? input : forward[at(i - 1)].back(); };
-  auto y_node = [&](std::int64_t i) {
-    return i == num_stages ? loss.back() : backward[at(i)].back();
-  };
-  auto input_bytes = [&](std::int64_t i) {
-    return std::max(graph.bytes(x_node(i)), graph.bytes(y_node(i)));
-  };
-  std::vector<char> in_region(at(n), 0), keep(at(n), 0), in_backward(at(n), 0);
-  auto mark = [&](const std::vector<NodeIndex>& region, char value) {
-    for (NodeIndex v : region) in_region[at(v)] = value;
-  };
-  std::vector<HeteroStage> stages(at(num_stages));
-  for (std::int64_t i = 0; i < num_stages; ++i) {
-    HeteroStage& s = stages[at(i)];
-    const auto& f = forward[at(i)];
-    const auto& b = backward[at(i)];
-    for (NodeIndex v : f) s.forward_time += graph.time(v);
-    for (NodeIndex v : b) s.backward_time += graph.time(v);
-    s.input_bytes = input_bytes(i);
-    // Non-recording forward: only x_{i+1} stays.
-    mark(f, 1);
-    keep[at(f.back())] = 1;
-    const Bytes next_input = input_bytes(i + 1);
-    s.forward_tmp_bytes = std::max<Bytes>(0, region_peak(graph, f, in_region, keep) - next_input);
-    // Recording forward: what the backward reads stays too (the tape).
-    for (NodeIndex v : b) in_backward[at(v)] = 1;
-    Bytes tape = 0;
-    for (NodeIndex v : f) {
-      bool read = v == f.back();
-      for (NodeIndex w : graph.successors(v)) read = read || in_backward[at(w)];
-      if (read) {
-        keep[at(v)] = 1;
-        tape += graph.bytes(v);
-      }
-    }
-    s.tape_bytes = std::max(tape, next_input);
-    s.recording_tmp_bytes =
-        std::max<Bytes>(0, region_peak(graph, f, in_region, keep) - s.tape_bytes);
-    for (NodeIndex v : f) keep[at(v)] = 0;
-    for (NodeIndex v : b) in_backward[at(v)] = 0;
-    mark(f, 0);
-    // Backward: ȳ_i stays; the chain model counts it at input_bytes.
-    mark(b, 1);
-    keep[at(b.back())] = 1;
-    s.backward_tmp_bytes =
-        std::max<Bytes>(0, region_peak(graph, b, in_region, keep) - s.input_bytes);
-    keep[at(b.back())] = 0;
-    mark(b, 0);
-  }
-  HeteroLoss hetero_loss;
-  hetero_loss.input_bytes = input_bytes(num_stages);
-  for (NodeIndex v : loss) hetero_loss.time += graph.time(v);
-  mark(loss, 1);
-  keep[at(loss.back())] = 1;
-  hetero_loss.backward_tmp_bytes =
-      std::max<Bytes>(0, region_peak(graph, loss, in_region, keep) - hetero_loss.input_bytes);
-  return BlockChain{input, std::move(forward), std::move(loss), std::move(backward),
-                    HeteroChain(std::move(stages), hetero_loss)};
+  BlockChain out{spine.front(),
+                 std::move(forward),
+                 std::move(loss),
+                 std::move(backward),
+                 {},
+                 HeteroChain({HeteroStage{}}, HeteroLoss{})};
+  summarise(graph, out, 0.0);
+  return out;
 }
 
 namespace {
@@ -309,19 +346,19 @@ DecompositionResult remat_decomposition(const Graph& graph, Bytes budget_bytes,
         "graph::remat_decomposition: max_replans must be >= 0 and "
         "num_units >= 1");
   }
-  const std::optional<BlockChain> blocks = block_chain(graph);
-  if (!blocks) {
+  const std::optional<BlockChain> found = block_chain(graph);
+  if (!found) {
     throw std::invalid_argument(
         "graph::remat_decomposition: no block structure (it needs one source, one sink and a "
         "separator between them whose forward part closes a stage; see docs/graphs.md)");
   }
   DecompositionResult out;
-  out.num_stages = blocks->chain.num_stages();
-  out.largest_block = static_cast<NodeIndex>(blocks->loss.size());
+  out.num_stages = found->chain.num_stages();
+  out.largest_block = static_cast<NodeIndex>(found->loss.size());
   for (std::int64_t i = 0; i < out.num_stages; ++i) {
     out.largest_block = std::max(
         out.largest_block,
-        static_cast<NodeIndex>(blocks->forward[at(i)].size() + blocks->backward[at(i)].size()));
+        static_cast<NodeIndex>(found->forward[at(i)].size() + found->backward[at(i)].size()));
   }
   PersistentOptions persistent;
   persistent.num_units = options.num_units;
@@ -331,25 +368,27 @@ DecompositionResult remat_decomposition(const Graph& graph, Bytes budget_bytes,
     Bytes peak = 0;
     RematPlan plan;
   };
-  auto evaluate = [&](Bytes chain_budget) {
+  auto evaluate = [&](const BlockChain& blocks, Bytes chain_budget) {
     Trial trial;
-    const std::optional<HeteroPlan> plan = plan_persistent(blocks->chain, chain_budget, persistent);
+    const std::optional<HeteroPlan> plan = plan_persistent(blocks.chain, chain_budget, persistent);
     if (!plan) return trial;
-    std::vector<NodeIndex> computes{blocks->input};
+    std::vector<NodeIndex> computes{blocks.input};
     for (const HeteroOp& op : plan->schedule) {
       switch (op.kind) {
         case HeteroOpKind::kForwardCheck:
         case HeteroOpKind::kForwardNograd:
         case HeteroOpKind::kForwardEnable: {
-          const auto& f = blocks->forward[at(op.stage)];
+          const auto& f = blocks.forward[at(op.stage)];
           computes.insert(computes.end(), f.begin(), f.end());
           break;
         }
         case HeteroOpKind::kLoss:
-          computes.insert(computes.end(), blocks->loss.begin(), blocks->loss.end());
+          computes.insert(computes.end(), blocks.loss.begin(), blocks.loss.end());
           break;
         case HeteroOpKind::kBackward: {
-          const auto& b = blocks->backward[at(op.stage)];
+          const auto& r = blocks.recompute[at(op.stage)];
+          const auto& b = blocks.backward[at(op.stage)];
+          computes.insert(computes.end(), r.begin(), r.end());
           computes.insert(computes.end(), b.begin(), b.end());
           break;
         }
@@ -379,31 +418,50 @@ DecompositionResult remat_decomposition(const Graph& graph, Bytes budget_bytes,
   // units round sizes up, but a block's order may differ). Bisect the chain budget for the
   // largest one whose replayed schedule fits: a chain budget without a plan is too small, one
   // whose schedule does not fit too large. Stop at a relative precision of 1/1000.
-  Bytes lo = 0, hi = blocks->chain.store_all_peak() + 1;
-  {
-    Trial top = evaluate(hi);
+  auto search = [&](const BlockChain& blocks) {
+    Bytes lo = 0, hi = blocks.chain.store_all_peak() + 1;
+    Trial top = evaluate(blocks, hi);
     if (top.planned && top.peak <= budget_bytes) {
       keep_best(top);
-      return out;  // nothing recomputed
+      return;  // nothing recomputed
+    }
+    for (int step = 0; step < options.max_replans && hi - lo > std::max<Bytes>(1, hi / 1000);
+         ++step) {
+      const Bytes mid = lo + (hi - lo) / 2;
+      Trial trial = evaluate(blocks, mid);
+      ++out.replans;
+      if (!trial.planned) {
+        lo = mid;
+      } else if (trial.peak <= budget_bytes) {
+        lo = mid;
+        keep_best(trial);
+      } else {
+        hi = mid;
+      }
+    }
+    Trial last = evaluate(blocks, lo);  // the bisection may have stepped over it
+    keep_best(last);
+  };
+  // Which outputs a block saves for its backward: thresholds on time per byte at the quantiles
+  // 0, 1/4, 1/2, 3/4 of the forward nodes' ratios, and above all of them (save only x_{i+1}).
+  std::vector<double> ratios;
+  for (const auto& f : found->forward) {
+    for (NodeIndex v : f) {
+      ratios.push_back(graph.time(v) / static_cast<double>(std::max<Bytes>(1, graph.bytes(v))));
     }
   }
-  for (int step = 0; step < options.max_replans && hi - lo > std::max<Bytes>(1, hi / 1000);
-       ++step) {
-    const Bytes mid = lo + (hi - lo) / 2;
-    Trial trial = evaluate(mid);
-    ++out.replans;
-    if (!trial.planned) {
-      lo = mid;
-    } else if (trial.peak <= budget_bytes) {
-      lo = mid;
-      keep_best(trial);
-    } else {
-      hi = mid;
-    }
-  }
-  if (!out.plan) {  // the bisection may have stepped over a fitting budget: try lo itself
-    Trial trial = evaluate(lo);
-    keep_best(trial);
+  std::sort(ratios.begin(), ratios.end());
+  std::vector<double> thresholds{0.0};
+  for (std::size_t q = 1; q <= 3; ++q) thresholds.push_back(ratios[q * (ratios.size() - 1) / 4]);
+  thresholds.push_back(std::numeric_limits<double>::infinity());
+  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
+  std::vector<std::vector<std::vector<NodeIndex>>> tried;  // recompute lists already planned
+  for (double threshold : options.save_options ? thresholds : std::vector<double>{0.0}) {
+    BlockChain blocks = *found;
+    summarise(graph, blocks, threshold);
+    if (std::find(tried.begin(), tried.end(), blocks.recompute) != tried.end()) continue;
+    tried.push_back(blocks.recompute);
+    search(blocks);
   }
   return out;
 }

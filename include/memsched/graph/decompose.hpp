@@ -25,6 +25,9 @@ struct BlockChain {
   std::vector<std::vector<NodeIndex>> forward;   ///< per stage, in topological order
   std::vector<NodeIndex> loss;                   ///< from x_L (excluded) to ȳ_L (its last node)
   std::vector<std::vector<NodeIndex>> backward;  ///< per stage, in topological order
+  /// Per stage: forward nodes its backward recomputes first (not saved by its recording
+  /// forward); empty in block_chain's answer, which saves everything the backward reads.
+  std::vector<std::vector<NodeIndex>> recompute;
   /// The heterogeneous chain the blocks make (docs/graphs.md gives each field's measure).
   HeteroChain chain;
 };
@@ -52,6 +55,11 @@ struct DecompositionOptions {
   /// largest one whose replayed schedule fits (the graph frees outputs earlier than the chain
   /// model charges them), with at most this many chain plans.
   int max_replans = 40;
+  /// Also try blocks that save only part of what their backward reads: the outputs whose time
+  /// per byte reaches a threshold (quantiles of the forward nodes' ratios), the others being
+  /// recomputed at the start of the backward; the fastest fitting schedule wins. Off: every
+  /// block saves all it can (rotor's stage model).
+  bool save_options = true;
 };
 
 /// What the decomposition did, next to its plan.
@@ -68,7 +76,8 @@ struct DecompositionResult {
 /// computes of its block (a forward with or without recording, the loss region, a backward),
 /// each output freed right after its last use before its next computation, replayed by
 /// simulate(); the chain budget is bisected so that the replayed peak fits (see
-/// DecompositionOptions::max_replans) and the fastest fitting schedule is kept. plan->optimal is
+/// DecompositionOptions::max_replans), for each saving option (save_options), and the fastest
+/// fitting schedule is kept. plan->optimal is
 /// false (the decomposition restricts the schedules) and plan->lower_bound is total_time(). Throws
 /// std::invalid_argument for a negative budget or a graph without block structure (see
 /// block_chain), naming the reason.
