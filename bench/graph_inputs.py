@@ -5,6 +5,9 @@ lin{n}.json: Checkmate's linear training graph of n layers (2n + 1 unit nodes).
 rand{n}.json: a seeded random DAG (edge i -> j with probability 0.25, bytes 1-10, time 1-5).
 layered_100k.json: 10^5 nodes in layers of 100; node k reads node k of the previous layer and a
 random one of it.
+With --real, also the forward-and-backward graphs of real networks (resnet50.json, vgg16.json,
+mobilenet_v2.json, densenet121.json, unet.json, transformer.json), measured by
+graph_torch_export.py (needs python3-torchvision; a few minutes on CPU).
 """
 import json
 import random
@@ -45,4 +48,12 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else ".")
+    args = [a for a in sys.argv[1:] if a != "--real"]
+    folder = args[0] if args else "."
+    main(folder)
+    if "--real" in sys.argv[1:]:
+        import os
+        import subprocess
+        here = os.path.dirname(os.path.abspath(__file__))
+        subprocess.run([sys.executable, os.path.join(here, "graph_torch_export.py"), folder],
+                       check=True)
