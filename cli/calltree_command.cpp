@@ -71,6 +71,21 @@ std::string name_list(const CallTree& tree, const std::vector<CallIndex>& joint)
   return out;
 }
 
+// The snapshot counts chosen for loops with a range: {"id": S, ...} and "id=S id=S".
+nlohmann::json snapshot_json(const CallTree& tree, const std::vector<LoopChoice>& choices) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const LoopChoice& c : choices) out[tree.call(c.call).name] = c.snapshots;
+  return out;
+}
+
+std::string snapshot_list(const CallTree& tree, const std::vector<LoopChoice>& choices) {
+  std::string out;
+  for (const LoopChoice& c : choices) {
+    out += (out.empty() ? "" : " ") + tree.call(c.call).name + "=" + std::to_string(c.snapshots);
+  }
+  return out;
+}
+
 // The tree drawn with indentation, each call marked joint or split (pins shown).
 constexpr CallIndex kMaxPictureCalls = 400;
 
@@ -98,6 +113,10 @@ void draw(std::ostream& out, const CallTree& tree, const JointSet& joint) {
                            : (joint[static_cast<std::size_t>(item.call)] ? "joint" : "split"));
     if (c.pin == CallPin::kJoint && item.call != 0) out << " (pinned)";
     if (c.pin == CallPin::kSplit && item.call != 0) out << " (pinned)";
+    if (c.loop) {
+      out << " (loop: " << c.loop->iterations << " iterations, Revolve with " << c.loop->snapshots
+          << " snapshots)";
+    }
     out << '\n';
     const std::string below = item.call == 0 ? "" : item.prefix + (item.last ? "   " : "|  ");
     const CallIndex k = tree.num_children(item.call);
@@ -152,6 +171,7 @@ void run_plan(const PlanFlags& flags) {
                        {"store_all_time", tree.base_time()},
                        {"store_all_peak", tree.total_tape()},
                        {"joint", names(tree, best.joint)}};
+    if (!best.snapshots.empty()) out["snapshots"] = snapshot_json(tree, best.snapshots);
     std::cout << out.dump() << "\n";
     return;
   }
@@ -161,8 +181,12 @@ void run_plan(const PlanFlags& flags) {
             << ", extra " << number(best.time - tree.base_time()) << ")\n";
   if (!plan.optimal) std::cout << "time lower bound: " << number(plan.time_lower_bound) << "\n";
   std::cout << "peak: " << best.peak << " (store-all " << tree.total_tape() << ")\n"
-            << "joint: " << name_list(tree, best.joint) << "\n\n";
-  draw(std::cout, tree, joint_set(tree, best.joint));
+            << "joint: " << name_list(tree, best.joint) << "\n";
+  if (!best.snapshots.empty()) {
+    std::cout << "loop snapshots: " << snapshot_list(tree, best.snapshots) << "\n";
+  }
+  std::cout << "\n";
+  draw(std::cout, with_loop_snapshots(tree, best.snapshots), joint_set(tree, best.joint));
 }
 
 // ---- front --------------------------------------------------------------------------------
@@ -180,7 +204,9 @@ void run_front(const FrontFlags& flags) {
   if (flags.format == "json") {
     nlohmann::json points = nlohmann::json::array();
     for (const CallTreePoint& p : front) {
-      points.push_back({{"time", p.time}, {"peak", p.peak}, {"joint", names(tree, p.joint)}});
+      nlohmann::json point{{"time", p.time}, {"peak", p.peak}, {"joint", names(tree, p.joint)}};
+      if (!p.snapshots.empty()) point["snapshots"] = snapshot_json(tree, p.snapshots);
+      points.push_back(std::move(point));
     }
     nlohmann::json out{{"calls", tree.num_calls()},
                        {"store_all_time", tree.base_time()},
@@ -196,7 +222,9 @@ void run_front(const FrontFlags& flags) {
   for (const CallTreePoint& p : front) {
     std::cout << std::setw(14) << number(p.time) << std::setw(14)
               << number(p.time - tree.base_time()) << std::setw(16) << p.peak << "  "
-              << name_list(tree, p.joint) << "\n";
+              << name_list(tree, p.joint);
+    if (!p.snapshots.empty()) std::cout << "  [" << snapshot_list(tree, p.snapshots) << "]";
+    std::cout << "\n";
   }
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -18,12 +19,16 @@
 #include "memsched/graph/convert.hpp"
 #include "memsched/graph/decompose.hpp"
 #include "memsched/graph/graph_io.hpp"
+#include "memsched/graph/memory_svg.hpp"
 #ifdef MEMSCHED_HAVE_CBC
 #include "memsched/graph/milp.hpp"
 #endif
+#include "memsched/graph/out_of_core.hpp"
+#include "memsched/graph/parallel.hpp"
 #include "memsched/graph/remat.hpp"
 #include "memsched/graph/series_parallel.hpp"
 #include "memsched/graph/simulate.hpp"
+#include "memsched/graph/starpu_run.hpp"
 #include "memsched/graph/traversal.hpp"
 #include "memsched/hetero/io.hpp"
 #include "memsched/tree/io.hpp"
@@ -87,6 +92,19 @@ Json schedule_json(const Graph& g, const graph::GraphSchedule& schedule) {
   return ops;
 }
 
+// Writes the memory over time of a sequential schedule to `path` as SVG (--svg).
+void write_schedule_svg(const std::string& path, const Graph& g,
+                        const graph::GraphSchedule& schedule, Bytes bound, const std::string& title,
+                        const graph::GraphSimulateOptions& costs = {}) {
+  if (path.empty()) return;
+  graph::GraphSimulateOptions options = costs;
+  options.record_timeline = true;
+  const graph::GraphSimulation sim = graph::simulate(g, schedule, options);
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+  graph::write_memory_svg(out, graph::memory_samples(sim.timeline), sim.time, bound, title);
+}
+
 // ---- traverse ----------------------------------------------------------------------------
 
 struct TraverseFlags {
@@ -94,6 +112,7 @@ struct TraverseFlags {
   std::string algorithm = "optimal";
   std::string format = "text";
   std::string max_states = "2000000";
+  std::string svg;
 };
 
 // --algorithm optimal: the series-parallel algorithm when the graph is series-parallel and its
@@ -146,6 +165,8 @@ void run_traverse(const TraverseFlags& flags) {
       method = "downset-dp";
     }
   }
+  write_schedule_svg(flags.svg, g, graph::traversal_schedule(g, t.order), 0,
+                     "min-peak order (" + flags.algorithm + "), peak " + std::to_string(t.peak));
   if (flags.format == "json") {
     Json order = Json::array();
     for (graph::NodeIndex v : t.order) order.push_back(g.id(v));
@@ -178,6 +199,7 @@ struct RematFlags {
   std::string algorithm = "auto";
   std::string format = "text";
   double time_limit = 60.0;
+  std::string svg;
 };
 
 // The exact search is used up to this many nodes by --algorithm auto.
@@ -282,6 +304,8 @@ void run_remat(const RematFlags& flags) {
                              std::to_string(graph::peak_lower_bound(g)) + " bytes)");
   }
   const graph::GraphSimulation sim = graph::simulate(g, plan->schedule);
+  write_schedule_svg(flags.svg, g, plan->schedule, budget,
+                     "rematerialization (" + algorithm + "), time " + number(plan->time));
   if (flags.format == "json") {
     const Json out{{"algorithm", algorithm},
                    {"budget", budget},
@@ -402,6 +426,272 @@ void run_simulate(const SimulateFlags& flags) {
             << "\nrecomputes: " << sim.num_recomputes << "\n";
 }
 
+// ---- ooc ---------------------------------------------------------------------------------
+
+// The min-peak traversal the ooc, parallel and run commands start from: auto (exact within
+// 2*10^5 downsets, else the heuristic), exact, heuristic, or "topological", the file's own
+// topological order.
+graph::GraphTraversal reference_traversal(const Graph& g, const std::string& which) {
+  if (which == "topological") {
+    graph::GraphTraversal t;
+    t.order = g.topological_order();
+    t.peak = graph::order_peak(g, t.order);
+    t.lower_bound = graph::peak_lower_bound(g);
+    t.optimal = t.peak == t.lower_bound;
+    return t;
+  }
+  if (which == "exact") return graph::min_peak_exact(g);
+  if (which == "auto") return graph::default_traversal(g);
+  return graph::min_peak_heuristic(g);
+}
+
+// An order from a JSON file: a list of node ids, or an object with "order" (traverse's JSON
+// output). Every node once, each after its predecessors (checked by the planners).
+std::vector<graph::NodeIndex> read_order_file(const Graph& g, const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error("cannot open '" + path + "'");
+  if (static_cast<std::uint64_t>(in.tellg()) > graph::kMaxGraphFileBytes) {
+    throw std::runtime_error("'" + path + "': larger than 256 MiB");
+  }
+  in.seekg(0);
+  Json doc;
+  try {
+    doc = Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw std::runtime_error(path + ": malformed JSON: " + e.what());
+  }
+  const Json& list = doc.is_object() && doc.contains("order") ? doc["order"] : doc;
+  if (!list.is_array()) throw std::runtime_error(path + ": expected a list of node ids");
+  std::vector<graph::NodeIndex> order;
+  for (const Json& id : list) {
+    if (!id.is_string()) throw std::runtime_error(path + ": expected node ids (strings)");
+    const auto v = g.find(id.get<std::string>());
+    if (!v) {
+      throw std::runtime_error(path + ": unknown node '" + id.get<std::string>().substr(0, 60) +
+                               "'");
+    }
+    order.push_back(*v);
+  }
+  graph::check_order(g, order, path.c_str());
+  return order;
+}
+
+// The reference traversal, or the order of `order_file` when one is given.
+graph::GraphTraversal chosen_traversal(const Graph& g, const std::string& which,
+                                       const std::string& order_file) {
+  if (order_file.empty()) return reference_traversal(g, which);
+  graph::GraphTraversal t;
+  t.order = read_order_file(g, order_file);
+  t.peak = graph::order_peak(g, t.order);
+  t.lower_bound = graph::peak_lower_bound(g);
+  t.optimal = t.peak == t.lower_bound;
+  return t;
+}
+
+struct OocFlags {
+  std::string file;
+  std::string memory;
+  std::string order = "auto";
+  std::string order_file;
+  std::string policy = "furthest";
+  std::string format = "text";
+  std::string svg;
+  double store_time = 0.0, load_time = 0.0;
+};
+
+void run_ooc(const OocFlags& flags) {
+  const Bytes bound = parse_budget(flags.memory, "--memory");
+  if (!flags.order_file.empty() && flags.order != "auto") {
+    throw UsageError("--order-file: not with --order");
+  }
+
+  if (!std::isfinite(flags.store_time) || !std::isfinite(flags.load_time)) {
+    throw UsageError("--store-time, --load-time: must be finite");
+  }
+  const Graph g = read_graph(flags.file);
+  const graph::GraphTraversal t = chosen_traversal(g, flags.order, flags.order_file);
+  const auto policy = flags.policy == "largest" ? graph::GraphEvictionPolicy::kLargestFirst
+                                                : graph::GraphEvictionPolicy::kFurthestNextUse;
+  const auto plan = graph::out_of_core_schedule(g, t.order, bound, policy);
+  if (!plan) {
+    throw std::runtime_error("no out-of-core schedule fits in " + std::to_string(bound) +
+                             " bytes; the smallest bound is " +
+                             std::to_string(graph::min_out_of_core_memory(g)) + " bytes");
+  }
+  graph::GraphSimulateOptions costs;
+  costs.store_time_per_byte = flags.store_time;
+  costs.load_time_per_byte = flags.load_time;
+  const graph::GraphSimulation sim = graph::simulate(g, plan->schedule, costs);
+  write_schedule_svg(flags.svg, g, plan->schedule, bound,
+                     "out-of-core, I/O " + std::to_string(plan->io_bytes) + " bytes", costs);
+  const Bytes any_order =
+      graph::io_lower_bound_any_order(t.optimal ? t.peak : t.lower_bound, bound);
+  if (flags.format == "json") {
+    Json order = Json::array();
+    for (graph::NodeIndex v : plan->order) order.push_back(g.id(v));
+    const Json out{{"memory", bound},
+                   {"order_algorithm", flags.order_file.empty() ? flags.order : "file"},
+                   {"policy", flags.policy},
+                   {"order_peak", plan->order_peak},
+                   {"peak", plan->peak},
+                   {"io_bytes", plan->io_bytes},
+                   {"stored_bytes", plan->stored_bytes},
+                   {"loaded_bytes", plan->loaded_bytes},
+                   {"stores", plan->num_stores},
+                   {"loads", plan->num_loads},
+                   {"lower_bound", plan->lower_bound},
+                   {"lower_bound_any_order", any_order},
+                   {"time", sim.time},
+                   {"compute_time", sim.compute_time},
+                   {"order", order},
+                   {"schedule", schedule_json(g, plan->schedule)}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "memory: " << bound
+            << "\norder: " << (flags.order_file.empty() ? flags.order : "file") << " (peak "
+            << plan->order_peak << ")\npolicy: " << flags.policy << "\npeak: " << plan->peak
+            << "\nio bytes: " << plan->io_bytes << " (stored " << plan->stored_bytes << ", loaded "
+            << plan->loaded_bytes << ")\nlower bound, this order: " << plan->lower_bound
+            << "\nlower bound, any order: " << any_order << "\ntime: " << number(sim.time)
+            << "\nschedule:";
+  for (const graph::GraphOp& op : plan->schedule) std::cout << ' ' << graph::to_string(op, g);
+  std::cout << "\n";
+}
+
+// ---- parallel ----------------------------------------------------------------------------
+
+struct ParallelFlags {
+  std::string file;
+  std::string processors;
+  std::string memory;
+  std::string activation = "auto";
+  std::string order_file;
+  std::string priority = "critical-path";
+  std::string format = "text";
+  std::string svg;
+};
+
+void run_parallel(const ParallelFlags& flags) {
+  const std::int64_t p = parse_count(flags.processors, "--processors", 1, 1 << 20);
+  const Bytes bound = parse_budget(flags.memory, "--memory");
+  if (!flags.order_file.empty() && flags.activation != "auto") {
+    throw UsageError("--order-file: not with --activation");
+  }
+  const Graph g = read_graph(flags.file);
+  graph::GraphParallelOptions options;
+  options.activation_order = chosen_traversal(g, flags.activation, flags.order_file).order;
+  options.priority = flags.priority == "activation" ? graph::GraphPriority::kActivationOrder
+                                                    : graph::GraphPriority::kCriticalPath;
+  const auto s = graph::memory_bounded_parallel(g, p, bound, options);
+  if (!s) {
+    throw std::runtime_error("the memory gate cannot finish within " + std::to_string(bound) +
+                             " bytes; the activation order needs " +
+                             std::to_string(graph::order_peak(g, options.activation_order)) +
+                             " bytes");
+  }
+  const graph::MakespanBounds b = graph::makespan_bounds(g, p, bound);
+  if (!flags.svg.empty()) {
+    const graph::GraphParallelReport r = graph::simulate_parallel(g, s->runs, p, s->start_order);
+    std::ofstream out(flags.svg);
+    if (!out) throw std::runtime_error("cannot write '" + flags.svg + "'");
+    graph::write_memory_svg(out, r.timeline, r.makespan, bound,
+                            std::to_string(p) + " processors, makespan " + number(r.makespan));
+  }
+  const Json bounds{{"critical_path", b.critical_path},
+                    {"work", b.work},
+                    {"memory_area", b.memory_area},
+                    {"lower_bound", b.lower_bound}};
+  if (flags.format == "json") {
+    Json runs = Json::array();
+    for (graph::NodeIndex v : s->start_order) {
+      const graph::GraphTaskRun& r = s->runs[static_cast<std::size_t>(v)];
+      runs.push_back({{"node", g.id(v)},
+                      {"start", r.start},
+                      {"end", r.start + g.time(v)},
+                      {"processor", r.processor}});
+    }
+    const Json out{{"processors", p},
+                   {"memory", bound},
+                   {"activation", flags.order_file.empty() ? flags.activation : "file"},
+                   {"priority", flags.priority},
+                   {"activation_peak", s->activation_peak},
+                   {"peak", s->peak},
+                   {"makespan", s->makespan},
+                   {"bounds", bounds},
+                   {"runs", runs}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "processors: " << p << "\nmemory: " << bound
+            << "\nactivation: " << (flags.order_file.empty() ? flags.activation : "file")
+            << " (sequential peak " << s->activation_peak << ")\npriority: " << flags.priority
+            << "\npeak: " << s->peak << "\nmakespan: " << number(s->makespan)
+            << "\nlower bound: " << number(b.lower_bound) << " (critical path "
+            << number(b.critical_path) << ", work/p " << number(b.work) << ", memory area "
+            << number(b.memory_area) << ")\nruns (node start processor):\n";
+  for (graph::NodeIndex v : s->start_order) {
+    const graph::GraphTaskRun& r = s->runs[static_cast<std::size_t>(v)];
+    std::cout << "  " << g.id(v) << ' ' << number(r.start) << ' ' << r.processor << "\n";
+  }
+}
+
+// ---- run (StarPU) ------------------------------------------------------------------------
+
+struct RunFlags {
+  std::string file;
+  std::string workers = "2";
+  std::string memory;
+  bool no_gate = false;
+  std::string activation = "auto";
+  double bytes_scale = 1.0;
+  double us_per_time = 1000.0;
+  std::string format = "text";
+};
+
+void run_starpu(const RunFlags& flags) {
+  graph::GraphStarpuOptions options;
+  options.workers = parse_count(flags.workers, "--workers", 1, 4096);
+  if (!std::isfinite(flags.bytes_scale) || flags.bytes_scale > 1e6) {
+    throw UsageError("--bytes-scale: must be finite, in [0, 1e6]");
+  }
+  if (!std::isfinite(flags.us_per_time) || flags.us_per_time > 1e9) {
+    throw UsageError("--us-per-time: must be finite, in [0, 1e9]");
+  }
+  options.bytes_scale = flags.bytes_scale;
+  options.seconds_per_time = 1e-6 * flags.us_per_time;
+  options.gate = !flags.no_gate;
+  if (flags.no_gate && !flags.memory.empty()) throw UsageError("--memory: not with --no-gate");
+  if (!graph::have_starpu_graphs()) {
+    throw std::runtime_error("this memsched was built without StarPU");
+  }
+  const Graph g = read_graph(flags.file);
+  options.activation_order = reference_traversal(g, flags.activation).order;
+  const Bytes order_peak = graph::order_peak(g, options.activation_order);
+  options.memory_bound = flags.memory.empty() ? order_peak : parse_budget(flags.memory, "--memory");
+  const graph::GraphStarpuReport report = graph::execute_graph_with_starpu(g, options);
+  if (!report.completed) {
+    throw std::runtime_error("StarPU run stopped after " + std::to_string(report.tasks_run) +
+                             " nodes: memory " + std::to_string(options.memory_bound) +
+                             " is below what the activation order needs (" +
+                             std::to_string(order_peak) + ")");
+  }
+  if (flags.format == "json") {
+    Json out{{"workers", options.workers},    {"gate", options.gate},
+             {"tasks", report.tasks_run},     {"peak", report.peak},
+             {"activation_peak", order_peak}, {"seconds", report.seconds}};
+    if (options.gate) out["memory"] = options.memory_bound;
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::cout << "StarPU, " << options.workers << " workers, "
+            << (options.gate ? "gated at memory " + std::to_string(options.memory_bound)
+                             : std::string("no gate"))
+            << "\nnodes: " << report.tasks_run << "\nmeasured peak: " << report.peak
+            << " (activation order's sequential peak " << order_peak
+            << ")\nseconds: " << report.seconds << "\n";
+}
+
 // ---- convert -----------------------------------------------------------------------------
 
 struct ConvertFlags {
@@ -458,7 +748,9 @@ void run_convert(const ConvertFlags& flags) {
 
 void add_graph_command(CLI::App& app) {
   CLI::App* top = app.add_subcommand(
-      "graph", "general computation graphs: minimum-peak orders and rematerialization");
+      "graph",
+      "general computation graphs: minimum-peak orders, rematerialization, out-of-core and "
+      "memory-bounded parallel schedules");
   top->require_subcommand(1);
 
   auto traverse_flags = std::make_shared<TraverseFlags>();
@@ -474,6 +766,7 @@ void add_graph_command(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}));
   traverse->add_option("--max-states", traverse_flags->max_states,
                        "largest number of downsets the exact search may store");
+  traverse->add_option("--svg", traverse_flags->svg, "also write memory over time to this SVG");
   traverse->callback([traverse_flags] { run_traverse(*traverse_flags); });
 
   auto remat_flags = std::make_shared<RematFlags>();
@@ -491,7 +784,76 @@ void add_graph_command(CLI::App& app) {
   remat->add_option("--time-limit", remat_flags->time_limit, "milp: CBC's time limit, seconds");
   remat->add_option("--format", remat_flags->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));
+  remat->add_option("--svg", remat_flags->svg, "also write memory over time to this SVG");
   remat->callback([remat_flags] { run_remat(*remat_flags); });
+
+  auto ooc_flags = std::make_shared<OocFlags>();
+  CLI::App* ooc = top->add_subcommand(
+      "ooc", "out-of-core: an order within a memory bound, spilling to a slower level");
+  ooc->add_option("file", ooc_flags->file, "graph JSON file ('-': standard input)")->required();
+  ooc->add_option("--memory", ooc_flags->memory, "memory bound: bytes, or e.g. 512MiB")->required();
+  ooc->add_option("--order", ooc_flags->order,
+                  "auto (exact min-peak if small, else heuristic) | exact | heuristic | "
+                  "topological")
+      ->check(CLI::IsMember({"auto", "exact", "heuristic", "topological"}));
+  ooc->add_option("--order-file", ooc_flags->order_file,
+                  "the order from a JSON file: a list of ids, or traverse's JSON output");
+  ooc->add_option("--policy", ooc_flags->policy,
+                  "furthest (next use, Belady) | largest (largest output first)")
+      ->check(CLI::IsMember({"furthest", "largest"}));
+  ooc->add_option("--store-time", ooc_flags->store_time, "time per byte stored (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  ooc->add_option("--load-time", ooc_flags->load_time, "time per byte loaded (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  ooc->add_option("--format", ooc_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  ooc->add_option("--svg", ooc_flags->svg, "also write memory over time to this SVG");
+  ooc->callback([ooc_flags] { run_ooc(*ooc_flags); });
+
+  auto parallel_flags = std::make_shared<ParallelFlags>();
+  CLI::App* parallel = top->add_subcommand(
+      "parallel", "list schedule on p processors that never exceeds a shared memory bound");
+  parallel->add_option("file", parallel_flags->file, "graph JSON file ('-': standard input)")
+      ->required();
+  parallel->add_option("--processors", parallel_flags->processors, "number of processors")
+      ->required();
+  parallel->add_option("--memory", parallel_flags->memory, "memory bound: bytes, or e.g. 512MiB")
+      ->required();
+  parallel
+      ->add_option("--activation", parallel_flags->activation,
+                   "activation order: auto | exact | heuristic | topological")
+      ->check(CLI::IsMember({"auto", "exact", "heuristic", "topological"}));
+  parallel->add_option("--order-file", parallel_flags->order_file,
+                       "the activation order from a JSON file: a list of ids, or traverse's "
+                       "JSON output");
+  parallel
+      ->add_option("--priority", parallel_flags->priority,
+                   "critical-path (longest path first) | activation")
+      ->check(CLI::IsMember({"critical-path", "activation"}));
+  parallel->add_option("--format", parallel_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  parallel->add_option("--svg", parallel_flags->svg, "also write memory over time to this SVG");
+  parallel->callback([parallel_flags] { run_parallel(*parallel_flags); });
+
+  auto run_flags = std::make_shared<RunFlags>();
+  CLI::App* run = top->add_subcommand("run", "execute the graph with StarPU under a memory bound");
+  run->add_option("file", run_flags->file, "graph JSON file ('-': standard input)")->required();
+  run->add_option("--workers", run_flags->workers, "StarPU CPU workers (default 2)");
+  run->add_option("--memory", run_flags->memory,
+                  "memory bound (default: peak of the activation order)");
+  run->add_flag("--no-gate", run_flags->no_gate, "submit every node at once (StarPU alone)");
+  run->add_option("--activation", run_flags->activation,
+                  "activation order: auto | exact | heuristic | topological")
+      ->check(CLI::IsMember({"auto", "exact", "heuristic", "topological"}));
+  run->add_option("--bytes-scale", run_flags->bytes_scale,
+                  "bytes StarPU allocates per model byte (default 1)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--us-per-time", run_flags->us_per_time,
+                  "microseconds each node busy-waits per unit of time (default 1000)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--format", run_flags->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}));
+  run->callback([run_flags] { run_starpu(*run_flags); });
 
   auto curve_flags = std::make_shared<CurveFlags>();
   CLI::App* curve = top->add_subcommand("curve", "least time for every budget (memory-time curve)");

@@ -16,6 +16,13 @@ namespace memsched::python {
 
 namespace {
 
+// Snapshot counts chosen for loops with a range, by loop id.
+py::dict snapshots_of(const CallTree& tree, const std::vector<LoopChoice>& choices) {
+  py::dict out;
+  for (const LoopChoice& c : choices) out[py::str(tree.call(c.call).name)] = c.snapshots;
+  return out;
+}
+
 std::vector<std::string> names_of(const CallTree& tree, const std::vector<CallIndex>& joint) {
   std::vector<std::string> out;
   for (CallIndex v : joint) out.push_back(tree.call(v).name);
@@ -47,9 +54,28 @@ void bind_calltree(py::module_& m) {
                        "snapshot bytes (docs/calltree.md). Build it with parse_calltree.")
       .def_property_readonly("num_calls", &CallTree::num_calls)
       .def_property_readonly("base_time", &CallTree::base_time,
-                             "Run time of store-all (every call split).")
+                             "Run time of every call split (store-all; loops under Revolve).")
       .def_property_readonly("total_tape", &CallTree::total_tape,
-                             "Peak of store-all: the sum of every call's own tape.")
+                             "Peak of every call split: without loops the sum of every call's "
+                             "own tape (store-all).")
+      .def_property_readonly(
+          "loops",
+          [](const CallTree& tree) {
+            py::dict out;
+            for (CallIndex v = 0; v < tree.num_calls(); ++v) {
+              if (!tree.is_loop(v)) continue;
+              out[py::str(tree.call(v).name)] =
+                  py::dict(py::arg("iterations") = tree.call(v).loop->iterations,
+                           py::arg("snapshots") = tree.call(v).loop->snapshots,
+                           py::arg("advances") = tree.loop_advances(v),
+                           py::arg("live_snapshots") = tree.loop_live_snapshots(v),
+                           py::arg("occurrences") = tree.occurrences(v));
+            }
+            return out;
+          },
+          "Loop nodes by id: iterations N, Revolve snapshots S, the plain iterations Revolve "
+          "adds per reversal t(N, S), the most snapshots held min(S, N - 1), and how many "
+          "times the loop runs (product of the iterations of the loops around it).")
       .def_property_readonly(
           "names",
           [](const CallTree& tree) {
@@ -84,14 +110,17 @@ void bind_calltree(py::module_& m) {
         }
         py::list out;
         for (const CallTreePoint& p : front) {
-          out.append(py::dict(py::arg("time") = p.time, py::arg("peak") = p.peak,
-                              py::arg("joint") = names_of(tree, p.joint)));
+          py::dict point(py::arg("time") = p.time, py::arg("peak") = p.peak,
+                         py::arg("joint") = names_of(tree, p.joint));
+          if (!p.snapshots.empty()) point["snapshots"] = snapshots_of(tree, p.snapshots);
+          out.append(point);
         }
         return out;
       },
       py::arg("tree"), py::kw_only(), py::arg("max_work") = 20'000'000,
       "The exact Pareto front of (time, peak) by increasing time: dicts with time, peak, "
-      "joint. Raises ValueError when the work would pass max_work.");
+      "joint (and snapshots: the count chosen per loop whose count is a range). Raises ValueError "
+      "when the work would pass max_work.");
 
   m.def(
       "calltree_plan",
@@ -107,6 +136,9 @@ void bind_calltree(py::module_& m) {
           out["time"] = plan.best.time;
           out["peak"] = plan.best.peak;
           out["joint"] = names_of(tree, plan.best.joint);
+          if (!plan.best.snapshots.empty()) {
+            out["snapshots"] = snapshots_of(tree, plan.best.snapshots);
+          }
           out["time_lower_bound"] = plan.time_lower_bound;
         } else {
           out["min_peak"] = plan.min_peak;

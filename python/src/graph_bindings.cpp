@@ -1,6 +1,6 @@
-// pybind11 bindings of the graph layer: the Graph model, its JSON files, minimum-peak orders and
-// rematerialization under a byte budget. Orders and schedules use node ids; every planner runs
-// with the GIL released.
+// pybind11 bindings of the graph layer: the Graph model, its JSON files, minimum-peak orders,
+// rematerialization under a byte budget, out-of-core and memory-bounded parallel schedules.
+// Orders and schedules use node ids; every planner runs with the GIL released.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -50,6 +50,27 @@ py::object plan_dict(const Graph& g, const std::optional<graph::RematPlan>& plan
   out["lower_bound"] = plan->lower_bound;
   out["schedule"] = schedule;
   return std::move(out);
+}
+
+// Node indices from ids; ValueError naming `argument` for an unknown id.
+std::vector<graph::NodeIndex> indices(const Graph& g, const std::vector<std::string>& order,
+                                      const char* argument) {
+  std::vector<graph::NodeIndex> out;
+  out.reserve(order.size());
+  for (const std::string& id : order) {
+    const auto v = g.find(id);
+    if (!v) throw py::value_error(std::string(argument) + ": unknown node '" + id + "'");
+    out.push_back(*v);
+  }
+  return out;
+}
+
+py::list schedule_list(const Graph& g, const graph::GraphSchedule& schedule) {
+  py::list out;
+  for (const graph::GraphOp& op : schedule) {
+    out.append(py::make_tuple(graph::to_string(op.kind), g.id(op.node)));
+  }
+  return out;
 }
 
 }  // namespace
@@ -151,6 +172,92 @@ void bind_graph(py::module_& m) {
       "Order of a series-parallel graph by Kayaaslan et al.'s algorithm, in polynomial time: "
       "{'order', 'peak', 'lower_bound', 'optimal'} (optimal when certified). ValueError if the "
       "graph is not series-parallel.");
+  m.def(
+      "graph_out_of_core",
+      [](const Graph& g, Bytes memory, std::optional<std::vector<std::string>> order,
+         const std::string& policy) -> py::object {
+        if (policy != "furthest" && policy != "largest") {
+          throw py::value_error("policy must be 'furthest' or 'largest', got '" + policy + "'");
+        }
+        if (memory < 0) throw py::value_error("memory must be >= 0");
+        std::optional<graph::OutOfCorePlan> plan;
+        graph::GraphTraversal t;
+        if (order) {
+          t.order = indices(g, *order, "order");
+          t.lower_bound = graph::peak_lower_bound(g);
+        }
+        {
+          py::gil_scoped_release release;
+          if (!order) t = graph::default_traversal(g);
+          plan = graph::out_of_core_schedule(g, t.order, memory,
+                                             policy == "largest"
+                                                 ? graph::GraphEvictionPolicy::kLargestFirst
+                                                 : graph::GraphEvictionPolicy::kFurthestNextUse);
+        }
+        if (!plan) return py::none();
+        py::dict out;
+        out["order"] = ids(g, plan->order);
+        out["order_peak"] = plan->order_peak;
+        out["peak"] = plan->peak;
+        out["io_bytes"] = plan->io_bytes;
+        out["stored_bytes"] = plan->stored_bytes;
+        out["loaded_bytes"] = plan->loaded_bytes;
+        out["lower_bound"] = plan->lower_bound;
+        out["lower_bound_any_order"] =
+            graph::io_lower_bound_any_order(t.optimal ? t.peak : t.lower_bound, memory);
+        out["schedule"] = schedule_list(g, plan->schedule);
+        return std::move(out);
+      },
+      py::arg("graph"), py::arg("memory"), py::arg("order") = py::none(),
+      py::arg("policy") = "furthest",
+      "Out-of-core schedule of `order` (default: a min-peak order, exact if small) within `memory` "
+      "bytes, evicting by next use ('furthest') or size ('largest'): {'order', 'order_peak', "
+      "'peak', 'io_bytes', 'stored_bytes', 'loaded_bytes', 'lower_bound', "
+      "'lower_bound_any_order', 'schedule': [(op, id), ...]}, or None below the smallest "
+      "feasible memory.");
+  m.def(
+      "graph_parallel",
+      [](const Graph& g, std::int64_t processors, Bytes memory,
+         std::optional<std::vector<std::string>> order, const std::string& priority) -> py::object {
+        if (priority != "critical-path" && priority != "activation") {
+          throw py::value_error("priority must be 'critical-path' or 'activation', got '" +
+                                priority + "'");
+        }
+        if (processors < 1) throw py::value_error("processors must be >= 1");
+        if (memory < 0) throw py::value_error("memory must be >= 0");
+        graph::GraphParallelOptions options;
+        if (order) options.activation_order = indices(g, *order, "order");
+        options.priority = priority == "activation" ? graph::GraphPriority::kActivationOrder
+                                                    : graph::GraphPriority::kCriticalPath;
+        std::optional<graph::GraphParallelSchedule> s;
+        graph::MakespanBounds b;
+        {
+          py::gil_scoped_release release;
+          s = graph::memory_bounded_parallel(g, processors, memory, options);
+          b = graph::makespan_bounds(g, processors, memory);
+        }
+        if (!s) return py::none();
+        py::list runs;
+        for (graph::NodeIndex v : s->start_order) {
+          const graph::GraphTaskRun& r = s->runs[static_cast<std::size_t>(v)];
+          runs.append(py::make_tuple(g.id(v), r.start, r.start + g.time(v), r.processor));
+        }
+        py::dict out;
+        out["makespan"] = s->makespan;
+        out["peak"] = s->peak;
+        out["activation_order"] = ids(g, s->activation_order);
+        out["activation_peak"] = s->activation_peak;
+        out["lower_bound"] = b.lower_bound;
+        out["critical_path"] = b.critical_path;
+        out["runs"] = runs;
+        return std::move(out);
+      },
+      py::arg("graph"), py::arg("processors"), py::arg("memory"), py::arg("order") = py::none(),
+      py::arg("priority") = "critical-path",
+      "List schedule on `processors` processors that never exceeds `memory` bytes, activating "
+      "nodes in `order` (default: a min-peak order): {'makespan', 'peak', 'activation_order', "
+      "'activation_peak', 'lower_bound', 'critical_path', 'runs': [(id, start, end, "
+      "processor), ...]}, or None if the gate cannot finish (only below activation_peak).");
 }
 
 }  // namespace memsched::python

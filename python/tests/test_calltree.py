@@ -49,3 +49,41 @@ def test_bad_input_is_a_value_error():
         memsched.calltree_plan(tree, -1)
     with pytest.raises(ValueError, match="over the limit"):
         memsched.calltree_front(tree, max_work=1)
+
+
+LOOP = json.dumps({
+    "id": "R", "time": 1, "tape_bytes": 10, "calls": [
+        {"id": "L", "time": 2, "tape_bytes": 20, "snapshot_bytes": 5,
+         "loop": {"iterations": 4, "snapshots": 2},
+         "calls": [{"id": "C", "time": 1, "tape_bytes": 6, "snapshot_bytes": 3}]}]})
+
+
+def test_loop_node():
+    tree = memsched.parse_calltree(LOOP)
+    assert tree.loops == {"L": {"iterations": 4, "snapshots": 2, "advances": 4,
+                                "live_snapshots": 2, "occurrences": 1}}
+    # All split: 3 + 4 x 6 + 4 x 3 + Revolve's 4 advances x 3; peak 10 + 2 x 5 + 20 + 6.
+    assert (tree.base_time, tree.total_tape) == (51, 46)
+    assert memsched.calltree_evaluate(tree, ["C"]) == {"time": 55, "peak": 46}
+    assert memsched.calltree_evaluate(tree, ["L"]) == {"time": 63, "peak": 46}
+    assert [(p["time"], p["peak"]) for p in memsched.calltree_front(tree)] == [(51, 46)]
+    assert memsched.parse_calltree(tree.to_json()).loops == tree.loops
+    with pytest.raises(ValueError, match="loop.snapshots 0"):
+        memsched.parse_calltree(json.dumps(
+            {"id": "R", "time": 1, "loop": {"iterations": 3, "snapshots": 0}}))
+    with pytest.raises(ValueError, match="loop node 'L'"):
+        memsched.calltree_profile(tree, 100)
+
+
+def test_loop_snapshot_range():
+    tree = memsched.parse_calltree(json.dumps({
+        "id": "R", "time": 0, "calls": [
+            {"id": "T", "time": 1, "record_time": 1, "adjoint_time": 1, "tape_bytes": 10,
+             "snapshot_bytes": 100,
+             "loop": {"iterations": 10, "snapshots": 4, "min_snapshots": 1}}]}))
+    front = memsched.calltree_front(tree)
+    # 20 + t(10, S) with t(10, S) = 14, 15, 20, 45 for S = 4, 3, 2, 1.
+    assert [(p["time"], p["peak"], p["snapshots"]) for p in front] == [
+        (34, 410, {"T": 4}), (35, 310, {"T": 3}), (40, 210, {"T": 2}), (65, 110, {"T": 1})]
+    plan = memsched.calltree_plan(tree, 250)
+    assert (plan["time"], plan["snapshots"]) == (40, {"T": 2})

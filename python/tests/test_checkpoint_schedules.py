@@ -468,9 +468,9 @@ def test_online_binomial(n, s, storage):
     limits = {RAM: s if storage == RAM else 0, DISK: s if storage == DISK else 0}
     consumer = Consumer(schedule, n, limits).run()
     assert consumer.reverse_sweeps == 1 and schedule.is_exhausted and schedule.max_n == n
-    # The default defers them to EndForward (taping consumers process only Forward): same
-    # forward steps, the limit holding from EndForward on.
-    deferred = OnlineBinomialCheckpointSchedule(s, storage=storage)
+    # release="after_forward" defers them to EndForward (taping consumers process only
+    # Forward): same forward steps, the limit holding from EndForward on.
+    deferred = OnlineBinomialCheckpointSchedule(s, storage=storage, release="after_forward")
     actions = []
     for action in deferred:
         actions.append(action)
@@ -488,6 +488,19 @@ def test_online_binomial(n, s, storage):
     assert consumer.forward_steps <= report.forward_steps + 1
     if n <= (s + 1) * (s + 2) // 2:
         assert consumer.forward_steps <= memsched.revolve_forward_steps(n, s) + 2
+    # The default (write-once while taping): only Forward before EndForward and the storage
+    # limit literal throughout.
+    write_once = OnlineBinomialCheckpointSchedule(s, storage=storage)
+    consumer = Consumer(write_once, n, limits).run()
+    assert consumer.reverse_sweeps == 1 and write_once.is_exhausted
+    taped = []
+    for action in OnlineBinomialCheckpointSchedule(s, storage=storage):
+        if isinstance(action, EndForward):
+            break
+        assert isinstance(action, Forward)
+        taped.append(action)
+        if action.n1 >= n:
+            break
 
 
 def test_online_binomial_bad_arguments():

@@ -69,3 +69,28 @@ def test_decomposition():
     with pytest.raises(ValueError, match="block structure"):
         memsched.graph_remat(memsched.Graph(NODES, EDGES), 100,
                              algorithm="decomposition")
+
+
+def test_out_of_core_and_parallel():
+    g = memsched.Graph(NODES, EDGES)
+    order = ["s", "a1", "a2", "b1", "b2", "t"]
+    plan = memsched.graph_out_of_core(g, 5, order=order)
+    # s (next read by b1) goes to the slow level before a2 and comes back before b1.
+    assert (plan["io_bytes"], plan["lower_bound"], plan["order_peak"]) == (2, 2, 6)
+    assert plan["peak"] <= 5 and plan["order"] == order
+    assert ("store", "s") in plan["schedule"] and ("load", "s") in plan["schedule"]
+    assert memsched.graph_out_of_core(g, 6, order=order)["io_bytes"] == 0
+    assert memsched.graph_out_of_core(g, 4) is None
+    par = memsched.graph_parallel(g, 2, 8)
+    assert par["peak"] <= 8 and par["makespan"] >= par["lower_bound"] > 0
+    assert sorted(run[0] for run in par["runs"]) == sorted(order)
+    assert par["activation_peak"] == 6
+    assert memsched.graph_parallel(g, 2, 3) is None
+    with pytest.raises(ValueError, match="policy"):
+        memsched.graph_out_of_core(g, 5, policy="magic")
+    with pytest.raises(ValueError, match="order"):
+        memsched.graph_out_of_core(g, 5, order=["zz"])
+    with pytest.raises(ValueError, match="processors"):
+        memsched.graph_parallel(g, 0, 8)
+    with pytest.raises(ValueError):
+        memsched.graph_parallel(g, 2, 8, order=["t", "s", "a1", "a2", "b1", "b2"])

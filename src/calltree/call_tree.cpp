@@ -5,6 +5,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "memsched/plan/binomial.hpp"
+
 namespace memsched {
 
 namespace {
@@ -56,6 +58,30 @@ CallTree::CallTree(std::vector<CallNode> calls) : calls_(std::move(calls)) {
       bad_call(i, c.name, "total tape and snapshot bytes exceed 2^62");
     }
     total += c.tape_bytes + c.snapshot_bytes;
+    if (c.loop) {
+      const std::int64_t iterations = c.loop->iterations;
+      const std::int64_t snapshots = c.loop->snapshots;
+      if (iterations < 1 || iterations > kMaxLoopIterations) {
+        bad_call(i, c.name,
+                 "loop iterations " + std::to_string(iterations) + " is not in [1, 2^40]");
+      }
+      if (snapshots < 1 || snapshots > kMaxLoopIterations) {
+        bad_call(i, c.name, "loop snapshots " + std::to_string(snapshots) + " is not in [1, 2^40]");
+      }
+      if (c.loop->min_snapshots < 0 || c.loop->min_snapshots > snapshots) {
+        bad_call(i, c.name,
+                 "loop min_snapshots " + std::to_string(c.loop->min_snapshots) + " is not in [1, " +
+                     std::to_string(snapshots) + "] (the loop's snapshots), nor 0 (fixed)");
+      }
+      // The loop holds at most min(S, N - 1) iteration states at once (docs/calltree.md).
+      const Bytes live = std::min(snapshots, iterations - 1);
+      if (live > 0 && c.snapshot_bytes > (kMaxCallTreeBytes - total) / live) {
+        bad_call(i, c.name,
+                 "total tape and snapshot bytes exceed 2^62 (" + std::to_string(live) +
+                     " loop snapshots of " + std::to_string(c.snapshot_bytes) + " bytes)");
+      }
+      total += live * c.snapshot_bytes;
+    }
     if (i > 0) ++count[index(c.parent)];
   }
   // Children in call order = increasing index (CSR).
@@ -94,14 +120,59 @@ CallTree::CallTree(std::vector<CallNode> calls) : calls_(std::move(calls)) {
       previous = b;
     }
   }
-  subtree_time_.assign(calls_.size(), 0);
-  for (CallIndex i = n - 1; i >= 0; --i) {
+  // Occurrences (product of the iterations of the loops above) top-down, with the bound.
+  occurrences_.assign(calls_.size(), 1);
+  loop_advances_.assign(calls_.size(), 0);
+  for (CallIndex i = 0; i < n; ++i) {
     const CallNode& c = calls_[index(i)];
-    subtree_time_[index(i)] += c.time;
-    if (i > 0) subtree_time_[index(c.parent)] += subtree_time_[index(i)];
-    base_time_ += c.record_time + c.adjoint_time;
-    total_tape_ += c.tape_bytes;
+    if (i > 0) {
+      const CallIndex p = c.parent;
+      occurrences_[index(i)] = occurrences_[index(p)] * iterations(p);  // checked at p
+    }
+    if (occurrences_[index(i)] > kMaxNestedIterations / iterations(i)) {
+      bad_call(i, c.name,
+               "the nested loops around and at this call run its body more than 2^62 times");
+    }
+    if (c.loop) {
+      // The fewest snapshots give the most advances: checking them bounds every choice.
+      const std::int64_t fewest = loop_min_snapshots(i);
+      try {
+        revolve_advances(c.loop->iterations, fewest);
+        loop_advances_[index(i)] = revolve_advances(c.loop->iterations, c.loop->snapshots);
+      } catch (const std::overflow_error&) {
+        bad_call(i, c.name,
+                 "Revolve over " + std::to_string(c.loop->iterations) + " iterations with " +
+                     std::to_string(fewest) +
+                     " snapshots needs more than 2^63 steps; give more snapshots");
+      }
+    }
   }
+  // Bottom-up: plain body times, base time, and the all-split turn F and peak Q per call.
+  body_time_.assign(calls_.size(), 0);
+  std::vector<Bytes> turn(calls_.size(), 0);
+  std::vector<Bytes> peak(calls_.size(), 0);
+  for (CallIndex v = n - 1; v >= 0; --v) {
+    const CallNode& c = calls_[index(v)];
+    body_time_[index(v)] += c.time;
+    const auto runs = static_cast<double>(occurrences_[index(v)] * iterations(v));
+    base_time_ += runs * (c.record_time + c.adjoint_time);
+    base_time_ += static_cast<double>(occurrences_[index(v)]) *
+                  static_cast<double>(loop_advances_[index(v)]) * body_time_[index(v)];
+    Bytes children = 0;
+    Bytes q = 0;
+    for (CallIndex j = 0; j < num_children(v); ++j) {
+      const CallIndex ch = child(v, j);
+      q = std::max(q, tape_before(v, j) + children + peak[index(ch)]);
+      children += turn[index(ch)];
+    }
+    const Bytes slots = loop_live_snapshots(v) * c.snapshot_bytes;
+    turn[index(v)] = slots + c.tape_bytes + children;
+    peak[index(v)] = slots + std::max(q, c.tape_bytes + children);
+    if (v > 0) {
+      body_time_[index(c.parent)] += body_time_[index(v)] * static_cast<double>(iterations(v));
+    }
+  }
+  total_tape_ = peak[0];
   by_name_.reserve(calls_.size());
   for (CallIndex i = 0; i < n; ++i) by_name_.emplace_back(calls_[index(i)].name, i);
   std::sort(by_name_.begin(), by_name_.end());
@@ -139,6 +210,32 @@ std::vector<CallIndex> joint_calls(const JointSet& joint) {
     if (joint[i]) out.push_back(static_cast<CallIndex>(i));
   }
   return out;
+}
+
+CallTree with_loop_snapshots(const CallTree& tree, const std::vector<LoopChoice>& choices) {
+  std::vector<CallNode> calls;
+  calls.reserve(static_cast<std::size_t>(tree.num_calls()));
+  for (CallIndex v = 0; v < tree.num_calls(); ++v) calls.push_back(tree.call(v));
+  for (const LoopChoice& choice : choices) {
+    if (choice.call < 0 || choice.call >= tree.num_calls()) {
+      throw std::out_of_range("with_loop_snapshots: call " + std::to_string(choice.call) +
+                              " not in [0, " + std::to_string(tree.num_calls()) + ")");
+    }
+    CallNode& c = calls[static_cast<std::size_t>(choice.call)];
+    if (!c.loop) {
+      throw std::invalid_argument("with_loop_snapshots: call '" + c.name + "' is not a loop");
+    }
+    const std::int64_t lo = tree.loop_min_snapshots(choice.call);
+    if (choice.snapshots < lo || choice.snapshots > c.loop->snapshots) {
+      throw std::invalid_argument("with_loop_snapshots: " + std::to_string(choice.snapshots) +
+                                  " snapshots for loop '" + c.name + "', not in [" +
+                                  std::to_string(lo) + ", " + std::to_string(c.loop->snapshots) +
+                                  "]");
+    }
+    c.loop->snapshots = choice.snapshots;
+    c.loop->min_snapshots = 0;
+  }
+  return CallTree(std::move(calls));
 }
 
 JointSet all_joint(const CallTree& tree) {

@@ -99,7 +99,35 @@ const char* const kKeys[] = {"id",
                              "snapshot_read_time",
                              "pin",
                              "site",
+                             "loop",
                              "calls"};
+
+// A loop count: an integer in [1, kMaxLoopIterations] (the model's bound, refused here with
+// the key's name so huge values never reach the arithmetic).
+std::int64_t get_count(const nlohmann::json& loop, const char* key, const std::string& where) {
+  const auto it = loop.find(key);
+  if (it == loop.end()) fail(where, std::string("loop.") + key + " missing");
+  const std::string bound = "is not an integer in [1, 2^40]";
+  if (it->is_number_unsigned() &&
+      it->get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxLoopIterations)) {
+    fail(where, std::string("loop.") + key + " " + bound);
+  }
+  if (it->is_number_integer()) {
+    const auto v = it->get<std::int64_t>();
+    if (v < 1 || v > kMaxLoopIterations) {
+      fail(where, std::string("loop.") + key + " " + std::to_string(v) + " " + bound);
+    }
+    return v;
+  }
+  if (it->is_number_float()) {
+    const double d = it->get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && d >= 1 &&
+        d <= static_cast<double>(kMaxLoopIterations)) {
+      return static_cast<std::int64_t>(d);
+    }
+  }
+  fail(where, std::string("loop.") + key + " " + bound);
+}
 
 CallNode read_call(const nlohmann::json& call, const std::string& where) {
   if (!call.is_object()) fail(where, "a call must be a JSON object");
@@ -148,6 +176,20 @@ CallNode read_call(const nlohmann::json& call, const std::string& where) {
   if (const auto it = call.find("site"); it != call.end()) {
     if (!it->is_string()) fail(where, "site is not a string");
     node.site = it->get<std::string>();
+  }
+  if (const auto it = call.find("loop"); it != call.end()) {
+    if (!it->is_object()) fail(where, "loop is not an object");
+    for (const auto& item : it->items()) {
+      if (item.key() != "iterations" && item.key() != "snapshots" &&
+          item.key() != "min_snapshots") {
+        fail(where, "unknown key \"loop." + item.key().substr(0, 40) + "\"");
+      }
+    }
+    node.loop =
+        CallLoop{get_count(*it, "iterations", where), get_count(*it, "snapshots", where), 0};
+    if (it->contains("min_snapshots")) {
+      node.loop->min_snapshots = get_count(*it, "min_snapshots", where);
+    }
   }
   if (const auto it = call.find("calls"); it != call.end() && !it->is_array()) {
     fail(where, "calls is not an array");
@@ -219,6 +261,10 @@ std::string format_calltree_json(const CallTree& tree) {
                      {"snapshot_read_time", c.snapshot_read_time}};
     if (c.pin != CallPin::kFree) o["pin"] = c.pin == CallPin::kJoint ? "joint" : "split";
     if (!c.site.empty()) o["site"] = c.site;
+    if (c.loop) {
+      o["loop"] = {{"iterations", c.loop->iterations}, {"snapshots", c.loop->snapshots}};
+      if (c.loop->min_snapshots > 0) o["loop"]["min_snapshots"] = c.loop->min_snapshots;
+    }
     const CallIndex k = tree.num_children(v);
     if (k > 0) {
       o["tape_before_calls"] = c.tape_before_calls;

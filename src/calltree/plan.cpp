@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "memsched/calltree/evaluate.hpp"
+#include "memsched/plan/binomial.hpp"
 
 namespace memsched {
 
@@ -25,10 +26,12 @@ struct State {
 
 // The choices behind a state as a DAG: the union of `prev`'s and `child`'s choices, plus
 // `joint` made joint (-1: none). Traces are shared, so one merge costs O(1) memory per state.
+// With snapshots > 0 the node instead records that loop `joint` got that many snapshots.
 struct Trace {
   std::int64_t prev;
   std::int64_t child;
   CallIndex joint;
+  std::int64_t snapshots;
 };
 
 // A state before its trace is created: only survivors of pruning get one.
@@ -39,11 +42,19 @@ struct Candidate {
   std::int64_t prev;
   std::int64_t child;
   CallIndex joint;
+  std::int64_t snapshots;  // as in Trace
+};
+
+// The choices of one assignment, read back from its trace.
+struct Choice {
+  std::vector<CallIndex> joint;
+  std::vector<LoopChoice> snapshots;
 };
 
 struct WorkLimit {
   std::int64_t needed;
   CallIndex call;
+  bool slots;  // passed while choosing a loop's snapshot count, not in a merge
 };
 
 bool lexicographic(const Candidate& a, const Candidate& b) {
@@ -128,20 +139,26 @@ class Programme {
 
   std::int64_t work() const noexcept { return work_; }
 
-  std::vector<CallIndex> joint_of(std::int64_t trace) const {
-    std::vector<CallIndex> joint;
+  Choice joint_of(std::int64_t trace) const {
+    Choice choice;
     std::vector<std::int64_t> todo{trace};
     while (!todo.empty()) {
       const std::int64_t t = todo.back();
       todo.pop_back();
       if (t < 0) continue;
       const Trace& e = traces_[static_cast<std::size_t>(t)];
-      if (e.joint >= 0) joint.push_back(e.joint);
+      if (e.snapshots > 0) {
+        choice.snapshots.push_back({e.joint, e.snapshots});
+      } else if (e.joint >= 0) {
+        choice.joint.push_back(e.joint);
+      }
       todo.push_back(e.prev);
       todo.push_back(e.child);
     }
-    std::sort(joint.begin(), joint.end());
-    return joint;
+    std::sort(choice.joint.begin(), choice.joint.end());
+    std::sort(choice.snapshots.begin(), choice.snapshots.end(),
+              [](const LoopChoice& a, const LoopChoice& b) { return a.call < b.call; });
+    return choice;
   }
 
  private:
@@ -154,7 +171,7 @@ class Programme {
     constexpr Bytes kNone = kMaxCallTreeBytes;
     std::vector<Bytes> least_x(static_cast<std::size_t>(n), 0);
     for (CallIndex v = n - 1; v >= 0; --v) {
-      Bytes turn = tree_.call(v).tape_bytes;
+      Bytes turn = slots(v) + tree_.call(v).tape_bytes;
       for (CallIndex j = 0; j < tree_.num_children(v); ++j) {
         turn = std::min(kNone, turn + least_x[static_cast<std::size_t>(tree_.child(v, j))]);
       }
@@ -168,12 +185,47 @@ class Programme {
       Bytes before = 0;
       for (CallIndex j = 0; j < tree_.num_children(v); ++j) {
         const CallIndex c = tree_.child(v, j);
-        base[static_cast<std::size_t>(c)] =
-            std::min(kNone, base[static_cast<std::size_t>(v)] + tree_.tape_before(v, j) + before);
+        base[static_cast<std::size_t>(c)] = std::min(
+            kNone, base[static_cast<std::size_t>(v)] + slots(v) + tree_.tape_before(v, j) + before);
         before = std::min(kNone, before + least_x[static_cast<std::size_t>(c)]);
       }
       room_[static_cast<std::size_t>(v)] = budget_ - base[static_cast<std::size_t>(v)];
     }
+  }
+
+  // The least bytes of a loop node's live iteration snapshots (with its fewest snapshots),
+  // under every state of its body; 0 for other calls.
+  Bytes slots(CallIndex v) const {
+    if (!tree_.is_loop(v)) return 0;
+    return std::min(tree_.loop_min_snapshots(v), tree_.iterations(v) - 1) *
+           tree_.call(v).snapshot_bytes;
+  }
+
+  // What finishing call v may add: per snapshot count of a loop (the given one first, then
+  // the fewer ones of its range that change anything, i.e. below N - 1), the extra time of
+  // one call of v (Revolve's additional advances times the body's plain time) and the slot
+  // bytes under the body. One option with snapshots 0 for other calls.
+  struct Option {
+    std::int64_t snapshots;
+    double dt;
+    Bytes under;
+  };
+  std::int64_t option_count(CallIndex v) const {
+    if (!tree_.loop_has_choice(v)) return 1;
+    const std::int64_t useful = std::min(tree_.call(v).loop->snapshots, tree_.iterations(v) - 1);
+    return 1 + std::max<std::int64_t>(0, useful - tree_.loop_min_snapshots(v));
+  }
+  std::vector<Option> options(CallIndex v) const {
+    if (!tree_.is_loop(v)) return {{0, 0.0, 0}};
+    const CallLoop& loop = *tree_.call(v).loop;
+    const Bytes s = tree_.call(v).snapshot_bytes;
+    std::vector<Option> out{{loop.snapshots, 0.0, tree_.loop_live_snapshots(v) * s}};
+    const std::int64_t useful = std::min(loop.snapshots, loop.iterations - 1);
+    for (std::int64_t k = tree_.loop_min_snapshots(v); k < useful; ++k) {
+      const auto more = revolve_advances(loop.iterations, k) - tree_.loop_advances(v);
+      out.push_back({k, use_time_ ? static_cast<double>(more) * tree_.body_time(v) : 0.0, k * s});
+    }
+    return out;
   }
 
   void flush(std::vector<Candidate>& out) {
@@ -189,9 +241,12 @@ class Programme {
     }
   }
 
-  // Computes sets_[v] from its children's sets (which it frees). False if empty.
+  // Computes sets_[v] from its children's sets (which it frees). False if empty. The merges
+  // build one run of v's body; a loop node then multiplies the extra time by its iterations
+  // and puts its live slots under the bytes (docs/calltree.md, "Loop nodes").
   bool solve(CallIndex v) {
-    const Bytes room = room_[static_cast<std::size_t>(v)];
+    const Bytes under = slots(v);
+    const Bytes room = room_[static_cast<std::size_t>(v)] - under;  // for one body run
     if (room < 0) return false;
     std::vector<State> current{{0.0, tree_.tape_before(v, 0), 0, -1}};
     std::vector<Candidate> next;
@@ -216,7 +271,7 @@ class Programme {
       const auto pairs =
           static_cast<std::int64_t>(current.size()) *
           static_cast<std::int64_t>(joint_options.size() + (split ? child.size() : 0));
-      if (pairs > max_work_ - work_) throw WorkLimit{work_ + pairs, c};
+      if (pairs > max_work_ - work_) throw WorkLimit{work_ + pairs, c, false};
       work_ += pairs;
       const double joint_time = use_time_ ? tree_.joint_cost(c) : 0.0;
       const Bytes snapshot = tree_.call(c).snapshot_bytes;
@@ -233,12 +288,12 @@ class Programme {
       for (const State& s : current) {
         for (const State& o : joint_options) {
           add({s.dt + o.dt + joint_time, s.pre + snapshot + increment, std::max(s.q, s.pre + o.q),
-               s.trace, o.trace, c});
+               s.trace, o.trace, c, 0});
         }
         if (split) {
           for (const State& o : child) {
             add({s.dt + o.dt, s.pre + o.pre + increment, std::max(s.q, s.pre + o.q), s.trace,
-                 o.trace, -1});
+                 o.trace, -1, 0});
           }
         }
       }
@@ -247,24 +302,49 @@ class Programme {
       for (const Candidate& cand : next) {
         std::int64_t trace = cand.prev;
         if (cand.child >= 0 || cand.joint >= 0) {
-          traces_.push_back({cand.prev, cand.child, cand.joint});
+          traces_.push_back({cand.prev, cand.child, cand.joint, 0});
           trace = static_cast<std::int64_t>(traces_.size()) - 1;
         }
         current.push_back({cand.dt, cand.pre, cand.q, trace});
       }
       if (current.empty()) return false;
     }
-    // Finish: F = pre, Q = max(pre, q); prune again in (dt, F, Q).
+    // Finish: F = pre, Q = max(pre, q); for a loop, plus its slots, and its extra time once
+    // per iteration plus the advances its snapshot count adds (a monotone map per option, so
+    // the Pareto order is kept); prune again in (dt, F, Q).
+    const std::int64_t count = option_count(v);
+    if (count > 1) {
+      const double pairs = static_cast<double>(current.size()) * static_cast<double>(count);
+      if (pairs > static_cast<double>(max_work_ - work_)) {
+        const double needed = std::min(pairs + static_cast<double>(work_), 9e18);
+        throw WorkLimit{static_cast<std::int64_t>(needed), v, true};
+      }
+      work_ += static_cast<std::int64_t>(pairs);
+    }
+    const std::vector<Option> finish = options(v);
+    const bool choice = tree_.loop_has_choice(v);
+    const Bytes limit = room_[static_cast<std::size_t>(v)];
     next.clear();
+    const auto runs = static_cast<double>(tree_.iterations(v));
     for (const State& s : current) {
       const Bytes q = std::max(s.pre, s.q);
-      if (q > room) continue;
-      next.push_back({s.dt, s.pre, q, s.trace, -1, -1});
+      for (const Option& o : finish) {
+        if (o.under + q > limit) continue;
+        next.push_back({s.dt * runs + o.dt, o.under + s.pre, o.under + q, s.trace, -1,
+                        choice ? v : -1, choice ? o.snapshots : 0});
+      }
     }
     flush(next);
     std::vector<State>& out = sets_[static_cast<std::size_t>(v)];
     out.clear();
-    for (const Candidate& cand : next) out.push_back({cand.dt, cand.pre, cand.q, cand.prev});
+    for (const Candidate& cand : next) {
+      std::int64_t trace = cand.prev;
+      if (cand.snapshots > 0) {
+        traces_.push_back({cand.prev, -1, cand.joint, cand.snapshots});
+        trace = static_cast<std::int64_t>(traces_.size()) - 1;
+      }
+      out.push_back({cand.dt, cand.pre, cand.q, trace});
+    }
     return !out.empty();
   }
 
@@ -293,10 +373,12 @@ void check_options(const CallTreePlanOptions& options, const char* function) {
 
 [[noreturn]] void too_much(const char* function, const CallTree& tree, const WorkLimit& limit,
                            std::int64_t max_work) {
-  throw std::length_error(std::string(function) + ": the merge at call '" +
-                          tree.call(limit.call).name + "' brings the work to " +
-                          std::to_string(limit.needed) + " state pairs, over the limit of " +
-                          std::to_string(max_work) + "; use the grid heuristic or raise max_work");
+  throw std::length_error(
+      std::string(function) +
+      (limit.slots ? ": choosing the snapshots of loop '" : ": the merge at call '") +
+      tree.call(limit.call).name + "' brings the work to " + std::to_string(limit.needed) +
+      " state pairs, over the limit of " + std::to_string(max_work) +
+      "; use the grid heuristic or raise max_work");
 }
 
 // The root state with the least time (then the least peak).
@@ -308,9 +390,12 @@ const State* fastest(const std::vector<State>& root) {
   return best;
 }
 
-CallTreePoint point_of(const CallTree& tree, std::vector<CallIndex> joint) {
-  const CallTreeCost cost = evaluate_calltree(tree, joint_set(tree, joint));
-  return {cost.time, cost.peak, std::move(joint)};
+CallTreePoint point_of(const CallTree& tree, Choice choice) {
+  const CallTreeCost cost = choice.snapshots.empty()
+                                ? evaluate_calltree(tree, joint_set(tree, choice.joint))
+                                : evaluate_calltree(with_loop_snapshots(tree, choice.snapshots),
+                                                    joint_set(tree, choice.joint));
+  return {cost.time, cost.peak, std::move(choice.joint), std::move(choice.snapshots)};
 }
 
 }  // namespace
@@ -352,8 +437,10 @@ CallTreePeakBounds calltree_min_peak(const CallTree& tree, const CallTreePlanOpt
     Programme exact(tree, false, kMaxCallTreeBytes, 0, false, options.max_work);
     const std::vector<State> root = exact.run();
     const State* best = lowest(root);
-    bounds.joint = exact.joint_of(best->trace);
-    bounds.upper = point_of(tree, bounds.joint).peak;
+    Choice choice = exact.joint_of(best->trace);
+    bounds.joint = choice.joint;
+    bounds.snapshots = choice.snapshots;
+    bounds.upper = point_of(tree, std::move(choice)).peak;
     bounds.lower = bounds.upper;
     bounds.exact = true;
     return bounds;
@@ -362,8 +449,10 @@ CallTreePeakBounds calltree_min_peak(const CallTree& tree, const CallTreePlanOpt
   try {
     Programme upper(tree, false, kMaxCallTreeBytes, options.grid_cells, false, options.max_work);
     const std::vector<State> root = upper.run();
-    bounds.joint = upper.joint_of(lowest(root)->trace);
-    bounds.upper = point_of(tree, bounds.joint).peak;
+    Choice choice = upper.joint_of(lowest(root)->trace);
+    bounds.joint = choice.joint;
+    bounds.snapshots = choice.snapshots;
+    bounds.upper = point_of(tree, std::move(choice)).peak;
     Programme lower(tree, false, kMaxCallTreeBytes, options.grid_cells, true, options.max_work);
     bounds.lower = lowest(lower.run())->q;
   } catch (const WorkLimit& limit) {
@@ -416,7 +505,7 @@ CallTreePlan plan_calltree_grid(const CallTree& tree, Bytes budget_bytes,
       const CallTreePeakBounds bounds = calltree_min_peak(tree, options);
       if (bounds.upper <= budget_bytes) {
         plan.feasible = true;
-        plan.best = point_of(tree, bounds.joint);
+        plan.best = point_of(tree, {bounds.joint, bounds.snapshots});
       } else {
         plan.min_peak = bounds.lower;
         plan.min_peak_upper = bounds.upper;

@@ -47,10 +47,23 @@ bool report_order(const SiteProfileRow& a, const SiteProfileRow& b) {
   return a.site < b.site;
 }
 
+// The per-level merge follows one dynamic call per reversal; a loop node's iterations and
+// their Revolve replay are outside that model, so trees with loops are refused.
+void refuse_loops(const CallTree& tree, const char* function) {
+  for (CallIndex v = 0; v < tree.num_calls(); ++v) {
+    if (tree.is_loop(v)) {
+      throw std::invalid_argument(std::string(function) + ": loop node '" + tree.call(v).name +
+                                  "': the per-site profile does not handle loop nodes; use "
+                                  "the planners (calltree_front, plan_calltree)");
+    }
+  }
+}
+
 }  // namespace
 
 SiteProfile profile_sites(const CallTree& tree, const JointSet& joint, bool rebase_all) {
   check_joint_set(tree, joint, "profile_sites");
+  refuse_loops(tree, "profile_sites");
   const CallTreeSimulation run =
       simulate_calltree(tree, joint, true, std::numeric_limits<std::int64_t>::max(), false);
   std::vector<Bytes> snapshot_top(static_cast<std::size_t>(tree.num_calls()), 0);
@@ -155,6 +168,7 @@ SiteRecommendation recommend_splits(const CallTree& tree, const JointSet& joint,
     throw std::invalid_argument("recommend_splits: budget " + std::to_string(budget_bytes) +
                                 " is negative");
   }
+  refuse_loops(tree, "recommend_splits");
   // Each round profiles once and re-evaluates at most every site: O(sites x n) per round,
   // at most `sites` rounds. Refuse up front what would not finish in reasonable time.
   std::map<std::string, bool> sites;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "detail/binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
@@ -39,21 +40,44 @@ double opt0_value(Step l, const DiskModel& m) {
   return m.forward_cost * static_cast<double>(t) + m.adjoint_cost * static_cast<double>(n);
 }
 
-// One split term, as detail::split_min evaluates it: j uf + tail(l - j) + head(j - 1).
-double term(const std::vector<double>& tail, const std::vector<double>& head, Step l, Step j,
-            double uf) {
-  return detail::split_term(static_cast<double>(j) * uf, tail[static_cast<std::size_t>(l - j)],
-                            head[static_cast<std::size_t>(j - 1)]);
-}
-
-// First j in [1, l] with (term + extra1) + extra2 <= target (0 if none), added in the order
-// the table added them so that the value found is bit-identical.
-Step find_split(const std::vector<double>& tail, const std::vector<double>& head, Step l, double uf,
-                double extra1, double extra2, double target) {
-  for (Step j = 1; j <= l; ++j) {
-    if ((term(tail, head, l, j, uf) + extra1) + extra2 <= target) return j;
+// The second and third keys of a decision: disk reads, then forward steps (recording runs
+// included) of the schedule it leads to.
+struct Tie {
+  std::int64_t reads = 0;
+  std::int64_t forward = 0;
+  bool operator<(const Tie& o) const {
+    return reads != o.reads ? reads < o.reads : forward < o.forward;
   }
-  return 0;
+};
+
+// The split j in [1, l] with (term + extra1) + extra2 <= target, added in the order the table
+// added them so that the value found is bit-identical, whose schedule reads the disk least,
+// then runs the fewest forward steps: among equally cheap schedules these trade forward steps
+// against disk traffic, and the keys make the choice deterministic and frugal with both
+// (docs/multilevel.md, "Ties"). Returns {0, {}} if no split reaches the target.
+std::pair<Step, Tie> best_tied_split(const std::vector<double>& tail,
+                                     const std::vector<Tie>& tail_keys,
+                                     const std::vector<double>& head,
+                                     const std::vector<Tie>& head_keys, Step l, double uf,
+                                     double extra1, double extra2, double target) {
+  Step best = 0;
+  Tie best_keys;
+  const double* tail_at = tail.data();
+  const double* head_at = head.data();
+  for (Step j = 1; j <= l; ++j) {
+    // One split term, j uf + tail(l - j) + head(j - 1), as detail::split_min evaluates it.
+    const double t_j =
+        detail::split_term(static_cast<double>(j) * uf, tail_at[l - j], head_at[j - 1]);
+    if (!((t_j + extra1) + extra2 <= target)) continue;
+    const Tie& t = tail_keys[static_cast<std::size_t>(l - j)];
+    const Tie& h = head_keys[static_cast<std::size_t>(j - 1)];
+    const Tie keys{1 + t.reads + h.reads, j + t.forward + h.forward};
+    if (best == 0 || keys < best_keys) {
+      best = j;
+      best_keys = keys;
+    }
+  }
+  return {best, best_keys};
 }
 
 }  // namespace
@@ -78,7 +102,21 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m)
   // with j = l admitted as in the corrected H-Revolve so that c_m = 0 works too).
   opt1d[0] = optinf[0] = m.adjoint_cost;
   inf_reversed[static_cast<std::size_t>(L)] = optinf[0];
+  split1d.assign(width, 0);
+  splitinf.assign(width, 0);
+  // Tie keys of every entry: Opt_0(l) reads nothing and runs t(l + 1, c_m) + l + 1 steps.
+  std::vector<Tie> keys0(width), keys1d(width), keysinf(width);
+  for (Step l = 0; l <= L; ++l) {
+    const auto i = static_cast<std::size_t>(l);
+    if (std::isfinite(opt0[i])) {
+      const Step n = l + 1;
+      keys0[i].forward =
+          (l == 0 ? 0 : revolve_advances(n, std::min<std::int64_t>(m.ram_slots, n))) + n;
+    }
+  }
+  keys1d[0] = keysinf[0] = keys0[0];
   const std::vector<double>& head = m.one_read ? opt0 : opt1d;
+  const std::vector<Tie>& head_keys = m.one_read ? keys0 : keys1d;
   for (Step l = 1; l <= L; ++l) {
     // Row l costs O(l): done / total = l^2 / L^2 (in units of 2^-20 to stay in 64 bits).
     if ((l & 1023) == 0) {
@@ -92,10 +130,24 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m)
         detail::split_min(advance.data() + 1, opt0_reversed.data() + from, opt1d.data(), l) +
         m.read_cost;
     opt1d[i] = std::min(opt0[i], one);
+    keys1d[i] = keys0[i];
+    if (one < opt0[i]) {  // a tie goes to Opt_0, which reads nothing
+      const auto [j, keys] = best_tied_split(opt0, keys0, opt1d, keys1d, l, m.forward_cost,
+                                             m.read_cost, 0.0, opt1d[i]);
+      split1d[i] = j;
+      keys1d[i] = keys;
+    }
     const double inf =
         detail::split_min(advance.data() + 1, inf_reversed.data() + from, head.data(), l) +
         m.read_cost + m.write_cost;
     optinf[i] = std::min(opt0[i], inf);
+    keysinf[i] = keys0[i];
+    if (inf < opt0[i]) {
+      const auto [j, keys] = best_tied_split(optinf, keysinf, head, head_keys, l, m.forward_cost,
+                                             m.read_cost, m.write_cost, optinf[i]);
+      splitinf[i] = j;
+      keysinf[i] = keys;
+    }
     inf_reversed[static_cast<std::size_t>(L - l)] = optinf[i];
   }
 }
@@ -178,10 +230,8 @@ class DiskRevolveStream::Impl {
           revolve(task.start, task.length);
           break;
         }
-        const std::vector<double>& head = m.one_read ? tables_.opt0 : tables_.opt1d;
-        const Step j = find_split(tables_.optinf, head, task.length, m.forward_cost, m.read_cost,
-                                  m.write_cost, tables_.optinf[i]);
-        push_split(task, j, Kind::kInf, m.one_read ? Kind::kRevolve : Kind::kOneD);
+        push_split(task, tables_.splitinf[i], Kind::kInf,
+                   m.one_read ? Kind::kRevolve : Kind::kOneD);
         pending.push_back(Action::copy(task.start, Content::kState, kWork, kDisk));
         break;
       }
@@ -191,9 +241,7 @@ class DiskRevolveStream::Impl {
           tasks.push_back({Kind::kRevolve, task.start, task.length});
           break;
         }
-        const Step j = find_split(tables_.opt0, tables_.opt1d, task.length, m.forward_cost,
-                                  m.read_cost, 0.0, tables_.opt1d[i]);
-        push_split(task, j, Kind::kRevolve, Kind::kOneD);
+        push_split(task, tables_.split1d[i], Kind::kRevolve, Kind::kOneD);
         break;
       }
       case Kind::kRead: {

@@ -134,14 +134,27 @@ Decision HRevolveTables::decide_hbar(std::size_t k, Step l, std::int64_t m) cons
   if (variant == HRevolveVariant::kPublished && k == 0 && m >= 2 && hbar_row(k, 1)[l] <= target) {
     return decide_hbar(k, l, 1);
   }
-  // The split whose term reproduces the table value (the first one: fewest steps advanced).
+  // A split whose term reproduces the table value. Among equally cheap splits the published
+  // variant takes the first (fewest steps advanced, as the authors' argmin); the corrected one
+  // takes the last (most steps advanced before the next checkpoint): with costly disk I/O the
+  // tied splits trade forward steps against checkpoint writes, and the largest j writes fewer
+  // checkpoints (docs/multilevel.md, "Ties").
   const double* prev = h_row(k, tail_slots(k, m));
   const double* head = hbar_row(k, m);
   const Step jmax = max_split(k, l, m);
-  for (Step j = 1; j <= jmax; ++j) {
+  const auto matches = [&](Step j) {
     const double term =
         split_term(advance[static_cast<std::size_t>(j)], prev[l - j], head[j - 1]) + read[k];
-    if (term <= target) return {Choice::kSplit, j, m};
+    return term <= target;
+  };
+  if (variant == HRevolveVariant::kPublished) {
+    for (Step j = 1; j <= jmax; ++j) {
+      if (matches(j)) return {Choice::kSplit, j, m};
+    }
+  } else {
+    for (Step j = jmax; j >= 1; --j) {
+      if (matches(j)) return {Choice::kSplit, j, m};
+    }
   }
   throw std::logic_error("hrevolve: the table has no matching decision");
 }

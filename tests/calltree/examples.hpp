@@ -67,4 +67,26 @@ inline CallTree random_calltree(std::mt19937_64& rng, CallIndex n, int pin_perce
   return CallTree(calls);
 }
 
+/// `tree` with about `loop_percent` of its calls (the root included) made loop nodes of 1 to
+/// `max_iterations` iterations and 1 to `max_snapshots` Revolve slots; with `ranges`, half of
+/// them let the planners choose the slot count down to a random minimum.
+inline CallTree with_loops(std::mt19937_64& rng, const CallTree& tree, int loop_percent,
+                           std::int64_t max_iterations = 5, std::int64_t max_snapshots = 4,
+                           bool ranges = false) {
+  auto uniform = [&rng](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  std::vector<CallNode> calls;
+  for (CallIndex v = 0; v < tree.num_calls(); ++v) {
+    calls.push_back(tree.call(v));
+    if (uniform(0, 99) < loop_percent) {
+      calls.back().loop = CallLoop{uniform(1, max_iterations), uniform(1, max_snapshots), 0};
+      if (ranges && uniform(0, 1) == 0) {
+        calls.back().loop->min_snapshots = uniform(1, calls.back().loop->snapshots);
+      }
+    }
+  }
+  return CallTree(calls);
+}
+
 }  // namespace memsched::test

@@ -3,7 +3,8 @@
 # chain-only programs link neither CHOLMOD nor StarPU (ldd), and that the sparse one does link
 # CHOLMOD where memsched was built with it (so that the check can fail).
 # Variables: BUILD_DIR, SOURCE_DIR, WORK_DIR, CXX_FLAGS and LINKER_FLAGS (the sanitizers'),
-# C_COMPILER, CXX_COMPILER, Fortran_COMPILER (empty: no Fortran), HAVE_CHOLMOD, HAVE_STARPU.
+# C_COMPILER, CXX_COMPILER, Fortran_COMPILER (empty: no Fortran), HAVE_CHOLMOD, HAVE_STARPU,
+# HAVE_CBC (the graph MILP component is built, installed and used).
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
@@ -65,6 +66,9 @@ set(programs consumer consumer_c consumer_problems consumer_sparse consumer_star
 if(Fortran_COMPILER)
   list(APPEND programs consumer_fortran)
 endif()
+if(HAVE_CBC)
+  list(APPEND programs consumer_graph_milp)
+endif()
 foreach(program ${programs})
   run(${WORK_DIR}/build/${program})
 endforeach()
@@ -108,6 +112,10 @@ build_with_pkg_config(${CXX_COMPILER} sparse.cpp ${WORK_DIR}/pc_consumer_sparse 
 build_with_pkg_config(${CXX_COMPILER} starpu.cpp ${WORK_DIR}/pc_consumer_starpu memsched_starpu)
 if(HAVE_CHOLMOD)
   check_links(${WORK_DIR}/pc_consumer_sparse TRUE)
+endif()
+if(HAVE_CBC)
+  build_with_pkg_config(${CXX_COMPILER} graph_milp.cpp ${WORK_DIR}/pc_consumer_graph_milp
+                        memsched_graph_milp)
 endif()
 if(Fortran_COMPILER)
   # Compile flags are the C/C++ compiler's; the link flags (sanitizer runtimes) apply.

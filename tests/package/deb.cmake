@@ -1,6 +1,7 @@
 # `cpack -G DEB` of the build tree: the package must hold the libraries, the C, C++ and Fortran
 # headers, the CMake and pkg-config files and the tool, under /usr.
-# Variables: BUILD_DIR, WORK_DIR, FORTRAN (ON when the Fortran module is built).
+# Variables: BUILD_DIR, WORK_DIR, FORTRAN (ON when the Fortran module is built), CBC (ON when
+# the graph MILP component is).
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_CPACK_COMMAND} -G DEB -B ${WORK_DIR} --config
                         ${BUILD_DIR}/CPackConfig.cmake
@@ -26,6 +27,9 @@ set(expected ./usr/bin/memsched ./usr/include/memsched/memsched.h
 if(FORTRAN)
   list(APPEND expected ./usr/lib/libmemsched_fortran.a ./usr/include/memsched/fortran/memsched.mod
        ./usr/lib/pkgconfig/memsched_fortran.pc)
+endif()
+if(CBC)
+  list(APPEND expected ./usr/lib/libmemsched_graph_milp.a ./usr/lib/pkgconfig/memsched_graph_milp.pc)
 endif()
 foreach(file ${expected})
   string(FIND "${contents}" " ${file}\n" at)

@@ -2,6 +2,10 @@
 // paper listings, identities with H-Revolve, every schedule replayed by the simulator.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "memsched/chain/simulate.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "memsched/plan/disk_revolve.hpp"
@@ -37,8 +41,8 @@ TEST(DiskRevolve, PaperListings4And5) {
   auto stream = disk_revolve(chain, platform);
   const SimulationReport report = simulate(*stream, chain, platform);
   EXPECT_DOUBLE_EQ(report.paper_makespan(chain), 384.0);
-  // The paper's schedule (disk at 0, 16, ..., 80) takes the last argmin; ours the first, so
-  // the schedules differ at equal cost (tie rules differ): compare costs only.
+  // The paper's schedule (disk at 0, 16, ..., 80) takes the last argmin; ours the fewest
+  // disk reads, then forward steps, so the schedules may differ at equal cost: costs only.
   // The one-read restriction is never better, and strictly worse somewhere on this grid.
   EXPECT_GE(*disk_revolve_cost(chain, platform, true), 485.0);
 }
@@ -91,6 +95,82 @@ TEST(DiskRevolve, EqualsHRevolveWithUnlimitedDisk) {
             << n << " " << ram;
       }
     }
+  }
+}
+
+// The lexicographic minimum of (cost, disk reads, forward steps) over the Disk-Revolve
+// recurrence (multi-read), by plain enumeration of every decision: the oracle of the tie rule.
+struct Keyed {
+  double cost;
+  std::int64_t reads, forward;
+  bool operator<(const Keyed& o) const {
+    if (cost != o.cost) return cost < o.cost;
+    return reads != o.reads ? reads < o.reads : forward < o.forward;
+  }
+};
+
+Keyed lexicographic_disk_revolve(Step n, std::int64_t ram, const Costs& c) {
+  const auto opt0 = [&](Step l) {
+    const std::int64_t steps = l + 1;
+    const std::int64_t advances = l == 0 ? 0 : revolve_advances(steps, std::min(ram, steps));
+    return Keyed{c.uf * static_cast<double>(advances) + c.ub * static_cast<double>(steps), 0,
+                 advances + steps};
+  };
+  std::vector<Keyed> one(static_cast<std::size_t>(n)), inf(static_cast<std::size_t>(n));
+  for (Step l = 0; l < n; ++l) {
+    Keyed best1 = opt0(l), bestinf = opt0(l);
+    for (Step j = 1; j <= l; ++j) {
+      const Keyed tail = opt0(l - j), head = one[static_cast<std::size_t>(j - 1)];
+      best1 =
+          std::min(best1, Keyed{((static_cast<double>(j) * c.uf + tail.cost) + head.cost) + c.rd,
+                                1 + head.reads, j + tail.forward + head.forward});
+      const Keyed tail_inf = inf[static_cast<std::size_t>(l - j)];
+      bestinf = std::min(
+          bestinf,
+          Keyed{(((static_cast<double>(j) * c.uf + tail_inf.cost) + head.cost) + c.rd) + c.wd,
+                1 + tail_inf.reads + head.reads, j + tail_inf.forward + head.forward});
+    }
+    one[static_cast<std::size_t>(l)] = best1;
+    inf[static_cast<std::size_t>(l)] = bestinf;
+  }
+  return inf.back();
+}
+
+TEST(DiskRevolve, TiesToFewestReadsThenForwardSteps) {
+  // Among equally cheap schedules the stream is the one with the fewest disk reads, then the
+  // fewest forward steps (docs/multilevel.md, "Ties"): checked against plain enumeration.
+  for (const Costs& c : {Costs{1, 1, 2, 2}, Costs{1, 0, 2, 1}, Costs{2, 1, 1, 3}}) {
+    for (Step n = 1; n <= 40; ++n) {
+      for (std::int64_t ram = 1; ram <= 4; ++ram) {
+        const Chain chain(n, c.uf, c.ub);
+        const Platform platform = ram_disk(ram, c.wd, c.rd);
+        const Keyed expected = lexicographic_disk_revolve(n, ram, c);
+        auto stream = disk_revolve(chain, platform);
+        const SimulationReport report = simulate(*stream, chain, platform);
+        EXPECT_DOUBLE_EQ(report.cost, expected.cost + static_cast<double>(n) * c.uf) << n;
+        EXPECT_EQ(report.levels[1].reads, expected.reads) << n << " " << ram;
+        EXPECT_EQ(report.forward_steps, expected.forward) << n << " " << ram;
+      }
+    }
+  }
+}
+
+TEST(HRevolve, TiesToTheLargestSplit) {
+  // Free RAM, disk w = r = 2: among equally cheap splits the largest j, fewer checkpoints
+  // written. n = 20 with (1, 2) and (2, 4) slots: the equally cheap Pareto-optimal (forward
+  // steps, writes) are (69, 9), (71, 7) and (54, 15), (58, 13), (62, 11); the rule takes 69
+  // and 62 forward steps with 3 and 2 disk writes (the smallest j took 71 and 54, with 2 and 4).
+  const Chain chain(20, 1.0, 1.0);
+  const std::pair<std::int64_t, std::int64_t> slots[] = {{1, 2}, {2, 4}};
+  const std::int64_t forward[] = {69, 62}, disk_writes[] = {3, 2};
+  for (int i = 0; i < 2; ++i) {
+    const Platform platform(
+        {StorageLevel{"ram", slots[i].first, 0, 0}, StorageLevel{"disk", slots[i].second, 2, 2}});
+    auto stream = hrevolve(chain, platform);
+    const SimulationReport report = simulate(*stream, chain, platform);
+    EXPECT_DOUBLE_EQ(report.cost, *hrevolve_cost(chain, platform));
+    EXPECT_EQ(report.forward_steps, forward[i]);
+    EXPECT_EQ(report.levels[1].writes, disk_writes[i]);
   }
 }
 

@@ -2,6 +2,7 @@
 // its snapshot, and whether it may be reversed joint (checkpointed) or split (store-all).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,23 @@ inline constexpr Bytes kMaxCallTreeBytes = Bytes{1} << 62;
 
 /// The most calls a CallTree accepts (2^24); larger trees are refused with their size.
 inline constexpr CallIndex kMaxCalls = CallIndex{1} << 24;
+
+/// The most iterations a loop node accepts (2^40), and the most iterations along any path of
+/// nested loops together (their product, 2^62): larger values are refused with their size.
+inline constexpr std::int64_t kMaxLoopIterations = std::int64_t{1} << 40;
+inline constexpr std::int64_t kMaxNestedIterations = std::int64_t{1} << 62;
+
+/// A loop node's iteration chain: its body runs `iterations` times as a chain of states
+/// x_0 -> x_1 -> ... -> x_N and is reversed by Revolve (Griewank & Walther, ACM TOMS 26(1),
+/// 2000) with `snapshots` slots, each holding one iteration state of the call's snapshot_bytes
+/// (the slot of x_0 included). Slots beyond N - 1 are never used. With min_snapshots > 0 the
+/// planners may choose any S in [min_snapshots, snapshots] (fewer slots: less memory, more
+/// plain iterations); evaluation and simulation use `snapshots`.
+struct CallLoop {
+  std::int64_t iterations = 1;     ///< N, in [1, kMaxLoopIterations]
+  std::int64_t snapshots = 1;      ///< S, in [1, kMaxLoopIterations]
+  std::int64_t min_snapshots = 0;  ///< 0: S is fixed; otherwise in [1, snapshots]
+};
 
 /// A constraint on how one call may be reversed.
 enum class CallPin : std::uint8_t {
@@ -48,6 +66,11 @@ struct CallNode {
   /// The static call site (source location or callee) this dynamic call comes from; empty
   /// means the call is its own site. Profiles aggregate per site.
   std::string site;
+  /// Set for a loop node: the call's own body (its times, its tape with tape_before_calls, and
+  /// its calls) is one iteration, run loop->iterations times and reversed by Revolve with
+  /// loop->snapshots slots of snapshot_bytes each (docs/calltree.md, "Loop nodes"). Every
+  /// field and every call below describes one iteration; all iterations are alike.
+  std::optional<CallLoop> loop;
 };
 
 /// A dynamic call tree of an adjoint (Griewank & Walther, Evaluating Derivatives, SIAM 2008,
@@ -62,7 +85,10 @@ struct CallNode {
 /// no calls or more than kMaxCalls, a parent not smaller than its child's index (the root is
 /// index 0 with parent -1), an empty or repeated name, a negative or non-finite time, a
 /// negative size, tape_before_calls of the wrong length, decreasing or above tape_bytes, a
-/// root pinned joint, or total bytes over kMaxCallTreeBytes. O(n) time and memory.
+/// root pinned joint, a loop with iterations or snapshots outside [1, kMaxLoopIterations],
+/// nested loops whose iterations multiply past kMaxNestedIterations, a loop whose Revolve
+/// step count does not fit in 64 bits, or total bytes (each loop's min(S, N - 1) slots
+/// included) over kMaxCallTreeBytes. O(n) time and memory.
 ///
 ///     CallTree tree({{"R", -1, 1, 1, 2, 10}, {"A", 0, 4, 4, 8, 40, {}, 8}});
 class CallTree {
@@ -93,8 +119,14 @@ class CallTree {
     return j < num_children(i) ? c.tape_before_calls[static_cast<std::size_t>(j)] : c.tape_bytes;
   }
 
-  /// P: plain time of call i's whole subtree (its own and every descendant's `time`).
-  double subtree_time(CallIndex i) const { return subtree_time_[index(i)]; }
+  /// P: plain time of one call i with its whole subtree (its own and every descendant's
+  /// `time`, each body counted once per iteration of the loops around it up to i, i's own
+  /// iterations included).
+  double subtree_time(CallIndex i) const {
+    return body_time_[index(i)] * static_cast<double>(iterations(i));
+  }
+  /// Plain time of one run of call i's body with its calls: subtree_time / iterations.
+  double body_time(CallIndex i) const { return body_time_[index(i)]; }
   /// P + omega + rho: the time making call i joint adds, whatever the other choices.
   double joint_cost(CallIndex i) const {
     return subtree_time(i) + call(i).snapshot_write_time + call(i).snapshot_read_time;
@@ -110,9 +142,37 @@ class CallTree {
   /// Depth of call i (the root has depth 0).
   CallIndex depth(CallIndex i) const { return depth_[index(i)]; }
 
-  /// Sum over all calls of record_time + adjoint_time: the run time of store-all (all split).
+  /// Is call i a loop node?
+  bool is_loop(CallIndex i) const { return call(i).loop.has_value(); }
+  /// N: iterations of call i's body per call (1 unless a loop node).
+  std::int64_t iterations(CallIndex i) const { return is_loop(i) ? call(i).loop->iterations : 1; }
+  /// t(N, S): the plain iterations Revolve adds to reverse loop i once (revolve_advances);
+  /// 0 unless a loop node.
+  std::int64_t loop_advances(CallIndex i) const { return loop_advances_[index(i)]; }
+  /// The fewest snapshots a planner may give loop i: min_snapshots, or snapshots when fixed.
+  std::int64_t loop_min_snapshots(CallIndex i) const {
+    const CallLoop& l = *call(i).loop;
+    return l.min_snapshots > 0 ? l.min_snapshots : l.snapshots;
+  }
+  /// Does loop i let the planners choose its snapshot count?
+  bool loop_has_choice(CallIndex i) const {
+    return is_loop(i) && loop_min_snapshots(i) < call(i).loop->snapshots;
+  }
+  /// L = min(S, N - 1): the most iteration snapshots loop i holds at once, which it holds when
+  /// its last iteration is recorded (docs/calltree.md); 0 unless a loop node.
+  std::int64_t loop_live_snapshots(CallIndex i) const {
+    return is_loop(i) ? std::min(call(i).loop->snapshots, call(i).loop->iterations - 1) : 0;
+  }
+  /// How many times call i is made in one adjoint: the product of the iterations of the loops
+  /// strictly above it (1 outside loops). Every one of them is recorded and reversed once.
+  std::int64_t occurrences(CallIndex i) const { return occurrences_[index(i)]; }
+
+  /// The run time of the all-split assignment, the least of any assignment: the sum over calls
+  /// of (record_time + adjoint_time) times the runs of their body, plus each loop's Revolve
+  /// advances (occurrences x t(N, S) x body_time). Without loops: the time of store-all.
   double base_time() const noexcept { return base_time_; }
-  /// Sum over all calls of tape_bytes: the peak of store-all.
+  /// The peak of the all-split assignment. Without loops: the sum of every call's own tape
+  /// (store-all).
   Bytes total_tape() const noexcept { return total_tape_; }
 
  private:
@@ -121,8 +181,10 @@ class CallTree {
   std::vector<CallNode> calls_;
   std::vector<CallIndex> child_begin_;  // CSR offsets, size n + 1
   std::vector<CallIndex> child_list_;
-  std::vector<double> subtree_time_;
+  std::vector<double> body_time_;
   std::vector<CallIndex> depth_;
+  std::vector<std::int64_t> loop_advances_;
+  std::vector<std::int64_t> occurrences_;
   std::vector<std::pair<std::string, CallIndex>> by_name_;  // sorted by name
   double base_time_ = 0;
   Bytes total_tape_ = 0;
@@ -131,6 +193,21 @@ class CallTree {
 /// A joint/split assignment: joint[i] is true when call i is reversed joint. Its size must be
 /// num_calls(); joint[root] must be false.
 using JointSet = std::vector<bool>;
+
+/// A snapshot count chosen for a loop node whose count is a range.
+struct LoopChoice {
+  CallIndex call;
+  std::int64_t snapshots;
+  friend bool operator==(const LoopChoice& a, const LoopChoice& b) noexcept {
+    return a.call == b.call && a.snapshots == b.snapshots;
+  }
+};
+
+/// `tree` with each chosen loop's snapshots set to its choice (its range then collapses to that
+/// one value): the tree on which an assignment with these choices is evaluated. Throws
+/// std::out_of_range for a call outside the tree and std::invalid_argument for a call that is
+/// not a loop or a count outside [loop_min_snapshots, snapshots]. O(n).
+CallTree with_loop_snapshots(const CallTree& tree, const std::vector<LoopChoice>& choices);
 
 /// The assignment whose joint calls are exactly `joint` (indices).
 /// Throws std::out_of_range for an index outside the tree.

@@ -26,8 +26,11 @@ inline constexpr std::int64_t kMaxCallTreeDepth = 10000;
 /// "tape_before_calls" (cumulative bytes of own tape pushed before each call, one entry per
 /// call; default: all of it before the first call), "snapshot_bytes" (default 0),
 /// "snapshot_write_time" and "snapshot_read_time" (default 0), "pin" ("joint", "split" or
-/// absent), "site" (the static call site, for profiles; default: the id), "calls" (default
-/// none). Other keys are refused, so typos do not pass silently.
+/// absent), "site" (the static call site, for profiles; default: the id), "loop" (a loop
+/// node: {"iterations": N, "snapshots": S}, integers in [1, 2^40], and optionally
+/// "min_snapshots" in [1, S] to let the planners choose S; the call's own fields and calls are
+/// one iteration, reversed by Revolve with S slots of snapshot_bytes each), "calls"
+/// (default none). Other keys are refused, so typos do not pass silently.
 /// Calls are numbered in pre-order (the root is 0).
 ///
 /// Throws ParseError for malformed JSON (with line and column), a missing or mistyped key, a

@@ -11,11 +11,14 @@
 
 namespace memsched {
 
-/// One assignment: its run time, its peak stack bytes and its joint calls (indices, increasing).
+/// One assignment: its run time, its peak stack bytes, its joint calls (indices, increasing)
+/// and, for every loop node whose snapshot count is a range, the count chosen (by increasing
+/// call index; evaluate on with_loop_snapshots(tree, snapshots)).
 struct CallTreePoint {
   double time = 0;
   Bytes peak = 0;
   std::vector<CallIndex> joint;
+  std::vector<LoopChoice> snapshots;
 };
 
 /// Limits of the planners.
@@ -29,7 +32,8 @@ struct CallTreePlanOptions {
   std::int64_t grid_cells = 64;
 };
 
-/// The whole Pareto front of (time, peak) over every assignment that respects the pins, by
+/// The whole Pareto front of (time, peak) over every assignment that respects the pins (and
+/// every snapshot count in the range of each loop node that has one), by
 /// increasing time (and strictly decreasing peak), each point with one assignment reaching it.
 /// Exact: a tree dynamic programme over Pareto sets of (extra time, bytes pushed, peak)
 /// (docs/calltree.md, "Planning"); it equals exhaustive search. The first point is the
@@ -78,7 +82,8 @@ struct CallTreePeakBounds {
   Bytes lower = 0;
   Bytes upper = 0;
   bool exact = false;
-  std::vector<CallIndex> joint;  ///< an assignment whose peak is `upper`
+  std::vector<CallIndex> joint;       ///< an assignment whose peak is `upper`
+  std::vector<LoopChoice> snapshots;  ///< with these loop snapshot counts
 };
 CallTreePeakBounds calltree_min_peak(const CallTree& tree, const CallTreePlanOptions& options = {});
 

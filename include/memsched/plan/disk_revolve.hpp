@@ -34,7 +34,9 @@ std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform
 
 /// The Disk-Revolve tables for every l <= length: Opt_0 (memory only, closed form
 /// uf t(l+1, c_m) + ub (l+1)), Opt_1D (x_0 already on disk, read any number of times) and
-/// Opt_inf (the optimum), each with every split j = 1..l (docs/theory/chain.md).
+/// Opt_inf (the optimum), each with every split j = 1..l (docs/theory/chain.md), and the
+/// decision of each entry: among equally cheap decisions the one with the fewest disk reads,
+/// then the fewest forward steps (the memory-only schedule, with no read, wins its ties).
 /// Θ(length^2) time,
 /// Θ(length) memory. Throws std::invalid_argument on negative or non-finite costs, a negative
 /// slot count or length.
@@ -44,6 +46,8 @@ struct DiskRevolveTables {
   std::vector<double> opt0;    ///< Opt_0(l, c_m)
   std::vector<double> opt1d;   ///< Opt_1D(l)
   std::vector<double> optinf;  ///< Opt_inf(l)
+  std::vector<Step> split1d;   ///< Opt_1D(l)'s split j, 0 for the memory-only schedule
+  std::vector<Step> splitinf;  ///< Opt_inf(l)'s split j, 0 for the memory-only schedule
 };
 
 /// Disk-Revolve (multi-read by default) as a stream. The memory-only sub-schedules are Revolve;

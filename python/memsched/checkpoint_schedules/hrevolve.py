@@ -10,7 +10,7 @@ __all__ = ["HRevolve", "DiskRevolve", "PeriodicDiskRevolve", "Revolve"]
 
 
 # The H-Revolve and Disk-Revolve dynamic programmes take time quadratic in the steps, computed
-# before the first action: about 8.5e-10 s per n^2 (ram + disk) for H-Revolve and 3.1e-9 s per
+# before the first action: about 8.5e-10 s per n^2 (ram + disk) for H-Revolve and 6.7e-9 s per
 # n^2 for Disk-Revolve (measured on the Debug build, 2-core machine; docs/benchmarks.md). A
 # schedule estimated above a minute is refused up front instead of hanging its consumer.
 _MAX_PLANNING_SECONDS = 60.0
@@ -96,7 +96,7 @@ class _DiskRevolveBase(RevolveCheckpointSchedule):
         self.uf, self.ub, self.wd, self.rd = fwd_cost, bwd_cost, w[1], r[1]
         platform = _ms.Platform.ram_disk(snapshots_in_ram, None, w[1], r[1])
         if self._planner_name == "disk-revolve":
-            _refuse_slow_plan(type(self).__name__, max_n, 3.1e-9 * float(max_n) ** 2)
+            _refuse_slow_plan(type(self).__name__, max_n, 6.7e-9 * float(max_n) ** 2)
         super().__init__(max_n, self._planner_name, _ms.Chain(max_n, fwd_cost, bwd_cost),
                          platform, [StorageType.RAM, StorageType.DISK])
 
