@@ -32,19 +32,21 @@ struct BlockChain {
   HeteroChain chain;
 };
 
-/// The largest graph block_chain accepts (it keeps n^2 / 8 bytes of reachability).
-inline constexpr NodeIndex kMaxBlockChainNodes = 40000;
+/// The largest graph block_chain accepts (it keeps n^2 / 4 bytes of reachability).
+inline constexpr NodeIndex kMaxBlockChainNodes = 16384;
 
-/// Cuts the graph into the longest chain of blocks: from the outside in, each stage takes the
-/// fewest separators on the forward side for which some separator on the backward side closes
-/// it (no edge from the stage's forward into the rest but from its output x_{i+1}, none from
-/// the rest into its backward but from ȳ_{i+1}). Each block is summarised as a heterogeneous
+/// Cuts the graph into a chain of blocks, from the outside in: a stage is a pair of separators
+/// (x_{i+1}, ȳ_{i+1}) that closes it (no edge from the stage's forward block into the rest but
+/// from x_{i+1}, none from the rest into its backward block but from ȳ_{i+1}); for each
+/// candidate x_{i+1} the latest closing ȳ_{i+1}, and among those the pair whose two blocks hold
+/// the fewest nodes. Each block is summarised as a heterogeneous
 /// stage: forward_time and backward_time are the sums of its nodes' times; input_bytes is the
 /// larger of x_i and ȳ_i; tape_bytes the outputs of the forward that its backward reads (x_{i+1}
 /// among them); the temporaries are the peaks of the block's steps above what the chain model
 /// counts. nullopt if the graph has several sources or sinks, or no separator but its source
 /// and sink (then there is one block: the loss region). Throws std::invalid_argument above
-/// kMaxBlockChainNodes. O(n^2 / 64 + E * n / 64 + m^2) for m separators.
+/// kMaxBlockChainNodes. O(E * n / 64) for the separators, then per stage at most O(m * (m + E
+/// log E)) for m separators (far less when the first cut closes).
 std::optional<BlockChain> block_chain(const Graph& graph);
 
 /// Limits of the decomposition.
