@@ -5,6 +5,7 @@
 #include <random>
 
 #include "memsched/graph/remat.hpp"
+#include "memsched/graph/series_parallel.hpp"
 #include "memsched/graph/traversal.hpp"
 
 namespace {
@@ -135,6 +136,44 @@ BENCHMARK(BM_RematGreedyLinear)
     ->Args({1000, 20})
     ->Args({1000, 10})
     ->Unit(benchmark::kMillisecond);
+
+// A random two-terminal series-parallel graph: from s -> t, repeatedly subdivide a random edge
+// or put a parallel path next to it (the generator of tests/graph/series_parallel_test.cpp).
+Graph random_series_parallel(int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::pair<int, int>> pairs{{0, 1}};
+  std::bernoulli_distribution series(0.5);
+  for (int x = 2; x < n; ++x) {
+    const auto e = std::uniform_int_distribution<std::size_t>(0, pairs.size() - 1)(rng);
+    const auto [u, w] = pairs[e];
+    if (series(rng)) {
+      pairs[e] = {u, x};
+    } else {
+      pairs.push_back({u, x});
+    }
+    pairs.push_back({x, w});
+  }
+  std::uniform_int_distribution<Bytes> size(1, 1000);
+  std::vector<GraphNode> nodes;
+  for (int v = 0; v < n; ++v) nodes.push_back({std::to_string(v), 1.0, size(rng), size(rng) / 10});
+  std::vector<GraphEdge> edges;
+  for (const auto& [u, w] : pairs) edges.push_back({u, w});
+  return Graph(std::move(nodes), edges);
+}
+
+void BM_MinPeakSeriesParallel(benchmark::State& state) {
+  const Graph g = random_series_parallel(static_cast<int>(state.range(0)), 5);
+  GraphTraversal t;
+  for (auto _ : state) {
+    t = min_peak_series_parallel(g);
+    benchmark::DoNotOptimize(t.peak);
+  }
+  state.counters["peak"] = static_cast<double>(t.peak);
+  state.counters["lower_bound"] = static_cast<double>(t.lower_bound);
+  state.counters["optimal"] = t.optimal ? 1 : 0;
+  state.counters["heuristic_peak"] = static_cast<double>(min_peak_heuristic(g).peak);
+}
+BENCHMARK(BM_MinPeakSeriesParallel)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // `memsched graph ...`: minimum-peak orders, rematerialization under a byte budget, memory-time
 // curves, replay of schedules, and conversion of chains, join graphs and trees into graph files.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "commands.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/graph/convert.hpp"
+#include "memsched/graph/decompose.hpp"
 #include "memsched/graph/graph_io.hpp"
 #include "memsched/graph/memory_svg.hpp"
 #ifdef MEMSCHED_HAVE_CBC
@@ -23,6 +26,7 @@
 #include "memsched/graph/out_of_core.hpp"
 #include "memsched/graph/parallel.hpp"
 #include "memsched/graph/remat.hpp"
+#include "memsched/graph/series_parallel.hpp"
 #include "memsched/graph/simulate.hpp"
 #include "memsched/graph/starpu_run.hpp"
 #include "memsched/graph/traversal.hpp"
@@ -111,15 +115,55 @@ struct TraverseFlags {
   std::string svg;
 };
 
+// --algorithm optimal: the series-parallel algorithm when the graph is series-parallel and its
+// answer is certified optimal, else the exact DP. heuristic: the better of the greedy orders
+// and, on a series-parallel graph, the series-parallel algorithm. series-parallel: that
+// algorithm alone (bad input unless the graph is series-parallel).
 void run_traverse(const TraverseFlags& flags) {
   const Graph g = read_graph(flags.file);
   graph::GraphTraversal t;
-  if (flags.algorithm == "heuristic") {
+  std::string method;
+  const bool series_parallel = graph::is_series_parallel(g);
+  if (flags.algorithm == "series-parallel") {
+    if (!series_parallel) {
+      throw std::runtime_error(flags.file +
+                               ": the graph is not series-parallel (with one source joined to "
+                               "its sources and one target joined from its sinks)");
+    }
+    t = graph::min_peak_series_parallel(g);
+    method = "series-parallel";
+  } else if (flags.algorithm == "heuristic") {
     t = graph::min_peak_heuristic(g);
+    method = "greedy";
+    if (series_parallel && !t.optimal) {
+      const graph::GraphTraversal sp = graph::min_peak_series_parallel(g);
+      const Bytes bound = std::max(t.lower_bound, sp.lower_bound);
+      if (sp.peak <= t.peak) {
+        t = sp;
+        method = "series-parallel";
+      }
+      t.lower_bound = bound;
+      t.optimal = t.peak == bound;
+    }
   } else {
-    graph::ExactTraversalOptions options;
-    options.max_states = parse_count(flags.max_states, "--max-states", 1, 1'000'000'000);
-    t = graph::min_peak_exact(g, options);
+    if (series_parallel) {
+      t = graph::min_peak_series_parallel(g);
+      method = "series-parallel";
+    }
+    if (!t.optimal) {
+      graph::ExactTraversalOptions options;
+      options.max_states = parse_count(flags.max_states, "--max-states", 1, 1'000'000'000);
+      try {
+        t = graph::min_peak_exact(g, options);
+      } catch (const std::invalid_argument& e) {
+        if (!series_parallel) throw;
+        throw std::invalid_argument(
+            std::string(e.what()) + "; the series-parallel algorithm found peak " +
+            std::to_string(t.peak) + " (lower bound " + std::to_string(t.lower_bound) +
+            "): --algorithm series-parallel");
+      }
+      method = "downset-dp";
+    }
   }
   write_schedule_svg(flags.svg, g, graph::traversal_schedule(g, t.order), 0,
                      "min-peak order (" + flags.algorithm + "), peak " + std::to_string(t.peak));
@@ -127,6 +171,8 @@ void run_traverse(const TraverseFlags& flags) {
     Json order = Json::array();
     for (graph::NodeIndex v : t.order) order.push_back(g.id(v));
     const Json out{{"algorithm", flags.algorithm},
+                   {"method", method},
+                   {"series_parallel", series_parallel},
                    {"nodes", g.num_nodes()},
                    {"edges", g.num_edges()},
                    {"peak", t.peak},
@@ -136,8 +182,9 @@ void run_traverse(const TraverseFlags& flags) {
     std::cout << out.dump() << "\n";
     return;
   }
-  std::cout << "algorithm: " << flags.algorithm << "\nnodes: " << g.num_nodes()
-            << "\nedges: " << g.num_edges() << "\npeak: " << t.peak
+  std::cout << "algorithm: " << flags.algorithm << " (" << method << ")"
+            << "\nseries-parallel: " << (series_parallel ? "yes" : "no")
+            << "\nnodes: " << g.num_nodes() << "\nedges: " << g.num_edges() << "\npeak: " << t.peak
             << "\nlower bound: " << t.lower_bound << "\noptimal: " << (t.optimal ? "yes" : "no")
             << "\norder:";
   for (graph::NodeIndex v : t.order) std::cout << ' ' << g.id(v);
@@ -214,8 +261,29 @@ void run_remat(const RematFlags& flags) {
   }
   const bool exact =
       flags.algorithm == "exact" || (flags.algorithm == "auto" && g.num_nodes() <= kAutoExactNodes);
-  const std::string algorithm = exact ? "exact" : "greedy";
-  const auto plan = exact ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+  std::string algorithm = exact ? "exact" : "greedy";
+  std::optional<graph::RematPlan> plan;
+  if (flags.algorithm == "decomposition") {
+    algorithm = "decomposition";
+    plan = graph::remat_decomposition(g, budget).plan;
+    if (!plan) {
+      throw std::runtime_error("the block decomposition found no schedule within a budget of " +
+                               std::to_string(budget) + " bytes (no schedule fits below " +
+                               std::to_string(graph::peak_lower_bound(g)) + " bytes)");
+    }
+  } else {
+    plan = exact ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+  }
+  // auto on a large graph: the block decomposition too, when the graph has block structure;
+  // the faster schedule wins.
+  if (flags.algorithm == "auto" && !exact && g.num_nodes() <= graph::kMaxBlockChainNodes &&
+      graph::block_chain(g)) {
+    auto blocks = graph::remat_decomposition(g, budget).plan;
+    if (blocks && (!plan || blocks->time < plan->time)) {
+      plan = std::move(blocks);
+      algorithm = "decomposition";
+    }
+  }
   if (!plan) {
     if (exact) {
       throw std::runtime_error("no schedule within a budget of " + std::to_string(budget) +
@@ -691,8 +759,9 @@ void add_graph_command(CLI::App& app) {
       ->required();
   traverse
       ->add_option("--algorithm", traverse_flags->algorithm,
-                   "optimal (exact, small graphs) | heuristic (any size, with a gap)")
-      ->check(CLI::IsMember({"optimal", "heuristic"}));
+                   "optimal (exact: series-parallel graphs of any size when certified, "
+                   "else small graphs) | heuristic (any size, with a gap) | series-parallel")
+      ->check(CLI::IsMember({"optimal", "heuristic", "series-parallel"}));
   traverse->add_option("--format", traverse_flags->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));
   traverse->add_option("--max-states", traverse_flags->max_states,
@@ -708,8 +777,10 @@ void add_graph_command(CLI::App& app) {
       ->required();
   remat
       ->add_option("--algorithm", remat_flags->algorithm,
-                   "auto (exact up to 24 nodes) | exact | greedy | milp (Checkmate's, CBC)")
-      ->check(CLI::IsMember({"auto", "exact", "greedy", "milp"}));
+                   "auto (exact up to 24 nodes, else the faster of greedy and decomposition) | "
+                   "exact | greedy | decomposition (blocks + persistent chain DP) | milp "
+                   "(Checkmate's, CBC)")
+      ->check(CLI::IsMember({"auto", "exact", "greedy", "decomposition", "milp"}));
   remat->add_option("--time-limit", remat_flags->time_limit, "milp: CBC's time limit, seconds");
   remat->add_option("--format", remat_flags->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}));

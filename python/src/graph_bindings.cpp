@@ -121,20 +121,27 @@ void bind_graph(py::module_& m) {
   m.def(
       "graph_remat",
       [](const Graph& g, Bytes budget, const std::string& algorithm) {
-        if (algorithm != "exact" && algorithm != "greedy") {
-          throw py::value_error("algorithm must be 'exact' or 'greedy', got '" + algorithm + "'");
+        if (algorithm != "exact" && algorithm != "greedy" && algorithm != "decomposition") {
+          throw py::value_error("algorithm must be 'exact', 'greedy' or 'decomposition', got '" +
+                                algorithm + "'");
         }
         std::optional<graph::RematPlan> plan;
         {
           py::gil_scoped_release release;
-          plan =
-              algorithm == "exact" ? graph::remat_exact(g, budget) : graph::remat_greedy(g, budget);
+          if (algorithm == "decomposition") {
+            plan = graph::remat_decomposition(g, budget).plan;
+          } else {
+            plan = algorithm == "exact" ? graph::remat_exact(g, budget)
+                                        : graph::remat_greedy(g, budget);
+          }
         }
         return plan_dict(g, plan);
       },
       py::arg("graph"), py::arg("budget"), py::arg("algorithm") = "exact",
       "Fastest schedule with peak <= budget (recomputation allowed): {'time', 'peak', "
-      "'optimal', 'lower_bound', 'schedule': [(op, id), ...]}, or None if none fits.");
+      "'optimal', 'lower_bound', 'schedule': [(op, id), ...]}, or None if none fits. "
+      "algorithm: 'exact' (small graphs), 'greedy', or 'decomposition' (blocks of a training "
+      "graph planned by the persistent chain DP; ValueError without block structure).");
   m.def(
       "graph_min_feasible_budget",
       [](const Graph& g) {
@@ -142,6 +149,29 @@ void bind_graph(py::module_& m) {
         return graph::min_feasible_budget(g);
       },
       py::arg("graph"), "Smallest budget for which a schedule exists (exact, small graphs).");
+  m.def(
+      "graph_is_series_parallel",
+      [](const Graph& g) {
+        py::gil_scoped_release release;
+        return graph::is_series_parallel(g);
+      },
+      py::arg("graph"),
+      "True if the graph, with one source joined to its sources and one target joined from its "
+      "sinks, is two-terminal series-parallel.");
+  m.def(
+      "graph_min_peak_series_parallel",
+      [](const Graph& g) {
+        graph::GraphTraversal t;
+        {
+          py::gil_scoped_release release;
+          t = graph::min_peak_series_parallel(g);
+        }
+        return traversal_dict(g, t);
+      },
+      py::arg("graph"),
+      "Order of a series-parallel graph by Kayaaslan et al.'s algorithm, in polynomial time: "
+      "{'order', 'peak', 'lower_bound', 'optimal'} (optimal when certified). ValueError if the "
+      "graph is not series-parallel.");
   m.def(
       "graph_out_of_core",
       [](const Graph& g, Bytes memory, std::optional<std::vector<std::string>> order,

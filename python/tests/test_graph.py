@@ -42,6 +42,35 @@ def test_bad_input_is_a_value_error():
         memsched.graph_remat(memsched.Graph(NODES, EDGES), -1)
 
 
+def test_series_parallel():
+    g = memsched.Graph(NODES, EDGES)
+    assert memsched.graph_is_series_parallel(g)
+    sp = memsched.graph_min_peak_series_parallel(g)
+    assert sp["peak"] == 6 and sp["optimal"] and sp["lower_bound"] == 6
+    n = memsched.Graph([("a", 1.0, 3, 0), ("b", 1.0, 2, 0), ("c", 1.0, 1, 0),
+                        ("d", 1.0, 4, 0), ("e", 1.0, 1, 0)],
+                       [("a", "c"), ("a", "d"), ("b", "d"), ("c", "e"), ("d", "e")])
+    assert not memsched.graph_is_series_parallel(n)
+    with pytest.raises(ValueError, match="series-parallel"):
+        memsched.graph_min_peak_series_parallel(n)
+
+
+def test_decomposition():
+    # A two-stage chain converted to a graph: x0 -> x1 -> x2 -> loss -> g1 -> g0.
+    nodes = [("x0", 0.0, 2, 0), ("x1", 1.0, 3, 0), ("x2", 2.0, 3, 0), ("loss", 0.0, 3, 0),
+             ("g1", 2.0, 3, 0), ("g0", 1.0, 2, 0)]
+    edges = [("x0", "x1"), ("x1", "x2"), ("x2", "loss"), ("loss", "g1"), ("x2", "g1"),
+             ("x1", "g1"), ("g1", "g0"), ("x1", "g0"), ("x0", "g0")]
+    g = memsched.Graph(nodes, edges)
+    plan = memsched.graph_remat(g, 100, algorithm="decomposition")
+    assert plan["time"] == g.total_time and not plan["optimal"]
+    tight = memsched.graph_remat(g, 11, algorithm="decomposition")
+    assert tight is None or tight["peak"] <= 11
+    with pytest.raises(ValueError, match="block structure"):
+        memsched.graph_remat(memsched.Graph(NODES, EDGES), 100,
+                             algorithm="decomposition")
+
+
 def test_out_of_core_and_parallel():
     g = memsched.Graph(NODES, EDGES)
     order = ["s", "a1", "a2", "b1", "b2", "t"]

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 
 #include "hetero/random_chain.hpp"
@@ -15,11 +16,13 @@
 #include "memsched/graph/traversal.hpp"
 #include "memsched/hetero/exhaustive.hpp"
 #include "memsched/hetero/persistent.hpp"
+#include "memsched/join/plan.hpp"
 #include "memsched/plan/revolve.hpp"
 #include "memsched/tree/generate.hpp"
 #include "memsched/tree/optimal_traversal.hpp"
 #include "memsched/tree/traversal.hpp"
 #include "support/graph_oracle.hpp"
+#include "support/join_exhaustive.hpp"
 
 namespace memsched::graph {
 namespace {
@@ -73,7 +76,7 @@ HeteroChain tape_free_chain(std::mt19937_64& rng, std::int64_t num_stages, Bytes
 TEST(GraphConvert, HeteroChainOptimumEqualsTheExhaustiveOneWithoutPinRule) {
   std::mt19937_64 rng(2026);
   constexpr double kInput = 1000.0;  // x_0 is never worth recomputing
-  int points = 0, feasible = 0;
+  int points = 0, feasible = 0, compared = 0, equal = 0;
   for (int trial = 0; trial < 120; ++trial) {
     const HeteroChain chain = tape_free_chain(rng, 1 + trial % 3, 4, trial % 2 == 0 ? 0 : 3);
     const Graph g = graph_from_hetero(chain, kInput);
@@ -96,11 +99,24 @@ TEST(GraphConvert, HeteroChainOptimumEqualsTheExhaustiveOneWithoutPinRule) {
       const auto persistent = plan_persistent(chain, budget, exact);
       if (persistent) {
         EXPECT_GE(persistent->makespan, graph_plan->time - kInput);
+        // Where the pin rule costs nothing (the exhaustive optimum with it equals the one
+        // without), the persistent DP equals the graph optimum.
+        const auto pinned = plan_exhaustive(chain, budget);
+        if (pinned && pinned->first == hetero->first) {
+          ++compared;
+          equal += persistent->makespan == graph_plan->time - kInput;
+        }
       }
     }
   }
   EXPECT_GT(feasible, 100);
   EXPECT_GT(points, 300);
+  std::printf("persistent DP = graph optimum on %d of %d points where the pin rule is free\n",
+              equal, compared);
+  EXPECT_GT(compared, 80);
+  EXPECT_EQ(equal, compared);
+  RecordProperty("persistent_equal", equal);
+  RecordProperty("persistent_compared", compared);
 }
 
 TEST(GraphConvert, HeteroChainWithTapesIsAnUpperBound) {
@@ -159,6 +175,63 @@ TEST(GraphConvert, JoinGraphStructure) {
   EXPECT_DOUBLE_EQ(plan->time, g.total_time());  // at the min-peak budget nothing is recomputed
   const Graph single = graph_from_join(JoinGraph({1}, 1));
   EXPECT_EQ(single.num_nodes(), 2 + 1 + 1);
+}
+
+// The join planner against the graph optimum, as for chains: with unit states and free
+// adjoints the node-output model has no in-place advance, so the join DP with c slots (branch
+// inputs included, plus its working buffer) lies between the graph optimum at budget c + 2 and
+// at c + 1. The graph's time counts each adjoint as 2 (recording run + reversal) where the join
+// model counts only the recording run, so (sum of L_b + H) is subtracted, and the branch inputs
+// (input_time each, computed once) too. The join DP also equals the exhaustive join optimum.
+TEST(GraphConvert, JoinGraphBracketsTheJoinDp) {
+  constexpr double kInput = 1000.0;
+  int points = 0, equal_above = 0;
+  for (const auto& [branches, handle] :
+       std::vector<std::pair<std::vector<Step>, Step>>{{{1, 1}, 1},
+                                                       {{1, 1}, 2},
+                                                       {{1, 1}, 3},
+                                                       {{2, 1}, 2},
+                                                       {{2, 2}, 1},
+                                                       {{2, 2}, 2},
+                                                       {{3, 1}, 2},
+                                                       {{2, 3}, 1},
+                                                       {{1, 1, 1}, 1},
+                                                       {{1, 1, 1}, 2},
+                                                       {{2, 1, 1}, 1}}) {
+    const JoinGraph jg(branches, handle);
+    const Graph g = graph_from_join(jg, 1, kInput);
+    const auto k = static_cast<double>(jg.num_branches());
+    const auto adjoints = static_cast<double>(jg.total_steps());
+    auto graph_steps = [&](Bytes budget) -> std::optional<double> {
+      const auto plan = remat_exact(g, budget);
+      if (!plan || plan->time >= (k + 1) * kInput) return std::nullopt;  // an input recomputed
+      EXPECT_LE(simulate(g, plan->schedule).peak, budget);
+      return plan->time - k * kInput - adjoints;
+    };
+    for (std::int64_t slots = jg.num_branches(); slots <= jg.total_steps() + 2; ++slots) {
+      const auto dp = plan_join(jg, slots);
+      const auto oracle = testing::exhaustive_join_optimum(jg, slots);
+      ASSERT_EQ(dp.has_value(), oracle.has_value()) << "slots " << slots;
+      if (!dp) continue;
+      ASSERT_EQ(dp->forward_steps, *oracle) << "slots " << slots;
+      const auto below = graph_steps(slots + 2);
+      const auto above = graph_steps(slots + 1);
+      ASSERT_TRUE(below.has_value()) << "slots " << slots;
+      const auto steps = static_cast<double>(dp->forward_steps);
+      EXPECT_LE(*below, steps) << "slots " << slots;
+      if (above) {
+        EXPECT_GE(*above, steps) << "slots " << slots;
+        equal_above += *above == steps;
+      }
+      ++points;
+    }
+  }
+  std::printf("join DP: %d points, equal to the graph optimum at slots + 1 on %d\n", points,
+              equal_above);
+  EXPECT_GT(points, 40);
+  EXPECT_GT(equal_above, 0);
+  RecordProperty("points", points);
+  RecordProperty("equal_at_slots_plus_one", equal_above);
 }
 
 TEST(GraphConvert, RejectsBadOptions) {
