@@ -102,7 +102,7 @@ TEST(GraphConvert, HeteroChainOptimumEqualsTheExhaustiveOneWithoutPinRule) {
         // Where the pin rule costs nothing (the exhaustive optimum with it equals the one
         // without), the persistent DP equals the graph optimum.
         const auto pinned = plan_exhaustive(chain, budget);
-        if (pinned && pinned->first == hetero->first) {
+        if (pinned && pinned->makespan == hetero->makespan) {
           ++compared;
           equal += persistent->makespan == graph_plan->time - kInput;
         }
