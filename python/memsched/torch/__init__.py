@@ -30,10 +30,14 @@ from memsched._memsched import (  # noqa: F401  (re-exported: the planner and it
     plan_persistent,
 )
 from memsched.torch.meter import PeakMeter
+from memsched.torch.module import CheckpointedModule, MemoryTimePoint, parse_budget
 from memsched.torch.profile import Profile, StageProfile, profile_sequence
 from memsched.torch.run import CheckpointedSequential
 
 __all__ = [
+    "CheckpointedModule",
+    "MemoryTimePoint",
+    "parse_budget",
     "CheckpointedSequential",
     "StageProfile",
     "Profile",
