@@ -269,3 +269,12 @@ def test_sequential_api_still_works():
     model = CheckpointedSequential(net, budget_bytes=10**8, sample_input=x, repeats=1)
     model(x).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_every_plan_bitwise_and_planned_in_device_bytes():
+    torch.manual_seed(0)
+    model = UNet().cuda()
+    x = torch.randn(2, 3, 16, 16, device="cuda")
+    cm = _check_every_plan(model, (x,))
+    assert cm.slack >= 0 and cm.store_all_bytes > 0

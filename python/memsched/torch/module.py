@@ -152,6 +152,37 @@ class _Program:
         return inputs[what] if kind == "input" else what
 
 
+class _CudaMeter:
+    """PeakMeter's interface over the CUDA caching allocator's statistics of one device:
+    what a step on the GPU adds is planned and measured in device bytes."""
+
+    available = True
+
+    def __init__(self, device):
+        self.device = device
+
+    def reset(self):
+        torch.cuda.synchronize(self.device)
+        torch.cuda.reset_peak_memory_stats(self.device)
+
+    def rss(self):
+        return torch.cuda.memory_allocated(self.device)
+
+    def peak(self):
+        torch.cuda.synchronize(self.device)
+        return torch.cuda.max_memory_allocated(self.device)
+
+
+def meter_for(tensors):
+    """The meter for a step on these tensors: CUDA allocator statistics when one is on a GPU,
+    else PeakMeter (VmHWM; None where /proc is missing)."""
+    for t in tensors:
+        if t.is_cuda:
+            return _CudaMeter(t.device)
+    meter = PeakMeter()
+    return meter if meter.available else None
+
+
 class _NodeProfile:
     __slots__ = ("time", "out", "saved", "tmp", "grad_bytes", "needs_grad")
 
@@ -163,6 +194,10 @@ def _profile(program, inputs, persistent, meter, repeats):
     total backward time. All values stay alive during the run, so data pointers identify
     storages."""
     count = len(program.nodes)
+    cuda = any(t.is_cuda for t in _tensors(inputs))
+    # CPU time on a CPU (other processes do not count); wall time around synchronisations
+    # on a GPU
+    clock = time.perf_counter if cuda else time.process_time
     profiles = [_NodeProfile() for _ in range(count)]
     times = [[] for _ in range(count)]
     backward_times = []
@@ -188,10 +223,14 @@ def _profile(program, inputs, persistent, meter, repeats):
             if record and meter is not None:
                 meter.reset()
                 before = meter.rss()
-            start = time.process_time()
+            if cuda:
+                torch.cuda.synchronize()
+            start = clock()
             with torch.enable_grad(), saved_tensors_hooks(pack, lambda t: t):
                 env[n] = program.run_node(i, env)
-            times[i].append(time.process_time() - start)
+            if cuda:
+                torch.cuda.synchronize()
+            times[i].append(clock() - start)
             if record:
                 p = profiles[i]
                 p.out = _storages(env[n], persistent)
@@ -204,10 +243,12 @@ def _profile(program, inputs, persistent, meter, repeats):
                 seen.update(p.saved)
         outs = [t for j in program.outputs for t in _tensors(env[program.nodes[j]])
                 if t.requires_grad]
-        start = time.process_time()
+        start = clock()
         if outs:
             torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
-        backward_times.append(time.process_time() - start)
+        if cuda:
+            torch.cuda.synchronize()
+        backward_times.append(clock() - start)
         if attempt == 0:
             for i, n in enumerate(program.nodes):
                 floats = [t for t in _tensors(env[n]) if t.requires_grad]
@@ -564,13 +605,9 @@ class CheckpointedModule(torch.nn.Module):
                 program = _Program(gm, graph, inputs, constants)
                 persistent = {t.storage().data_ptr() for t in
                               list(model.parameters()) + list(model.buffers())}
-                meter = None
-                if self.measure_temporaries:
-                    meter = PeakMeter()
-                    if not meter.available:
-                        meter = None
-                    elif self.tune_malloc:
-                        PeakMeter.tune_malloc()
+                meter = meter_for(_tensors(inputs)) if self.measure_temporaries else None
+                if isinstance(meter, PeakMeter) and self.tune_malloc:
+                    PeakMeter.tune_malloc()
                 profiles, backward_time = _profile(program, inputs, persistent, meter,
                                                    self.repeats)
                 measured = self._measure_plain(program, inputs, meter) if meter else None
@@ -803,7 +840,12 @@ class CheckpointedModule(torch.nn.Module):
                     previous = inside
                 if tuple(state) not in seeds:
                     seeds.append(tuple(state))
-        for seed in seeds:
+        # descents from plain autograd and from the plans at the smallest, middle and
+        # largest budgets (each descent evaluates up to blocks² / 2 plans per step)
+        starts = list(dict.fromkeys([seeds[0]] + [seeds[k] for k in
+                                                  (1, (len(seeds) + 1) // 2, len(seeds) - 1)
+                                                  if 0 < k < len(seeds)]))
+        for seed in starts:
             current = point(seed)
             state = list(seed)
             for _ in range(2 * num):

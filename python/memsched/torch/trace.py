@@ -73,7 +73,9 @@ class _ConcreteTracer(fx.Tracer):
         return bool(obj.node.meta["concrete"])
 
     def iter(self, obj):
-        return iter(obj)
+        # obj may be an fx Attribute proxy (x.shape), not a _ConcreteProxy: read its node
+        value = obj.node.meta["concrete"]
+        return iter([obj[i] for i in range(len(value))])
 
     def keys(self, obj):
         return obj.node.meta["concrete"].keys()
