@@ -270,6 +270,17 @@ class _Estimate:
     def __init__(self, program, profiles):
         self.program, self.p = program, profiles
         count = len(program.nodes)
+        # the parameter gradients a node's backward creates before adding them to .grad
+        self.param_bytes = []
+        for i, n in enumerate(program.nodes):
+            if program.modules[i] is not None:
+                params = [t for t in program.modules[i].parameters() if t.requires_grad]
+            elif n.op == "get_attr":
+                t = _fetch(program.gm, n.target)
+                params = [t] if isinstance(t, torch.nn.Parameter) and t.requires_grad else []
+            else:
+                params = []
+            self.param_bytes.append(sum(t.numel() * t.element_size() for t in params))
         self.last_use = [max([u for u in program.users[i]], default=i) for i in range(count)]
 
     def peak(self, units):
@@ -331,7 +342,7 @@ class _Estimate:
             for j in program.args[i]:
                 if p[j].needs_grad and program.nodes[j].op != "placeholder":
                     hold(("g", j), p[j].grad_bytes, "g")
-            top()
+            top(self.param_bytes[i])
             for ptr in list(p[i].saved) + list(p[i].out):
                 release(ptr, tape_who(i))
             release(("g", i), "g")
@@ -372,6 +383,8 @@ class _Estimate:
             for i in seg.nodes:
                 for ptr in p[i].out:
                     release(("re", ptr), ("re-out", i))
+            # one torch.autograd.grad call returns all the segment's parameter gradients
+            top(sum(t.numel() * t.element_size() for t in seg.params))
             for j in seg.inputs:
                 for ptr in p[j].out:
                     release(ptr, ("ctx", seg.id))
@@ -631,10 +644,12 @@ class CheckpointedModule(torch.nn.Module):
         self._choose()
 
     def _measure_plain(self, program, inputs, meter):
-        """The measured peak of one plain step (VmHWM), less the parameters' gradients."""
+        """The measured peak of one plain step (VmHWM or CUDA allocator) in the steady state
+        of training: .grad already allocated (zeros here), so each parameter's gradient is a
+        transient added to it, as from the second step on."""
         params = [p for p in self.model.parameters() if p.requires_grad]
         for p in params:
-            p.grad = None
+            p.grad = torch.zeros_like(p)
         meter.reset()
         before = meter.rss()
         outputs = self._run_units(program, inputs, [("node", i) for i in range(len(program.nodes))])
@@ -643,9 +658,7 @@ class CheckpointedModule(torch.nn.Module):
             torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
         peak = meter.peak() - before
         del outputs, outs
-        grad_bytes = sum(p.grad.numel() * p.grad.element_size() for p in params
-                         if p.grad is not None)
-        return max(0, peak - grad_bytes)
+        return max(0, peak)
 
     def _build_blocks(self):
         """Groups consecutive nodes into blocks, cut where few bytes cross and no value
