@@ -267,8 +267,9 @@ class _Estimate:
     read, while autograd keeps it for a backward, while a segment keeps its inputs, while a
     gradient waits (docs/torch.md, "The model of the run")."""
 
-    def __init__(self, program, profiles):
+    def __init__(self, program, profiles, backward_tmp):
         self.program, self.p = program, profiles
+        self.backward_tmp = backward_tmp  # per node: its block's backward temporary
         count = len(program.nodes)
         # the parameter gradients a node's backward creates before adding them to .grad
         self.param_bytes = []
@@ -342,7 +343,7 @@ class _Estimate:
             for j in program.args[i]:
                 if p[j].needs_grad and program.nodes[j].op != "placeholder":
                     hold(("g", j), p[j].grad_bytes, "g")
-            top(self.param_bytes[i])
+            top(self.param_bytes[i] + self.backward_tmp[i])
             for ptr in list(p[i].saved) + list(p[i].out):
                 release(ptr, tape_who(i))
             release(("g", i), "g")
@@ -376,7 +377,7 @@ class _Estimate:
                 for j in program.args[i]:
                     if p[j].needs_grad and program.nodes[j].op != "placeholder":
                         hold(("g", j), p[j].grad_bytes, "g")
-                top()
+                top(self.backward_tmp[i])
                 for ptr in p[i].saved:
                     release(("re", ptr), ("re", i))
                 release(("g", i), "g")
@@ -623,6 +624,10 @@ class CheckpointedModule(torch.nn.Module):
                     PeakMeter.tune_malloc()
                 profiles, backward_time = _profile(program, inputs, persistent, meter,
                                                    self.repeats)
+                self.program, self.profiles = program, profiles
+                self._build_blocks()
+                block_tmp = ([self._measure_block_backward(program, inputs, nodes, meter)
+                              for nodes in self.blocks] if meter else [0] * len(self.blocks))
                 measured = self._measure_plain(program, inputs, meter) if meter else None
         finally:
             with torch.no_grad():
@@ -633,15 +638,63 @@ class CheckpointedModule(torch.nn.Module):
             for m, mode in modes:
                 m.training = mode
         self.program, self.profiles, self.backward_time = program, profiles, backward_time
-        self._estimator = _Estimate(program, profiles)
+        self.block_backward_tmp = block_tmp
+        backward_tmp = [0] * len(program.nodes)
+        for nodes, tmp in zip(self.blocks, block_tmp):
+            for i in nodes:
+                backward_tmp[i] = tmp
+        self._estimator = _Estimate(program, profiles, backward_tmp)
         plain_units = [("node", i) for i in range(len(program.nodes))]
         estimate = self._estimator.peak(plain_units)
         self.slack = 0 if measured is None else max(0, measured - estimate)
         self.store_all_bytes = estimate + self.slack
-        self._build_blocks()
         self._build_curve()
         self._key = self._signature(inputs, constants)
         self._choose()
+
+    def _measure_block_backward(self, program, inputs, nodes, meter):
+        """The temporary of the backward of a block's nodes (VmHWM or CUDA allocator): the
+        peak of differentiating them from their inputs, less the gradients it returns
+        (inputs' and parameters'). Their values on the sample come from a run without grad."""
+        inside = set(nodes)
+        needed = {j for i in nodes for j in program.args[i] if j not in inside}
+        env = {}
+        last = max(nodes)
+        with torch.no_grad():
+            for i, n in enumerate(program.nodes):
+                if i > last:
+                    break
+                if n.op == "placeholder":
+                    env[n] = program.placeholder_value(n, inputs)
+                elif i not in inside:
+                    env[n] = program.run_node(i, env)
+        local = {}
+        for j in needed:
+            value = env[program.nodes[j]]
+            leaves, spec = tree_flatten(value)
+            leaves = [t.detach().requires_grad_(self.profiles[j].needs_grad and
+                                               (t.is_floating_point() or t.is_complex()))
+                      if isinstance(t, torch.Tensor) else t for t in leaves]
+            local[program.nodes[j]] = tree_unflatten(leaves, spec)
+        del env
+        with torch.enable_grad():
+            for i in nodes:
+                local[program.nodes[i]] = program.run_node(i, local)
+        outs = [t for i in nodes if any(u not in inside for u in program.users[i])
+                for t in _tensors(local[program.nodes[i]]) if t.requires_grad]
+        wanted = [t for j in needed for t in _tensors(local[program.nodes[j]])
+                  if t.requires_grad]
+        wanted += list({id(t): t for i in nodes if program.modules[i] is not None
+                        for t in program.modules[i].parameters() if t.requires_grad}.values())
+        if not outs or not wanted:
+            return 0
+        grad_outs = [torch.ones_like(t) for t in outs]
+        meter.reset()
+        before = meter.rss()
+        grads = torch.autograd.grad(outs, wanted, grad_outs, allow_unused=True)
+        peak = meter.peak() - before
+        returned = sum(g.numel() * g.element_size() for g in grads if g is not None)
+        return max(0, peak - returned)
 
     def _measure_plain(self, program, inputs, meter):
         """The measured peak of one plain step (VmHWM or CUDA allocator) in the steady state
@@ -882,6 +935,13 @@ class CheckpointedModule(torch.nn.Module):
                 if best is None:
                     break
                 state, current = best
+        # checkpoint_sequential's plans over the blocks: everything recomputed, in k
+        # segments of about equal numbers of blocks, the last run with autograd or not
+        for k in range(2, num + 1):
+            starts = {round(j * num / k) for j in range(k)}
+            state = [1 if b in starts else 2 for b in range(num)]
+            point(state)
+            point(state[:-1] + [0])
         points = sorted(memo.values(), key=lambda q: (q.peak_bytes, q.time))
         front = []
         for q in points:
