@@ -373,19 +373,22 @@ class _Estimate:
                             max(u for u in program.users[j]) <= i):
                         for ptr in p[j].out:
                             release(("re", ptr), ("re-out", j))
+            # one torch.autograd.grad call returns all the segment's parameter gradients:
+            # they accumulate through its backward
+            waiting = 0
             for i in reversed(seg.nodes):
                 for j in program.args[i]:
                     if p[j].needs_grad and program.nodes[j].op != "placeholder":
                         hold(("g", j), p[j].grad_bytes, "g")
-                top(self.backward_tmp[i])
+                waiting += self.param_bytes[i]
+                top(self.backward_tmp[i] + waiting)
                 for ptr in p[i].saved:
                     release(("re", ptr), ("re", i))
                 release(("g", i), "g")
             for i in seg.nodes:
                 for ptr in p[i].out:
                     release(("re", ptr), ("re-out", i))
-            # one torch.autograd.grad call returns all the segment's parameter gradients
-            top(sum(t.numel() * t.element_size() for t in seg.params))
+            top(waiting)
             for j in seg.inputs:
                 for ptr in p[j].out:
                     release(ptr, ("ctx", seg.id))
