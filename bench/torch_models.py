@@ -13,7 +13,8 @@ memsched runs at --points budgets spread over its predicted curve, from the smal
 to store-all, and at the measured peak of every baseline run ("matched": the budget is that
 measured peak, so the two compare at equal memory).
 
-Run (prints a Markdown table per model, writes <out>/torch_models.csv):
+Run (prints one line per configuration, appends to <out>/torch_models.csv, writes
+<out>/torch_models_<model>.svg; --plot CSV redraws the SVGs of a CSV):
   PYTHONPATH=build/default/python /usr/bin/python3 bench/torch_models.py \\
       --models resnet18,transformer --points 4 --out build/torch_models
 """
@@ -281,6 +282,55 @@ def run_model(name, options, writer):
     return rows
 
 
+def write_svg(path, name, rows):
+    """Measured peak (x) against CPU time per step (y), one colour per method."""
+    colours = {"plain": "#000000", "memsched": "#d62728", "ckpt_sequential": "#1f77b4",
+               "ckpt_per_block": "#2ca02c", "functorch_mincut": "#9467bd"}
+    points = [(float(r["peak_mib"]), float(r["cpu_s"]), r["method"]) for r in rows]
+    if not points:
+        return
+    x0, x1 = 0.0, max(p[0] for p in points) * 1.05
+    y0, y1 = min(p[1] for p in points) * 0.95, max(p[1] for p in points) * 1.05
+    width, height, pad = 640, 400, 60
+
+    def sx(v):
+        return pad + (v - x0) / (x1 - x0) * (width - 2 * pad)
+
+    def sy(v):
+        return height - pad - (v - y0) / max(y1 - y0, 1e-12) * (height - 2 * pad)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle">{name}: measured peak vs CPU '
+           f'time per step</text>',
+           f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+           f'stroke="black"/>',
+           f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
+           f'<text x="{width / 2}" y="{height - 20}" text-anchor="middle">peak (MiB)</text>',
+           f'<text x="15" y="{height / 2}" transform="rotate(-90 15 {height / 2})" '
+           f'text-anchor="middle">CPU s / step</text>']
+    for k in range(5):
+        xv, yv = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
+        out.append(f'<text x="{sx(xv):.1f}" y="{height - pad + 15}" '
+                   f'text-anchor="middle">{xv:.0f}</text>')
+        out.append(f'<text x="{pad - 5}" y="{sy(yv) + 4:.1f}" text-anchor="end">{yv:.3f}</text>')
+    for k, (method, colour) in enumerate(colours.items()):
+        mine = sorted(p for p in points if p[2] == method)
+        if not mine:
+            continue
+        if method == "memsched":
+            path_d = " ".join(f"{'M' if j == 0 else 'L'}{sx(a):.1f},{sy(b):.1f}"
+                              for j, (a, b, _) in enumerate(mine))
+            out.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="1"/>')
+        for a, b, _ in mine:
+            out.append(f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="3.5" fill="{colour}"/>')
+        out.append(f'<circle cx="{width - pad - 110}" cy="{pad + 14 * k}" r="4" '
+                   f'fill="{colour}"/>')
+        out.append(f'<text x="{width - pad - 100}" y="{pad + 14 * k + 4}">{method}</text>')
+    out.append("</svg>")
+    pathlib.Path(path).write_text("\n".join(out) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(MODELS))
@@ -288,7 +338,16 @@ def main():
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1, help="image / sequence size factor")
     parser.add_argument("--out", default="build/torch_models")
+    parser.add_argument("--plot", metavar="CSV",
+                        help="only write the SVGs of the models in this CSV into --out")
     options = parser.parse_args()
+    if options.plot:
+        with open(options.plot) as f:
+            rows = list(csv.DictReader(f))
+        for name in dict.fromkeys(r["model"] for r in rows):
+            write_svg(pathlib.Path(options.out) / f"torch_models_{name}.svg", name,
+                      [r for r in rows if r["model"] == name])
+        return
     if os.environ.get("MALLOC_MMAP_THRESHOLD_") != "65536":
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
@@ -304,8 +363,9 @@ def main():
             writer.writeheader()
         for name in options.models.split(","):
             print(f"{name}:", flush=True)
-            run_model(name, options, writer)
+            rows = run_model(name, options, writer)
             f.flush()
+            write_svg(out / f"torch_models_{name}.svg", name, rows)
 
 
 if __name__ == "__main__":

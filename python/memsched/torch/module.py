@@ -629,8 +629,8 @@ class CheckpointedModule(torch.nn.Module):
                                                    self.repeats)
                 self.program, self.profiles = program, profiles
                 self._build_blocks()
-                block_tmp = ([self._measure_block_backward(program, inputs, nodes, meter)
-                              for nodes in self.blocks] if meter else [0] * len(self.blocks))
+                block_tmp = (self._measure_block_backwards(program, inputs, meter) if meter
+                             else [0] * len(self.blocks))
                 measured = self._measure_plain(program, inputs, meter) if meter else None
         finally:
             with torch.no_grad():
@@ -655,49 +655,50 @@ class CheckpointedModule(torch.nn.Module):
         self._key = self._signature(inputs, constants)
         self._choose()
 
-    def _measure_block_backward(self, program, inputs, nodes, meter):
-        """The temporary of the backward of a block's nodes (VmHWM or CUDA allocator): the
-        peak of differentiating them from their inputs, less the gradients it returns
-        (inputs' and parameters'). Their values on the sample come from a run without grad."""
-        inside = set(nodes)
-        needed = {j for i in nodes for j in program.args[i] if j not in inside}
+    def _measure_block_backwards(self, program, inputs, meter):
+        """Per block, the temporary of its backward (VmHWM or CUDA allocator): the peak of
+        differentiating its nodes from their inputs, less the gradients that returns (inputs'
+        and parameters'). The inputs' values on the sample come from one run without grad."""
         env = {}
-        last = max(nodes)
         with torch.no_grad():
             for i, n in enumerate(program.nodes):
-                if i > last:
-                    break
                 if n.op == "placeholder":
                     env[n] = program.placeholder_value(n, inputs)
-                elif i not in inside:
+                else:
                     env[n] = program.run_node(i, env)
-        local = {}
-        for j in needed:
-            value = env[program.nodes[j]]
-            leaves, spec = tree_flatten(value)
-            leaves = [t.detach().requires_grad_(self.profiles[j].needs_grad and
-                                               (t.is_floating_point() or t.is_complex()))
-                      if isinstance(t, torch.Tensor) else t for t in leaves]
-            local[program.nodes[j]] = tree_unflatten(leaves, spec)
-        del env
-        with torch.enable_grad():
-            for i in nodes:
-                local[program.nodes[i]] = program.run_node(i, local)
-        outs = [t for i in nodes if any(u not in inside for u in program.users[i])
-                for t in _tensors(local[program.nodes[i]]) if t.requires_grad]
-        wanted = [t for j in needed for t in _tensors(local[program.nodes[j]])
-                  if t.requires_grad]
-        wanted += list({id(t): t for i in nodes if program.modules[i] is not None
-                        for t in program.modules[i].parameters() if t.requires_grad}.values())
-        if not outs or not wanted:
-            return 0
-        grad_outs = [torch.ones_like(t) for t in outs]
-        meter.reset()
-        before = meter.rss()
-        grads = torch.autograd.grad(outs, wanted, grad_outs, allow_unused=True)
-        peak = meter.peak() - before
-        returned = sum(g.numel() * g.element_size() for g in grads if g is not None)
-        return max(0, peak - returned)
+        result = []
+        for nodes in self.blocks:
+            inside = set(nodes)
+            needed = {j for i in nodes for j in program.args[i] if j not in inside}
+            local = {}
+            for j in needed:
+                leaves, spec = tree_flatten(env[program.nodes[j]])
+                grad = self.profiles[j].needs_grad
+                leaves = [t.detach().requires_grad_(grad and (t.is_floating_point() or
+                                                              t.is_complex()))
+                          if isinstance(t, torch.Tensor) else t for t in leaves]
+                local[program.nodes[j]] = tree_unflatten(leaves, spec)
+            with torch.enable_grad():
+                for i in nodes:
+                    local[program.nodes[i]] = program.run_node(i, local)
+            outs = [t for i in nodes if any(u not in inside for u in program.users[i])
+                    for t in _tensors(local[program.nodes[i]]) if t.requires_grad]
+            wanted = [t for j in needed for t in _tensors(local[program.nodes[j]])
+                      if t.requires_grad]
+            wanted += list({id(t): t for i in nodes if program.modules[i] is not None
+                            for t in program.modules[i].parameters() if t.requires_grad}.values())
+            if not outs or not wanted:
+                result.append(0)
+                continue
+            grad_outs = [torch.ones_like(t) for t in outs]
+            meter.reset()
+            before = meter.rss()
+            grads = torch.autograd.grad(outs, wanted, grad_outs, allow_unused=True)
+            peak = meter.peak() - before
+            returned = sum(g.numel() * g.element_size() for g in grads if g is not None)
+            result.append(max(0, peak - returned))
+            del grads, outs, wanted, grad_outs, local
+        return result
 
     def _measure_plain(self, program, inputs, meter):
         """The measured peak of one plain step (VmHWM or CUDA allocator) in the steady state
