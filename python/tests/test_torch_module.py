@@ -53,11 +53,15 @@ def _step(module, model, args, kwargs, use_grad, seed=3):
         p.grad = None
     out = module(*args, **kwargs)
     loss = _loss(out)
+    inputs = [t for t in torch.utils._pytree.tree_flatten((args, kwargs))[0]
+              if isinstance(t, torch.Tensor) and t.requires_grad]
+    for t in inputs:
+        t.grad = None
     if use_grad:
-        grads = torch.autograd.grad(loss, params)
+        grads = torch.autograd.grad(loss, params + inputs)
     else:
         loss.backward()
-        grads = [p.grad.clone() for p in params]
+        grads = [p.grad.clone() for p in params + inputs]
     flat = torch.utils._pytree.tree_flatten(out)[0]
     return ([t.detach().clone() for t in flat], [g.clone() for g in grads],
             [b.clone() for b in model.buffers()], torch.get_rng_state())
