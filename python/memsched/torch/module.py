@@ -610,6 +610,7 @@ class CheckpointedModule(torch.nn.Module):
 
     def _prepare(self, inputs, constants):
         model = self.model
+        self.__dict__["_segment_cache"] = {}  # segments of the previous capture
         modes = [(m, m.training) for m in model.modules()]
         buffers = [(b, b.detach().clone()) for b in model.buffers()]
         grads = [(p, p.grad) for p in model.parameters()]
@@ -749,31 +750,56 @@ class CheckpointedModule(torch.nn.Module):
         total_bytes = sum(sum(p[i].out.values()) for i in movable) or 1
         times = [0.5 * p[i].time / total_time + 0.5 * sum(p[i].out.values()) / total_bytes
                  for i in movable]
-        target = 1.0 / self.num_blocks
-        cuts, acc, k0 = [], 0.0, 0
-        k = 0
-        while k < len(movable):
-            acc += times[k]
-            k += 1
-            if acc >= target and k < len(movable):
-                # among the next cut positions within half a block, the one crossing fewest bytes
-                window, more = [], 0.0
-                j = k
-                while j < len(movable) and more <= target / 2:
-                    if j in valid:
-                        window.append(j)
-                    more += times[j]
-                    j += 1
-                if window:
-                    best = min(window, key=lambda c: (cross[c], c))
-                    cuts.append(best)
-                    for m in range(k, best):
-                        acc += times[m]
-                    k = best
-                    acc = 0.0
+        cuts = self._choose_cuts(times, cross, sorted(valid))
+        k0 = 0
         bounds = [k0] + cuts + [len(movable)]
         self.blocks = [[movable[m] for m in range(a, b)] for a, b in zip(bounds, bounds[1:])
                        if b > a]
+
+    def _choose_cuts(self, weights, cross, valid):
+        """blocks - 1 cut positions (indices into the movable nodes) of least total crossing
+        bytes such that no block weighs more than twice the average (a dynamic program over
+        the valid positions; the cap doubles until one exists). Cuts where a single value
+        crosses (between ResNet blocks, transformer layers) cost least, so segments built of
+        whole blocks can follow the model's own blocks."""
+        count = len(weights)
+        cum = [0.0]
+        for w in weights:
+            cum.append(cum[-1] + w)
+        cuts_wanted = min(self.num_blocks - 1, len(valid))
+        if cuts_wanted <= 0:
+            return []
+        positions = [0] + list(valid)  # 0: the start (no cost)
+        cap = 2.0 / self.num_blocks
+        while True:
+            # best[c][k]: least cost of c cuts, the last at positions[k]
+            inf = float("inf")
+            best = [[inf] * len(positions) for _ in range(cuts_wanted + 1)]
+            back = [[-1] * len(positions) for _ in range(cuts_wanted + 1)]
+            best[0][0] = 0.0
+            for c in range(1, cuts_wanted + 1):
+                for k in range(1, len(positions)):
+                    pos = positions[k]
+                    for j in range(k - 1, -1, -1):
+                        if cum[pos] - cum[positions[j]] > cap + 1e-12:
+                            break
+                        if best[c - 1][j] == inf:
+                            continue
+                        # ties: prefer blocks near the average weight
+                        balance = (cum[pos] - cum[positions[j]] - 1.0 / self.num_blocks) ** 2
+                        cost = best[c - 1][j] + cross[pos] + 1e-3 * balance
+                        if cost < best[c][k]:
+                            best[c][k], back[c][k] = cost, j
+            ends = [k for k in range(1, len(positions))
+                    if best[cuts_wanted][k] < inf and cum[count] - cum[positions[k]] <= cap + 1e-12]
+            if ends:
+                k = min(ends, key=lambda e: best[cuts_wanted][e])
+                cuts, c = [], cuts_wanted
+                while c > 0:
+                    cuts.append(positions[k])
+                    k, c = back[c][k], c - 1
+                return cuts[::-1]
+            cap *= 2
 
     def _block_graph(self):
         program, p = self.program, self.profiles
@@ -825,17 +851,21 @@ class CheckpointedModule(torch.nn.Module):
         """The execution units of a plan given per block: 0 = run with autograd, 1 = starts a
         recomputed segment, 2 = continues the segment of the block before (a start after a
         block run with autograd)."""
-        units, run, ident = [], [], 0
+        run = []
         program = self.program
         in_block = {i for nodes in self.blocks for i in nodes}
         # placeholders and get_attr nodes (no inputs) first, then the blocks in order
         units = [("node", i) for i in range(len(program.nodes)) if i not in in_block]
 
+        cache = self.__dict__.setdefault("_segment_cache", {})
+
         def flush():
-            nonlocal run, ident
+            nonlocal run
             if run:
-                units.append(("segment", _Segment(ident, run, program)))
-                ident += 1
+                key = (id(program), tuple(run))
+                if key not in cache:  # ident: its first node, unique within a plan
+                    cache[key] = _Segment(run[0], run, program)
+                units.append(("segment", cache[key]))
                 run = []
         for b, nodes in enumerate(self.blocks):
             if state[b] != 2:
