@@ -373,6 +373,11 @@ class _Estimate:
                             max(u for u in program.users[j]) <= i):
                         for ptr in p[j].out:
                             release(("re", ptr), ("re-out", j))
+            # the gradients of the segment's outputs, handed to its backward, stay referenced
+            # until it returns
+            for i in seg.outputs:
+                if ("g", i) in holders:
+                    holders[("g", i)].add(("handed", seg.id))
             # one torch.autograd.grad call returns all the segment's parameter gradients:
             # they accumulate through its backward
             waiting = 0
@@ -389,6 +394,8 @@ class _Estimate:
                 for ptr in p[i].out:
                     release(("re", ptr), ("re-out", i))
             top(waiting)
+            for i in seg.outputs:
+                release(("g", i), ("handed", seg.id))
             for j in seg.inputs:
                 for ptr in p[j].out:
                     release(ptr, ("ctx", seg.id))
@@ -530,15 +537,17 @@ class MemoryTimePoint:
     """One point of the memory-time curve: the predicted peak (bytes) and step time (seconds)
     of a plan, the fx nodes it recomputes and its segments."""
 
-    __slots__ = ("peak_bytes", "time", "recomputed", "segments")
+    __slots__ = ("peak_bytes", "time", "recomputed", "segments", "measured_bytes")
 
     def __init__(self, peak_bytes, time_, recomputed, segments):
         self.peak_bytes, self.time = peak_bytes, time_
         self.recomputed, self.segments = recomputed, segments
+        self.measured_bytes = None  # the peak of a step on the sample, once measured
 
     def __repr__(self):
         return (f"MemoryTimePoint(peak_bytes={self.peak_bytes}, time={self.time:.6f}, "
-                f"segments={len(self.segments)}, recomputed_nodes={len(self.recomputed)})")
+                f"segments={len(self.segments)}, recomputed_nodes={len(self.recomputed)}, "
+                f"measured_bytes={self.measured_bytes})")
 
 
 class CheckpointedModule(torch.nn.Module):
@@ -568,7 +577,8 @@ class CheckpointedModule(torch.nn.Module):
     """
 
     def __init__(self, model, budget, *sample_args, blocks=12, exact_nodes=14, repeats=2,
-                 measure_temporaries=True, tune_malloc=True, **sample_kwargs):
+                 measure_temporaries=True, tune_malloc=True, verify=4, tolerance=1 << 19,
+                 **sample_kwargs):
         super().__init__()
         if not isinstance(model, torch.nn.Module):
             raise ValueError(f"CheckpointedModule: model must be an nn.Module, got "
@@ -580,7 +590,12 @@ class CheckpointedModule(torch.nn.Module):
         parse_budget(budget, 1)  # reject malformed budgets at once
         self.num_blocks, self.exact_nodes, self.repeats = blocks, exact_nodes, repeats
         self.measure_temporaries, self.tune_malloc = measure_temporaries, tune_malloc
+        if not isinstance(verify, int) or verify < 0:
+            raise ValueError(f"CheckpointedModule: verify must be an int >= 0, got {verify!r}")
+        self.verify = verify
+        self.tolerance = int(tolerance)  # measured peaks may exceed the budget by this much
         self._key = None
+        self._sample = self._meter = None
         self.plan = self.curve = self.program = self.graph = None
         self.store_all_bytes = self.budget_bytes = None
         if sample_args or sample_kwargs:
@@ -654,6 +669,8 @@ class CheckpointedModule(torch.nn.Module):
         self.store_all_bytes = estimate + self.slack
         self._build_curve()
         self._key = self._signature(inputs, constants)
+        self._sample = inputs
+        self._meter = meter
         self._choose()
 
     def _measure_block_backwards(self, program, inputs, meter):
@@ -984,14 +1001,84 @@ class CheckpointedModule(torch.nn.Module):
         self.curve = front
 
     def _choose(self):
+        """The fastest plan predicted within the budget whose step on the sample also
+        measures within it: the replay misses some of what the run allocates, so up to
+        `verify` plans are measured, fastest first, each next one predicted lower by what the
+        last one measured above its prediction."""
         budget = parse_budget(self.budget, self.store_all_bytes)
-        fitting = [q for q in self.curve if q.peak_bytes <= budget]
-        if not fitting:
+        fitting = sorted((q for q in self.curve if q.peak_bytes <= budget),
+                         key=lambda q: (q.time, q.peak_bytes))
+        chosen, error = None, 0
+        for _ in range(self.verify if self._sample is not None else 0):
+            fitting = [q for q in fitting if q.peak_bytes + error <= budget]
+            if not fitting:
+                break
+            q = fitting.pop(0)
+            measured = self._measure_point(q)
+            if measured is None:  # nothing to measure with: trust the prediction
+                chosen = q
+                break
+            if measured <= budget + self.tolerance:
+                chosen = q
+                break
+            error = max(error, measured - q.peak_bytes)
+        else:
+            if self._sample is None or not self.verify:
+                chosen = fitting[0] if fitting else None
+        if chosen is None and self._sample is not None and self.verify:
+            # the least memory the curve has, if it measures within the budget
+            smallest = self.curve[0]
+            measured = self._measure_point(smallest)
+            if smallest.peak_bytes <= budget and (measured is None or
+                                                  measured <= budget + self.tolerance):
+                chosen = smallest
+        if chosen is None:
+            smallest = self.curve[0]
+            measured = self._measure_point(smallest) if self._sample is not None else None
+            least = max(smallest.peak_bytes, measured or 0)
             raise ValueError(f"CheckpointedModule: no plan fits the budget of {budget} bytes; "
-                             f"the smallest feasible budget is {self.curve[0].peak_bytes} bytes "
+                             f"the smallest feasible budget is {least} bytes "
                              f"(plain autograd needs {self.store_all_bytes})")
         self.budget_bytes = budget
-        self.plan = min(fitting, key=lambda q: (q.time, q.peak_bytes))
+        self.plan = chosen
+
+    def _measure_point(self, point):
+        """The measured peak of one step of this plan on the sample (cached on the point),
+        in the steady state of training; RNG state, buffers and .grad are left as they were.
+        None without a meter."""
+        if point.measured_bytes is not None:
+            return point.measured_bytes
+        inputs, meter = self._sample, self._meter
+        if meter is None:
+            return None
+        model = self.model
+        params = [p for p in model.parameters() if p.requires_grad]
+        grads = [(p, p.grad) for p in params]
+        buffers = [(b, b.detach().clone()) for b in model.buffers()]
+        modes = [(m, m.training) for m in model.modules()]
+        try:
+            model.train()
+            for p in params:
+                p.grad = torch.zeros_like(p)
+            with torch.random.fork_rng(devices=_devices(_tensors(inputs))):
+                for attempt in range(2):  # the first warms up (first-touch allocations)
+                    meter.reset()
+                    before = meter.rss()
+                    outputs = self._run_units(self.program, inputs, point.segments)
+                    outs = [t for t in _tensors(outputs) if t.requires_grad]
+                    if outs:
+                        torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+                    point.measured_bytes = max(0, meter.peak() - before)
+                    del outputs, outs
+        finally:
+            with torch.no_grad():
+                for b, value in buffers:
+                    b.data.copy_(value)
+            for p, g in grads:
+                p.grad = g
+            for m, mode in modes:
+                m.training = mode
+        return point.measured_bytes
 
     def set_budget(self, budget):
         """Chooses the plan for a new budget from the curve already computed."""
