@@ -1006,6 +1006,11 @@ class CheckpointedModule(torch.nn.Module):
         `verify` plans are measured, fastest first, each next one predicted lower by what the
         last one measured above its prediction."""
         budget = parse_budget(self.budget, self.store_all_bytes)
+        if budget >= self.store_all_bytes:
+            # plain autograd (what its calibration measured): nothing to recompute or verify
+            self.budget_bytes = budget
+            self.plan = min(self.curve, key=lambda q: (q.time, q.peak_bytes))
+            return
         fitting = sorted((q for q in self.curve if q.peak_bytes <= budget),
                          key=lambda q: (q.time, q.peak_bytes))
         chosen, error = None, 0
@@ -1033,9 +1038,10 @@ class CheckpointedModule(torch.nn.Module):
                                                   measured <= budget + self.tolerance):
                 chosen = smallest
         if chosen is None:
-            smallest = self.curve[0]
-            measured = self._measure_point(smallest) if self._sample is not None else None
-            least = max(smallest.peak_bytes, measured or 0)
+            # measured peaks where plans were verified, else predictions raised by the largest
+            # excess seen
+            least = min(q.measured_bytes if q.measured_bytes is not None else
+                        q.peak_bytes + error for q in self.curve)
             raise ValueError(f"CheckpointedModule: no plan fits the budget of {budget} bytes; "
                              f"the smallest feasible budget is {least} bytes "
                              f"(plain autograd needs {self.store_all_bytes})")
