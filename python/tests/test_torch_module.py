@@ -320,3 +320,35 @@ def test_chosen_plan_measures_within_the_budget():
         measured += 1
     cm.set_budget(1.0)  # plain autograd's predicted peak: plain autograd, not verified
     assert cm.plan.recomputed == []
+
+
+class DenseConcat(torch.nn.Module):
+    """DenseNet's pattern: each layer reads the concatenation of every earlier output, so
+    early outputs get four or more gradient contributions."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Linear(4, 4)
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(4 * (k + 1), 4) for k in range(3))
+        self.head = torch.nn.Linear(16, 4)
+
+    def forward(self, x):
+        features = [torch.tanh(self.a(x))]
+        for layer in self.layers:
+            features.append(torch.tanh(layer(torch.cat(features, 1))))
+        return self.head(torch.cat(features, 1))
+
+
+def test_values_read_many_times_sum_their_gradients_in_autograds_order():
+    import itertools
+    torch.manual_seed(0)
+    model = DenseConcat()
+    x = torch.randn(3, 4)
+    cm = CheckpointedModule(model, 1.0, x, blocks=6, repeats=1, measure_temporaries=False)
+    ref = _step(model, model, (x,), {}, False)
+    num = len(cm.blocks)
+    for r in range(1, num + 1):
+        for chosen in itertools.combinations(range(num), r):
+            for merge in (True, False):
+                cm.plan = cm.plan_with(set(chosen), merge)
+                assert _equal(ref, _step(cm, model, (x,), {}, False)), (chosen, merge)

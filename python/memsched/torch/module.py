@@ -411,6 +411,13 @@ class _Segment:
         inside = set(self.nodes)
         inputs = sorted({j for i in self.nodes for j in program.args[i] if j not in inside})
         self.inputs = inputs
+        # One Function input per (consumer, external input), latest consumer first: autograd
+        # then adds their gradient contributions to the input's in the order plain autograd
+        # does (its backward runs the consumers latest first), so a value read by three or
+        # more nodes gets its gradient summed in the same association, bitwise (DenseNet's
+        # concatenations).
+        self.uses = sorted(((i, j) for i in self.nodes for j in program.args[i]
+                            if j not in inside), key=lambda use: -use[0])
         self.outputs = [i for i in self.nodes
                         if any(u not in inside for u in program.users[i])]
         modules, params, buffers = {}, {}, {}
@@ -455,16 +462,21 @@ class _SegmentCall:
         return tree_unflatten(leaves, self.in_spec)
 
     def run(self, values):
+        """The segment's outputs; values: one per use (segment.uses)."""
         program, seg = self.program, self.segment
-        env = {program.nodes[j]: v for j, v in zip(seg.inputs, values)}
-        last = {}
+        per_use = dict(zip(seg.uses, values))
+        inside = set(seg.nodes)
+        env, last = {}, {}
         for i in seg.nodes:
             for j in program.args[i]:
                 last[j] = i
         for i in seg.nodes:
+            for j in program.args[i]:
+                if j not in inside:
+                    env[program.nodes[j]] = per_use[(i, j)]
             env[program.nodes[i]] = program.run_node(i, env)
             for j in program.args[i]:
-                if last[j] == i and j not in seg.outputs:
+                if j not in inside or (last[j] == i and j not in seg.outputs):
                     env.pop(program.nodes[j], None)
         return [env[program.nodes[i]] for i in seg.outputs]
 
@@ -1129,7 +1141,7 @@ class CheckpointedModule(torch.nn.Module):
                 used = program.args[what]
             else:
                 seg = what
-                values = [env[program.nodes[j]] for j in seg.inputs]
+                values = [env[program.nodes[j]] for _, j in seg.uses]
                 call = _SegmentCall(seg, program, values)
                 tensors = [call.in_leaves[k] for k in call.tensor_slots]
                 result = _SegmentFunction.apply(call, len(tensors), *tensors, *seg.params)
