@@ -1,4 +1,14 @@
-"""memsched.torch: train an ``nn.Sequential`` under a memory budget in bytes.
+"""memsched.torch: train a PyTorch model under a memory budget in bytes.
+
+:class:`CheckpointedModule` takes any ``nn.Module``: its graph is captured with torch.fx on a
+sample, planned with the graph rematerialization planners and run with recomputed segments
+(docs/torch.md, "Any model"):
+
+    >>> import torch, torchvision, memsched.torch
+    >>> net = torchvision.models.resnet18()
+    >>> x = torch.randn(2, 3, 64, 64)
+    >>> model = memsched.torch.CheckpointedModule(net, "60%", x)
+    >>> model(x).sum().backward()
 
 :class:`CheckpointedSequential` measures each stage of a sequence of modules on a sample input
 (CPU time of the forward and the backward, input size, what a recording forward leaves
@@ -30,10 +40,14 @@ from memsched._memsched import (  # noqa: F401  (re-exported: the planner and it
     plan_persistent,
 )
 from memsched.torch.meter import PeakMeter
+from memsched.torch.module import CheckpointedModule, MemoryTimePoint, parse_budget
 from memsched.torch.profile import Profile, StageProfile, profile_sequence
 from memsched.torch.run import CheckpointedSequential
 
 __all__ = [
+    "CheckpointedModule",
+    "MemoryTimePoint",
+    "parse_budget",
     "CheckpointedSequential",
     "StageProfile",
     "Profile",
