@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "memsched/graph/decompose.hpp"
-#include "memsched/graph/graph_io.hpp"
+#include "memsched/graph/io.hpp"
 #include "memsched/graph/milp.hpp"
 #include "memsched/graph/remat.hpp"
 #include "memsched/graph/series_parallel.hpp"

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "memsched/calltree/calltree_io.hpp"
 #include "memsched/calltree/evaluate.hpp"
 #include "memsched/calltree/generate.hpp"
+#include "memsched/calltree/io.hpp"
 #include "memsched/calltree/plan.hpp"
 #include "memsched/calltree/site_profile.hpp"
 
@@ -284,7 +284,7 @@ void run_random(const RandomFlags& flags) {
   options.seed = static_cast<std::uint64_t>(
       parse_integer(flags.seed, "--seed", 0, std::numeric_limits<std::int64_t>::max()));
   options.pin_percent = static_cast<int>(parse_integer(flags.pin_percent, "--pin-percent", 0, 100));
-  std::cout << format_calltree_json(random_calltree(options));
+  write_calltree_json(std::cout, random_calltree(options));
 }
 
 // ---- profile ------------------------------------------------------------------------------

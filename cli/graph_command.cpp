@@ -18,7 +18,7 @@
 #include "memsched/errors.hpp"
 #include "memsched/graph/convert.hpp"
 #include "memsched/graph/decompose.hpp"
-#include "memsched/graph/graph_io.hpp"
+#include "memsched/graph/io.hpp"
 #include "memsched/graph/memory_svg.hpp"
 #ifdef MEMSCHED_HAVE_CBC
 #include "memsched/graph/milp.hpp"
@@ -714,7 +714,7 @@ void run_convert(const ConvertFlags& flags) {
     options.state_bytes = parse_budget(flags.state_bytes, "--state-bytes");
     const Chain chain(parse_count(flags.steps, "--steps", 1, std::int64_t{1} << 22), flags.uf,
                       flags.ub);
-    std::cout << graph::graph_to_json(graph::graph_from_chain(chain, options));
+    graph::write_graph_json(std::cout, graph::graph_from_chain(chain, options));
   } else if (flags.from == "hetero") {
     need_file();
     std::ifstream in(flags.file, std::ios::binary);
@@ -725,10 +725,10 @@ void run_convert(const ConvertFlags& flags) {
         flags.file.size() >= 4 && flags.file.compare(flags.file.size() - 4, 4, ".csv") == 0;
     const HeteroChain chain =
         csv ? read_hetero_chain_csv(text.str()) : read_hetero_chain_json(text.str());
-    std::cout << graph::graph_to_json(graph::graph_from_hetero(chain));
+    graph::write_graph_json(std::cout, graph::graph_from_hetero(chain));
   } else if (flags.from == "tree") {
     need_file();
-    std::cout << graph::graph_to_json(graph::graph_from_tree(read_tree_file(flags.file)));
+    graph::write_graph_json(std::cout, graph::graph_from_tree(read_tree_file(flags.file)));
   } else {
     if (flags.branches.empty() || flags.handle.empty()) {
       throw UsageError("--from join needs --branches and --handle");
@@ -739,8 +739,8 @@ void run_convert(const ConvertFlags& flags) {
       lengths.push_back(parse_count(item, "--branches", 1, std::int64_t{1} << 20));
     }
     const JoinGraph jg(lengths, parse_count(flags.handle, "--handle", 1, std::int64_t{1} << 20));
-    std::cout << graph::graph_to_json(
-        graph::graph_from_join(jg, parse_budget(flags.state_bytes, "--state-bytes")));
+    graph::write_graph_json(
+        std::cout, graph::graph_from_join(jg, parse_budget(flags.state_bytes, "--state-bytes")));
   }
 }
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "memsched/calltree/calltree_io.hpp"
 #include "memsched/calltree/evaluate.hpp"
+#include "memsched/calltree/io.hpp"
 #include "memsched/calltree/plan.hpp"
 #include "memsched/calltree/profiler.hpp"
 #include "memsched/calltree/site_profile.hpp"
@@ -230,7 +230,10 @@ int main(int argc, char** argv) {
     profiled.plain_run(x0);
     return recorder.tree();
   }();
-  if (argc > 4) std::ofstream(argv[4]) << memsched::format_calltree_json(tree);
+  if (argc > 4) {
+    std::ofstream out(argv[4]);
+    memsched::write_calltree_json(out, tree);
+  }
   if (static_cast<std::size_t>(tree.num_calls()) != n) {
     std::fprintf(stderr, "profile has %lld calls, expected %zu\n",
                  static_cast<long long>(tree.num_calls()), n);

@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "memsched/calltree/calltree_io.hpp"
 #include "memsched/calltree/evaluate.hpp"
+#include "memsched/calltree/io.hpp"
 #include "memsched/plan/revolve.hpp"
 
 namespace {
@@ -242,7 +242,7 @@ class Adjoint {
 memsched::CallTree model(std::size_t cells, std::int64_t steps, std::int64_t slots) {
   const auto state = static_cast<Bytes>(cells * sizeof(double));
   const std::string s = std::to_string(state);
-  return memsched::parse_calltree_json(
+  return memsched::read_calltree_json(
       R"({"id": "main", "time": 0, "calls": [{"id": "time_loop", "time": 1, "tape_bytes": )" + s +
       R"(, "snapshot_bytes": )" + s + R"(, "loop": {"iterations": )" + std::to_string(steps) +
       R"(, "snapshots": )" + std::to_string(slots) + R"(}, "calls": [

@@ -5,9 +5,9 @@
 #pragma once
 
 #include "memsched/calltree/call_tree.hpp"
-#include "memsched/calltree/calltree_io.hpp"
 #include "memsched/calltree/evaluate.hpp"
 #include "memsched/calltree/generate.hpp"
+#include "memsched/calltree/io.hpp"
 #include "memsched/calltree/plan.hpp"
 #include "memsched/calltree/profiler.hpp"
 #include "memsched/calltree/site_profile.hpp"
@@ -29,7 +29,7 @@
 #include "memsched/graph/convert.hpp"
 #include "memsched/graph/decompose.hpp"
 #include "memsched/graph/graph.hpp"
-#include "memsched/graph/graph_io.hpp"
+#include "memsched/graph/io.hpp"
 #include "memsched/graph/memory_svg.hpp"
 #include "memsched/graph/out_of_core.hpp"
 #include "memsched/graph/parallel.hpp"

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -84,11 +85,16 @@ void bind_calltree(py::module_& m) {
             return out;
           },
           "Call ids in pre-order (the root first).")
-      .def("to_json", &format_calltree_json)
+      .def("to_json",
+           [](const CallTree& tree) {
+             std::ostringstream out;
+             write_calltree_json(out, tree);
+             return out.str();
+           })
       .def("__len__", &CallTree::num_calls);
 
   m.def(
-      "parse_calltree", [](const std::string& text) { return parse_calltree_json(text); },
+      "parse_calltree", [](const std::string& text) { return read_calltree_json(text); },
       py::arg("text"), "Parses the nested JSON call-tree format; raises ValueError if bad.");
 
   m.def(

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -98,12 +99,19 @@ void bind_graph(py::module_& m) {
                                return out;
                              })
       .def_property_readonly("total_time", &Graph::total_time)
-      .def("to_json", &graph::graph_to_json, "The graph in the JSON file format.")
+      .def(
+          "to_json",
+          [](const graph::Graph& g) {
+            std::ostringstream out;
+            graph::write_graph_json(out, g);
+            return out.str();
+          },
+          "The graph in the JSON file format.")
       .def("__repr__", [](const Graph& g) {
         return "Graph(" + std::to_string(g.num_nodes()) + " nodes, " +
                std::to_string(g.num_edges()) + " edges)";
       });
-  m.def("parse_graph", &graph::parse_graph_json, py::arg("text"),
+  m.def("parse_graph", &graph::read_graph_json, py::arg("text"),
         "A graph from its JSON text; ParseError (a ValueError) on malformed input.");
   m.def(
       "graph_min_peak",

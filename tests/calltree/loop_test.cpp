@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <sstream>
+#include <string>
 
 #include "examples.hpp"
-#include "memsched/calltree/calltree_io.hpp"
 #include "memsched/calltree/evaluate.hpp"
+#include "memsched/calltree/io.hpp"
 #include "memsched/calltree/plan.hpp"
 #include "memsched/calltree/site_profile.hpp"
 #include "memsched/errors.hpp"
@@ -19,6 +21,13 @@
 
 namespace memsched {
 namespace {
+
+// The JSON text the writer produces, for comparisons.
+std::string json_text(const CallTree& value) {
+  std::ostringstream out;
+  write_calltree_json(out, value);
+  return out.str();
+}
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
@@ -54,7 +63,7 @@ TEST(CallTreeLoop, RevolveHoldsMinSNMinusOneSnapshots) {
 
 // R calls the loop L (4 iterations, 2 slots of 5 bytes), whose body calls C.
 CallTree hand_example() {
-  return parse_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 10, "calls": [
+  return read_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 10, "calls": [
       {"id": "L", "time": 2, "tape_bytes": 20, "snapshot_bytes": 5,
        "loop": {"iterations": 4, "snapshots": 2},
        "calls": [{"id": "C", "time": 1, "tape_bytes": 6, "snapshot_bytes": 3}]}]})");
@@ -98,7 +107,7 @@ TEST(CallTreeLoop, HandExample) {
 // A later sibling sees the loop's turn: L's slots plus its last iteration's tape stay on the
 // stack from Rec(L) to Bwd(L) when L is split.
 TEST(CallTreeLoop, TurnOfASplitLoop) {
-  const CallTree tree = parse_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 10, "calls": [
+  const CallTree tree = read_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 10, "calls": [
       {"id": "L", "time": 2, "tape_bytes": 20, "snapshot_bytes": 5,
        "loop": {"iterations": 10, "snapshots": 3}},
       {"id": "B", "time": 1, "tape_bytes": 100}]})");
@@ -246,7 +255,7 @@ TEST(CallTreeLoop, PlannersEqualExhaustiveSearch) {
 // Long loops are evaluated in O(1) per call with the closed form; the replay is refused up
 // front with its size.
 TEST(CallTreeLoop, LongLoopFormulaAndRefusedReplay) {
-  const CallTree tree = parse_calltree_json(R"({"id": "R", "time": 0, "tape_bytes": 0,
+  const CallTree tree = read_calltree_json(R"({"id": "R", "time": 0, "tape_bytes": 0,
       "calls": [{"id": "T", "time": 1, "record_time": 1, "adjoint_time": 1, "tape_bytes": 100,
                  "snapshot_bytes": 8, "loop": {"iterations": 1000000000, "snapshots": 10}}]})");
   EXPECT_EQ(tree.loop_advances(1), revolve_advances(1000000000, 10));
@@ -262,7 +271,7 @@ TEST(CallTreeLoop, LongLoopFormulaAndRefusedReplay) {
 
 // More slots than iterations: only N - 1 are ever used, whatever S.
 TEST(CallTreeLoop, HugeSlotCount) {
-  const CallTree tree = parse_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 3,
+  const CallTree tree = read_calltree_json(R"({"id": "R", "time": 1, "tape_bytes": 3,
       "snapshot_bytes": 7, "loop": {"iterations": 5, "snapshots": 1099511627776,
                                     "min_snapshots": 1}})");
   EXPECT_EQ(tree.loop_live_snapshots(0), 4);
@@ -276,13 +285,13 @@ TEST(CallTreeLoop, HugeSlotCount) {
 
 TEST(CallTreeLoop, JsonRoundTripAndErrors) {
   const CallTree tree = hand_example();
-  const CallTree again = parse_calltree_json(format_calltree_json(tree));
+  const CallTree again = read_calltree_json(json_text(tree));
   ASSERT_TRUE(again.is_loop(1));
   EXPECT_EQ(again.call(1).loop->iterations, 4);
   EXPECT_EQ(again.call(1).loop->snapshots, 2);
   EXPECT_FALSE(again.is_loop(0));
   auto parse = [](const std::string& loop) {
-    return parse_calltree_json(R"({"id": "R", "time": 1, "loop": )" + loop + "}");
+    return read_calltree_json(R"({"id": "R", "time": 1, "loop": )" + loop + "}");
   };
   EXPECT_EQ(parse(R"({"iterations": 3, "snapshots": 1})").loop_advances(0), 3);
   const char* bad[][2] = {
@@ -306,15 +315,15 @@ TEST(CallTreeLoop, JsonRoundTripAndErrors) {
   const std::string big = R"("loop": {"iterations": 1099511627776, "snapshots": 64})";
   EXPECT_THAT(
       [&] {
-        parse_calltree_json(R"({"id": "R", "time": 1, )" + big +
-                            R"(, "calls": [{"id": "A", "time": 1, )" + big +
-                            R"(, "calls": [{"id": "B", "time": 1, )" + big + "}]}]}");
+        read_calltree_json(R"({"id": "R", "time": 1, )" + big +
+                           R"(, "calls": [{"id": "A", "time": 1, )" + big +
+                           R"(, "calls": [{"id": "B", "time": 1, )" + big + "}]}]}");
       },
       ThrowsMessage<std::invalid_argument>(HasSubstr("more than 2^62 times")));
   // Slots times snapshot bytes past 2^62.
   EXPECT_THAT(
       [&] {
-        parse_calltree_json(R"({"id": "R", "time": 1, "snapshot_bytes": 4611686018427387904,
+        read_calltree_json(R"({"id": "R", "time": 1, "snapshot_bytes": 4611686018427387904,
                                "loop": {"iterations": 5, "snapshots": 4}})");
       },
       ThrowsMessage<std::invalid_argument>(HasSubstr("exceed 2^62")));
@@ -322,7 +331,7 @@ TEST(CallTreeLoop, JsonRoundTripAndErrors) {
 
 // A loop that may use 1 to 4 snapshots: the front trades Revolve's advances for slots.
 TEST(CallTreeLoop, SnapshotRange) {
-  const CallTree tree = parse_calltree_json(R"({"id": "R", "time": 0, "calls": [
+  const CallTree tree = read_calltree_json(R"({"id": "R", "time": 0, "calls": [
       {"id": "T", "time": 1, "record_time": 1, "adjoint_time": 1, "tape_bytes": 10,
        "snapshot_bytes": 100, "loop": {"iterations": 10, "snapshots": 4, "min_snapshots": 1}}]})");
   EXPECT_TRUE(tree.loop_has_choice(1));
@@ -344,12 +353,12 @@ TEST(CallTreeLoop, SnapshotRange) {
   EXPECT_THROW(with_loop_snapshots(tree, {{7, 1}}), std::out_of_range);
   EXPECT_THAT(
       [] {
-        parse_calltree_json(R"({"id": "R", "time": 1,
+        read_calltree_json(R"({"id": "R", "time": 1,
                                "loop": {"iterations": 5, "snapshots": 2, "min_snapshots": 3}})");
       },
       ThrowsMessage<std::invalid_argument>(HasSubstr("loop min_snapshots 3 is not in [1, 2]")));
   // A huge range is refused by the work limit, not enumerated.
-  const CallTree wide = parse_calltree_json(R"({"id": "R", "time": 1, "snapshot_bytes": 1,
+  const CallTree wide = read_calltree_json(R"({"id": "R", "time": 1, "snapshot_bytes": 1,
       "loop": {"iterations": 1099511627776, "snapshots": 1099511627776, "min_snapshots": 64}})");
   EXPECT_THAT([&] { calltree_front(wide); },
               ThrowsMessage<std::length_error>(HasSubstr("choosing the snapshots of loop")));

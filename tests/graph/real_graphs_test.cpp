@@ -6,7 +6,7 @@
 #include <string>
 
 #include "memsched/graph/decompose.hpp"
-#include "memsched/graph/graph_io.hpp"
+#include "memsched/graph/io.hpp"
 #include "memsched/graph/remat.hpp"
 #include "memsched/graph/series_parallel.hpp"
 #include "memsched/graph/simulate.hpp"

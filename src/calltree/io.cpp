@@ -1,6 +1,6 @@
 // The nested JSON call-tree format: a hardened reader (sizes and depth checked before the
 // work) and a writer that round-trips.
-#include "memsched/calltree/calltree_io.hpp"
+#include "memsched/calltree/io.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -199,7 +199,7 @@ CallNode read_call(const nlohmann::json& call, const std::string& where) {
 
 }  // namespace
 
-CallTree parse_calltree_json(std::string_view text) {
+CallTree read_calltree_json(std::string_view text) {
   if (nesting(text) > 2 * kMaxCallTreeDepth + 2) {
     throw ParseError("calltree: calls nested deeper than " + std::to_string(kMaxCallTreeDepth), 1);
   }
@@ -245,7 +245,7 @@ CallTree parse_calltree_json(std::string_view text) {
   return CallTree(std::move(calls));
 }
 
-std::string format_calltree_json(const CallTree& tree) {
+void write_calltree_json(std::ostream& out, const CallTree& tree) {
   // Build bottom-up so no recursion is needed: children have larger indices.
   const CallIndex n = tree.num_calls();
   std::vector<nlohmann::json> objects(static_cast<std::size_t>(n));
@@ -276,7 +276,7 @@ std::string format_calltree_json(const CallTree& tree) {
     }
     objects[static_cast<std::size_t>(v)] = std::move(o);
   }
-  return objects[0].dump() + "\n";
+  out << objects[0].dump() << "\n";
 }
 
 CallTree read_calltree_file(const std::string& path) {
@@ -306,7 +306,7 @@ CallTree read_calltree_file(const std::string& path) {
       throw std::runtime_error("read_calltree_file: cannot read '" + path + "'");
     }
   }
-  return parse_calltree_json(text);
+  return read_calltree_json(text);
 }
 
 }  // namespace memsched

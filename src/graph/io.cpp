@@ -1,5 +1,5 @@
 // Graph JSON files, parsed defensively: hostile input gives a ParseError, never a crash.
-#include "memsched/graph/graph_io.hpp"
+#include "memsched/graph/io.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -59,7 +59,7 @@ std::string get_id(const Json& value, const std::string& where) {
 
 }  // namespace
 
-Graph parse_graph_json(std::string_view text) {
+Graph read_graph_json(std::string_view text) {
   if (text.size() > kMaxGraphFileBytes) throw ParseError("graph JSON larger than 256 MiB", 1);
   check_json_depth(text, kMaxDepth, "graph JSON");
   Json doc;
@@ -147,7 +147,7 @@ Graph read_graph_file(const std::string& path) {
         throw std::runtime_error("standard input: graph larger than 256 MiB");
       }
     }
-    return parse_graph_json(text);
+    return read_graph_json(text);
   }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open '" + path + "'");
@@ -159,11 +159,10 @@ Graph read_graph_file(const std::string& path) {
   in.seekg(0);
   std::string text(static_cast<std::size_t>(size), '\0');
   if (!in.read(text.data(), size)) throw std::runtime_error("cannot read '" + path + "'");
-  return parse_graph_json(text);
+  return read_graph_json(text);
 }
 
-std::string graph_to_json(const Graph& graph) {
-  std::ostringstream out;
+void write_graph_json(std::ostream& out, const Graph& graph) {
   out << "{\"nodes\": [\n";
   for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
     const GraphNode& node = graph.node(v);
@@ -180,7 +179,6 @@ std::string graph_to_json(const Graph& graph) {
         << (k + 1 < edges.size() ? ",\n" : "\n");
   }
   out << "]}\n";
-  return out.str();
 }
 
 }  // namespace memsched::graph

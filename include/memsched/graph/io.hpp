@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -20,15 +21,15 @@ inline constexpr std::size_t kMaxGraphFileBytes = std::size_t{256} << 20;
 /// line and column of malformed JSON, or naming the node or edge at fault (line 1) for a wrong
 /// key, type or value, a graph the Graph constructor rejects (cycle, repeated id, ...), or input
 /// above kMaxGraphFileBytes.
-Graph parse_graph_json(std::string_view text);
+Graph read_graph_json(std::string_view text);
 
-/// Reads a graph file (parse_graph_json); "-" reads standard input. Throws std::runtime_error if
+/// Reads a graph file (read_graph_json); "-" reads standard input. Throws std::runtime_error if
 /// the file cannot be opened or is above kMaxGraphFileBytes (checked before reading), ParseError
 /// on bad content.
 Graph read_graph_file(const std::string& path);
 
-/// The graph in the JSON format of parse_graph_json, one node or edge per line; times are
-/// printed so that they read back exactly.
-std::string graph_to_json(const Graph& graph);
+/// Writes the graph in the JSON format of read_graph_json, one node or edge per line; times
+/// are printed so that they read back exactly.
+void write_graph_json(std::ostream& out, const Graph& graph);
 
 }  // namespace memsched::graph

@@ -1,5 +1,5 @@
 // Tests of the nested JSON call-tree format: defaults, round trip and hostile input.
-#include "memsched/calltree/calltree_io.hpp"
+#include "memsched/calltree/io.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,12 +7,21 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 
 #include "examples.hpp"
 #include "memsched/errors.hpp"
 
 namespace memsched {
 namespace {
+
+// The JSON text the writer produces, for comparisons.
+std::string json_text(const CallTree& value) {
+  std::ostringstream out;
+  write_calltree_json(out, value);
+  return out.str();
+}
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
@@ -23,7 +32,7 @@ constexpr const char* kExample = R"({"id": "R", "time": 1, "tape_bytes": 10, "ca
   {"id": "B", "time": 3, "tape_bytes": 30, "snapshot_bytes": 5}]})";
 
 TEST(CallTreeIo, ParsesTheWorkedExampleWithDefaults) {
-  const CallTree tree = parse_calltree_json(kExample);
+  const CallTree tree = read_calltree_json(kExample);
   ASSERT_EQ(tree.num_calls(), 4);
   EXPECT_EQ(tree.call(1).name, "A");
   EXPECT_EQ(tree.call(2).name, "A1");
@@ -37,7 +46,7 @@ TEST(CallTreeIo, ParsesTheWorkedExampleWithDefaults) {
 }
 
 TEST(CallTreeIo, ExplicitFields) {
-  const CallTree tree = parse_calltree_json(
+  const CallTree tree = read_calltree_json(
       R"({"id": 7, "time": 1, "record_time": 1.5, "adjoint_time": 3, "tape_bytes": 10,
           "tape_before_calls": [2, 2e0], "calls": [
             {"id": "a", "time": 0, "pin": "joint", "snapshot_write_time": 0.25,
@@ -56,10 +65,10 @@ TEST(CallTreeIo, RoundTripsRandomTrees) {
   std::mt19937_64 rng(5);
   for (int trial = 0; trial < 200; ++trial) {
     const CallTree tree = test::random_calltree(rng, 1 + trial % 20, 20);
-    const std::string text = format_calltree_json(tree);
-    const CallTree back = parse_calltree_json(text);
+    const std::string text = json_text(tree);
+    const CallTree back = read_calltree_json(text);
     ASSERT_EQ(back.num_calls(), tree.num_calls());
-    EXPECT_EQ(format_calltree_json(back), text);
+    EXPECT_EQ(json_text(back), text);
     // The file lists calls in pre-order, so indices may change: compare by name.
     for (CallIndex v = 0; v < tree.num_calls(); ++v) {
       const CallNode& c = tree.call(v);
@@ -80,7 +89,7 @@ TEST(CallTreeIo, RoundTripsRandomTrees) {
 
 TEST(CallTreeIo, RejectsHostileInput) {
   auto fails = [](const std::string& text, const std::string& message) {
-    EXPECT_THAT([&] { parse_calltree_json(text); }, ThrowsMessage<ParseError>(HasSubstr(message)))
+    EXPECT_THAT([&] { read_calltree_json(text); }, ThrowsMessage<ParseError>(HasSubstr(message)))
         << text;
   };
   fails("", "calltree JSON");
@@ -102,11 +111,11 @@ TEST(CallTreeIo, RejectsHostileInput) {
   for (int i = 0; i < 20000; ++i) deep += R"({"id": "x", "time": 1, "calls": [)";
   fails(deep, "nested deeper than 10000");
   EXPECT_THAT(
-      [] { parse_calltree_json(R"({"id": "R", "time": 1, "calls": [{"id": "R", "time": 1}]})"); },
+      [] { read_calltree_json(R"({"id": "R", "time": 1, "calls": [{"id": "R", "time": 1}]})"); },
       ThrowsMessage<std::invalid_argument>(HasSubstr("name repeated")));
   EXPECT_THAT(
       [] {
-        parse_calltree_json(R"({"id": "R", "time": 1, "tape_before_calls": [1], "calls": []})");
+        read_calltree_json(R"({"id": "R", "time": 1, "tape_before_calls": [1], "calls": []})");
       },
       ThrowsMessage<std::invalid_argument>(HasSubstr("1 entries for 0 calls")));
 }
@@ -119,7 +128,7 @@ TEST(CallTreeIo, DeepButAllowedNesting) {
   }
   text += R"({"id": "leaf", "time": 1})";
   for (int i = 0; i < depth; ++i) text += "]}";
-  const CallTree tree = parse_calltree_json(text);
+  const CallTree tree = read_calltree_json(text);
   EXPECT_EQ(tree.num_calls(), depth + 1);
   EXPECT_EQ(tree.depth(depth), depth);
 }

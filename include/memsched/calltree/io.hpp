@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -13,7 +14,7 @@ namespace memsched {
 /// larger files are refused before they are read, which bounds the parser's memory.
 inline constexpr std::int64_t kMaxCallTreeFileBytes = std::int64_t{1} << 26;
 
-/// The deepest nesting parse_calltree_json accepts (10,000 calls).
+/// The deepest nesting read_calltree_json accepts (10,000 calls).
 inline constexpr std::int64_t kMaxCallTreeDepth = 10000;
 
 /// Parses a call tree: one JSON object per call, nested through "calls":
@@ -37,10 +38,10 @@ inline constexpr std::int64_t kMaxCallTreeDepth = 10000;
 /// negative size, a non-integral byte count, nesting deeper than kMaxCallTreeDepth; and
 /// std::invalid_argument (from CallTree) for a repeated id and the other model rules.
 /// Memory O(size of the text).
-CallTree parse_calltree_json(std::string_view text);
+CallTree read_calltree_json(std::string_view text);
 
-/// The JSON read by parse_calltree_json, every key written out, one line.
-std::string format_calltree_json(const CallTree& tree);
+/// Writes the JSON read by read_calltree_json, every key written out, on one line.
+void write_calltree_json(std::ostream& out, const CallTree& tree);
 
 /// Reads a whole file ("-": standard input, also limited) and parses it. Throws
 /// std::runtime_error if it cannot be read, and std::length_error if it is larger than
