@@ -131,7 +131,8 @@ class PipelineRun:
 
     gradients: per stage {name: tensor} (of the last step). peak_bytes: per process, the
     largest peak resident memory (VmHWM) of the timed steps above the resident memory at the
-    start of the step (parameters and the process's own memory; gradients set to None).
+    start of the step (parameters and the process's own memory; gradients set to None, then
+    allocated within the step: zero-filled at its start unless set_to_none).
     first_step_peak_bytes: the same for the first (untimed) step, above the resident memory
     after setup: it also holds what runs once (kernel code paged in, gloo's buffers).
     op_times: per stage {(micro_batch, backward): seconds}, the thread CPU time of each
@@ -343,6 +344,7 @@ def _worker(rank, args_file, init_file, out_dir):
     stages, recompute, steps = args["stages"], args["recompute"], args["steps"]
     xs, ts, loss_fn = args["inputs"], args["targets"], args["loss_fn"]
     schedule, shapes = args["schedule"], args["shapes"]
+    set_to_none = args["set_to_none"]
     world = len(stages)
     dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank,
                             world_size=world)
@@ -350,14 +352,20 @@ def _worker(rank, args_file, init_file, out_dir):
     del stages, args
     ops = device_order(schedule, world, rank, len(xs))
     peaks, walls, all_times = [], [], []
+    params = [p for p in module.parameters() if p.requires_grad]
     for _ in range(steps):
-        for p in module.parameters():
+        for p in params:
             p.grad = None
         gc.collect()
         measured = meter.available
         if measured:
             meter.reset()
             base = meter.rss()
+        if not set_to_none:
+            # Zero-filled gradients in place before the backward (zero_grad(set_to_none=False)),
+            # allocated above the base so that the peak counts them, as the plan's model state.
+            for p in params:
+                p.grad = torch.zeros_like(p)
         dist.barrier()
         start = time.perf_counter()
         times = []
@@ -395,13 +403,18 @@ def _recompute_flags(recompute, num_stages, micro_batches):
 
 
 def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1f1b",
-                 recompute=None, measure=False, steps=3):
+                 recompute=None, measure=False, steps=3, set_to_none=False):
     """Runs a training step (forward and backward, no optimizer step) of `stages` (a list of
     modules, stage s on process s) over `inputs` and `targets` cut into `micro_batches` chunks
     (torch.chunk along dimension 0). recompute: per stage a flag (every micro-batch) or one flag
     per micro-batch (pipe_recompute gives Pipe's). Returns the parameter gradients of each stage
     as a list of {name: tensor}; with `measure`, runs `steps` steps (the first untimed, each
-    from gradients set to None, so each gives the same gradients) and returns a PipelineRun.
+    from zero gradients, so each gives the same gradients) and returns a PipelineRun.
+    set_to_none=False (PyTorch 1.13's zero_grad default): every step starts from gradients
+    filled with zeros, resident from the step's start as the plan's model state assumes, and
+    the backward adds into them (a parameter gradient is a transient, then added in place);
+    True: from gradients set to None (PyTorch 2's default), which appear during the backward
+    only, so the plan overstates a peak by up to the stage's gradient bytes.
     Every process sets glibc's mmap threshold to 64 KiB (MALLOC_MMAP_THRESHOLD_=65536, see
     memsched.torch.meter.PeakMeter) and one intra-op thread. The stages' own gradients in this
     process are not touched."""
@@ -430,7 +443,8 @@ def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1
         init_file, args_file = os.path.join(tmp, "init"), os.path.join(tmp, "args.pt")
         torch.save({"stages": stages, "recompute": flags, "inputs": xs, "targets": ts,
                     "loss_fn": loss_fn, "schedule": schedule, "shapes": shapes,
-                    "steps": steps if measure else 1}, args_file)
+                    "steps": steps if measure else 1, "set_to_none": bool(set_to_none)},
+                   args_file)
         saved = os.environ.get("MALLOC_MMAP_THRESHOLD_")
         os.environ["MALLOC_MMAP_THRESHOLD_"] = "65536"  # inherited by the spawned processes
         try:
