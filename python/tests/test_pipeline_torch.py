@@ -192,3 +192,31 @@ def test_plan_for_model_profiles_each_micro_batch_size():
         pipeline.micro_batch_chains(model, x, (32,))
     with pytest.raises(ValueError, match="rounds"):
         pipeline.micro_batch_chains(model, x, (1,), rounds=0)
+
+
+def test_plan_for_model_offers_only_what_the_runner_executes():
+    """Where the planner checkpoints inside a recomputing device, run_pipeline replays the
+    whole segment instead: plan_for_model keeps only candidates whose executed peaks
+    (predicted_run) fit the budgets. Scanned over budgets, some plan of the plain planner does
+    not (so the check matters), and every one of plan_for_model's does."""
+    torch.manual_seed(3)
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(64, 64), nn.Tanh()) for _ in range(8)],
+                          nn.Linear(64, 4))
+    x = torch.randn(256, 64)
+    chains = pipeline.micro_batch_chains(model, x, (2,), repeats=1)
+    chain, parameter_bytes = chains[2]
+    free = pipeline.plan_for_model(model, x, [1 << 40] * 2, micro_batches=(2,), chains=chains)[0]
+    top = max(d.peak_bytes for d in free.devices)
+    inner, checked = 0, 0
+    for k in range(20, 101, 4):
+        budgets = [top * k // 100] * 2
+        plain = pipeline.plan_for_model(model, x, budgets, micro_batches=(2,), chains=chains,
+                                        whole_segment=False)
+        if plain is not None and not pipeline._runs_within(plain[0], chain, parameter_bytes,
+                                                           budgets):
+            inner += 1
+        found = pipeline.plan_for_model(model, x, budgets, micro_batches=(2,), chains=chains)
+        if found is not None:
+            checked += 1
+            assert pipeline._runs_within(found[0], chain, parameter_bytes, budgets), k
+    assert inner >= 1 and checked >= 5, (inner, checked)

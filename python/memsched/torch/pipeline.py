@@ -234,22 +234,39 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
     return chains
 
 
+def _runs_within(plan, chain, parameter_bytes, budgets):
+    """Whether what run_pipeline executes of `plan` (whole-segment recomputation,
+    predicted_run) keeps every device within its budget."""
+    bounds = [d.first_layer for d in plan.devices] + [plan.devices[-1].last_layer]
+    executed = predicted_run(chain, parameter_bytes, bounds, [d.recompute for d in plan.devices],
+                             micro_batches=plan.micro_batches, schedule=plan.schedule)
+    return all(p <= b for p, b in zip(executed.device_peak_bytes, budgets))
+
+
 def plan_for_model(model, inputs, device_budget_bytes, *, micro_batches=(1, 2, 4, 8),
-                   schedules=("gpipe", "1f1b"), chains=None, **options):
+                   schedules=("gpipe", "1f1b"), chains=None, whole_segment=True, **options):
     """Plans an nn.Sequential over len(device_budget_bytes) devices with memsched.plan_pipeline,
     one candidate micro-batch count at a time on its own measured profile
     (micro_batch_chains, or `chains` computed by it before). Returns (plan, chain,
     parameter_bytes) of the candidate with the smallest simulated iteration time, or None if
-    none fits. `options` go to plan_pipeline (boundary_time, recompute, num_units, max_work)."""
+    none fits. `options` go to plan_pipeline (boundary_time, recompute, num_units, max_work).
+    whole_segment: keep a candidate only if what run_pipeline executes of it (a recomputing
+    device replays its whole segment, not the persistent schedule planned inside it) fits every
+    budget, as predicted_run simulates it; else plan that candidate without recomputation."""
     from memsched import plan_pipeline
 
     if chains is None:
         chains = micro_batch_chains(model, inputs, micro_batches)
+    budgets = list(device_budget_bytes)
     best = None
     for m in micro_batches:
         chain, parameter_bytes = chains[m]
-        plan = plan_pipeline(chain, parameter_bytes, list(device_budget_bytes),
+        plan = plan_pipeline(chain, parameter_bytes, budgets,
                              micro_batches=[m], schedules=list(schedules), **options)
+        if (whole_segment and plan is not None and
+                not _runs_within(plan, chain, parameter_bytes, budgets)):
+            plan = plan_pipeline(chain, parameter_bytes, budgets, micro_batches=[m],
+                                 schedules=list(schedules), **dict(options, recompute=False))
         if plan is not None and (best is None or plan.report.iteration_time <
                                  best[0].report.iteration_time):
             best = (plan, chain, parameter_bytes)
