@@ -14,7 +14,8 @@ Pipe itself puts every module in a partition of its own and runs all partitions 
 thread of one process (no per-device memory, no parallelism); it is run too, for reference.
 
 Memory: the measured per-process peak above the resident memory at the start of a step
-(PipelineRun.peak_bytes). Time: the critical path of the measured per-operation CPU times
+(PipelineRun.peak_bytes), the gradients (zero-filled at the step's start, as PyTorch 1.13's
+zero_grad leaves them) included. Time: the critical path of the measured per-operation CPU times
 (PipelineRun.critical_path_time; the wall time on a shared machine mostly measures the other
 load). For each budget, Pipe's best setting (shortest time among those whose every process
 stays within the budget) is set against memsched's plan (planned for budget − MARGIN,
