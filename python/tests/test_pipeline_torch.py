@@ -220,3 +220,39 @@ def test_plan_for_model_offers_only_what_the_runner_executes():
             checked += 1
             assert pipeline._runs_within(found[0], chain, parameter_bytes, budgets), k
     assert inner >= 1 and checked >= 5, (inner, checked)
+
+
+@pytest.mark.skipif(not pipeline.PeakMeter().available, reason="needs /proc/self/clear_refs")
+def test_inner_schedule_executed_bitwise_within_plan():
+    """A plan that checkpoints inside a recomputing device, run with its persistent schedules
+    (run_pipeline's `schedules`): gradients bit for bit those of single-process training, the
+    measured peak within the plan's own figure plus UNMODELLED_BYTES."""
+    memsched = pytest.importorskip("memsched")
+    torch.manual_seed(3)
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(64, 64), nn.Tanh()) for _ in range(8)],
+                          nn.Linear(64, 4))
+    x, t = torch.randn(256, 64), torch.randn(256, 4)
+    chains = pipeline.micro_batch_chains(model, x, (2,), repeats=1)
+    free = pipeline.plan_for_model(model, x, [1 << 40] * 2, micro_batches=(2,), chains=chains)[0]
+    top = max(d.peak_bytes for d in free.devices)
+    inner = 0
+    for k in (68, 72, 76):
+        plan = pipeline.plan_for_model(model, x, [top * k // 100] * 2, micro_batches=(2,),
+                                       chains=chains, whole_segment=False)[0]
+        bounds = [d.first_layer for d in plan.devices] + [plan.devices[-1].last_layer]
+        schedules = [d.backward_schedule if d.recompute else None for d in plan.devices]
+        # A schedule that recomputes a forward more than once checkpoints inside the segment.
+        inner += any(s and sum(op.kind == memsched.HeteroOpKind.FORWARD_CHECK for op in s) > 1
+                     for s in schedules)
+        stages = [nn.Sequential(*list(model)[a:b]) for a, b in zip(bounds, bounds[1:])]
+        run = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), micro_batches=2,
+                                    schedule=plan.schedule,
+                                    recompute=[d.recompute for d in plan.devices],
+                                    schedules=schedules, measure=True, steps=2)
+        assert_bitwise(run.gradients, pipeline.sequential_gradients(stages, x, t, nn.MSELoss(),
+                                                                    micro_batches=2))
+        for s, device in enumerate(plan.devices):
+            assert run.peak_bytes[s] <= device.peak_bytes + pipeline.UNMODELLED_BYTES, (k, s)
+    assert inner >= 1
+    with pytest.raises(ValueError, match="schedules"):
+        pipeline.run_pipeline(stages, x, t, nn.MSELoss(), micro_batches=2, schedules=[None])
