@@ -40,7 +40,7 @@ UNMODELLED_BYTES = 1 << 20
 holds memory the plan does not see: glibc's heap for blocks under the 64 KiB mmap threshold
 (autograd nodes, shapes, small tensors), whole pages, gloo's send and receive bookkeeping, the
 completed sends not yet released, and the kernel's RSS counters lag the pages touched
-(PeakMeter). Measured: at most 0.71 MiB on the MLPs and transformer stacks of the tests and
+(PeakMeter). Measured: at most 0.74 MiB on the MLPs and transformer stacks of the tests and
 of bench/pipeline/compare_pipe.py (docs/pipeline.md); the test on the comparison's MLP also
 bounds the measured peak from below by the simulated one minus this constant. The first step of a process holds more, once: kernel code paged in and
 gloo's and autograd's buffers created (6 to 11 MiB measured), so the bound is for later steps,
