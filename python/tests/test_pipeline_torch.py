@@ -256,3 +256,26 @@ def test_inner_schedule_executed_bitwise_within_plan():
     assert inner >= 1
     with pytest.raises(ValueError, match="schedules"):
         pipeline.run_pipeline(stages, x, t, nn.MSELoss(), micro_batches=2, schedules=[None])
+
+
+def test_inner_schedule_replays_dropout_masks():
+    """With dropout, a stage recomputing through its persistent schedule draws the masks of its
+    forward again (the random-number state is restored per layer): the gradients equal those
+    of the same pipeline storing everything, bit for bit."""
+    torch.manual_seed(4)
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(32, 32), nn.Tanh(), nn.Dropout(0.5))
+                            for _ in range(6)], nn.Linear(32, 4))
+    x, t = torch.randn(64, 32), torch.randn(64, 4)
+    bounds = [0, 4, 7]
+    stages = [nn.Sequential(*list(model)[a:b]) for a, b in zip(bounds, bounds[1:])]
+    memsched = pytest.importorskip("memsched")
+    op = memsched.HeteroOp
+    # Layers 0-3: checkpoint x_0, keep x_2, record 2-3, then rebuild and record 0-1.
+    schedule = [op.forward_check(0), op.forward_check(1), op.forward_enable(2),
+                op.forward_enable(3), op.loss(4), op.backward(3), op.backward(2),
+                op.forward_enable(0), op.forward_enable(1), op.backward(1), op.backward(0)]
+    kwargs = dict(micro_batches=2, schedule="1f1b", seed=5)
+    stored = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), **kwargs)
+    inner = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), recompute=[True, False],
+                                  schedules=[schedule, None], **kwargs)
+    assert_bitwise(inner, stored)

@@ -306,19 +306,25 @@ def _accumulate(param, grad):
         param.grad += grad
 
 
-def _run_inner(layers, x, grad, inner, loss, need_input_grad):
+def _run_inner(layers, x, grad, inner, loss, need_input_grad, rng_states):
     """The backward operation of a stage that recomputes with the persistent schedule `inner`
     (("CF"|"Fn"|"Fe"|"L"|"B"|"Del", stage, tape) tuples; the planner's backward_schedule, rules
     in docs/heterogeneous.md) over `layers` from its checkpointed input x: x_i stored alone
     (`alone`), tapes x̄_{i+1} as (recorded input, output) autograd graphs of one layer.
     grad: ȳ_k received from the next stage, or None on the last stage, where L differentiates
-    loss(x_k). Adds the parameter gradients and returns ȳ_0 (None unless need_input_grad)."""
+    loss(x_k). rng_states: the CPU random-number state before each layer's first forward, set
+    again before each recomputation (as torch.utils.checkpoint does, so that dropout draws the
+    same masks); the caller's state is restored at the end. Adds the parameter gradients and
+    returns ȳ_0 (None unless need_input_grad)."""
     alone, tapes, ybar = {0: x.detach()}, {}, grad
+    outer = torch.get_rng_state()
 
     def read(i):  # x_i stored alone or inside x̄_i
         return alone[i] if i in alone else tapes[i][1].detach()
 
     for kind, i, tape in inner:
+        if kind in ("CF", "Fn", "Fe"):
+            torch.set_rng_state(rng_states[i])
         if kind in ("CF", "Fn"):
             with torch.no_grad():
                 alone[i + 1] = layers[i](read(i))
@@ -356,6 +362,7 @@ def _run_inner(layers, x, grad, inner, loss, need_input_grad):
             tapes.pop(i, None)
         else:
             alone.pop(i, None)
+    torch.set_rng_state(outer)
     return ybar if need_input_grad else None
 
 
@@ -364,7 +371,7 @@ def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times, i
     included. Appends ((micro_batch, backward), thread CPU seconds) to `times`. inner: the
     persistent schedule a recomputing micro-batch runs in its backward (_run_inner), or None
     for torch.utils.checkpoint of the whole stage."""
-    held, forward_sends, pending = {}, {}, []
+    held, forward_sends, pending, rng_states = {}, {}, [], {}
     last = rank == world - 1
     for micro_batch, backward in ops:
         if not backward:
@@ -377,8 +384,12 @@ def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times, i
                 x.requires_grad_()
             start = time.thread_time()
             if recompute[micro_batch] and inner is not None:
+                rng_states[micro_batch] = []
                 with torch.no_grad():
-                    y = module(x)
+                    y = x
+                    for layer in module:
+                        rng_states[micro_batch].append(torch.get_rng_state())
+                        y = layer(y)
             elif recompute[micro_batch]:
                 y = checkpoint(module, x, use_reentrant=False)
             else:
@@ -403,7 +414,7 @@ def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times, i
             start = time.thread_time()
             target = ts[micro_batch]
             g = _run_inner(list(module), x, grad, inner, lambda out: loss_fn(out, target),
-                           rank > 0)
+                           rank > 0, rng_states.pop(micro_batch))
             times.append(((micro_batch, True), time.thread_time() - start))
             del grad, x
             if rank > 0:
@@ -449,6 +460,8 @@ def _worker(rank, args_file, init_file, out_dir):
     xs, ts, loss_fn = args["inputs"], args["targets"], args["loss_fn"]
     schedule, shapes = args["schedule"], args["shapes"]
     set_to_none, inner = args["set_to_none"], args["inner"]
+    if args["seed"] is not None:
+        torch.manual_seed(args["seed"] + rank)
     world = len(stages)
     dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank,
                             world_size=world)
@@ -533,14 +546,16 @@ def _inner_schedules(schedules, stages):
 
 
 def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1f1b",
-                 recompute=None, measure=False, steps=3, set_to_none=False, schedules=None):
+                 recompute=None, measure=False, steps=3, set_to_none=False, schedules=None,
+                 seed=None):
     """Runs a training step (forward and backward, no optimizer step) of `stages` (a list of
     modules, stage s on process s) over `inputs` and `targets` cut into `micro_batches` chunks
     (torch.chunk along dimension 0). recompute: per stage a flag (every micro-batch) or one flag
     per micro-batch (pipe_recompute gives Pipe's). schedules: per stage None (a recomputing
     micro-batch runs torch.utils.checkpoint over the whole stage) or the persistent schedule
     its backward runs instead (a plan's devices[s].backward_schedule; the stage an
-    nn.Sequential of the plan's layers), after a forward without autograd. Returns the parameter gradients of each stage
+    nn.Sequential of the plan's layers), after a forward without autograd. seed: process s
+    seeds its random-number generator with seed + s (dropout masks reproducible). Returns the parameter gradients of each stage
     as a list of {name: tensor}; with `measure`, runs `steps` steps (the first untimed, each
     from zero gradients, so each gives the same gradients) and returns a PipelineRun.
     set_to_none=False (PyTorch 1.13's zero_grad default): every step starts from gradients
@@ -578,7 +593,7 @@ def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1
         torch.save({"stages": stages, "recompute": flags, "inputs": xs, "targets": ts,
                     "loss_fn": loss_fn, "schedule": schedule, "shapes": shapes,
                     "steps": steps if measure else 1, "set_to_none": bool(set_to_none),
-                    "inner": inner},
+                    "inner": inner, "seed": seed},
                    args_file)
         saved = os.environ.get("MALLOC_MMAP_THRESHOLD_")
         os.environ["MALLOC_MMAP_THRESHOLD_"] = "65536"  # inherited by the spawned processes
