@@ -14,11 +14,13 @@ Pipe itself puts every module in a partition of its own and runs all partitions 
 thread of one process (no per-device memory, no parallelism); it is run too, for reference.
 
 Memory: the measured per-process peak above the resident memory at the start of a step
-(PipelineRun.peak_bytes). Time: the critical path of the measured per-operation CPU times
+(PipelineRun.peak_bytes), the gradients (zero-filled at the step's start, as PyTorch 1.13's
+zero_grad leaves them) included. Time: the critical path of the measured per-operation CPU times
 (PipelineRun.critical_path_time; the wall time on a shared machine mostly measures the other
 load). For each budget, Pipe's best setting (shortest time among those whose every process
 stays within the budget) is set against memsched's plan (planned for budget − MARGIN,
-executed, measured). The plan is made from a profile of one micro-batch of each candidate
+executed with each recomputing device's persistent schedule, measured). The plan is made
+from a profile of one micro-batch of each candidate
 size (plan_for_model), as Pipe's settings are measured at their own micro-batch size.
 """
 import argparse
@@ -32,6 +34,7 @@ import time
 import torch
 from torch import nn
 
+import memsched
 from memsched.torch import pipeline
 
 MiB = 1 << 20
@@ -71,10 +74,12 @@ def cut(model, boundaries):
     return [nn.Sequential(*layers[a:b]) for a, b in zip(boundaries, boundaries[1:])]
 
 
-def measure(model, inputs, targets, boundaries, *, micro_batches, schedule, recompute, steps):
+def measure(model, inputs, targets, boundaries, *, micro_batches, schedule, recompute, steps,
+            schedules=None):
     run = pipeline.run_pipeline(cut(model, boundaries), inputs, targets, nn.MSELoss(),
                                 micro_batches=micro_batches, schedule=schedule,
-                                recompute=recompute, measure=True, steps=steps)
+                                recompute=recompute, measure=True, steps=steps,
+                                schedules=schedules)
     return {"peak_bytes": run.peak_bytes, "first_step_peak_bytes": run.first_step_peak_bytes,
             "critical_path_time": run.critical_path_time,
             "wall_time": statistics.median(run.wall_time)}
@@ -160,22 +165,25 @@ def bench_model(name, devices, steps, profile_repeats):
     for budget in budgets:
         fitting = [r for r in pipe_rows if max(r["peak_bytes"]) <= budget]
         best = min(fitting, key=lambda r: r["critical_path_time"])
+        # The runner executes each recomputing device's persistent schedule (schedules=), so
+        # plans that checkpoint inside a segment are offered too (whole_segment=False).
         found = pipeline.plan_for_model(model, inputs, [budget - MARGIN] * devices,
-                                        micro_batches=CHUNKS, chains=chains)
+                                        micro_batches=CHUNKS, chains=chains,
+                                        whole_segment=False)
         entry = {"budget_bytes": budget, "pipe_best": best, "plan": None}
         if found is not None:
             plan, chain, parameter_bytes = found
             bounds = [d.first_layer for d in plan.devices] + [plan.devices[-1].last_layer]
             recompute = [d.recompute for d in plan.devices]
-            executed = pipeline.predicted_run(chain, parameter_bytes, bounds, recompute,
-                                              micro_batches=plan.micro_batches,
-                                              schedule=plan.schedule)
+            schedules = [d.backward_schedule if d.recompute else None for d in plan.devices]
             row = measure(model, inputs, targets, bounds, micro_batches=plan.micro_batches,
-                          schedule=plan.schedule, recompute=recompute, steps=steps)
+                          schedule=plan.schedule, recompute=recompute, steps=steps,
+                          schedules=schedules)
             row.update(schedule=plan.schedule, micro_batches=plan.micro_batches,
                        boundaries=bounds, recompute=recompute,
                        plan_peak_bytes=[d.peak_bytes for d in plan.devices],
-                       executed_peak_bytes=list(executed.device_peak_bytes),
+                       inner_schedules=[memsched.hetero_schedule_text(x) if x else None
+                                        for x in schedules],
                        plan_time=plan.report.iteration_time)
             entry["plan"] = row
         results.append(entry)

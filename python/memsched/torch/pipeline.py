@@ -11,8 +11,9 @@ s + 1; its backward receives the output gradient from s + 1 and sends the input 
 s - 1. Gradients accumulate over micro-batches 0, 1, ..., m - 1 in that order on every stage,
 as in single-process training that backpropagates the micro-batches one after the other, so
 the two agree bit for bit on CPU (tests/test_pipeline_torch.py). A recomputing stage wraps its
-segment in torch.utils.checkpoint (full-stage recomputation; the persistent schedule the
-planner computes inside the stage is not executed here). With measure=True each process also
+segment in torch.utils.checkpoint (full-stage recomputation), or, given the plan's persistent
+schedule for it (`schedules`), runs its forward without autograd and that schedule in its
+backward, one layer per autograd graph. With measure=True each process also
 measures its peak resident memory and the CPU time of each operation (PipelineRun), to set
 against the simulated peak of the plan (predicted_run; docs/pipeline.md, "Measured memory and
 time of a run").
@@ -39,9 +40,10 @@ UNMODELLED_BYTES = 1 << 20
 holds memory the plan does not see: glibc's heap for blocks under the 64 KiB mmap threshold
 (autograd nodes, shapes, small tensors), whole pages, gloo's send and receive bookkeeping, the
 completed sends not yet released, and the kernel's RSS counters lag the pages touched
-(PeakMeter). Measured: at most 0.71 MiB on the MLPs and transformer stacks of the tests and
-of bench/pipeline/compare_pipe.py (docs/pipeline.md). The first step of a process holds more, once: kernel code paged in and
-gloo's and autograd's buffers created (6 to 10 MiB measured), so the bound is for later steps,
+(PeakMeter). Measured: at most 0.74 MiB on the MLPs and transformer stacks of the tests and
+of bench/pipeline/compare_pipe.py (docs/pipeline.md); the test on the comparison's MLP also
+bounds the measured peak from below by the simulated one minus this constant. The first step of a process holds more, once: kernel code paged in and
+gloo's and autograd's buffers created (6 to 11 MiB measured), so the bound is for later steps,
 as in training, where every step after the first repeats the same allocations."""
 
 
@@ -131,7 +133,8 @@ class PipelineRun:
 
     gradients: per stage {name: tensor} (of the last step). peak_bytes: per process, the
     largest peak resident memory (VmHWM) of the timed steps above the resident memory at the
-    start of the step (parameters and the process's own memory; gradients set to None).
+    start of the step (parameters and the process's own memory; gradients set to None, then
+    allocated within the step: zero-filled at its start unless set_to_none).
     first_step_peak_bytes: the same for the first (untimed) step, above the resident memory
     after setup: it also holds what runs once (kernel code paged in, gloo's buffers).
     op_times: per stage {(micro_batch, backward): seconds}, the thread CPU time of each
@@ -233,22 +236,39 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
     return chains
 
 
+def _runs_within(plan, chain, parameter_bytes, budgets):
+    """Whether what run_pipeline executes of `plan` (whole-segment recomputation,
+    predicted_run) keeps every device within its budget."""
+    bounds = [d.first_layer for d in plan.devices] + [plan.devices[-1].last_layer]
+    executed = predicted_run(chain, parameter_bytes, bounds, [d.recompute for d in plan.devices],
+                             micro_batches=plan.micro_batches, schedule=plan.schedule)
+    return all(p <= b for p, b in zip(executed.device_peak_bytes, budgets))
+
+
 def plan_for_model(model, inputs, device_budget_bytes, *, micro_batches=(1, 2, 4, 8),
-                   schedules=("gpipe", "1f1b"), chains=None, **options):
+                   schedules=("gpipe", "1f1b"), chains=None, whole_segment=True, **options):
     """Plans an nn.Sequential over len(device_budget_bytes) devices with memsched.plan_pipeline,
     one candidate micro-batch count at a time on its own measured profile
     (micro_batch_chains, or `chains` computed by it before). Returns (plan, chain,
     parameter_bytes) of the candidate with the smallest simulated iteration time, or None if
-    none fits. `options` go to plan_pipeline (boundary_time, recompute, num_units, max_work)."""
+    none fits. `options` go to plan_pipeline (boundary_time, recompute, num_units, max_work).
+    whole_segment: keep a candidate only if what run_pipeline executes of it (a recomputing
+    device replays its whole segment, not the persistent schedule planned inside it) fits every
+    budget, as predicted_run simulates it; else plan that candidate without recomputation."""
     from memsched import plan_pipeline
 
     if chains is None:
         chains = micro_batch_chains(model, inputs, micro_batches)
+    budgets = list(device_budget_bytes)
     best = None
     for m in micro_batches:
         chain, parameter_bytes = chains[m]
-        plan = plan_pipeline(chain, parameter_bytes, list(device_budget_bytes),
+        plan = plan_pipeline(chain, parameter_bytes, budgets,
                              micro_batches=[m], schedules=list(schedules), **options)
+        if (whole_segment and plan is not None and
+                not _runs_within(plan, chain, parameter_bytes, budgets)):
+            plan = plan_pipeline(chain, parameter_bytes, budgets, micro_batches=[m],
+                                 schedules=list(schedules), **dict(options, recompute=False))
         if plan is not None and (best is None or plan.report.iteration_time <
                                  best[0].report.iteration_time):
             best = (plan, chain, parameter_bytes)
@@ -277,10 +297,81 @@ def _tag(micro_batch, backward):
     return 2 * micro_batch + (1 if backward else 0)
 
 
-def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times):
+def _accumulate(param, grad):
+    # As autograd's AccumulateGrad outside grad mode: the first gradient is kept, later ones
+    # are added in place, so the sums equal those of one backward through the whole stage.
+    if param.grad is None:
+        param.grad = grad
+    else:
+        param.grad += grad
+
+
+def _run_inner(layers, x, grad, inner, loss, need_input_grad, rng_states):
+    """The backward operation of a stage that recomputes with the persistent schedule `inner`
+    (("CF"|"Fn"|"Fe"|"L"|"B"|"Del", stage, tape) tuples; the planner's backward_schedule, rules
+    in docs/heterogeneous.md) over `layers` from its checkpointed input x: x_i stored alone
+    (`alone`), tapes x̄_{i+1} as (recorded input, output) autograd graphs of one layer.
+    grad: ȳ_k received from the next stage, or None on the last stage, where L differentiates
+    loss(x_k). rng_states: the CPU random-number state before each layer's first forward, set
+    again before each recomputation (as torch.utils.checkpoint does, so that dropout draws the
+    same masks); the caller's state is restored at the end. Adds the parameter gradients and
+    returns ȳ_0 (None unless need_input_grad)."""
+    alone, tapes, ybar = {0: x.detach()}, {}, grad
+    outer = torch.get_rng_state()
+
+    def read(i):  # x_i stored alone or inside x̄_i
+        return alone[i] if i in alone else tapes[i][1].detach()
+
+    for kind, i, tape in inner:
+        if kind in ("CF", "Fn", "Fe"):
+            torch.set_rng_state(rng_states[i])
+        if kind in ("CF", "Fn"):
+            with torch.no_grad():
+                alone[i + 1] = layers[i](read(i))
+            if kind == "Fn":
+                alone.pop(i, None)
+        elif kind == "Fe":
+            leaf = read(i).detach()
+            leaf.requires_grad_(leaf.is_floating_point() and (i > 0 or need_input_grad))
+            with torch.enable_grad():
+                tapes[i + 1] = (leaf, layers[i](leaf))
+        elif kind == "L":
+            if ybar is None:
+                out = read(i).detach().requires_grad_()
+                with torch.enable_grad():
+                    (ybar,) = torch.autograd.grad(loss(out), [out])
+                del out
+            alone.pop(i, None)
+        elif kind == "B":
+            leaf, out = tapes.pop(i + 1)
+            params = [p for p in layers[i].parameters() if p.requires_grad]
+            inputs = ([leaf] if leaf.requires_grad else []) + params
+            grads = (torch.autograd.grad(out, inputs, ybar, allow_unused=True)
+                     if out.requires_grad and inputs else ())
+            del out
+            if leaf.requires_grad:
+                ybar, grads = grads[0], grads[1:]
+            else:
+                ybar = None
+            for p, g in zip(params, grads):
+                if g is not None:
+                    _accumulate(p, g)
+            del grads, leaf
+            alone.pop(i, None)
+        elif tape:
+            tapes.pop(i, None)
+        else:
+            alone.pop(i, None)
+    torch.set_rng_state(outer)
+    return ybar if need_input_grad else None
+
+
+def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times, inner=None):
     """One training step of stage `rank`: its operations `ops` in order, sends and receives
-    included. Appends ((micro_batch, backward), thread CPU seconds) to `times`."""
-    held, forward_sends, pending = {}, {}, []
+    included. Appends ((micro_batch, backward), thread CPU seconds) to `times`. inner: the
+    persistent schedule a recomputing micro-batch runs in its backward (_run_inner), or None
+    for torch.utils.checkpoint of the whole stage."""
+    held, forward_sends, pending, rng_states = {}, {}, [], {}
     last = rank == world - 1
     for micro_batch, backward in ops:
         if not backward:
@@ -292,11 +383,18 @@ def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times):
                 dist.recv(x, src=rank - 1, tag=_tag(micro_batch, False))
                 x.requires_grad_()
             start = time.thread_time()
-            if recompute[micro_batch]:
+            if recompute[micro_batch] and inner is not None:
+                rng_states[micro_batch] = []
+                with torch.no_grad():
+                    y = x
+                    for layer in module:
+                        rng_states[micro_batch].append(torch.get_rng_state())
+                        y = layer(y)
+            elif recompute[micro_batch]:
                 y = checkpoint(module, x, use_reentrant=False)
             else:
                 y = module(x)
-            if last:
+            if last and not (recompute[micro_batch] and inner is not None):
                 y = loss_fn(y, ts[micro_batch])
             times.append(((micro_batch, False), time.thread_time() - start))
             if not last:
@@ -305,6 +403,24 @@ def _step(module, rank, world, ops, recompute, xs, ts, loss_fn, shapes, times):
                     dist.isend(out, dst=rank + 1, tag=_tag(micro_batch, False)), out)
                 del out
             held[micro_batch] = (x, y)
+        elif recompute[micro_batch] and inner is not None:
+            x, y = held.pop(micro_batch)
+            grad = None
+            if not last:
+                grad = torch.empty(y.shape, dtype=y.dtype)
+                dist.recv(grad, src=rank + 1, tag=_tag(micro_batch, True))
+                forward_sends.pop(micro_batch)[0].wait()
+            del y
+            start = time.thread_time()
+            target = ts[micro_batch]
+            g = _run_inner(list(module), x, grad, inner, lambda out: loss_fn(out, target),
+                           rank > 0, rng_states.pop(micro_batch))
+            times.append(((micro_batch, True), time.thread_time() - start))
+            del grad, x
+            if rank > 0:
+                g = g.contiguous()
+                pending.append((dist.isend(g, dst=rank - 1, tag=_tag(micro_batch, True)), g))
+            del g
         else:
             x, y = held.pop(micro_batch)
             if last:
@@ -343,6 +459,9 @@ def _worker(rank, args_file, init_file, out_dir):
     stages, recompute, steps = args["stages"], args["recompute"], args["steps"]
     xs, ts, loss_fn = args["inputs"], args["targets"], args["loss_fn"]
     schedule, shapes = args["schedule"], args["shapes"]
+    set_to_none, inner = args["set_to_none"], args["inner"]
+    if args["seed"] is not None:
+        torch.manual_seed(args["seed"] + rank)
     world = len(stages)
     dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank,
                             world_size=world)
@@ -350,18 +469,25 @@ def _worker(rank, args_file, init_file, out_dir):
     del stages, args
     ops = device_order(schedule, world, rank, len(xs))
     peaks, walls, all_times = [], [], []
+    params = [p for p in module.parameters() if p.requires_grad]
     for _ in range(steps):
-        for p in module.parameters():
+        for p in params:
             p.grad = None
         gc.collect()
         measured = meter.available
         if measured:
             meter.reset()
             base = meter.rss()
+        if not set_to_none:
+            # Zero-filled gradients in place before the backward (zero_grad(set_to_none=False)),
+            # allocated above the base so that the peak counts them, as the plan's model state.
+            for p in params:
+                p.grad = torch.zeros_like(p)
         dist.barrier()
         start = time.perf_counter()
         times = []
-        _step(module, rank, world, ops, recompute[rank], xs, ts, loss_fn, shapes, times)
+        _step(module, rank, world, ops, recompute[rank], xs, ts, loss_fn, shapes, times,
+              inner[rank])
         peaks.append(meter.peak() - base if measured else None)
         dist.barrier()
         walls.append(time.perf_counter() - start)
@@ -394,14 +520,49 @@ def _recompute_flags(recompute, num_stages, micro_batches):
     return flags
 
 
+_OP_NAMES = {"FORWARD_CHECK": "CF", "FORWARD_NOGRAD": "Fn", "FORWARD_ENABLE": "Fe",
+             "LOSS": "L", "BACKWARD": "B", "FREE": "Del"}
+
+
+def _inner_schedules(schedules, stages):
+    """Per stage None or its persistent schedule as (name, stage, tape) tuples, checked."""
+    if schedules is None:
+        return [None] * len(stages)
+    if len(schedules) != len(stages):
+        raise ValueError(f"schedules: expected {len(stages)} entries, got {len(schedules)}")
+    inner = []
+    for s, (schedule, stage) in enumerate(zip(schedules, stages)):
+        if not schedule:
+            inner.append(None)
+            continue
+        if not isinstance(stage, nn.Sequential):
+            raise ValueError(f"schedules[{s}]: stage {s} must be an nn.Sequential of its layers")
+        ops = [(_OP_NAMES[op.kind.name], int(op.stage), bool(op.tape)) for op in schedule]
+        if any(not 0 <= i <= len(stage) for _, i, _ in ops) or not any(k == "L" for k, _, _ in ops):
+            raise ValueError(f"schedules[{s}]: not a schedule of the {len(stage)} layers of "
+                             f"stage {s}")
+        inner.append(ops)
+    return inner
+
+
 def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1f1b",
-                 recompute=None, measure=False, steps=3):
+                 recompute=None, measure=False, steps=3, set_to_none=False, schedules=None,
+                 seed=None):
     """Runs a training step (forward and backward, no optimizer step) of `stages` (a list of
     modules, stage s on process s) over `inputs` and `targets` cut into `micro_batches` chunks
     (torch.chunk along dimension 0). recompute: per stage a flag (every micro-batch) or one flag
-    per micro-batch (pipe_recompute gives Pipe's). Returns the parameter gradients of each stage
+    per micro-batch (pipe_recompute gives Pipe's). schedules: per stage None (a recomputing
+    micro-batch runs torch.utils.checkpoint over the whole stage) or the persistent schedule
+    its backward runs instead (a plan's devices[s].backward_schedule; the stage an
+    nn.Sequential of the plan's layers), after a forward without autograd. seed: process s
+    seeds its random-number generator with seed + s (dropout masks reproducible). Returns the parameter gradients of each stage
     as a list of {name: tensor}; with `measure`, runs `steps` steps (the first untimed, each
-    from gradients set to None, so each gives the same gradients) and returns a PipelineRun.
+    from zero gradients, so each gives the same gradients) and returns a PipelineRun.
+    set_to_none=False (PyTorch 1.13's zero_grad default): every step starts from gradients
+    filled with zeros, resident from the step's start as the plan's model state assumes, and
+    the backward adds into them (a parameter gradient is a transient, then added in place);
+    True: from gradients set to None (PyTorch 2's default), which appear during the backward
+    only, so the plan overstates a peak by up to the stage's gradient bytes.
     Every process sets glibc's mmap threshold to 64 KiB (MALLOC_MMAP_THRESHOLD_=65536, see
     memsched.torch.meter.PeakMeter) and one intra-op thread. The stages' own gradients in this
     process are not touched."""
@@ -412,6 +573,7 @@ def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1
         raise ValueError(f"micro_batches: expected 1 to {inputs.shape[0]}, got {micro_batches}")
     device_order(schedule, len(stages), 0, micro_batches)  # checks the schedule
     flags = _recompute_flags(recompute, len(stages), micro_batches)
+    inner = _inner_schedules(schedules, stages)
     if measure and steps < 2:
         raise ValueError(f"steps: expected >= 2 with measure (the first is untimed), got {steps}")
     xs = list(torch.chunk(inputs, micro_batches))
@@ -430,7 +592,9 @@ def run_pipeline(stages, inputs, targets, loss_fn, *, micro_batches, schedule="1
         init_file, args_file = os.path.join(tmp, "init"), os.path.join(tmp, "args.pt")
         torch.save({"stages": stages, "recompute": flags, "inputs": xs, "targets": ts,
                     "loss_fn": loss_fn, "schedule": schedule, "shapes": shapes,
-                    "steps": steps if measure else 1}, args_file)
+                    "steps": steps if measure else 1, "set_to_none": bool(set_to_none),
+                    "inner": inner, "seed": seed},
+                   args_file)
         saved = os.environ.get("MALLOC_MMAP_THRESHOLD_")
         os.environ["MALLOC_MMAP_THRESHOLD_"] = "65536"  # inherited by the spawned processes
         try:
