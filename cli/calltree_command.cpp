@@ -20,22 +20,11 @@
 #include "memsched/calltree/io.hpp"
 #include "memsched/calltree/plan.hpp"
 #include "memsched/calltree/site_profile.hpp"
+#include "options.hpp"
 
 namespace memsched::cli {
 
 namespace {
-
-std::int64_t parse_integer(const std::string& text, const char* flag, std::int64_t lo,
-                           std::int64_t hi) {
-  std::int64_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < lo ||
-      value > hi) {
-    throw UsageError(std::string(flag) + ": '" + text.substr(0, 40) + "' is not an integer in [" +
-                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return value;
-}
 
 // Shortest text that reads back as the same double (times print as 36, not 36.000000).
 std::string number(double x) {

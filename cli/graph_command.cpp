@@ -20,6 +20,7 @@
 #include "memsched/graph/decompose.hpp"
 #include "memsched/graph/io.hpp"
 #include "memsched/graph/memory_svg.hpp"
+#include "options.hpp"
 #ifdef MEMSCHED_HAVE_CBC
 #include "memsched/graph/milp.hpp"
 #endif
@@ -41,33 +42,9 @@ using graph::Bytes;
 using graph::Graph;
 using Json = nlohmann::json;
 
-// Bytes with an optional suffix: B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB (of 1024).
+// The byte flags of graph files: at most the model's total (2^62).
 Bytes parse_budget(const std::string& text, const char* flag) {
-  std::size_t end = 0;
-  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
-  const std::string digits = text.substr(0, end), suffix = text.substr(end);
-  const std::pair<const char*, Bytes> units[] = {
-      {"", 1},       {"B", 1},         {"kB", 1000},           {"MB", 1000000}, {"GB", 1000000000},
-      {"KiB", 1024}, {"MiB", 1 << 20}, {"GiB", Bytes{1} << 30}};
-  for (const auto& [name, scale] : units) {
-    if (suffix != name || digits.empty() || digits.size() > 18) continue;
-    const Bytes value = std::stoll(digits);
-    if (value > graph::kMaxTotalBytes / scale) break;
-    return value * scale;
-  }
-  throw UsageError(std::string(flag) + ": expected bytes such as 1000000, 512MiB or 2GB, got '" +
-                   text.substr(0, 40) + "'");
-}
-
-std::int64_t parse_count(const std::string& text, const char* flag, std::int64_t lo,
-                         std::int64_t hi) {
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos || std::stoll(text) < lo ||
-      std::stoll(text) > hi) {
-    throw UsageError(std::string(flag) + ": '" + text.substr(0, 40) + "' is not an integer in [" +
-                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return std::stoll(text);
+  return parse_bytes(text, flag, graph::kMaxTotalBytes);
 }
 
 Graph read_graph(const std::string& path) {
@@ -152,7 +129,7 @@ void run_traverse(const TraverseFlags& flags) {
     }
     if (!t.optimal) {
       graph::ExactTraversalOptions options;
-      options.max_states = parse_count(flags.max_states, "--max-states", 1, 1'000'000'000);
+      options.max_states = parse_integer(flags.max_states, "--max-states", 1, 1'000'000'000);
       try {
         t = graph::min_peak_exact(g, options);
       } catch (const std::invalid_argument& e) {
@@ -338,7 +315,7 @@ struct CurveFlags {
 };
 
 void run_curve(const CurveFlags& flags) {
-  const std::int64_t points = parse_count(flags.points, "--points", 2, 10000);
+  const std::int64_t points = parse_integer(flags.points, "--points", 2, 10000);
   const Graph g = read_graph(flags.file);
   const bool exact =
       flags.algorithm == "exact" || (flags.algorithm == "auto" && g.num_nodes() <= kAutoExactNodes);
@@ -573,7 +550,7 @@ struct ParallelFlags {
 };
 
 void run_parallel(const ParallelFlags& flags) {
-  const std::int64_t p = parse_count(flags.processors, "--processors", 1, 1 << 20);
+  const std::int64_t p = parse_integer(flags.processors, "--processors", 1, 1 << 20);
   const Bytes bound = parse_budget(flags.memory, "--memory");
   if (!flags.order_file.empty() && flags.activation != "auto") {
     throw UsageError("--order-file: not with --activation");
@@ -651,7 +628,7 @@ struct RunFlags {
 
 void run_starpu(const RunFlags& flags) {
   graph::GraphStarpuOptions options;
-  options.workers = parse_count(flags.workers, "--workers", 1, 4096);
+  options.workers = parse_integer(flags.workers, "--workers", 1, 4096);
   if (!std::isfinite(flags.bytes_scale) || flags.bytes_scale > 1e6) {
     throw UsageError("--bytes-scale: must be finite, in [0, 1e6]");
   }
@@ -712,7 +689,7 @@ void run_convert(const ConvertFlags& flags) {
     if (flags.steps.empty()) throw UsageError("--from chain needs --steps");
     graph::ChainGraphOptions options;
     options.state_bytes = parse_budget(flags.state_bytes, "--state-bytes");
-    const Chain chain(parse_count(flags.steps, "--steps", 1, std::int64_t{1} << 22), flags.uf,
+    const Chain chain(parse_integer(flags.steps, "--steps", 1, std::int64_t{1} << 22), flags.uf,
                       flags.ub);
     graph::write_graph_json(std::cout, graph::graph_from_chain(chain, options));
   } else if (flags.from == "hetero") {
@@ -736,9 +713,9 @@ void run_convert(const ConvertFlags& flags) {
     std::vector<Step> lengths;
     std::stringstream list(flags.branches);
     for (std::string item; std::getline(list, item, ',');) {
-      lengths.push_back(parse_count(item, "--branches", 1, std::int64_t{1} << 20));
+      lengths.push_back(parse_integer(item, "--branches", 1, std::int64_t{1} << 20));
     }
-    const JoinGraph jg(lengths, parse_count(flags.handle, "--handle", 1, std::int64_t{1} << 20));
+    const JoinGraph jg(lengths, parse_integer(flags.handle, "--handle", 1, std::int64_t{1} << 20));
     graph::write_graph_json(
         std::cout, graph::graph_from_join(jg, parse_budget(flags.state_bytes, "--state-bytes")));
   }

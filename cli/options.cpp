@@ -91,9 +91,14 @@ std::int64_t parse_bytes(const std::string& text, const char* flag, std::int64_t
                                                         {"MiB", 1 << 20},
                                                         {"GiB", std::int64_t{1} << 30}};
   for (const auto& [name, scale] : units) {
-    if (suffix != name || digits.empty() || digits.size() > 16) continue;
-    const std::int64_t value = std::stoll(digits);
-    if (value > max / scale) break;
+    if (suffix != name || digits.empty() || digits.size() > 19) continue;
+    std::int64_t value = 0;
+    bool overflow = false;
+    for (const char c : digits) {
+      overflow = overflow || __builtin_mul_overflow(value, 10, &value) ||
+                 __builtin_add_overflow(value, c - '0', &value);
+    }
+    if (overflow || value > max / scale) break;
     return value * scale;
   }
   throw UsageError(std::string(flag) + ": expected bytes such as 1000000, 512MiB or 2GB, got '" +

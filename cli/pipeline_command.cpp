@@ -12,6 +12,7 @@
 #include "memsched/hetero/io.hpp"
 #include "memsched/pipeline/pipeline_plan.hpp"
 #include "memsched/pipeline/zero.hpp"
+#include "options.hpp"
 
 namespace memsched::cli {
 
@@ -40,33 +41,9 @@ struct ZeroFlags {
   std::string format = "text";
 };
 
-std::int64_t parse_int(const std::string& text, const char* flag, std::int64_t lo,
-                       std::int64_t hi) {
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos || std::stoll(text) < lo ||
-      std::stoll(text) > hi) {
-    throw UsageError(std::string(flag) + ": expected an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "], got '" + text + "'");
-  }
-  return std::stoll(text);
-}
-
-// Bytes with an optional suffix: B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB (of 1024).
+// The byte flags of pipelines: at most kMaxBytes.
 Bytes parse_bytes(const std::string& text, const char* flag) {
-  std::size_t end = 0;
-  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
-  const std::string digits = text.substr(0, end), suffix = text.substr(end);
-  const std::pair<const char*, Bytes> units[] = {
-      {"", 1},       {"B", 1},         {"kB", 1000},           {"MB", 1000000}, {"GB", 1000000000},
-      {"KiB", 1024}, {"MiB", 1 << 20}, {"GiB", Bytes{1} << 30}};
-  for (const auto& [name, scale] : units) {
-    if (suffix != name || digits.empty() || digits.size() > 16) continue;
-    const Bytes value = std::stoll(digits);
-    if (value > kMaxBytes / scale) break;
-    return value * scale;
-  }
-  throw UsageError(std::string(flag) + ": expected bytes such as 1000000, 512MiB or 2GB, got '" +
-                   text + "'");
+  return cli::parse_bytes(text, flag, kMaxBytes);
 }
 
 std::vector<std::string> split(const std::string& text) {
@@ -183,7 +160,7 @@ void write_svg(std::ostream& out, const PipelinePlan& plan, const std::vector<Pi
 }
 
 void run_plan(const PlanFlags& flags) {
-  const std::int64_t P = parse_int(flags.devices, "--devices", 1, kMaxPipelineDevices);
+  const std::int64_t P = parse_integer(flags.devices, "--devices", 1, kMaxPipelineDevices);
   PipelinePlanOptions o;
   const std::vector<std::string> budgets = split(flags.budget);
   if (budgets.size() != 1 && static_cast<std::int64_t>(budgets.size()) != P) {
@@ -198,11 +175,12 @@ void run_plan(const PlanFlags& flags) {
   for (const std::string& item : split(flags.micro_batches)) {
     const std::size_t dash = item.find('-');
     if (dash == std::string::npos) {
-      o.micro_batches.push_back(parse_int(item, "--micro-batches", 1, kMaxMicroBatches));
+      o.micro_batches.push_back(parse_integer(item, "--micro-batches", 1, kMaxMicroBatches));
       continue;
     }
-    const std::int64_t lo = parse_int(item.substr(0, dash), "--micro-batches", 1, kMaxMicroBatches);
-    const std::int64_t hi = parse_int(item.substr(dash + 1), "--micro-batches", lo, lo + 255);
+    const std::int64_t lo =
+        parse_integer(item.substr(0, dash), "--micro-batches", 1, kMaxMicroBatches);
+    const std::int64_t hi = parse_integer(item.substr(dash + 1), "--micro-batches", lo, lo + 255);
     for (std::int64_t m = lo; m <= hi; ++m) o.micro_batches.push_back(m);
   }
   o.kinds.clear();
@@ -212,9 +190,9 @@ void run_plan(const PlanFlags& flags) {
     }
     o.kinds.push_back(parse_pipeline_schedule_kind(item));
   }
-  o.num_units = parse_int(flags.units, "--units", 1, 100000);
+  o.num_units = parse_integer(flags.units, "--units", 1, 100000);
   o.recompute = !flags.no_recompute;
-  const std::int64_t dp = parse_int(flags.data_parallel, "--data-parallel", 1, 1 << 20);
+  const std::int64_t dp = parse_integer(flags.data_parallel, "--data-parallel", 1, 1 << 20);
   DataParallelSharding sharding;
   try {
     sharding = parse_data_parallel_sharding(flags.sharding);
@@ -299,8 +277,8 @@ void run_plan(const PlanFlags& flags) {
 }
 
 void run_zero(const ZeroFlags& flags) {
-  const std::int64_t psi = parse_int(flags.parameters, "--parameters", 0, kMaxBytes / 192);
-  const std::int64_t d = parse_int(flags.degree, "--degree", 1, 1 << 20);
+  const std::int64_t psi = parse_integer(flags.parameters, "--parameters", 0, kMaxBytes / 192);
+  const std::int64_t d = parse_integer(flags.degree, "--degree", 1, 1 << 20);
   const Bytes act = parse_bytes(flags.activation_bytes, "--activation-bytes");
   // A flag and a value rather than std::optional: GCC 12's -O2 flow analysis reports the
   // optional's value as maybe-uninitialized below (a false positive that breaks -Werror).
