@@ -417,3 +417,28 @@ def test_parameter_gradients_go_into_grad_node_by_node():
     ref = steps(model)
     got = steps(cm)
     assert len(ref) == len(got) and all(torch.equal(a, b) for a, b in zip(ref, got))
+
+
+class ViewsOfParameters(torch.nn.Module):
+    """Values crossing segments that alias a parameter (a transposed weight read by several
+    nodes, the weight itself as an output) or an input (a reshape): a segment's backward frees
+    its recomputed outputs' storages, never these."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(8, 8)
+        self.w = torch.nn.Parameter(torch.randn(8, 8))
+
+    def forward(self, x):
+        flat = x.reshape(4, 8)
+        wt = self.w.t()
+        h = torch.tanh(self.lin(flat) @ wt)
+        h = torch.sigmoid(h @ wt) + flat
+        h = torch.relu(self.lin(h)) @ wt
+        return h, self.w, flat
+
+
+def test_segments_free_outputs_but_not_aliases_of_parameters_or_inputs():
+    torch.manual_seed(0)
+    x = torch.randn(2, 2, 8, requires_grad=True)
+    _check_every_plan(ViewsOfParameters(), (x,))

@@ -386,6 +386,10 @@ class _Estimate:
                             max(u for u in program.users[j]) <= i):
                         for ptr in p[j].out:
                             release(("re", ptr), ("re-out", j))
+            # the recomputed outputs are freed before the backward, unless autograd saved them
+            for i in seg.outputs:
+                for ptr in p[i].out:
+                    release(("re", ptr), ("re-out", i))
             # the gradients of the segment's outputs, handed to its backward, stay referenced
             # until it returns
             for i in seg.outputs:
@@ -571,17 +575,39 @@ class _SegmentFunction(torch.autograd.Function):
         leaves = [t.detach().requires_grad_(needs[k]) if needs[k] else t.detach()
                   for k, t in enumerate(inputs)]
         snapshot = [(b, b.detach().clone()) for b in call.segment.buffers]
+        saved_storages = set()
+
+        def pack(t):
+            saved_storages.add(t.storage().data_ptr())
+            return t
         with torch.random.fork_rng(devices=ctx.devices):
             torch.set_rng_state(ctx.cpu_rng)
             for d, state in zip(ctx.devices, ctx.cuda_rng):
                 torch.cuda.set_rng_state(state, d)
-            with torch.enable_grad(), torch.autocast(**ctx.autocast):
+            with torch.enable_grad(), torch.autocast(**ctx.autocast), \
+                    saved_tensors_hooks(pack, lambda t: t):
                 outputs = call.run(call.inputs_from(leaves))
         for b, value in snapshot:
             b.data.copy_(value)  # .data: no version bump on tensors autograd saved
         del snapshot
         outs = [t for t in tree_flatten(outputs)[0] if isinstance(t, torch.Tensor)]
         pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
+        del outputs, outs
+        # The backward needs the recomputed outputs' autograd nodes and shapes, not their
+        # values unless autograd saved them: free the others' storages now rather than hold
+        # them through the backward (as plain autograd frees an output nothing saved).
+        # (never a parameter's or a buffer's, nor an input's)
+        gm = call.program.gm
+        keep = saved_storages | {t.storage().data_ptr() for t in leaves if
+                                 t.layout == torch.strided}
+        keep.update(t.storage().data_ptr() for t in (*gm.parameters(), *gm.buffers())
+                    if t.layout == torch.strided)
+        for o, _ in pairs:
+            if o.grad_fn is None or o.layout != torch.strided:
+                continue
+            storage = o.storage()
+            if storage.data_ptr() not in keep:
+                storage.resize_(0)
         result = [None] * (num + len(params))
         direct = _accumulated_parameters(call.segment, params, needs[num:])
         if direct is not None:
