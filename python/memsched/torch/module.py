@@ -1137,6 +1137,13 @@ class CheckpointedModule(torch.nn.Module):
                                                   measured <= budget + self.tolerance):
                 chosen = smallest
         if chosen is None:
+            # a plan predicted above the budget whose step measured within it (the measured
+            # peak is what the error below names as feasible): the fastest such one
+            measured_within = [q for q in self.curve
+                               if q.measured_bytes is not None and q.measured_bytes <= budget]
+            if measured_within:
+                chosen = min(measured_within, key=lambda q: (q.time, q.measured_bytes))
+        if chosen is None:
             # measured peaks where plans were verified, else predictions raised by the largest
             # excess seen
             least = min(q.measured_bytes if q.measured_bytes is not None else
