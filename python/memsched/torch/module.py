@@ -666,7 +666,8 @@ class CheckpointedModule(torch.nn.Module):
     budgets which blocks to recompute. Each choice runs as segments of recomputed nodes
     (autograd Functions that keep only their inputs and recompute in the backward); its peak
     is predicted by replaying the step over storages, plus a constant calibrated on a measured
-    plain step. The fastest plan predicted within the budget runs.
+    plain step. The fastest plan predicted within the budget whose step on the sample also
+    measures within it runs (failing those, the fastest plan measured within it).
 
     Calls in training mode with grad enabled run the plan; otherwise the model just runs.
     An input of another shape, dtype, structure or constant captures and plans again.
