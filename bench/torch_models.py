@@ -10,8 +10,9 @@ VmHWM - VmRSS just before it (PeakMeter.reset: malloc_trim, then /proc/self/clea
 gradients of every configuration are compared with plain autograd's (bitwise, same seed).
 
 memsched runs at --points budgets spread over its predicted curve, from the smallest feasible
-to store-all, and at the measured peak of every baseline run ("matched": the budget is that
-measured peak, so the two compare at equal memory).
+to store-all (when the least is refused after verification, also at the smallest feasible
+budget its error names: "least feasible"), and at the measured peak of every baseline run
+("matched": the budget is that measured peak, so the two compare at equal memory).
 
 Run (prints one line per configuration, appends to <out>/torch_models.csv, writes
 <out>/torch_models_<model>.svg; --plot CSV redraws the SVGs of a CSV):
@@ -23,6 +24,7 @@ import argparse
 import csv
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -225,7 +227,8 @@ def run_model(name, options, writer):
             cm.set_budget(int(budget))
         except ValueError as e:
             print(f"  memsched       {setting:<22} infeasible: {e}")
-            return
+            least = re.search(r"smallest feasible budget is ([0-9]+) bytes", str(e))
+            return int(least.group(1)) if least else None
         peak, cpu, grads = measure(with_memsched, model, options.steps)
         record("memsched", setting, int(budget), peak, cpu, grads, reference,
                cm.predicted_peak)
@@ -234,7 +237,11 @@ def run_model(name, options, writer):
     picks = sorted({round(k * (len(curve) - 1) / max(1, options.points - 1))
                     for k in range(options.points)})
     for k in picks:
-        run_budget(f"curve {k}/{len(curve) - 1}", curve[k].peak_bytes)
+        least = run_budget(f"curve {k}/{len(curve) - 1}", curve[k].peak_bytes)
+        if least is not None and k == 0:
+            # the least predicted peak measured above it: run at the smallest feasible budget
+            # the error names
+            run_budget("least feasible", least)
 
     baselines = []
     if sequential is not None:

@@ -129,6 +129,19 @@ class _Program:
                 self.mutated[i] = self.index[target]
         self.modules = [gm.get_submodule(n.target) if n.op == "call_module" else None
                         for n in self.nodes]
+        # the nodes that read each trainable parameter (through their module or get_attr)
+        self.param_users = {}
+        for i, n in enumerate(self.nodes):
+            if self.modules[i] is not None:
+                params = list(self.modules[i].parameters())
+            elif n.op == "get_attr":
+                t = _fetch(gm, n.target)
+                params = [t] if isinstance(t, torch.nn.Parameter) else []
+            else:
+                params = []
+            for t in params:
+                if t.requires_grad:
+                    self.param_users.setdefault(id(t), set()).add(i)
 
     def run_node(self, i, env):
         n = self.nodes[i]
@@ -373,20 +386,28 @@ class _Estimate:
                             max(u for u in program.users[j]) <= i):
                         for ptr in p[j].out:
                             release(("re", ptr), ("re-out", j))
+            # the recomputed outputs are freed before the backward, unless autograd saved them
+            for i in seg.outputs:
+                for ptr in p[i].out:
+                    release(("re", ptr), ("re-out", i))
             # the gradients of the segment's outputs, handed to its backward, stay referenced
             # until it returns
             for i in seg.outputs:
                 if ("g", i) in holders:
                     holders[("g", i)].add(("handed", seg.id))
-            # one torch.autograd.grad call returns all the segment's parameter gradients:
-            # they accumulate through its backward
+            # a segment with parameters shared outside returns all its parameter gradients at
+            # once (they wait through its backward); others add each node's to .grad as it
+            # comes, like a node run with autograd
             waiting = 0
             for i in reversed(seg.nodes):
                 for j in program.args[i]:
                     if p[j].needs_grad and program.nodes[j].op != "placeholder":
                         hold(("g", j), p[j].grad_bytes, "g")
-                waiting += self.param_bytes[i]
-                top(self.backward_tmp[i] + waiting)
+                if seg.private:
+                    top(self.backward_tmp[i] + self.param_bytes[i])
+                else:
+                    waiting += self.param_bytes[i]
+                    top(self.backward_tmp[i] + waiting)
                 for ptr in p[i].saved:
                     release(("re", ptr), ("re", i))
                 release(("g", i), "g")
@@ -441,6 +462,13 @@ class _Segment:
                     buffers.setdefault(id(t), t)
         self.params = list(params.values())
         self.buffers = list(buffers.values())
+        # A segment whose parameters no node outside it reads accumulates their gradients
+        # into .grad during its backward, one node at a time as plain autograd does, instead
+        # of returning them all at once (docs/torch.md, "Parameter gradients"). A parameter
+        # also read outside would then be summed into .grad in another association than plain
+        # autograd's (which sums all its contributions first), so such segments return them.
+        self.private = all(program.param_users.get(id(t), set()) <= inside
+                           for t in self.params)
 
 
 class _SegmentCall:
@@ -485,6 +513,31 @@ def _devices(tensors):
     return sorted({t.device.index or 0 for t in tensors if t.is_cuda})
 
 
+def _accumulated_parameters(segment, params, needs):
+    """The parameters whose gradients a segment's backward adds to .grad itself: those of a
+    segment no other node shares parameters with, when the running backward accumulates them
+    (loss.backward(), or backward(inputs=...) naming them). None when the gradients must be
+    returned instead: a parameter is shared, or the backward is torch.autograd.grad (it
+    returns gradients and leaves .grad alone)."""
+    if not segment.private:
+        return None
+    direct = []
+    with torch.enable_grad():
+        for t, need in zip(params, needs):
+            if not need:
+                continue
+            # the parameter's AccumulateGrad node, the one the outer graph holds
+            node = t.expand_as(t).grad_fn.next_functions[0][0]
+            try:
+                execute = torch._C._will_engine_execute_node(node)
+            except RuntimeError:
+                # raised for a leaf while torch.autograd.grad runs
+                return None
+            if execute:
+                direct.append(t)
+    return direct
+
+
 class _SegmentFunction(torch.autograd.Function):
     """One segment as an autograd node: its input tensors and its parameters in, its output
     tensors out. The backward restores the RNG states and runs the segment again with autograd,
@@ -522,20 +575,54 @@ class _SegmentFunction(torch.autograd.Function):
         leaves = [t.detach().requires_grad_(needs[k]) if needs[k] else t.detach()
                   for k, t in enumerate(inputs)]
         snapshot = [(b, b.detach().clone()) for b in call.segment.buffers]
+        saved_storages = set()
+
+        def pack(t):
+            saved_storages.add(t.storage().data_ptr())
+            return t
         with torch.random.fork_rng(devices=ctx.devices):
             torch.set_rng_state(ctx.cpu_rng)
             for d, state in zip(ctx.devices, ctx.cuda_rng):
                 torch.cuda.set_rng_state(state, d)
-            with torch.enable_grad(), torch.autocast(**ctx.autocast):
+            with torch.enable_grad(), torch.autocast(**ctx.autocast), \
+                    saved_tensors_hooks(pack, lambda t: t):
                 outputs = call.run(call.inputs_from(leaves))
         for b, value in snapshot:
             b.data.copy_(value)  # .data: no version bump on tensors autograd saved
         del snapshot
         outs = [t for t in tree_flatten(outputs)[0] if isinstance(t, torch.Tensor)]
         pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
+        del outputs, outs
+        # The backward needs the recomputed outputs' autograd nodes and shapes, not their
+        # values unless autograd saved them: free the others' storages now rather than hold
+        # them through the backward (as plain autograd frees an output nothing saved).
+        # (never a parameter's or a buffer's, nor an input's)
+        gm = call.program.gm
+        keep = saved_storages | {t.storage().data_ptr() for t in leaves if
+                                 t.layout == torch.strided}
+        keep.update(t.storage().data_ptr() for t in (*gm.parameters(), *gm.buffers())
+                    if t.layout == torch.strided)
+        for o, _ in pairs:
+            if o.grad_fn is None or o.layout != torch.strided:
+                continue
+            storage = o.storage()
+            if storage.data_ptr() not in keep:
+                storage.resize_(0)
+        result = [None] * (num + len(params))
+        direct = _accumulated_parameters(call.segment, params, needs[num:])
+        if direct is not None:
+            # loss.backward(): the parameters' gradients go into .grad as the inner backward
+            # produces them; the inputs' gradients come back through the detached leaves
+            inputs = [t for k, t in enumerate(leaves) if needs[k]] + direct
+            if pairs and inputs:
+                torch.autograd.backward([o for o, _ in pairs], [g for _, g in pairs],
+                                        inputs=inputs)
+                for k, t in enumerate(leaves):
+                    if needs[k]:
+                        result[k] = t.grad
+            return (None, None) + tuple(result)
         wanted = [t for k, t in enumerate(leaves) if needs[k]]
         wanted += [t for k, t in enumerate(params) if needs[num + k]]
-        result = [None] * (num + len(params))
         if pairs and wanted:
             got = torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
                                       allow_unused=True)
@@ -579,7 +666,8 @@ class CheckpointedModule(torch.nn.Module):
     budgets which blocks to recompute. Each choice runs as segments of recomputed nodes
     (autograd Functions that keep only their inputs and recompute in the backward); its peak
     is predicted by replaying the step over storages, plus a constant calibrated on a measured
-    plain step. The fastest plan predicted within the budget runs.
+    plain step. The fastest plan predicted within the budget whose step on the sample also
+    measures within it runs (failing those, the fastest plan measured within it).
 
     Calls in training mode with grad enabled run the plan; otherwise the model just runs.
     An input of another shape, dtype, structure or constant captures and plans again.
@@ -1049,6 +1137,13 @@ class CheckpointedModule(torch.nn.Module):
             if smallest.peak_bytes <= budget and (measured is None or
                                                   measured <= budget + self.tolerance):
                 chosen = smallest
+        if chosen is None:
+            # a plan predicted above the budget whose step measured within it (the measured
+            # peak is what the error below names as feasible): the fastest such one
+            measured_within = [q for q in self.curve
+                               if q.measured_bytes is not None and q.measured_bytes <= budget]
+            if measured_within:
+                chosen = min(measured_within, key=lambda q: (q.time, q.measured_bytes))
         if chosen is None:
             # measured peaks where plans were verified, else predictions raised by the largest
             # excess seen
