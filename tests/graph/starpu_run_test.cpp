@@ -63,11 +63,16 @@ TEST(GraphStarpu, CholeskyWithinTheBound) {
   EXPECT_TRUE(gated.completed);
   EXPECT_EQ(gated.tasks_run, g.num_nodes());
   EXPECT_LE(gated.peak, options.memory_bound);
-  // StarPU alone runs every ready task: the same graph needs more.
+  // Without the gate every ready task runs. How much more StarPU's own run then holds depends
+  // on its timing (under the sanitizers it once stayed at the bound), so that run is only
+  // checked to complete; the need for the gate is shown on the simulated list schedule with the
+  // same workers and no bound, which is deterministic.
   options.gate = false;
   const GraphStarpuReport free_run = execute_graph_with_starpu(g, options);
   EXPECT_TRUE(free_run.completed);
-  EXPECT_GT(free_run.peak, options.memory_bound);
+  const auto unbounded = memory_bounded_parallel(g, options.workers, kMaxTotalBytes);
+  ASSERT_TRUE(unbounded.has_value());
+  EXPECT_GT(unbounded->peak, options.memory_bound);
 }
 
 TEST(GraphStarpu, RandomDagsAtTheirOrdersPeak) {
