@@ -203,19 +203,7 @@ CallTree read_calltree_json(std::string_view text) {
   if (nesting(text) > 2 * kMaxCallTreeDepth + 2) {
     throw ParseError("calltree: calls nested deeper than " + std::to_string(kMaxCallTreeDepth), 1);
   }
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string message = e.what();
-    if (const auto at = message.find("error: "); at != std::string::npos) {
-      message = message.substr(at + 7);
-    }
-    throw ParseError("calltree JSON: " + message, line, column);
-  } catch (const nlohmann::json::exception& e) {
-    throw ParseError(std::string("calltree JSON: ") + e.what(), 1);
-  }
+  const nlohmann::json doc = detail::parse_json(text, "calltree JSON");
   if (!doc.is_object()) throw ParseError("calltree JSON: expected one object (the root call)", 1);
   // Pre-order walk with an explicit stack: any depth the nesting check let through.
   struct Pending {

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "exec/detail/validation_platform.hpp"
 #include "journal.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/errors.hpp"
@@ -25,19 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-Platform validation_platform(const std::vector<Storage*>& levels) {
-  std::vector<StorageLevel> list;
-  std::set<std::string> names;
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    std::string name = levels[i]->name();
-    if (name.empty() || !names.insert(name).second) name += "#" + std::to_string(i);
-    names.insert(name);
-    // Capacities are enforced in bytes by the levels themselves.
-    list.push_back({name, kUnlimitedSlots, 0.0, 0.0});
-  }
-  return Platform(std::move(list), std::int64_t{1} << 40);
 }
 
 }  // namespace
@@ -189,7 +177,7 @@ void AdjointExecutor::Impl::init() {
   profile_.rss_peak_reset = reset_peak_rss();
   if (!online_ && (options_.validate || options_.resume)) {
     chain_ = std::make_unique<Chain>(num_steps_);
-    platform_ = std::make_unique<Platform>(validation_platform(levels_));
+    platform_ = std::make_unique<Platform>(detail::validation_platform(levels_));
     simulator_ = std::make_unique<Simulator>(*chain_, *platform_);
   }
   profile_.num_steps = num_steps_;
@@ -803,5 +791,22 @@ bool AdjointExecutor::online_forward() const noexcept { return impl_->online_for
 Step AdjointExecutor::working_step() const noexcept { return impl_->working_step(); }
 Step AdjointExecutor::num_steps() const noexcept { return impl_->num_steps(); }
 ExecutionProfile AdjointExecutor::profile() const { return impl_->profile(); }
+
+namespace detail {
+
+Platform validation_platform(const std::vector<Storage*>& levels) {
+  std::vector<StorageLevel> list;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    std::string name = levels[i]->name();
+    if (name.empty() || !names.insert(name).second) name += "#" + std::to_string(i);
+    names.insert(name);
+    // Capacities are enforced in bytes by the levels themselves.
+    list.push_back({name, kUnlimitedSlots, 0.0, 0.0});
+  }
+  return Platform(std::move(list), std::int64_t{1} << 40);
+}
+
+}  // namespace detail
 
 }  // namespace memsched

@@ -62,19 +62,7 @@ std::string get_id(const Json& value, const std::string& where) {
 Graph read_graph_json(std::string_view text) {
   if (text.size() > kMaxGraphFileBytes) throw ParseError("graph JSON larger than 256 MiB", 1);
   check_json_depth(text, kMaxDepth, "graph JSON");
-  Json doc;
-  try {
-    doc = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string what = e.what();
-    const auto colon = what.find("error: ");
-    throw ParseError(
-        "malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon + 7)), line,
-        column);
-  } catch (const Json::exception& e) {
-    throw ParseError(std::string("malformed JSON: ") + e.what(), 1);
-  }
+  const Json doc = detail::parse_json(text, "malformed JSON");
   if (!doc.is_object()) fail("document", "must be an object with \"nodes\" and \"edges\"");
   for (const auto& item : doc.items()) {
     if (item.key() != "nodes" && item.key() != "edges" && item.key() != "name" &&

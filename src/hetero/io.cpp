@@ -97,19 +97,7 @@ HeteroChain build(std::vector<HeteroStage> stages, HeteroLoss loss) {
 HeteroChain read_hetero_chain_json(std::string_view text) {
   check_size(text, "JSON");
   check_json_depth(text, kMaxDepth, "JSON");
-  Json doc;
-  try {
-    doc = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string what = e.what();
-    const auto colon = what.find("error: ");
-    throw ParseError(
-        "malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon + 7)), line,
-        column);
-  } catch (const Json::exception& e) {  // e.g. out_of_range: a number too large for a double
-    throw ParseError(std::string("malformed JSON: ") + e.what(), 1);
-  }
+  const Json doc = detail::parse_json(text, "malformed JSON");
   check_keys(doc, {"stages", "loss", "format", "name"}, "chain");
   const auto stages_it = doc.find("stages");
   if (stages_it == doc.end() || !stages_it->is_array())

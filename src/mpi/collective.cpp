@@ -6,6 +6,7 @@
 #include <set>
 #include <system_error>
 
+#include "exec/detail/validation_platform.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/exec/codec.hpp"
@@ -155,20 +156,6 @@ std::string rank_suffix(int rank) {
   char text[16];
   std::snprintf(text, sizeof text, "rank%05d", rank);
   return text;
-}
-
-// The platform the executor validates with (unlimited slots, level names made unique): the
-// resume agreement replays the schedule on the same one.
-Platform replay_platform(const std::vector<Storage*>& levels) {
-  std::vector<StorageLevel> list;
-  std::set<std::string> names;
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    std::string name = levels[i]->name();
-    if (name.empty() || !names.insert(name).second) name += "#" + std::to_string(i);
-    names.insert(name);
-    list.push_back({name, kUnlimitedSlots, 0.0, 0.0});
-  }
-  return Platform(std::move(list), std::int64_t{1} << 40);
 }
 
 }  // namespace
@@ -468,7 +455,7 @@ RunSupport::RunSupport(MPI_Comm comm, const ScheduleFactory& make_schedule, Step
       if (level == nullptr) throw std::invalid_argument("mpi::run_adjoint: a level is null");
     }
     const Chain chain(num_steps);
-    const Platform platform = replay_platform(levels);
+    const Platform platform = memsched::detail::validation_platform(levels);
     Simulator simulator(chain, platform);
     std::unique_ptr<ActionStream> stream = make_schedule();
     for (long long i = 0; i < point; ++i) {

@@ -177,20 +177,7 @@ Memory json_memory(const nlohmann::json& node, const char* key, Memory fallback,
 }  // namespace
 
 Tree read_tree_json(std::string_view text) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string message = e.what();
-    // nlohmann's message repeats the position; keep the part after "error: " for brevity.
-    if (const auto at = message.find("error: "); at != std::string::npos) {
-      message = message.substr(at + 7);
-    }
-    throw ParseError("tree JSON: " + message, line, column);
-  } catch (const nlohmann::json::exception& e) {
-    throw ParseError(std::string("tree JSON: ") + e.what(), 1);
-  }
+  const nlohmann::json doc = detail::parse_json(text, "tree JSON");
   if (!doc.is_object() || !doc.contains("nodes") || !doc["nodes"].is_array()) {
     throw ParseError("tree JSON: expected an object with a \"nodes\" array", 1);
   }

@@ -1,10 +1,12 @@
 // Helpers shared by the JSON readers (graph, heterogeneous chain, tree, call tree): error
-// positions and a nesting check that runs before nlohmann builds its tree.
+// positions, a nesting check that runs before nlohmann builds its tree, and the parse itself
+// with nlohmann's errors turned into ParseError.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +58,24 @@ inline void check_json_depth(std::string_view text, int max_depth, const std::st
                        column);
     }
     if (c == ']' || c == '}') --depth;
+  }
+}
+
+/// Parses `text` with nlohmann; a syntax error is a ParseError "<prefix>: <nlohmann's message
+/// without its repeated position>" at the line and column of the offending byte, any other
+/// nlohmann error (e.g. a number too large for a double) "<prefix>: <message>" at line 1.
+inline nlohmann::json parse_json(std::string_view text, const std::string& prefix) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    const auto [line, column] = text_position(text, e.byte > 0 ? e.byte - 1 : 0);
+    std::string message = e.what();
+    if (const auto at = message.find("error: "); at != std::string::npos) {
+      message = message.substr(at + 7);
+    }
+    throw ParseError(prefix + ": " + message, line, column);
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(prefix + ": " + e.what(), 1);
   }
 }
 
