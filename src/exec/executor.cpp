@@ -10,7 +10,7 @@
 #include <set>
 #include <utility>
 
-#include "exec/detail/validation_platform.hpp"
+#include "exec/detail/schedule_identity.hpp"
 #include "journal.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/errors.hpp"

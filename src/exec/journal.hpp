@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "exec/detail/schedule_identity.hpp"
 #include "memsched/chain/action.hpp"
 
 namespace memsched::detail {
@@ -53,9 +54,5 @@ class ResumeJournal {
  private:
   std::filesystem::path path_;
 };
-
-/// One action's contribution to a schedule's fingerprint: the journal's schedule_hash is
-/// hash_combine over the executed actions, so a resume with another schedule is refused.
-std::uint64_t action_hash(const Action& action);
 
 }  // namespace memsched::detail

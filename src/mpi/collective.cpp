@@ -6,7 +6,7 @@
 #include <set>
 #include <system_error>
 
-#include "exec/detail/validation_platform.hpp"
+#include "exec/detail/schedule_identity.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/errors.hpp"
 #include "memsched/exec/codec.hpp"
@@ -135,18 +135,6 @@ std::string hex(std::uint64_t value) {
   return text;
 }
 
-std::uint64_t action_hash(const Action& action) {
-  const std::int64_t fields[] = {static_cast<std::int64_t>(action.kind),
-                                 static_cast<std::int64_t>(action.content),
-                                 action.flag ? 1 : 0,
-                                 action.from,
-                                 action.to,
-                                 action.begin,
-                                 action.end,
-                                 action.step};
-  return hash_bytes(fields, sizeof fields);
-}
-
 std::filesystem::path with_suffix(std::filesystem::path path, const std::string& suffix) {
   path += suffix;
   return path;
@@ -187,7 +175,7 @@ ScheduleFingerprint fingerprint(ActionStream& stream) {
   ScheduleFingerprint print;
   while (std::optional<Action> a = stream.next()) {
     print.num_actions += 1;
-    print.hash = hash_combine(print.hash, action_hash(*a));
+    print.hash = hash_combine(print.hash, memsched::detail::action_hash(*a));
   }
   return print;
 }

@@ -1,14 +1,24 @@
-// The worked example of docs/calltree.md and seeded random call trees, shared by the tests.
+// The worked example of docs/calltree.md, seeded random call trees and the JSON text of a tree,
+// shared by the tests.
 #pragma once
 
 #include <cstdint>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "memsched/calltree/call_tree.hpp"
+#include "memsched/calltree/io.hpp"
 
 namespace memsched::test {
+
+/// The JSON text write_calltree_json produces for `tree`, for comparisons.
+inline std::string json_text(const CallTree& tree) {
+  std::ostringstream out;
+  write_calltree_json(out, tree);
+  return out.str();
+}
 
 /// R calls A then B; A calls A1. f = t, b = 2t, snapshot times 0; own tape before the calls.
 /// Indices R0 A1 A1_2 B3. Pareto front (extra time, peak): (0,100), (2,86), (6,70).

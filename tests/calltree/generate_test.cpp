@@ -3,20 +3,15 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 
+#include "examples.hpp"
 #include "memsched/calltree/io.hpp"
 
 namespace memsched {
 namespace {
 
-// The JSON text the writer produces, for comparisons.
-std::string json_text(const CallTree& value) {
-  std::ostringstream out;
-  write_calltree_json(out, value);
-  return out.str();
-}
+using test::json_text;
 
 TEST(CallTreeGenerate, DeterministicAndPreOrder) {
   RandomCallTreeOptions options;

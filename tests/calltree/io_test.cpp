@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "examples.hpp"
@@ -16,12 +15,7 @@
 namespace memsched {
 namespace {
 
-// The JSON text the writer produces, for comparisons.
-std::string json_text(const CallTree& value) {
-  std::ostringstream out;
-  write_calltree_json(out, value);
-  return out.str();
-}
+using test::json_text;
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "examples.hpp"
@@ -22,12 +21,7 @@
 namespace memsched {
 namespace {
 
-// The JSON text the writer produces, for comparisons.
-std::string json_text(const CallTree& value) {
-  std::ostringstream out;
-  write_calltree_json(out, value);
-  return out.str();
-}
+using test::json_text;
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
