@@ -1,6 +1,7 @@
 """CheckpointedModule: any nn.Module trained under a memory budget, its graph captured with
 torch.fx, planned with the graph rematerialization planners and run with recomputation."""
 
+import contextlib
 import math
 import re
 import time
@@ -649,6 +650,28 @@ class MemoryTimePoint:
                 f"measured_bytes={self.measured_bytes})")
 
 
+@contextlib.contextmanager
+def _trial_state(model, params, inputs):
+    """Runs a measuring step in train mode and forked RNG, then puts back what it changes: each
+    module's training flag, the buffers' values (BatchNorm statistics) and the .grad of
+    `params` (the caller sets them inside)."""
+    modes = [(m, m.training) for m in model.modules()]
+    buffers = [(b, b.detach().clone()) for b in model.buffers()]
+    grads = [(p, p.grad) for p in params]
+    try:
+        model.train()
+        with torch.random.fork_rng(devices=_devices(_tensors(inputs))):
+            yield
+    finally:
+        with torch.no_grad():
+            for b, value in buffers:
+                b.data.copy_(value)
+        for p, g in grads:
+            p.grad = g
+        for m, mode in modes:
+            m.training = mode
+
+
 class CheckpointedModule(torch.nn.Module):
     """Any nn.Module trained under a memory budget, with recomputation planned on its graph.
 
@@ -726,36 +749,23 @@ class CheckpointedModule(torch.nn.Module):
     def _prepare(self, inputs, constants):
         model = self.model
         self.__dict__["_segment_cache"] = {}  # segments of the previous capture
-        modes = [(m, m.training) for m in model.modules()]
-        buffers = [(b, b.detach().clone()) for b in model.buffers()]
-        grads = [(p, p.grad) for p in model.parameters()]
-        for p in model.parameters():
-            p.grad = None  # the measured backwards must not add to the caller's gradients
-        try:
-            model.train()
-            with torch.random.fork_rng(devices=_devices(_tensors(inputs))):
-                gm, self.opaque, graph = capture(model, inputs, constants)
-                program = _Program(gm, graph, inputs, constants)
-                persistent = {t.storage().data_ptr() for t in
-                              list(model.parameters()) + list(model.buffers())}
-                meter = meter_for(_tensors(inputs)) if self.measure_temporaries else None
-                if isinstance(meter, PeakMeter) and self.tune_malloc:
-                    PeakMeter.tune_malloc()
-                profiles, backward_time = _profile(program, inputs, persistent, meter,
-                                                   self.repeats)
-                self.program, self.profiles = program, profiles
-                self._build_blocks()
-                block_tmp = (self._measure_block_backwards(program, inputs, meter) if meter
-                             else [0] * len(self.blocks))
-                measured = self._measure_plain(program, inputs, meter) if meter else None
-        finally:
-            with torch.no_grad():
-                for b, value in buffers:
-                    b.data.copy_(value)
-            for p, g in grads:
-                p.grad = g
-            for m, mode in modes:
-                m.training = mode
+        with _trial_state(model, list(model.parameters()), inputs):
+            for p in model.parameters():
+                p.grad = None  # the measured backwards must not add to the caller's gradients
+            gm, self.opaque, graph = capture(model, inputs, constants)
+            program = _Program(gm, graph, inputs, constants)
+            persistent = {t.storage().data_ptr() for t in
+                          list(model.parameters()) + list(model.buffers())}
+            meter = meter_for(_tensors(inputs)) if self.measure_temporaries else None
+            if isinstance(meter, PeakMeter) and self.tune_malloc:
+                PeakMeter.tune_malloc()
+            profiles, backward_time = _profile(program, inputs, persistent, meter,
+                                               self.repeats)
+            self.program, self.profiles = program, profiles
+            self._build_blocks()
+            block_tmp = (self._measure_block_backwards(program, inputs, meter) if meter
+                         else [0] * len(self.blocks))
+            measured = self._measure_plain(program, inputs, meter) if meter else None
         self.program, self.profiles, self.backward_time = program, profiles, backward_time
         self.block_backward_tmp = block_tmp
         backward_tmp = [0] * len(program.nodes)
@@ -1166,31 +1176,18 @@ class CheckpointedModule(torch.nn.Module):
             return None
         model = self.model
         params = [p for p in model.parameters() if p.requires_grad]
-        grads = [(p, p.grad) for p in params]
-        buffers = [(b, b.detach().clone()) for b in model.buffers()]
-        modes = [(m, m.training) for m in model.modules()]
-        try:
-            model.train()
+        with _trial_state(model, params, inputs):
             for p in params:
                 p.grad = torch.zeros_like(p)
-            with torch.random.fork_rng(devices=_devices(_tensors(inputs))):
-                for attempt in range(2):  # the first warms up (first-touch allocations)
-                    meter.reset()
-                    before = meter.rss()
-                    outputs = self._run_units(self.program, inputs, point.segments)
-                    outs = [t for t in _tensors(outputs) if t.requires_grad]
-                    if outs:
-                        torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
-                    point.measured_bytes = max(0, meter.peak() - before)
-                    del outputs, outs
-        finally:
-            with torch.no_grad():
-                for b, value in buffers:
-                    b.data.copy_(value)
-            for p, g in grads:
-                p.grad = g
-            for m, mode in modes:
-                m.training = mode
+            for attempt in range(2):  # the first warms up (first-touch allocations)
+                meter.reset()
+                before = meter.rss()
+                outputs = self._run_units(self.program, inputs, point.segments)
+                outs = [t for t in _tensors(outputs) if t.requires_grad]
+                if outs:
+                    torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+                point.measured_bytes = max(0, meter.peak() - before)
+                del outputs, outs
         return point.measured_bytes
 
     def set_budget(self, budget):
