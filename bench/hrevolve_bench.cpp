@@ -117,9 +117,12 @@ void BM_DiskRevolveTable(benchmark::State& state) {
   m.ram_slots = 10;
   m.write_cost = 5;
   m.read_cost = 5;
+  // range(1) = 1: every split searched (Theta(n^2)), the reference the bounded search equals.
+  const bool every_split = state.range(1) != 0;
   for (auto _ : state) {
-    memsched::DiskRevolveTables t(state.range(0) - 1, m);
+    memsched::DiskRevolveTables t(state.range(0) - 1, m, every_split);
     benchmark::DoNotOptimize(t.optinf.back());
+    state.counters["J"] = static_cast<double>(t.first_segment_limit);
   }
 }
 
@@ -137,6 +140,12 @@ BENCHMARK(BM_HRevolveUnlimitedDisk)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveGeneral)->Arg(1000)->Arg(2000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlainRecurrence)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveScheduleDrain)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_DiskRevolveTable)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DiskRevolveTable)
+    ->Args({10000, 1})
+    ->Args({100000, 1})
+    ->Args({10000, 0})
+    ->Args({100000, 0})
+    ->Args({1000000, 0})
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

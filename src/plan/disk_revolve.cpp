@@ -50,7 +50,7 @@ struct Tie {
   }
 };
 
-// The split j in [1, l] with (term + extra1) + extra2 <= target, added in the order the table
+// The split j in [1, count] with (term + extra1) + extra2 <= target, added in the order the table
 // added them so that the value found is bit-identical, whose schedule reads the disk least,
 // then runs the fewest forward steps: among equally cheap schedules these trade forward steps
 // against disk traffic, and the keys make the choice deterministic and frugal with both
@@ -58,13 +58,13 @@ struct Tie {
 std::pair<Step, Tie> best_tied_split(const std::vector<double>& tail,
                                      const std::vector<Tie>& tail_keys,
                                      const std::vector<double>& head,
-                                     const std::vector<Tie>& head_keys, Step l, double uf,
-                                     double extra1, double extra2, double target) {
+                                     const std::vector<Tie>& head_keys, Step l, Step count,
+                                     double uf, double extra1, double extra2, double target) {
   Step best = 0;
   Tie best_keys;
   const double* tail_at = tail.data();
   const double* head_at = head.data();
-  for (Step j = 1; j <= l; ++j) {
+  for (Step j = 1; j <= count; ++j) {
     // One split term, j uf + tail(l - j) + head(j - 1), as detail::split_min evaluates it.
     const double t_j =
         detail::split_term(static_cast<double>(j) * uf, tail_at[l - j], head_at[j - 1]);
@@ -80,15 +80,96 @@ std::pair<Step, Tie> best_tied_split(const std::vector<double>& tail,
   return {best, best_keys};
 }
 
+// A bound J on the first disk segment of Opt_inf: for every row l <= length and every split
+// j > J, the split's term exceeds Opt_inf(l) by more than the rounding of the table can hide,
+// so no split beyond J is ever the minimum or tied with it (docs/multilevel.md, "Disk-Revolve
+// in O(n J)"). Uses the head costs g(x) = x uf + w_d + r_d + head[x - 1], x = 1..head_rows; a
+// segment g(j) can be replaced by floor(j / m) segments of a length m and one of j mod m, which
+// costs at most j g(m) / m + E; a lower bound of g(j), Revolve with c_m + 1 free slots
+// (Griewank & Walther 2000), grows faster than linearly and overtakes that from some J on.
+// Returns `length` when no bound is found (uf = 0, or rounding too coarse).
+Step first_segment_bound(Step length, const DiskModel& m, const std::vector<double>& head,
+                         Step head_rows) {
+  const double uf = m.forward_cost;
+  if (!(uf > 0) || length < 1 || head_rows < 1) return length;
+  // Rounding: every table value is a sum of non-negative terms at most N = 8 (length + 2)
+  // operations deep, so it lies within a factor 1 +- gamma of the exact optimum.
+  const double gamma = 8.0 * static_cast<double>(length + 2) * std::ldexp(1.0, -53);
+  if (!(gamma < 1e-3)) return length;
+  const double inflate = 1.0 + 8.0 * gamma;  // an upper bound of an exact g from its table value
+  const auto g_up = [&](Step x) {
+    if (x == 0) return 0.0;
+    return (static_cast<double>(x) * uf + m.write_cost + m.read_cost +
+            head[static_cast<std::size_t>(x - 1)]) *
+           inflate;
+  };
+  // The segment length with the lowest cost per step, smallest first.
+  Step best = 0;
+  double rho = kInfinity;
+  for (Step x = 1; x <= head_rows; ++x) {
+    const double ratio = g_up(x) / static_cast<double>(x);
+    if (ratio < rho) {
+      rho = ratio;
+      best = x;
+    }
+  }
+  if (best == 0 || !std::isfinite(rho)) return length;
+  long double excess = 0;  // E = max over r < m of g(r) - r rho
+  for (Step x = 1; x < best; ++x) {
+    const double g = g_up(x);
+    if (!std::isfinite(g)) return length;
+    excess = std::max(excess, static_cast<long double>(g) - static_cast<long double>(x) * rho);
+  }
+  // T >= Opt_inf(l) for every l <= length: floor(l / m) segments of m, then single steps.
+  const long double top = static_cast<long double>(length / best) * g_up(best) +
+                          static_cast<long double>(best - 1) * g_up(1) + m.adjoint_cost;
+  const long double margin = 2.0L * gamma * top / (1.0L - gamma);
+  // phi(j) = LB(j) - j rho - E - margin with LB(j) = j (uf + ub) + w_d + r_d + uf t(j, c_m + 1)
+  // is convex (t's increments, the repetition numbers, do not decrease): once phi(j) > 0 and its
+  // next increment is >= 0, it stays positive.
+  const long double low = 1.0L - std::ldexp(1.0L, -50);  // LB evaluated with a relative slack
+  const long double step_cost = static_cast<long double>(uf) + m.adjoint_cost;
+  const std::int64_t slots = m.ram_slots + 1;
+  // The scan is capped (the bound found there, or none) so that an estimate stays cheap.
+  // t(j + 1) = t(j) + r(j + 1), r the repetition number (from Griewank & Walther's closed form
+  // t = r n - beta(c + 1, r - 1)), so t is built incrementally.
+  const Step scan = std::min<Step>(length, Step{1} << 22);
+  std::int64_t t = 0;  // t(j, c_m + 1)
+  std::int64_t r = 0;  // r(j + 1, c_m + 1)
+  for (Step j = 1; j < scan; ++j) {
+    while (beta(slots, r) < j + 1) ++r;
+    const long double lb =
+        low * (static_cast<long double>(j) * step_cost + m.write_cost + m.read_cost +
+               static_cast<long double>(uf) * static_cast<long double>(t));
+    const long double rest = static_cast<long double>(j) * rho + excess + margin;
+    const long double slack = 1e-12L * (lb + rest);
+    const long double increment =
+        low * (step_cost + static_cast<long double>(uf) * static_cast<long double>(r));
+    if (lb - rest > slack && increment - rho > 1e-12L * (increment + rho)) return j - 1;
+    t += r;
+  }
+  return length;
+}
+
+// Rows of Opt_1D solved before the first bound is computed.
+constexpr Step kFirstHeads = 256;
+
 }  // namespace
 
-DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m) {
+Step disk_revolve_segment_bound(Step length, const DiskModel& m) {
+  check_model(length, m);
+  if (length < 1) return length;
+  const DiskRevolveTables heads(std::min(length, kFirstHeads), m, true);
+  const Step rows = std::min(length, static_cast<Step>(heads.opt1d.size()));
+  return first_segment_bound(length, m, m.one_read ? heads.opt0 : heads.opt1d, rows);
+}
+
+DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m, bool every_split) : model(m) {
   check_model(length, m);
   const auto width = static_cast<std::size_t>(length + 1);
   const Step L = length;
   std::vector<double> advance(width), opt0_reversed(width), inf_reversed(width);
   opt0.resize(width);
-  opt1d.resize(width);
   optinf.resize(width);
   for (Step l = 0; l <= L; ++l) {
     const auto i = static_cast<std::size_t>(l);
@@ -100,12 +181,11 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m)
   // Opt_inf(l) = min{Opt_0(l), min_{1<=j<=l} [w_d + j uf + Opt_inf(l-j) + r_d + X(j-1)]},
   // X = Opt_1D (multi-read) or Opt_0 (one-read) (Aupy et al. 2016, Thm. 3-4; docs/theory/chain.md,
   // with j = l admitted as in the corrected H-Revolve so that c_m = 0 works too).
-  opt1d[0] = optinf[0] = m.adjoint_cost;
+  optinf[0] = m.adjoint_cost;
   inf_reversed[static_cast<std::size_t>(L)] = optinf[0];
-  split1d.assign(width, 0);
   splitinf.assign(width, 0);
   // Tie keys of every entry: Opt_0(l) reads nothing and runs t(l + 1, c_m) + l + 1 steps.
-  std::vector<Tie> keys0(width), keys1d(width), keysinf(width);
+  std::vector<Tie> keys0(width), keys1d, keysinf(width);
   for (Step l = 0; l <= L; ++l) {
     const auto i = static_cast<std::size_t>(l);
     if (std::isfinite(opt0[i])) {
@@ -114,37 +194,70 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m) : model(m)
           (l == 0 ? 0 : revolve_advances(n, std::min<std::int64_t>(m.ram_slots, n))) + n;
     }
   }
-  keys1d[0] = keysinf[0] = keys0[0];
+  keysinf[0] = keys0[0];
+  // Opt_1D rows 0..upto (the heads); row l costs O(l).
+  Step heads = -1;
+  const auto solve_heads = [&](Step upto) {
+    opt1d.resize(static_cast<std::size_t>(upto + 1));
+    split1d.resize(static_cast<std::size_t>(upto + 1), 0);
+    keys1d.resize(static_cast<std::size_t>(upto + 1));
+    for (Step l = heads + 1; l <= upto; ++l) {
+      const auto i = static_cast<std::size_t>(l);
+      keys1d[i] = keys0[i];
+      if (l == 0) {
+        opt1d[0] = m.adjoint_cost;
+        continue;
+      }
+      const std::size_t from = static_cast<std::size_t>(L - l + 1);
+      const double one =
+          detail::split_min(advance.data() + 1, opt0_reversed.data() + from, opt1d.data(), l) +
+          m.read_cost;
+      opt1d[i] = std::min(opt0[i], one);
+      if (one < opt0[i]) {  // a tie goes to Opt_0, which reads nothing
+        const auto [j, keys] = best_tied_split(opt0, keys0, opt1d, keys1d, l, l, m.forward_cost,
+                                               m.read_cost, 0.0, opt1d[i]);
+        split1d[i] = j;
+        keys1d[i] = keys;
+      }
+    }
+    heads = std::max(heads, upto);
+  };
+  // The first disk segment's bound J: computed from the heads of a short table, then again
+  // from the heads up to that J (a better segment length m can only lower it); both are proven
+  // bounds, so the smaller one is used.
+  Step bound = L;
+  if (every_split) {
+    solve_heads(L);
+  } else {
+    const std::vector<double>& x = m.one_read ? opt0 : opt1d;
+    solve_heads(std::min(L, kFirstHeads));
+    bound = first_segment_bound(L, m, x, std::min(heads + 1, L));
+    if (bound - 1 > heads) {
+      solve_heads(std::min(L, bound - 1));
+      bound = std::min(bound, first_segment_bound(L, m, x, std::min(heads + 1, L)));
+    }
+  }
+  first_segment_limit = bound;
   const std::vector<double>& head = m.one_read ? opt0 : opt1d;
   const std::vector<Tie>& head_keys = m.one_read ? keys0 : keys1d;
   for (Step l = 1; l <= L; ++l) {
-    // Row l costs O(l): done / total = l^2 / L^2 (in units of 2^-20 to stay in 64 bits).
+    const Step count = std::min(l, bound);
+    // Row l costs O(min(l, J)).
     if ((l & 1023) == 0) {
       const double fraction = static_cast<double>(l) / static_cast<double>(L);
-      report_progress("disk-revolve table",
-                      static_cast<std::int64_t>(fraction * fraction * 1048576), 1048576);
+      const double done = bound < L ? fraction : fraction * fraction;
+      report_progress("disk-revolve table", static_cast<std::int64_t>(done * 1048576), 1048576);
     }
     const auto i = static_cast<std::size_t>(l);
     const std::size_t from = static_cast<std::size_t>(L - l + 1);
-    const double one =
-        detail::split_min(advance.data() + 1, opt0_reversed.data() + from, opt1d.data(), l) +
-        m.read_cost;
-    opt1d[i] = std::min(opt0[i], one);
-    keys1d[i] = keys0[i];
-    if (one < opt0[i]) {  // a tie goes to Opt_0, which reads nothing
-      const auto [j, keys] = best_tied_split(opt0, keys0, opt1d, keys1d, l, m.forward_cost,
-                                             m.read_cost, 0.0, opt1d[i]);
-      split1d[i] = j;
-      keys1d[i] = keys;
-    }
     const double inf =
-        detail::split_min(advance.data() + 1, inf_reversed.data() + from, head.data(), l) +
+        detail::split_min(advance.data() + 1, inf_reversed.data() + from, head.data(), count) +
         m.read_cost + m.write_cost;
     optinf[i] = std::min(opt0[i], inf);
     keysinf[i] = keys0[i];
     if (inf < opt0[i]) {
-      const auto [j, keys] = best_tied_split(optinf, keysinf, head, head_keys, l, m.forward_cost,
-                                             m.read_cost, m.write_cost, optinf[i]);
+      const auto [j, keys] = best_tied_split(optinf, keysinf, head, head_keys, l, count,
+                                             m.forward_cost, m.read_cost, m.write_cost, optinf[i]);
       splitinf[i] = j;
       keysinf[i] = keys;
     }
@@ -311,7 +424,7 @@ PeriodicPlan periodic_plan(Step length, const DiskModel& m) {
     p.periods = (length + period - 1) / period - 1;
     p.remainder = length - p.periods * period;
   }
-  const DiskRevolveTables t(std::max(p.remainder, period), m);
+  const DiskRevolveTables t(std::max(p.remainder, period), m, true);
   const auto rho = static_cast<std::size_t>(p.remainder);
   // The last part: Revolve, or a disk checkpoint and 1D-Revolve if that is cheaper.
   double tail = t.opt0[rho];
@@ -365,7 +478,7 @@ Step periodic_disk_period(const DiskModel& m) {
   const Step m_max = std::max(beta(m.ram_slots, t1 + 1), 2 * beta(m.ram_slots, t2) + 1);
   DiskModel multi = m;
   multi.one_read = false;
-  const DiskRevolveTables t(m_max - 1, multi);
+  const DiskRevolveTables t(m_max - 1, multi, true);
   Step best = 1;
   double best_ratio = kInfinity;
   for (Step period = 1; period <= m_max; ++period) {
@@ -389,7 +502,8 @@ std::unique_ptr<ActionStream> disk_periods_reversal(Step period, Step periods,
   DiskModel multi = model;
   multi.one_read = false;
   // No sub-problem ends the forward sweep: num_steps -1 matches no step.
-  auto impl = std::make_unique<DiskRevolveStream::Impl>(DiskRevolveTables(period - 1, multi), -1);
+  auto impl =
+      std::make_unique<DiskRevolveStream::Impl>(DiskRevolveTables(period - 1, multi, true), -1);
   using Kind = DiskRevolveStream::Impl::Kind;
   for (Step i = 0; i < periods; ++i) {  // pushed first-first: popped last-first
     impl->tasks.push_back({Kind::kOneD, i * period, period - 1});
@@ -407,7 +521,7 @@ std::optional<DiskRevolveStream> periodic_disk_revolve(const Chain& chain,
   if (platform.level(1).num_slots < p.periods + (p.tail_on_disk ? 1 : 0)) return std::nullopt;
   using Kind = DiskRevolveStream::Impl::Kind;
   auto impl = std::make_unique<DiskRevolveStream::Impl>(
-      DiskRevolveTables(std::max(p.remainder, p.period), *m), chain.num_steps());
+      DiskRevolveTables(std::max(p.remainder, p.period), *m, true), chain.num_steps());
   // Pushed last-first: the periods backwards, the tail, then the forward sweep.
   for (Step i = 0; i < p.periods; ++i) {
     impl->tasks.push_back({Kind::kOneD, i * p.period, p.period - 1});

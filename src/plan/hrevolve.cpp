@@ -34,6 +34,59 @@ split_min(const double* a, const double* b, const double* c, std::int64_t count)
 
 namespace {
 
+// The pruned search of the split minimum (docs/multilevel.md, "Speed"). When the tail terms
+// b[i] = H_k(l - 1 - i, m - 1) do not increase with i and the head terms c[i] = Hbar_k(i, m) do
+// not decrease (checked on the rows, see solve()), every term of a block [i0, i1) is at least
+// split_term(a[i0], b[i1 - 1], c[i0]): floating-point addition and multiplication round
+// monotonically, so this holds for the computed doubles, not only for exact values. A block
+// whose bound is not below the best term found cannot lower the minimum and is skipped; the
+// minimum returned is the very double split_min() returns over all terms.
+constexpr std::int64_t kLeaf = 64;  // terms evaluated by split_min() at once
+constexpr std::int64_t kFan = 32;   // sub-blocks per block
+
+struct PrunedSearch {
+  const double* a;
+  const double* b;
+  const double* c;
+  double best = kInfinity;
+  std::int64_t best_leaf = 0;
+
+  void leaf(std::int64_t i0, std::int64_t i1) {
+    const double v = split_min(a + i0, b + i0, c + i0, i1 - i0);
+    if (v < best) {
+      best = v;
+      best_leaf = i0;
+    }
+  }
+  void visit(std::int64_t i0, std::int64_t i1, std::int64_t size) {
+    if (i1 - i0 <= kLeaf) {
+      leaf(i0, i1);
+      return;
+    }
+    const std::int64_t sub = size / kFan;
+    for (std::int64_t s = i0; s < i1; s += sub) {
+      const std::int64_t e = std::min(s + sub, i1);
+      if (split_term(a[s], b[e - 1], c[s]) < best) visit(s, e, sub);
+    }
+  }
+};
+
+// min_{i < count} split_term(a[i], b[i], c[i]) for monotone rows as above; `hint` is the start
+// of a block to evaluate first (the previous row's best: the minimum moves slowly with l) and
+// is updated to this row's.
+double pruned_split_min(const double* a, const double* b, const double* c, std::int64_t count,
+                        std::int64_t& hint) {
+  if (count <= 4 * kLeaf) return split_min(a, b, c, count);
+  PrunedSearch search{a, b, c};
+  const std::int64_t first = std::clamp<std::int64_t>(hint, 0, count - kLeaf);
+  search.leaf(first, first + kLeaf);
+  std::int64_t size = kLeaf;
+  while (size < count) size *= kFan;
+  search.visit(0, count, size);
+  hint = search.best_leaf;
+  return search.best;
+}
+
 // Progress within a table of `rows` rows of L + 1 entries, entry l costing O(l): reported every
 // 4096 entries, as a fraction in units of 2^-20.
 void report_row(std::int64_t row, Step l, Step L, std::int64_t rows) {
@@ -93,6 +146,15 @@ void HRevolveTables::solve() {
       hm[0] = adjoint;
       hbm[0] = adjoint;
       if (unlimited[k]) reversed[static_cast<std::size_t>(L)] = adjoint;
+      // The pruned search needs H_k(., m - 1) non-decreasing on [0, l - 1] and Hbar_k(., m) on
+      // [0, l - 1] (both hold for exact values, by induction on l; checked on the doubles as
+      // the rows are built). Once either fails the row falls back to the full search.
+      bool tail_monotone = true;
+      if (!unlimited[k]) {
+        for (Step i = 1; i <= L && tail_monotone; ++i) tail_monotone = prev[i] >= prev[i - 1];
+      }
+      bool head_monotone = true;
+      std::int64_t hint = 0;
       const std::int64_t row = rows_done++;
       report_row(row, 0, L, rows);
       for (Step l = 1; l <= L; ++l) {
@@ -104,7 +166,11 @@ void HRevolveTables::solve() {
         const Step jmax = max_split(k, l, m);
         double value = kInfinity;
         if (jmax >= 1) {
-          value = split_min(advance.data() + 1, reversed.data() + (L - l + 1), hbm, jmax) + read[k];
+          const double* tail = reversed.data() + (L - l + 1);
+          value = (tail_monotone && head_monotone
+                       ? pruned_split_min(advance.data() + 1, tail, hbm, jmax, hint)
+                       : split_min(advance.data() + 1, tail, hbm, jmax)) +
+                  read[k];
         }
         value = std::min(value, down(k, l));
         if (variant == HRevolveVariant::kPublished && k == 0 && m >= 2) {
@@ -113,7 +179,11 @@ void HRevolveTables::solve() {
         hbm[l] = value;
         // H_k(l, m) = min{ U_k(l), w_k + Hbar_k(l, m) }.
         hm[l] = std::min(down(k, l), write[k] + value);
-        if (unlimited[k]) reversed[static_cast<std::size_t>(L - l)] = hm[l];
+        head_monotone = head_monotone && hbm[l] >= hbm[l - 1];
+        if (unlimited[k]) {
+          reversed[static_cast<std::size_t>(L - l)] = hm[l];
+          tail_monotone = tail_monotone && hm[l] >= hm[l - 1];
+        }
       }
     }
   }

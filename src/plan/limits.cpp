@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 #include "memsched/plan/binomial.hpp"
@@ -101,8 +102,15 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
       e.table_operations = as_double(period) * as_double(period) * as_double(c0 + 1);
     }
   } else if (planner == "disk-revolve") {
-    e.table_operations = nd * nd * as_double(c0 + 1);
-    e.table_bytes = 16.0 * nd * as_double(c0 + 1);
+    // Theta(n J + J^2) time for the proven first-segment bound J (docs/multilevel.md,
+    // "Disk-Revolve in O(n J)"), two passes per row (value, then tie keys); about 80 bytes per
+    // step (five rows of doubles, two of tie keys, the decisions).
+    double bound = nd;
+    if (const std::optional<DiskModel> model = disk_model(chain, platform, n)) {
+      bound = std::min(nd, as_double(disk_revolve_segment_bound(n - 1, *model)));
+    }
+    e.table_operations = 2.0 * nd * bound + bound * bound;
+    e.table_bytes = 80.0 * nd;
   } else if (planner == "hrevolve") {
     // Theta(n^2 sum_k c_k) time and Theta(n sum_k c_k) memory (Herrmann & Pallez, ACM TOMS
     // 2020); a level with at least n slots needs one row (docs/multilevel.md).

@@ -37,6 +37,62 @@ void check(Step n, std::int64_t slots, const char* function) {
   }
 }
 
+// The split minimum of row (k, s): min over 2 <= i < k of i + M(i, s) + M(k - i, s - 1), the
+// smallest i among equal values (the published loop's strict `<` scanning i upwards). When
+// M(., s) and M(., s - 1) do not decrease on the entries read (checked as the rows are built),
+// every term of a block [i0, i1) is at least i0 + M(i0, s) + M(k - i1 + 1, s - 1); blocks that
+// cannot beat the best term found, or tie it at a smaller i, are skipped. Integer sums: the
+// minimum and its argument are exactly those of the full scan (docs/multilevel.md, "Mixed").
+struct MixedSplitSearch {
+  const std::int64_t* same;   // M(., s)
+  const std::int64_t* below;  // M(., s - 1)
+  std::int64_t k;
+  std::int64_t best = kInfinite * 4;  // above every term
+  std::int64_t arg = -1;
+
+  static constexpr std::int64_t kLeaf = 64;
+  static constexpr std::int64_t kFan = 32;
+
+  void leaf(std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const std::int64_t cand = i + same[i] + below[k - i];
+      if (cand < best || (cand == best && i < arg)) {
+        best = cand;
+        arg = i;
+      }
+    }
+  }
+  bool worth(std::int64_t i0, std::int64_t i1) const {
+    const std::int64_t bound = i0 + same[i0] + below[k - i1 + 1];
+    return bound < best || (bound == best && i0 < arg);
+  }
+  void visit(std::int64_t i0, std::int64_t i1, std::int64_t size) {
+    if (i1 - i0 <= kLeaf) {
+      leaf(i0, i1);
+      return;
+    }
+    const std::int64_t sub = size / kFan;
+    for (std::int64_t b = i0; b < i1; b += sub) {
+      const std::int64_t e = std::min(b + sub, i1);
+      if (worth(b, e)) visit(b, e, sub);
+    }
+  }
+  // Terms i in [2, k); `hint` is a block start to evaluate first (the previous k's best).
+  void run(std::int64_t& hint) {
+    const std::int64_t lo = 2, hi = k;
+    if (hi - lo <= 4 * kLeaf) {
+      leaf(lo, hi);
+      return;
+    }
+    const std::int64_t first = std::clamp<std::int64_t>(hint, lo, hi - kLeaf);
+    leaf(first, first + kLeaf);
+    std::int64_t size = kLeaf;
+    while (size < hi - lo) size *= kFan;
+    visit(lo, hi, size);
+    hint = arg;
+  }
+};
+
 MixedTable build(Step n, std::int64_t slots) {
   MixedTable t;
   t.slots = std::min<std::int64_t>(slots, n);  // more than n - 1 slots are never used
@@ -48,6 +104,12 @@ MixedTable build(Step n, std::int64_t slots) {
     auto& v = t.value[static_cast<std::size_t>(s)];
     auto& c = t.choice[static_cast<std::size_t>(s)];
     const std::int64_t* below = s > 0 ? t.value[static_cast<std::size_t>(s - 1)].data() : nullptr;
+    // The pruned search needs M(., s - 1) on [1, n] and M(., s) on [1, k - 1] non-decreasing
+    // (a longer chain never needs fewer forward steps); checked, with the full scan as the
+    // fallback.
+    bool monotone = true;
+    for (std::int64_t k = 2; s > 0 && k <= n && monotone; ++k) monotone = below[k] >= below[k - 1];
+    std::int64_t hint = 2;
     for (std::int64_t k = 1; k <= n; ++k) {
       const auto uk = static_cast<std::size_t>(k);
       if (k <= s + 1) {
@@ -59,15 +121,25 @@ MixedTable build(Step n, std::int64_t slots) {
       std::int64_t best = 1 + below[k - 1];
       std::int32_t arg = kTape;
       const std::int64_t* same = v.data();
-      for (std::int64_t i = 2; i < k; ++i) {
-        const std::int64_t cand = i + same[i] + below[k - i];
-        if (cand < best) {
-          best = cand;
-          arg = static_cast<std::int32_t>(i);
+      if (monotone) {
+        MixedSplitSearch search{same, below, k};
+        search.run(hint);
+        if (search.arg >= 2 && search.best < best) {
+          best = search.best;
+          arg = static_cast<std::int32_t>(search.arg);
+        }
+      } else {
+        for (std::int64_t i = 2; i < k; ++i) {
+          const std::int64_t cand = i + same[i] + below[k - i];
+          if (cand < best) {
+            best = cand;
+            arg = static_cast<std::int32_t>(i);
+          }
         }
       }
       v[uk] = std::min(best, kInfinite);
       c[uk] = best >= kInfinite ? -1 : arg;
+      monotone = monotone && v[uk] >= v[uk - 1];
     }
   }
   return t;

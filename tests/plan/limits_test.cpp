@@ -99,7 +99,9 @@ void expect_refused(const std::string& planner, const Chain& chain, const Platfo
 
 TEST(PlanLimits, RefuseWhatCannotFinish) {
   const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
-  expect_refused("disk-revolve", Chain(1000000), disk, "1e+13 operations");
+  // Disk-Revolve's table is Theta(n J) for its first-segment bound J (tens of steps here), about 80
+  // bytes per step: 10^6 steps plan in seconds, 10^8 would take about 7.6 GiB.
+  expect_refused("disk-revolve", Chain(100000000), disk, "MiB");
   expect_refused("hrevolve", Chain(1000000), disk, "operations");
   expect_refused("mixed", Chain(100000), Platform::ram(10), "1.1e+11 operations");
   expect_refused("store-all", Chain(1000000000000), Platform::ram(kUnlimitedSlots),
@@ -118,10 +120,12 @@ TEST(PlanLimits, AutoSkipsRefusedPlanners) {
   const auto start = std::chrono::steady_clock::now();
   const std::optional<PlannerChoice> choice = choose_chain_planner(Chain(200000), disk, {});
   ASSERT_TRUE(choice);
+  bool disk_revolve = false;
   for (const auto& [name, cost] : choice->costs) {
     EXPECT_NE(name, "hrevolve");
-    EXPECT_NE(name, "disk-revolve");
+    disk_revolve = disk_revolve || name == "disk-revolve";
   }
+  EXPECT_TRUE(disk_revolve);  // Theta(n J): planned, not refused
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60);
 }
 

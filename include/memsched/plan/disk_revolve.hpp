@@ -37,18 +37,32 @@ std::optional<DiskModel> disk_model(const Chain& chain, const Platform& platform
 /// Opt_inf (the optimum), each with every split j = 1..l (docs/theory/chain.md), and the
 /// decision of each entry: among equally cheap decisions the one with the fewest disk reads,
 /// then the fewest forward steps (the memory-only schedule, with no read, wins its ties).
-/// Θ(length^2) time,
-/// Θ(length) memory. Throws std::invalid_argument on negative or non-finite costs, a negative
-/// slot count or length.
+///
+/// By default Opt_inf's first disk segment j is searched only up to a proven bound J
+/// (`first_segment_limit`, docs/multilevel.md "Disk-Revolve in O(n J)"): every value and every
+/// decision is bit-identical to the search over all j, in Θ(length J + J^2) time, and Opt_1D
+/// (`opt1d`, `split1d`) is solved for l = 0..H only, H >= J - 1 (all the heads the schedule
+/// uses). `every_split = true` searches every j and solves Opt_1D for every l <= length:
+/// Θ(length^2), for comparisons and for callers that need Opt_1D of any length. Θ(length)
+/// memory. Throws std::invalid_argument on negative or non-finite costs, a negative slot count
+/// or length.
 struct DiskRevolveTables {
-  DiskRevolveTables(Step length, const DiskModel& model);
+  DiskRevolveTables(Step length, const DiskModel& model, bool every_split = false);
   DiskModel model;
-  std::vector<double> opt0;    ///< Opt_0(l, c_m)
-  std::vector<double> opt1d;   ///< Opt_1D(l)
-  std::vector<double> optinf;  ///< Opt_inf(l)
+  std::vector<double> opt0;    ///< Opt_0(l, c_m), l = 0..length
+  std::vector<double> opt1d;   ///< Opt_1D(l), l = 0..H (H = length with every_split)
+  std::vector<double> optinf;  ///< Opt_inf(l), l = 0..length
   std::vector<Step> split1d;   ///< Opt_1D(l)'s split j, 0 for the memory-only schedule
   std::vector<Step> splitinf;  ///< Opt_inf(l)'s split j, 0 for the memory-only schedule
+  /// The largest first disk segment searched (J; length when searching every split).
+  Step first_segment_limit = 0;
 };
+
+/// The bound J that DiskRevolveTables(length, model) starts from (it may lower it further):
+/// no first disk segment longer than J is ever optimal or tied with the optimum, for any
+/// l <= length; `length` when none is found (uf = 0). O(256^2 + J log J) time, O(256) memory:
+/// cheap enough for an estimate before planning. Same exceptions as DiskRevolveTables.
+Step disk_revolve_segment_bound(Step length, const DiskModel& model);
 
 /// Disk-Revolve (multi-read by default) as a stream. The memory-only sub-schedules are Revolve;
 /// every disk checkpoint is read with Copy and with Move at its last read.
