@@ -134,6 +134,7 @@ BENCHMARK(BM_HRevolveTable)
     ->Arg(10000)
     ->Arg(20000)
     ->Arg(100000)
+    ->Arg(200000)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveTableCostlyRam)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveUnlimitedDisk)->Arg(10000)->Unit(benchmark::kMillisecond);

@@ -119,6 +119,12 @@ BENCHMARK(BM_MixedSchedule)
     ->Args({1000, 10})
     ->Args({10000, 10})
     ->Args({30000, 10})
+    ->Args({100000, 10})
+    ->Args({100000, 2})
+    ->Args({100000, 20})
+    ->Args({30000, 30})
+    ->Args({10000, 100})
+    ->Args({100000, 100})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
