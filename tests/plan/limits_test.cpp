@@ -99,7 +99,7 @@ void expect_refused(const std::string& planner, const Chain& chain, const Platfo
 
 TEST(PlanLimits, RefuseWhatCannotFinish) {
   const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
-  // Disk-Revolve's table is Theta(n J) for its first-segment bound J (tens of steps here), about 80
+  // Disk-Revolve's table is Theta(n J) for its first-segment bound J (J = 14 here), about 80
   // bytes per step: 10^6 steps plan in seconds, 10^8 would take about 7.6 GiB.
   expect_refused("disk-revolve", Chain(100000000), disk, "MiB");
   expect_refused("hrevolve", Chain(1000000), disk, "operations");
