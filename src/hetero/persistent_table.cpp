@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <thread>
 #include <utility>
 
@@ -17,6 +18,17 @@ namespace {
 std::int64_t units(Bytes bytes, Bytes unit) { return (bytes + unit - 1) / unit; }
 
 std::size_t ix(std::int64_t i) { return static_cast<std::size_t>(i); }
+
+constexpr float kFloatInf = __builtin_huge_valf();
+
+// The largest float <= v (v >= 0): a lower bound that takes half the room of a double.
+float down32(double v) {
+  if (!(v <= static_cast<double>(__FLT_MAX__)))
+    return v == __builtin_huge_val() ? kFloatInf : __FLT_MAX__;
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) > v) f = std::nextafter(f, -kFloatInf);
+  return f;
+}
 
 // Compiled for AVX-512, AVX2 and plain x86-64, chosen at load time (GCC function
 // multiversioning), so the library stays portable and still uses the machine's vector width.
@@ -66,22 +78,6 @@ MEMSCHED_VECTOR_CLONES bool any_below(const double* r, const double* a, double s
   return any;
 }
 
-// flags[k - k0] = whether the full block k (memory values [k W, k W + W), W = `width`) may be
-// improved by a candidate (sweep + A(m - shift)) + B(m): its lower bound
-// (sweep + A(kW + W - 1 - shift)) + summary[k] is below r at the block's start. `a` is indexed
-// holds A(a_lo..a_hi), constant beyond `a_hi`; every point read is >= a_lo.
-MEMSCHED_VECTOR_CLONES void block_tests(std::uint8_t* flags, const double* r, const double* a,
-                                        std::int64_t a_lo, std::int64_t a_hi, std::int64_t shift,
-                                        const float* summary, double sweep, std::int64_t k0,
-                                        std::int64_t k1, std::int64_t width) {
-  for (std::int64_t k = k0; k < k1; ++k) {
-    std::int64_t q = k * width + width - 1 - shift;
-    q = q < a_hi ? q : a_hi;
-    const double low = (sweep + a[q - a_lo]) + static_cast<double>(summary[k]);
-    flags[k - k0] = static_cast<std::uint8_t>(!(low >= r[k * width]));
-  }
-}
-
 MEMSCHED_VECTOR_CLONES void fill_min(double* r, double v, std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) r[k] = v < r[k] ? v : r[k];
 }
@@ -91,6 +87,106 @@ MEMSCHED_VECTOR_CLONES void min_add_right(double* r, double sa, const double* b,
   for (std::int64_t k = 0; k < count; ++k) {
     const double v = sa + b[k];
     r[k] = v < r[k] ? v : r[k];
+  }
+}
+
+// What leaf_blocks needs to know about the interval (i, l) and its bounds.
+struct LeafBlocks {
+  const SplitRef* splits;  // splits[t]: j = first_split + t
+  const float* sweeps;     // lower bounds of the sweeps, as floats
+  const float* right;      // right-part bounds of block 0 (column l, from j = first_split)
+  std::int64_t right_stride;
+  const float* left;  // left-part bounds of block 0 (row i, from (i, first_split - 1))
+  std::int64_t left_stride;
+  std::int64_t width;  // number of splits
+  std::int32_t first_split;
+  std::int64_t first_block, num_blocks, block, top, mnull;
+  double floor_all;  // no split is below this at any memory value
+};
+
+// The exhaustive part of the split loop of compute_interval (see there for the three tests),
+// one function compiled per instruction set so that the 16-value loops inline and vectorise.
+MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::int32_t* arg,
+                                        std::uint8_t* flags) {
+  constexpr std::int64_t kMax = 64;
+  double abuf[kMax], bbuf[kMax];
+  const std::int64_t width = p.width;
+  const std::int64_t padded = (width + 7) & ~std::int64_t{7};
+  for (std::int64_t t = width; t < padded; ++t) flags[t] = 0;
+  for (std::int64_t blk = p.first_block; blk < p.num_blocks; ++blk) {
+    const std::int64_t s = std::max(blk * p.block, p.mnull);
+    const std::int64_t e = std::min(blk * p.block + p.block, p.top + 1);
+    if (out[s] <= p.floor_all) break;
+    // Test 2 in float: with u = 2^-24, (sweep' + A') + B' computed in float is at most
+    // (1 + u)^2 times the exact sum of the rounded-down bounds, so below (1 + 2^-21) C_j(e-1)
+    // as computed in double; a threshold of r(s) (1 + 2^-20), rounded up, therefore only
+    // skips splits with C_j(e-1) > r(s). Below 2^-100 the relative bounds do not hold
+    // (subnormal floats): nothing finite is skipped there.
+    float threshold = kFloatInf;
+    if (out[s] >= 0x1p-100) {
+      const double t = out[s] * (1.0 + 0x1p-20);
+      if (t <= static_cast<double>(__FLT_MAX__)) {
+        threshold = static_cast<float>(t);
+        if (static_cast<double>(threshold) < t) threshold = std::nextafter(threshold, kFloatInf);
+      }
+    }
+    const float* __restrict right = p.right + blk * p.right_stride;
+    const float* __restrict left = p.left + blk * p.left_stride;
+    const float* __restrict sweeps = p.sweeps;
+    std::uint8_t* __restrict f = flags;
+    for (std::int64_t t = 0; t < width; ++t) {
+      f[t] = static_cast<std::uint8_t>((sweeps[t] + right[t]) + left[t] < threshold);
+    }
+    for (std::int64_t t0 = 0; t0 < padded; t0 += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, flags + t0, sizeof word);
+      if (word == 0) continue;
+      for (std::int64_t t = t0; t < t0 + 8; ++t) {
+        if (flags[t] == 0) continue;
+        const SplitRef& sp = p.splits[t];
+        const std::int64_t from = std::max(s, sp.from);
+        if (from >= e) continue;
+        const std::int64_t count = e - from;
+        const double* pa;
+        if (e - 1 - sp.shift <= sp.a_hi) {
+          pa = sp.a + (from - sp.shift - sp.a_lo);
+        } else {
+          for (std::int64_t k = 0; k < count; ++k) {
+            const std::int64_t q = from + k - sp.shift;
+            abuf[k] = q < sp.a_hi ? sp.a[q - sp.a_lo] : sp.a_last;
+          }
+          pa = abuf;
+        }
+        // Test 3: exact A, B at its bound at the block's end.
+        const double bmin = static_cast<double>(left[t]);
+        const double sweep = sp.sweep;
+        const double* __restrict ra = pa;
+        const double* __restrict rr = out + from;
+        int hits = 0;  // (an integer sum vectorises; a boolean or does not)
+        for (std::int64_t k = 0; k < count; ++k) hits += (sweep + ra[k]) + bmin < rr[k] ? 1 : 0;
+        if (hits == 0) continue;
+        const double* pb;
+        if (e - 1 <= sp.b_hi) {
+          pb = sp.b + (from - sp.b_lo);
+        } else {
+          for (std::int64_t k = 0; k < count; ++k) {
+            const std::int64_t q = from + k;
+            bbuf[k] = q < sp.b_hi ? sp.b[q - sp.b_lo] : sp.b_last;
+          }
+          pb = bbuf;
+        }
+        const std::int32_t j = p.first_split + static_cast<std::int32_t>(t);
+        double* __restrict r = out + from;
+        std::int32_t* __restrict g = arg + from;
+        const double* __restrict rb = pb;
+        for (std::int64_t k = 0; k < count; ++k) {
+          const double v = (sweep + ra[k]) + rb[k];
+          const bool better = v < r[k];
+          r[k] = better ? v : r[k];
+          g[k] = better ? j : g[k];
+        }
+      }
+    }
   }
 }
 
@@ -128,7 +224,7 @@ double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t m
   const double pairs =
       0.5 * static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 2);
   return pairs * static_cast<double>(max_units + 1) * sizeof(double) +
-         pairs * static_cast<double>(max_units / kBlock + 1) * sizeof(float) +
+         2 * pairs * static_cast<double>(max_units / kBlock + 1) * sizeof(float) +
          static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 1) *
              (2 * sizeof(Window));
 }
@@ -181,7 +277,6 @@ void PersistentTable::compute(int num_threads) {
   for (Scratch& s : scratch) {
     s.r.assign(ix(max_units_ + 1), kInf);
     s.arg.assign(ix(max_units_ + 1), -1);
-    s.flags.assign(ix(max_units_ / kBlock + 2), 0);
   }
   // Best splits per memory block of the previous and the current column (or length), indexed
   // by i: O(L M / kBlock) integers.
@@ -190,7 +285,21 @@ void PersistentTable::compute(int num_threads) {
   row_start_.assign(ix(n + 2), 0);
   for (std::int64_t i = 0; i <= n; ++i)
     row_start_[ix(i + 1)] = row_start_[ix(i)] + ix(n - i + 1) * stride;
-  summaries_.assign(row_start_[ix(n + 1)], 0.0f);
+  row_bounds_.assign(row_start_[ix(n + 1)], 0.0f);
+  // One thread computes column by column and needs only the current column's bounds.
+  column_start_.assign(ix(n + 2), 0);
+  if (num_threads > 1) {
+    for (std::int64_t l = 0; l <= n; ++l)
+      column_start_[ix(l + 1)] = column_start_[ix(l)] + ix(l + 1) * stride;
+  } else {
+    column_start_[ix(n + 1)] = ix(n + 1) * stride;
+  }
+  column_bounds_.assign(column_start_[ix(n + 1)], 0.0f);
+  for (Scratch& s : scratch) {
+    s.sweep.assign(ix(n + 1), 0.0f);
+    s.splits.assign(ix(n + 1), SplitRef{});
+    s.flags.assign(ix(n + 8), 0);
+  }
   std::vector<std::int32_t> previous(ix(n + 2) * stride, -1), current(ix(n + 2) * stride, -1);
   auto at = [stride](std::vector<std::int32_t>& v, std::int64_t i) {
     return v.data() + ix(i) * stride;
@@ -341,7 +450,6 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
   // tried first: the best split moves little between neighbours. On the network-like chain of
   // the benchmarks (L = 300, M = 1000) 22 % of the tested blocks pass test 2 and 2.8 % test 3.
   // The result does not depend on these guesses, only the speed.
-  const double base = base_prefix_[ix(l + 1)] - base_prefix_[ix(i)];
   const std::int64_t n_blocks = num_blocks_;
   std::fill(arg, arg + top + 1, -1);
   auto leaf_from = [&](std::int64_t j) {
@@ -367,7 +475,7 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
       pa = abuf;
     }
     if (test) {
-      const double bmin = static_cast<double>(summary(i, j - 1)[(e - 1) / kBlock]);
+      const double bmin = static_cast<double>(row_bound_at(i, j - 1, (e - 1) / kBlock));
       if (!any_below(out + s, pa, sweep, bmin, e - s)) return;
     }
     const double* pb;
@@ -393,44 +501,56 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
       }
     }
   }
+  // Then every memory block, from the first feasible one up: all splits are tested at once
+  // against r at the block's start (test 2, vectorised over j), and the survivors go through
+  // test 3 and the exact update. The bounds of the right parts (j, l) sit in this column's
+  // bounds, those of the left parts (i, j-1) in row i's, both contiguous in j.
+  const std::int64_t width = l - i;
+  float* sweeps = scratch.sweep.data();
+  for (std::int64_t t = 0; t < width; ++t) sweeps[t] = down32(forward_sum(i, i + 1 + t));
+  std::uint8_t* flags = scratch.flags.data();
+  // No split can beat r(m) <= min_j (sweep(i, j) + Opt(j, l)(M)) + Opt(i, j-1)(M): from the
+  // first such m on, no block is tested.
+  double floor_all = kInf;
   for (std::int64_t j = i + 1; j <= l; ++j) {
     const Window& a = column_window(j, l);
     const Window& b = window(i, j - 1);
-    if (a.lo > top || b.lo > top) continue;
-    const double sweep = forward_sum(i, j);
-    const double bound = std::max((sweep + a.last) + b.last, sweep + base) * (1.0 - 1e-12);
-    const std::int64_t from = leaf_from(j);
-    if (from > top || out[from] <= bound) continue;
-    const std::int64_t stop =
-        std::partition_point(out + from, out + top + 1, [&](double v) { return v > bound; }) - out;
-    const float* sb = summary(i, j - 1);
-    const std::int64_t shift = c.cw[ix(j)];
-    // Block test: C_j on [s, e) >= (sweep + A(e-1-shift)) + summary of B at e-1 (B's summary
-    // sample sits exactly at the end of a full block). A partial first or last block uses the
-    // same bound at its own end. No read of the far window (i, j-1) here.
-    auto test_one = [&](std::int64_t s, std::int64_t e) {
-      const double low =
-          (sweep + lookup(a, e - 1 - shift)) + static_cast<double>(sb[(e - 1) / kBlock]);
-      if (!(low >= out[s])) update(j, s, e, true);
-    };
-    const std::int64_t k0 = from / kBlock;
-    const std::int64_t k1 = (stop - 1) / kBlock;
-    if (k0 == k1) {
-      test_one(from, stop);
-      continue;
-    }
-    test_one(from, (k0 + 1) * kBlock);
-    if (k1 > k0 + 1) {
-      // The full blocks in between, all tested in one vectorised pass; e-1-shift >= a.lo since
-      // e-1 >= from.
-      std::uint8_t* flags = scratch.flags.data();
-      block_tests(flags, out, a.values, a.lo, a.hi, shift, sb, sweep, k0 + 1, k1, kBlock);
-      for (std::int64_t k = k0 + 1; k < k1; ++k) {
-        if (flags[k - k0 - 1] != 0) update(j, k * kBlock, (k + 1) * kBlock, true);
-      }
-    }
-    test_one(k1 * kBlock, stop);
+    floor_all = std::min(floor_all, (forward_sum(i, j) + a.last) + b.last);
   }
+  floor_all *= 1.0 - 1e-12;
+  SplitRef* splits = scratch.splits.data();
+  for (std::int64_t t = 0; t < width; ++t) {
+    const std::int64_t j = i + 1 + t;
+    const Window& a = column_window(j, l);
+    const Window& b = window(i, j - 1);
+    splits[t] = {a.values,
+                 b.values,
+                 a.lo,
+                 a.hi,
+                 b.lo,
+                 b.hi,
+                 c.cw[ix(j)],
+                 std::max({mnull, a.lo + c.cw[ix(j)], b.lo}),
+                 a.last,
+                 b.last,
+                 forward_sum(i, j)};
+  }
+  LeafBlocks p;
+  p.splits = splits;
+  p.sweeps = sweeps;
+  p.right = column_bound(l, 0) + (i + 1);
+  p.right_stride = l + 1;
+  p.left = row_bound(i, 0);
+  p.left_stride = c.num_stages - i + 1;
+  p.width = width;
+  p.first_split = static_cast<std::int32_t>(i + 1);
+  p.first_block = mnull / kBlock;
+  p.num_blocks = n_blocks;
+  p.block = kBlock;
+  p.top = top;
+  p.mnull = mnull;
+  p.floor_all = floor_all;
+  leaf_blocks(p, out, arg, flags);
   for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
     mine[blk] = arg[std::min(blk * kBlock + kBlock - 1, top)];
   }
@@ -441,12 +561,11 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
                             Arena& arena) {
   Window& w = windows_[ix(i * (chain_.num_stages + 1) + l)];
   const std::int64_t top = max_units_;
-  float* sum = summaries_.data() + row_start_[ix(i)] + ix((l - i) * num_blocks_);
+  const std::int64_t shift = chain_.cw[ix(i)];
   for (std::int64_t k = 0; k < num_blocks_; ++k) {
-    const double v = r[ix(std::min(k * kBlock + kBlock - 1, top))];
-    float f = static_cast<float>(v);
-    if (static_cast<double>(f) > v) f = std::nextafter(f, -__builtin_huge_valf());
-    sum[k] = f;
+    const std::int64_t end = std::min(k * kBlock + kBlock - 1, top);
+    row_bound(i, k)[l - i] = down32(r[ix(end)]);
+    column_bound(l, k)[i] = end >= shift ? down32(r[ix(end - shift)]) : kFloatInf;
   }
   std::int64_t lo = 0;
   while (lo <= top && r[ix(lo)] == kInf) ++lo;
