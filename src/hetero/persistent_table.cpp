@@ -94,6 +94,7 @@ MEMSCHED_VECTOR_CLONES void min_add_right(double* r, double sa, const double* b,
 struct LeafBlocks {
   const SplitRef* splits;  // splits[t]: j = first_split + t
   const float* sweeps;     // lower bounds of the sweeps, as floats
+  std::int32_t* pass;      // room for `width` indices
   const float* right;      // right-part bounds of block 0 (column l, from j = first_split)
   std::int64_t right_stride;
   const float* left;  // left-part bounds of block 0 (row i, from (i, first_split - 1))
@@ -137,6 +138,12 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
     for (std::int64_t t = 0; t < width; ++t) {
       f[t] = static_cast<std::uint8_t>((sweeps[t] + right[t]) + left[t] < threshold);
     }
+    // Test 3 for every split that passed test 2, then the exact updates of those that pass it
+    // too: their left parts (i, j-1) lie far apart in memory, so their lines are requested
+    // before the first update needs them. Test 3 of later splits uses r before the updates of
+    // earlier ones: a larger r, still a sound test.
+    std::int64_t num_pass = 0;
+    std::int32_t* pass = p.pass;
     for (std::int64_t t0 = 0; t0 < padded; t0 += 8) {
       std::uint64_t word;
       std::memcpy(&word, flags + t0, sizeof word);
@@ -165,26 +172,49 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
         int hits = 0;  // (an integer sum vectorises; a boolean or does not)
         for (std::int64_t k = 0; k < count; ++k) hits += (sweep + ra[k]) + bmin < rr[k] ? 1 : 0;
         if (hits == 0) continue;
-        const double* pb;
-        if (e - 1 <= sp.b_hi) {
-          pb = sp.b + (from - sp.b_lo);
-        } else {
-          for (std::int64_t k = 0; k < count; ++k) {
-            const std::int64_t q = from + k;
-            bbuf[k] = q < sp.b_hi ? sp.b[q - sp.b_lo] : sp.b_last;
-          }
-          pb = bbuf;
+        pass[num_pass++] = static_cast<std::int32_t>(t);
+        const double* b = sp.b + (from - sp.b_lo);
+        for (std::int64_t k = 0; k < count && from + k <= sp.b_hi; k += 8) {
+          __builtin_prefetch(b + k);
         }
-        const std::int32_t j = p.first_split + static_cast<std::int32_t>(t);
-        double* __restrict r = out + from;
-        std::int32_t* __restrict g = arg + from;
-        const double* __restrict rb = pb;
+      }
+    }
+    for (std::int64_t q = 0; q < num_pass; ++q) {
+      const std::int64_t t = pass[q];
+      const SplitRef& sp = p.splits[t];
+      const std::int64_t from = std::max(s, sp.from);
+      const std::int64_t count = e - from;
+      const double* pa;
+      if (e - 1 - sp.shift <= sp.a_hi) {
+        pa = sp.a + (from - sp.shift - sp.a_lo);
+      } else {
         for (std::int64_t k = 0; k < count; ++k) {
-          const double v = (sweep + ra[k]) + rb[k];
-          const bool better = v < r[k];
-          r[k] = better ? v : r[k];
-          g[k] = better ? j : g[k];
+          const std::int64_t m = from + k - sp.shift;
+          abuf[k] = m < sp.a_hi ? sp.a[m - sp.a_lo] : sp.a_last;
         }
+        pa = abuf;
+      }
+      const double* pb;
+      if (e - 1 <= sp.b_hi) {
+        pb = sp.b + (from - sp.b_lo);
+      } else {
+        for (std::int64_t k = 0; k < count; ++k) {
+          const std::int64_t m = from + k;
+          bbuf[k] = m < sp.b_hi ? sp.b[m - sp.b_lo] : sp.b_last;
+        }
+        pb = bbuf;
+      }
+      const std::int32_t j = p.first_split + static_cast<std::int32_t>(t);
+      const double sweep = sp.sweep;
+      double* __restrict r = out + from;
+      std::int32_t* __restrict g = arg + from;
+      const double* __restrict ra = pa;
+      const double* __restrict rb = pb;
+      for (std::int64_t k = 0; k < count; ++k) {
+        const double v = (sweep + ra[k]) + rb[k];
+        const bool better = v < r[k];
+        r[k] = better ? v : r[k];
+        g[k] = better ? j : g[k];
       }
     }
   }
@@ -292,11 +322,13 @@ void PersistentTable::compute(int num_threads) {
     for (std::int64_t l = 0; l <= n; ++l)
       column_start_[ix(l + 1)] = column_start_[ix(l)] + ix(l + 1) * stride;
   } else {
-    column_start_[ix(n + 1)] = ix(n + 1) * stride;
+    for (std::int64_t l = 0; l <= n; ++l) column_start_[ix(l)] = ix(l % kTile) * ix(n + 1) * stride;
+    column_start_[ix(n + 1)] = ix(kTile) * ix(n + 1) * stride;
   }
   column_bounds_.assign(column_start_[ix(n + 1)], 0.0f);
   for (Scratch& s : scratch) {
     s.sweep.assign(ix(n + 1), 0.0f);
+    s.pass.assign(ix(n + 1), 0);
     s.splits.assign(ix(n + 1), SplitRef{});
     s.flags.assign(ix(n + 8), 0);
   }
@@ -317,14 +349,25 @@ void PersistentTable::compute(int num_threads) {
   };
   const double total = static_cast<double>(n + 1);
   if (num_threads == 1) {
-    for (std::int64_t l = 0; l <= n; ++l) {
-      const double x = static_cast<double>(l) / total;
+    // Tiles of kTile columns, each row by row (i descending) and, within a row, column by
+    // column: (i, l) needs (i, l-1), just computed, and (j, l) for j > i, computed for an
+    // earlier row of the tile. The consecutive intervals (i, l0), ..., (i, l0 + kTile - 1)
+    // read the same left parts (i, j-1), which stay in the cache between them. The guesses of
+    // a column live in slot l mod (kTile + 1): the tile's columns and the one before it.
+    std::vector<std::int32_t> guesses(ix(kTile + 1) * ix(n + 2) * stride, -1);
+    auto guess = [&](std::int64_t l, std::int64_t i) {
+      return guesses.data() + (ix(l % (kTile + 1)) * ix(n + 2) + ix(i)) * stride;
+    };
+    for (std::int64_t l0 = 0; l0 <= n; l0 += kTile) {
+      const double x = static_cast<double>(l0) / total;
       report(x * x * x);
-      std::swap(previous, current);
-      for (std::int64_t i = l; i >= 0; --i) {
-        // Guesses: the best splits of (i, l-1) (previous column) and (i+1, l) (this column).
-        compute_interval(i, l, scratch[0], arenas_[0], i < l ? at(previous, i) : nullptr,
-                         i < l ? at(current, i + 1) : nullptr, at(current, i));
+      const std::int64_t l1 = std::min(l0 + kTile - 1, n);
+      for (std::int64_t i = l1; i >= 0; --i) {
+        for (std::int64_t l = std::max(l0, i); l <= l1; ++l) {
+          // Guesses: the best splits of (i, l-1) and (i+1, l).
+          compute_interval(i, l, scratch[0], arenas_[0], i < l ? guess(l - 1, i) : nullptr,
+                           i < l ? guess(l, i + 1) : nullptr, guess(l, i));
+        }
       }
     }
     return;
@@ -538,6 +581,7 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
   LeafBlocks p;
   p.splits = splits;
   p.sweeps = sweeps;
+  p.pass = scratch.pass.data();
   p.right = column_bound(l, 0) + (i + 1);
   p.right_stride = l + 1;
   p.left = row_bound(i, 0);

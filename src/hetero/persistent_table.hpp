@@ -92,8 +92,9 @@ class PersistentTable {
   struct Scratch {
     std::vector<double> r;
     std::vector<std::int32_t> arg;
-    std::vector<SplitRef> splits;  // the splits of one interval, for the block loop
-    std::vector<float> sweep;      // lower bounds of sweep(i, j) for the splits j of one interval
+    std::vector<SplitRef> splits;    // the splits of one interval, for the block loop
+    std::vector<std::int32_t> pass;  // splits that passed the tests of one memory block
+    std::vector<float> sweep;        // lower bounds of sweep(i, j) for the splits j of one interval
     std::vector<std::uint8_t> flags;  // split tests of one memory block
   };
   // `left` and `down`: the best splits of (i, l-1) and (i+1, l) at the end of each memory block
@@ -120,6 +121,8 @@ class PersistentTable {
   std::vector<Arena> arenas_;
   // Memory values per pruning block of the split loop (see compute_interval).
   static constexpr std::int64_t kBlock = 32;
+  // Columns per tile of the one-thread order (see compute).
+  static constexpr std::int64_t kTile = 4;
   std::int64_t num_blocks_ = 0;
   // Per interval (i, l), a lower bound of its value at the end of each memory block k, rounded
   // down to float: Opt(i, l)(end(k)) with end(k) = min(k kBlock + kBlock - 1, M). Stored per row
