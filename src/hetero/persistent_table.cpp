@@ -21,10 +21,13 @@ std::size_t ix(std::int64_t i) { return static_cast<std::size_t>(i); }
 
 constexpr float kFloatInf = __builtin_huge_valf();
 
-// The largest float <= v (v >= 0): a lower bound that takes half the room of a double.
+// A float lower bound of v >= 0 in half the room of a double: the largest float <= v, capped
+// at FLT_MAX / 4 for finite v so that a sum of three bounds never overflows to infinity (which
+// would pass for an impossible candidate); +inf stays +inf.
+constexpr float kBoundCap = __FLT_MAX__ / 4;
 float down32(double v) {
-  if (!(v <= static_cast<double>(__FLT_MAX__)))
-    return v == __builtin_huge_val() ? kFloatInf : __FLT_MAX__;
+  if (!(v <= static_cast<double>(kBoundCap)))
+    return v == __builtin_huge_val() ? kFloatInf : kBoundCap;
   float f = static_cast<float>(v);
   if (static_cast<double>(f) > v) f = std::nextafter(f, -kFloatInf);
   return f;
@@ -119,10 +122,11 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
     const std::int64_t e = std::min(blk * p.block + p.block, p.top + 1);
     if (out[s] <= p.floor_all) break;
     // Test 2 in float: with u = 2^-24, (sweep' + A') + B' computed in float is at most
-    // (1 + u)^2 times the exact sum of the rounded-down bounds, so below (1 + 2^-21) C_j(e-1)
-    // as computed in double; a threshold of r(s) (1 + 2^-20), rounded up, therefore only
-    // skips splits with C_j(e-1) > r(s). Below 2^-100 the relative bounds do not hold
-    // (subnormal floats): nothing finite is skipped there.
+    // (1 + u)^2 times the exact sum of the rounded-down bounds (plus 2^-150 for a subnormal
+    // partial sum, negligible next to a total >= 2^-100), so below (1 + 2^-21) C_j(e-1) as
+    // computed in double; a threshold of r(s) (1 + 2^-20), rounded up, therefore only skips
+    // splits with C_j(e-1) > r(s). Below 2^-100, or above the float range, the threshold is
+    // +inf: nothing finite is skipped (bounds are capped, so their sums stay finite).
     float threshold = kFloatInf;
     if (out[s] >= 0x1p-100) {
       const double t = out[s] * (1.0 + 0x1p-20);
