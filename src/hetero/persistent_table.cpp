@@ -21,6 +21,16 @@ std::size_t ix(std::int64_t i) { return static_cast<std::size_t>(i); }
 
 constexpr float kFloatInf = __builtin_huge_valf();
 
+// The neighbouring float of a positive finite f (std::nextafter without the library call):
+// positive floats are ordered like their bit patterns.
+float float_step(float f, int direction) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  bits = direction > 0 ? bits + 1 : bits - 1;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 // A float lower bound of v >= 0 in half the room of a double: the largest float <= v, capped
 // at FLT_MAX / 4 for finite v so that a sum of three bounds never overflows to infinity (which
 // would pass for an impossible candidate); +inf stays +inf.
@@ -29,7 +39,7 @@ float down32(double v) {
   if (!(v <= static_cast<double>(kBoundCap)))
     return v == __builtin_huge_val() ? kFloatInf : kBoundCap;
   float f = static_cast<float>(v);
-  if (static_cast<double>(f) > v) f = std::nextafter(f, -kFloatInf);
+  if (static_cast<double>(f) > v) f = float_step(f, -1);
   return f;
 }
 
@@ -132,7 +142,7 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
       const double t = out[s] * (1.0 + 0x1p-20);
       if (t <= static_cast<double>(__FLT_MAX__)) {
         threshold = static_cast<float>(t);
-        if (static_cast<double>(threshold) < t) threshold = std::nextafter(threshold, kFloatInf);
+        if (static_cast<double>(threshold) < t) threshold = float_step(threshold, 1);
       }
     }
     const float* __restrict right = p.right + blk * p.right_stride;
@@ -478,25 +488,27 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
   // minimum matters, and a minimum of doubles does not depend on the order in which the
   // candidates are seen, so the candidates may be skipped wherever they provably cannot be
   // strictly smaller than the current r, and visited in any order: the table is bit-identical
-  // to the full evaluation. Two exact tests skip candidates:
-  //  1. Global bound: C_j(m) >= sweep + (time of i..l without recomputation), and >= its value
-  //     with the most memory; r is non-increasing in m, so only a prefix [from, stop) of the
-  //     memory range can improve (binary search; lowered by 1e-12 relative against rounding).
+  // to the full evaluation. Three exact tests skip candidates:
+  //  1. Global bound: C_j(m) >= its value with the most memory, (sweep + A(M)) + B(M); r is
+  //     non-increasing in m, so once r is at or below the least of these over all j (lowered
+  //     by 1e-12 relative against rounding), no larger m can improve.
   //  2. Block bound: Opt is non-increasing in m (more memory never forbids a schedule, by
   //     induction on the recurrence: every threshold is of the form m >= need and every
   //     sub-problem gets m or m minus a constant), and IEEE addition rounds monotonically, so
   //     for m in a block [s, e): C_j(m) >= C_j(e-1), while r(m) <= r(s). If a lower bound of
-  //     C_j(e-1) is >= r(s), no value of the block can improve: skip it. The bound uses the
-  //     exact A = Opt(j, l) (this column, just computed, in cache) and, for B = Opt(i, j-1), a
-  //     float summary rounded down (a lower bound), so the far window (i, j-1) is not read.
+  //     C_j(e-1) is >= r(s), no value of the block can improve: skip it. The bound is a float
+  //     sum of float lower bounds of sweep(i, j), A(e-1-cw[j]) (the column bounds of (j, l))
+  //     and B(e-1) (the row bounds of (i, j-1)), contiguous in j for a given block, so one
+  //     vectorised pass tests every split of the block; the margin that makes float rounding
+  //     safe is in leaf_blocks.
   //  3. Element bound: in a block that survives, (sweep + A(m - cw[j])) + B(e-1) <= C_j(m) is
-  //     compared with r(m) value by value (B(e-1) again from the summary); only if one value
-  //     may improve is the far window read and the exact candidate evaluated.
-  // Tests 2 and 3 prune well only once r is close to its final value, so the splits that were
-  // best for the neighbouring intervals (i, l-1) and (i+1, l) at the same memory block are
-  // tried first: the best split moves little between neighbours. On the network-like chain of
-  // the benchmarks (L = 300, M = 1000) 22 % of the tested blocks pass test 2 and 2.8 % test 3.
-  // The result does not depend on these guesses, only the speed.
+  //     compared with r(m) value by value (exact A, B(e-1) from the row bounds); only if one
+  //     value may improve is the far window (i, j-1) read and the exact candidate evaluated.
+  // Tests 2 and 3 prune better once r is close to its final value, so the splits that were
+  // best for the neighbouring intervals (i, l-1) and (i+1, l) at the end of each memory block
+  // are tried first. On the network-like chain of the benchmarks (L = 500, M = 1000) 17 % of
+  // the (split, block) pairs pass test 2 and 2.7 % test 3. The result does not depend on
+  // the guesses or the order, only the speed.
   const std::int64_t n_blocks = num_blocks_;
   std::fill(arg, arg + top + 1, -1);
   auto leaf_from = [&](std::int64_t j) {
