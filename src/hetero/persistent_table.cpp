@@ -82,15 +82,6 @@ MEMSCHED_VECTOR_CLONES void min_add2_arg(double* r, std::int32_t* arg, const dou
   }
 }
 
-// Whether (s + a[k]) + b < r[k] for some k: a candidate with b a lower bound of its second
-// part can improve r there.
-MEMSCHED_VECTOR_CLONES bool any_below(const double* r, const double* a, double s, double b,
-                                      std::int64_t count) {
-  bool any = false;
-  for (std::int64_t k = 0; k < count; ++k) any |= (s + a[k]) + b < r[k];
-  return any;
-}
-
 MEMSCHED_VECTOR_CLONES void fill_min(double* r, double v, std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) r[k] = v < r[k] ? v : r[k];
 }
@@ -119,7 +110,8 @@ struct LeafBlocks {
 };
 
 // The exhaustive part of the split loop of compute_interval (see there for the three tests),
-// one function compiled per instruction set so that the 16-value loops inline and vectorise.
+// one function compiled per instruction set so that the loops over a block inline and
+// vectorise. Blocks are at most kMax memory values.
 MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::int32_t* arg,
                                         std::uint8_t* flags) {
   constexpr std::int64_t kMax = 64;
@@ -280,10 +272,6 @@ PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool r
   fw_prefix_.assign(ix(n + 2), 0.0);
   for (std::int64_t i = 0; i <= n; ++i)
     fw_prefix_[ix(i + 1)] = fw_prefix_[ix(i)] + chain_.fw[ix(i)];
-  base_prefix_.assign(ix(n + 2), 0.0);
-  for (std::int64_t i = 0; i <= n; ++i) {
-    base_prefix_[ix(i + 1)] = base_prefix_[ix(i)] + (chain_.fw[ix(i)] + chain_.bw[ix(i)]);
-  }
   step_need_.assign(ix(n + 1), 0);
   for (std::int64_t k = 0; k < n; ++k) {
     step_need_[ix(k)] = chain_.cw[ix(k)] + chain_.cw[ix(k + 1)] + chain_.ft[ix(k)];
@@ -516,12 +504,10 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
     const Window& b = window(i, j - 1);
     return std::max({mnull, a.lo + c.cw[ix(j)], b.lo});
   };
-  // Exact update of r on [s, e) by split j, within both windows' finite ranges.
+  // Exact update of r on [s, e) (within one block) by split j, within both windows' finite
+  // ranges.
   double abuf[kBlock], bbuf[kBlock];
-  // Exact update of r on [s, e) by split j. With `test`, first a lower bound per value that
-  // reads only A (the window (j, l), just computed, in cache) and the summary of B: the far
-  // window (i, j-1) is read only if some value of the block may improve.
-  auto update = [&](std::int64_t j, std::int64_t s, std::int64_t e, bool test) {
+  auto update = [&](std::int64_t j, std::int64_t s, std::int64_t e) {
     const Window& a = column_window(j, l);
     const Window& b = window(i, j - 1);
     const std::int64_t shift = c.cw[ix(j)];
@@ -532,10 +518,6 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
     } else {
       for (std::int64_t m = s; m < e; ++m) abuf[m - s] = lookup(a, m - shift);
       pa = abuf;
-    }
-    if (test) {
-      const double bmin = static_cast<double>(row_bound_at(i, j - 1, (e - 1) / kBlock));
-      if (!any_below(out + s, pa, sweep, bmin, e - s)) return;
     }
     const double* pb;
     if (e - 1 <= b.hi) {
@@ -556,7 +538,7 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
         if (j <= i || j > l || (g == 1 && j == guesses[0])) continue;
         const std::int64_t s = std::max(blk * kBlock, leaf_from(j));
         const std::int64_t e = std::min(blk * kBlock + kBlock, top + 1);
-        if (s < e) update(j, s, e, false);
+        if (s < e) update(j, s, e);
       }
     }
   }
@@ -606,6 +588,7 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
   p.first_split = static_cast<std::int32_t>(i + 1);
   p.first_block = mnull / kBlock;
   p.num_blocks = n_blocks;
+  static_assert(kBlock <= 64, "leaf_blocks buffers hold 64 memory values");
   p.block = kBlock;
   p.top = top;
   p.mnull = mnull;

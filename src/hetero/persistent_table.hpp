@@ -113,7 +113,6 @@ class PersistentTable {
   std::int64_t max_units_;
   bool rotor_;
   std::vector<double> fw_prefix_;
-  std::vector<double> base_prefix_;  // sums of fw + bw: the time of i..l without recomputation
   // max_{i<k<l} (cw[k] + cw[k+1] + ft[k]) for m_null, as a sparse-table-free running max.
   std::vector<std::int64_t> step_need_;
   std::vector<Window> windows_;
@@ -134,13 +133,9 @@ class PersistentTable {
     return row_bounds_.data() + row_start_[static_cast<std::size_t>(i)] +
            static_cast<std::size_t>(k * (chain_.num_stages - i + 1));
   }
-  float row_bound_at(std::int64_t i, std::int64_t l, std::int64_t k) const {
-    return row_bounds_[row_start_[static_cast<std::size_t>(i)] +
-                       static_cast<std::size_t>(k * (chain_.num_stages - i + 1) + (l - i))];
-  }
   // Per interval (j, l), a lower bound (float) of Opt(j, l)(end(k) - cw[j]): the right part of
   // the split j at the end of block k. Stored per column l block by block, j contiguous. With
-  // one thread only the current column is kept (column order); with more, every column.
+  // one thread only the current tile's columns are kept (see compute); with more, every column.
   std::vector<float> column_bounds_;
   std::vector<std::size_t> column_start_;
   float* column_bound(std::int64_t l, std::int64_t k) {
