@@ -35,12 +35,20 @@ HeteroChain network(std::int64_t num_stages, std::uint64_t seed) {
   return HeteroChain(std::move(stages), {x.back(), 0.0, 0});
 }
 
+// M units, with the up-front limits (sized for interactive use) lifted for the large cases.
+PersistentOptions bench_options(std::int64_t num_units) {
+  PersistentOptions options;
+  options.num_units = num_units;
+  options.max_table_bytes = std::int64_t{1} << 40;
+  options.max_table_operations = 1e13;
+  return options;
+}
+
 // plan_persistent with M units at a third of the store-all peak (table and schedule).
 void BM_PersistentPlan(benchmark::State& state) {
   const HeteroChain chain = network(state.range(0), 42);
   const Bytes budget = chain.store_all_peak() / 3;
-  PersistentOptions options;
-  options.num_units = state.range(1);
+  const PersistentOptions options = bench_options(state.range(1));
   for (auto _ : state) {
     auto plan = plan_persistent(chain, budget, options);
     benchmark::DoNotOptimize(plan);
@@ -63,8 +71,7 @@ BENCHMARK(BM_PersistentPlan)
 void BM_PersistentPlanTwoThreads(benchmark::State& state) {
   const HeteroChain chain = network(state.range(0), 42);
   const Bytes budget = chain.store_all_peak() / 3;
-  PersistentOptions options;
-  options.num_units = state.range(1);
+  PersistentOptions options = bench_options(state.range(1));
   options.num_threads = 2;
   for (auto _ : state) {
     auto plan = plan_persistent(chain, budget, options);

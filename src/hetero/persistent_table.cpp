@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <thread>
 #include <utility>
 
@@ -17,6 +18,30 @@ namespace {
 std::int64_t units(Bytes bytes, Bytes unit) { return (bytes + unit - 1) / unit; }
 
 std::size_t ix(std::int64_t i) { return static_cast<std::size_t>(i); }
+
+constexpr float kFloatInf = __builtin_huge_valf();
+
+// The neighbouring float of a positive finite f (std::nextafter without the library call):
+// positive floats are ordered like their bit patterns.
+float float_step(float f, int direction) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  bits = direction > 0 ? bits + 1 : bits - 1;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// A float lower bound of v >= 0 in half the room of a double: the largest float <= v, capped
+// at FLT_MAX / 4 for finite v so that a sum of three bounds never overflows to infinity (which
+// would pass for an impossible candidate); +inf stays +inf.
+constexpr float kBoundCap = __FLT_MAX__ / 4;
+float down32(double v) {
+  if (!(v <= static_cast<double>(kBoundCap)))
+    return v == __builtin_huge_val() ? kFloatInf : kBoundCap;
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) > v) f = float_step(f, -1);
+  return f;
+}
 
 // Compiled for AVX-512, AVX2 and plain x86-64, chosen at load time (GCC function
 // multiversioning), so the library stays portable and still uses the machine's vector width.
@@ -57,31 +82,6 @@ MEMSCHED_VECTOR_CLONES void min_add2_arg(double* r, std::int32_t* arg, const dou
   }
 }
 
-// Whether (s + a[k]) + b < r[k] for some k: a candidate with b a lower bound of its second
-// part can improve r there.
-MEMSCHED_VECTOR_CLONES bool any_below(const double* r, const double* a, double s, double b,
-                                      std::int64_t count) {
-  bool any = false;
-  for (std::int64_t k = 0; k < count; ++k) any |= (s + a[k]) + b < r[k];
-  return any;
-}
-
-// flags[k - k0] = whether the full block k (memory values [k W, k W + W), W = `width`) may be
-// improved by a candidate (sweep + A(m - shift)) + B(m): its lower bound
-// (sweep + A(kW + W - 1 - shift)) + summary[k] is below r at the block's start. `a` is indexed
-// holds A(a_lo..a_hi), constant beyond `a_hi`; every point read is >= a_lo.
-MEMSCHED_VECTOR_CLONES void block_tests(std::uint8_t* flags, const double* r, const double* a,
-                                        std::int64_t a_lo, std::int64_t a_hi, std::int64_t shift,
-                                        const float* summary, double sweep, std::int64_t k0,
-                                        std::int64_t k1, std::int64_t width) {
-  for (std::int64_t k = k0; k < k1; ++k) {
-    std::int64_t q = k * width + width - 1 - shift;
-    q = q < a_hi ? q : a_hi;
-    const double low = (sweep + a[q - a_lo]) + static_cast<double>(summary[k]);
-    flags[k - k0] = static_cast<std::uint8_t>(!(low >= r[k * width]));
-  }
-}
-
 MEMSCHED_VECTOR_CLONES void fill_min(double* r, double v, std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) r[k] = v < r[k] ? v : r[k];
 }
@@ -91,6 +91,138 @@ MEMSCHED_VECTOR_CLONES void min_add_right(double* r, double sa, const double* b,
   for (std::int64_t k = 0; k < count; ++k) {
     const double v = sa + b[k];
     r[k] = v < r[k] ? v : r[k];
+  }
+}
+
+// What leaf_blocks needs to know about the interval (i, l) and its bounds.
+struct LeafBlocks {
+  const SplitRef* splits;  // splits[t]: j = first_split + t
+  const float* sweeps;     // lower bounds of the sweeps, as floats
+  std::int32_t* pass;      // room for `width` indices
+  const float* right;      // right-part bounds of block 0 (column l, from j = first_split)
+  std::int64_t right_stride;
+  const float* left;  // left-part bounds of block 0 (row i, from (i, first_split - 1))
+  std::int64_t left_stride;
+  std::int64_t width;  // number of splits
+  std::int32_t first_split;
+  std::int64_t first_block, num_blocks, block, top, mnull;
+  double floor_all;  // no split is below this at any memory value
+};
+
+// The exhaustive part of the split loop of compute_interval (see there for the three tests),
+// one function compiled per instruction set so that the loops over a block inline and
+// vectorise. Blocks are at most kMax memory values.
+MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::int32_t* arg,
+                                        std::uint8_t* flags) {
+  constexpr std::int64_t kMax = 64;
+  double abuf[kMax], bbuf[kMax];
+  const std::int64_t width = p.width;
+  const std::int64_t padded = (width + 7) & ~std::int64_t{7};
+  for (std::int64_t t = width; t < padded; ++t) flags[t] = 0;
+  for (std::int64_t blk = p.first_block; blk < p.num_blocks; ++blk) {
+    const std::int64_t s = std::max(blk * p.block, p.mnull);
+    const std::int64_t e = std::min(blk * p.block + p.block, p.top + 1);
+    if (out[s] <= p.floor_all) break;
+    // Test 2 in float: with u = 2^-24, (sweep' + A') + B' computed in float is at most
+    // (1 + u)^2 times the exact sum of the rounded-down bounds (plus 2^-150 for a subnormal
+    // partial sum, negligible next to a total >= 2^-100), so below (1 + 2^-21) C_j(e-1) as
+    // computed in double; a threshold of r(s) (1 + 2^-20), rounded up, therefore only skips
+    // splits with C_j(e-1) > r(s). Below 2^-100, or above the float range, the threshold is
+    // +inf: nothing finite is skipped (bounds are capped, so their sums stay finite).
+    float threshold = kFloatInf;
+    if (out[s] >= 0x1p-100) {
+      const double t = out[s] * (1.0 + 0x1p-20);
+      if (t <= static_cast<double>(__FLT_MAX__)) {
+        threshold = static_cast<float>(t);
+        if (static_cast<double>(threshold) < t) threshold = float_step(threshold, 1);
+      }
+    }
+    const float* __restrict right = p.right + blk * p.right_stride;
+    const float* __restrict left = p.left + blk * p.left_stride;
+    const float* __restrict sweeps = p.sweeps;
+    std::uint8_t* __restrict f = flags;
+    for (std::int64_t t = 0; t < width; ++t) {
+      f[t] = static_cast<std::uint8_t>((sweeps[t] + right[t]) + left[t] < threshold);
+    }
+    // Test 3 for every split that passed test 2, then the exact updates of those that pass it
+    // too: their left parts (i, j-1) lie far apart in memory, so their lines are requested
+    // before the first update needs them. Test 3 of later splits uses r before the updates of
+    // earlier ones: a larger r, still a sound test.
+    std::int64_t num_pass = 0;
+    std::int32_t* pass = p.pass;
+    for (std::int64_t t0 = 0; t0 < padded; t0 += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, flags + t0, sizeof word);
+      if (word == 0) continue;
+      for (std::int64_t t = t0; t < t0 + 8; ++t) {
+        if (flags[t] == 0) continue;
+        const SplitRef& sp = p.splits[t];
+        const std::int64_t from = std::max(s, sp.from);
+        if (from >= e) continue;
+        const std::int64_t count = e - from;
+        const double* pa;
+        if (e - 1 - sp.shift <= sp.a_hi) {
+          pa = sp.a + (from - sp.shift - sp.a_lo);
+        } else {
+          for (std::int64_t k = 0; k < count; ++k) {
+            const std::int64_t q = from + k - sp.shift;
+            abuf[k] = q < sp.a_hi ? sp.a[q - sp.a_lo] : sp.a_last;
+          }
+          pa = abuf;
+        }
+        // Test 3: exact A, B at its bound at the block's end.
+        const double bmin = static_cast<double>(left[t]);
+        const double sweep = sp.sweep;
+        const double* __restrict ra = pa;
+        const double* __restrict rr = out + from;
+        int hits = 0;  // (an integer sum vectorises; a boolean or does not)
+        for (std::int64_t k = 0; k < count; ++k) hits += (sweep + ra[k]) + bmin < rr[k] ? 1 : 0;
+        if (hits == 0) continue;
+        pass[num_pass++] = static_cast<std::int32_t>(t);
+        const double* b = sp.b + (from - sp.b_lo);
+        for (std::int64_t k = 0; k < count && from + k <= sp.b_hi; k += 8) {
+          __builtin_prefetch(b + k);
+        }
+      }
+    }
+    for (std::int64_t q = 0; q < num_pass; ++q) {
+      const std::int64_t t = pass[q];
+      const SplitRef& sp = p.splits[t];
+      const std::int64_t from = std::max(s, sp.from);
+      const std::int64_t count = e - from;
+      const double* pa;
+      if (e - 1 - sp.shift <= sp.a_hi) {
+        pa = sp.a + (from - sp.shift - sp.a_lo);
+      } else {
+        for (std::int64_t k = 0; k < count; ++k) {
+          const std::int64_t m = from + k - sp.shift;
+          abuf[k] = m < sp.a_hi ? sp.a[m - sp.a_lo] : sp.a_last;
+        }
+        pa = abuf;
+      }
+      const double* pb;
+      if (e - 1 <= sp.b_hi) {
+        pb = sp.b + (from - sp.b_lo);
+      } else {
+        for (std::int64_t k = 0; k < count; ++k) {
+          const std::int64_t m = from + k;
+          bbuf[k] = m < sp.b_hi ? sp.b[m - sp.b_lo] : sp.b_last;
+        }
+        pb = bbuf;
+      }
+      const std::int32_t j = p.first_split + static_cast<std::int32_t>(t);
+      const double sweep = sp.sweep;
+      double* __restrict r = out + from;
+      std::int32_t* __restrict g = arg + from;
+      const double* __restrict ra = pa;
+      const double* __restrict rb = pb;
+      for (std::int64_t k = 0; k < count; ++k) {
+        const double v = (sweep + ra[k]) + rb[k];
+        const bool better = v < r[k];
+        r[k] = better ? v : r[k];
+        g[k] = better ? j : g[k];
+      }
+    }
   }
 }
 
@@ -128,7 +260,7 @@ double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t m
   const double pairs =
       0.5 * static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 2);
   return pairs * static_cast<double>(max_units + 1) * sizeof(double) +
-         pairs * static_cast<double>(max_units / kBlock + 1) * sizeof(float) +
+         2 * pairs * static_cast<double>(max_units / kBlock + 1) * sizeof(float) +
          static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 1) *
              (2 * sizeof(Window));
 }
@@ -140,10 +272,6 @@ PersistentTable::PersistentTable(UnitChain chain, std::int64_t max_units, bool r
   fw_prefix_.assign(ix(n + 2), 0.0);
   for (std::int64_t i = 0; i <= n; ++i)
     fw_prefix_[ix(i + 1)] = fw_prefix_[ix(i)] + chain_.fw[ix(i)];
-  base_prefix_.assign(ix(n + 2), 0.0);
-  for (std::int64_t i = 0; i <= n; ++i) {
-    base_prefix_[ix(i + 1)] = base_prefix_[ix(i)] + (chain_.fw[ix(i)] + chain_.bw[ix(i)]);
-  }
   step_need_.assign(ix(n + 1), 0);
   for (std::int64_t k = 0; k < n; ++k) {
     step_need_[ix(k)] = chain_.cw[ix(k)] + chain_.cw[ix(k + 1)] + chain_.ft[ix(k)];
@@ -181,7 +309,6 @@ void PersistentTable::compute(int num_threads) {
   for (Scratch& s : scratch) {
     s.r.assign(ix(max_units_ + 1), kInf);
     s.arg.assign(ix(max_units_ + 1), -1);
-    s.flags.assign(ix(max_units_ / kBlock + 2), 0);
   }
   // Best splits per memory block of the previous and the current column (or length), indexed
   // by i: O(L M / kBlock) integers.
@@ -190,7 +317,23 @@ void PersistentTable::compute(int num_threads) {
   row_start_.assign(ix(n + 2), 0);
   for (std::int64_t i = 0; i <= n; ++i)
     row_start_[ix(i + 1)] = row_start_[ix(i)] + ix(n - i + 1) * stride;
-  summaries_.assign(row_start_[ix(n + 1)], 0.0f);
+  row_bounds_.assign(row_start_[ix(n + 1)], 0.0f);
+  // One thread computes column by column and needs only the current column's bounds.
+  column_start_.assign(ix(n + 2), 0);
+  if (num_threads > 1) {
+    for (std::int64_t l = 0; l <= n; ++l)
+      column_start_[ix(l + 1)] = column_start_[ix(l)] + ix(l + 1) * stride;
+  } else {
+    for (std::int64_t l = 0; l <= n; ++l) column_start_[ix(l)] = ix(l % kTile) * ix(n + 1) * stride;
+    column_start_[ix(n + 1)] = ix(kTile) * ix(n + 1) * stride;
+  }
+  column_bounds_.assign(column_start_[ix(n + 1)], 0.0f);
+  for (Scratch& s : scratch) {
+    s.sweep.assign(ix(n + 1), 0.0f);
+    s.pass.assign(ix(n + 1), 0);
+    s.splits.assign(ix(n + 1), SplitRef{});
+    s.flags.assign(ix(n + 8), 0);
+  }
   std::vector<std::int32_t> previous(ix(n + 2) * stride, -1), current(ix(n + 2) * stride, -1);
   auto at = [stride](std::vector<std::int32_t>& v, std::int64_t i) {
     return v.data() + ix(i) * stride;
@@ -208,14 +351,25 @@ void PersistentTable::compute(int num_threads) {
   };
   const double total = static_cast<double>(n + 1);
   if (num_threads == 1) {
-    for (std::int64_t l = 0; l <= n; ++l) {
-      const double x = static_cast<double>(l) / total;
+    // Tiles of kTile columns, each row by row (i descending) and, within a row, column by
+    // column: (i, l) needs (i, l-1), just computed, and (j, l) for j > i, computed for an
+    // earlier row of the tile. The consecutive intervals (i, l0), ..., (i, l0 + kTile - 1)
+    // read the same left parts (i, j-1), which stay in the cache between them. The guesses of
+    // a column live in slot l mod (kTile + 1): the tile's columns and the one before it.
+    std::vector<std::int32_t> guesses(ix(kTile + 1) * ix(n + 2) * stride, -1);
+    auto guess = [&](std::int64_t l, std::int64_t i) {
+      return guesses.data() + (ix(l % (kTile + 1)) * ix(n + 2) + ix(i)) * stride;
+    };
+    for (std::int64_t l0 = 0; l0 <= n; l0 += kTile) {
+      const double x = static_cast<double>(l0) / total;
       report(x * x * x);
-      std::swap(previous, current);
-      for (std::int64_t i = l; i >= 0; --i) {
-        // Guesses: the best splits of (i, l-1) (previous column) and (i+1, l) (this column).
-        compute_interval(i, l, scratch[0], arenas_[0], i < l ? at(previous, i) : nullptr,
-                         i < l ? at(current, i + 1) : nullptr, at(current, i));
+      const std::int64_t l1 = std::min(l0 + kTile - 1, n);
+      for (std::int64_t i = l1; i >= 0; --i) {
+        for (std::int64_t l = std::max(l0, i); l <= l1; ++l) {
+          // Guesses: the best splits of (i, l-1) and (i+1, l).
+          compute_interval(i, l, scratch[0], arenas_[0], i < l ? guess(l - 1, i) : nullptr,
+                           i < l ? guess(l, i + 1) : nullptr, guess(l, i));
+        }
       }
     }
     return;
@@ -322,26 +476,27 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
   // minimum matters, and a minimum of doubles does not depend on the order in which the
   // candidates are seen, so the candidates may be skipped wherever they provably cannot be
   // strictly smaller than the current r, and visited in any order: the table is bit-identical
-  // to the full evaluation. Two exact tests skip candidates:
-  //  1. Global bound: C_j(m) >= sweep + (time of i..l without recomputation), and >= its value
-  //     with the most memory; r is non-increasing in m, so only a prefix [from, stop) of the
-  //     memory range can improve (binary search; lowered by 1e-12 relative against rounding).
+  // to the full evaluation. Three exact tests skip candidates:
+  //  1. Global bound: C_j(m) >= its value with the most memory, (sweep + A(M)) + B(M); r is
+  //     non-increasing in m, so once r is at or below the least of these over all j (lowered
+  //     by 1e-12 relative against rounding), no larger m can improve.
   //  2. Block bound: Opt is non-increasing in m (more memory never forbids a schedule, by
   //     induction on the recurrence: every threshold is of the form m >= need and every
   //     sub-problem gets m or m minus a constant), and IEEE addition rounds monotonically, so
   //     for m in a block [s, e): C_j(m) >= C_j(e-1), while r(m) <= r(s). If a lower bound of
-  //     C_j(e-1) is >= r(s), no value of the block can improve: skip it. The bound uses the
-  //     exact A = Opt(j, l) (this column, just computed, in cache) and, for B = Opt(i, j-1), a
-  //     float summary rounded down (a lower bound), so the far window (i, j-1) is not read.
+  //     C_j(e-1) is >= r(s), no value of the block can improve: skip it. The bound is a float
+  //     sum of float lower bounds of sweep(i, j), A(e-1-cw[j]) (the column bounds of (j, l))
+  //     and B(e-1) (the row bounds of (i, j-1)), contiguous in j for a given block, so one
+  //     vectorised pass tests every split of the block; the margin that makes float rounding
+  //     safe is in leaf_blocks.
   //  3. Element bound: in a block that survives, (sweep + A(m - cw[j])) + B(e-1) <= C_j(m) is
-  //     compared with r(m) value by value (B(e-1) again from the summary); only if one value
-  //     may improve is the far window read and the exact candidate evaluated.
-  // Tests 2 and 3 prune well only once r is close to its final value, so the splits that were
-  // best for the neighbouring intervals (i, l-1) and (i+1, l) at the same memory block are
-  // tried first: the best split moves little between neighbours. On the network-like chain of
-  // the benchmarks (L = 300, M = 1000) 22 % of the tested blocks pass test 2 and 2.8 % test 3.
-  // The result does not depend on these guesses, only the speed.
-  const double base = base_prefix_[ix(l + 1)] - base_prefix_[ix(i)];
+  //     compared with r(m) value by value (exact A, B(e-1) from the row bounds); only if one
+  //     value may improve is the far window (i, j-1) read and the exact candidate evaluated.
+  // Tests 2 and 3 prune better once r is close to its final value, so the splits that were
+  // best for the neighbouring intervals (i, l-1) and (i+1, l) at the end of each memory block
+  // are tried first. On the network-like chain of the benchmarks (L = 500, M = 1000) 17 % of
+  // the (split, block) pairs pass test 2 and 2.7 % test 3. The result does not depend on
+  // the guesses or the order, only the speed.
   const std::int64_t n_blocks = num_blocks_;
   std::fill(arg, arg + top + 1, -1);
   auto leaf_from = [&](std::int64_t j) {
@@ -349,12 +504,10 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
     const Window& b = window(i, j - 1);
     return std::max({mnull, a.lo + c.cw[ix(j)], b.lo});
   };
-  // Exact update of r on [s, e) by split j, within both windows' finite ranges.
+  // Exact update of r on [s, e) (within one block) by split j, within both windows' finite
+  // ranges.
   double abuf[kBlock], bbuf[kBlock];
-  // Exact update of r on [s, e) by split j. With `test`, first a lower bound per value that
-  // reads only A (the window (j, l), just computed, in cache) and the summary of B: the far
-  // window (i, j-1) is read only if some value of the block may improve.
-  auto update = [&](std::int64_t j, std::int64_t s, std::int64_t e, bool test) {
+  auto update = [&](std::int64_t j, std::int64_t s, std::int64_t e) {
     const Window& a = column_window(j, l);
     const Window& b = window(i, j - 1);
     const std::int64_t shift = c.cw[ix(j)];
@@ -365,10 +518,6 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
     } else {
       for (std::int64_t m = s; m < e; ++m) abuf[m - s] = lookup(a, m - shift);
       pa = abuf;
-    }
-    if (test) {
-      const double bmin = static_cast<double>(summary(i, j - 1)[(e - 1) / kBlock]);
-      if (!any_below(out + s, pa, sweep, bmin, e - s)) return;
     }
     const double* pb;
     if (e - 1 <= b.hi) {
@@ -389,48 +538,62 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
         if (j <= i || j > l || (g == 1 && j == guesses[0])) continue;
         const std::int64_t s = std::max(blk * kBlock, leaf_from(j));
         const std::int64_t e = std::min(blk * kBlock + kBlock, top + 1);
-        if (s < e) update(j, s, e, false);
+        if (s < e) update(j, s, e);
       }
     }
   }
+  // Then every memory block, from the first feasible one up: all splits are tested at once
+  // against r at the block's start (test 2, vectorised over j), and the survivors go through
+  // test 3 and the exact update. The bounds of the right parts (j, l) sit in this column's
+  // bounds, those of the left parts (i, j-1) in row i's, both contiguous in j.
+  const std::int64_t width = l - i;
+  float* sweeps = scratch.sweep.data();
+  for (std::int64_t t = 0; t < width; ++t) sweeps[t] = down32(forward_sum(i, i + 1 + t));
+  std::uint8_t* flags = scratch.flags.data();
+  // No split can beat r(m) <= min_j (sweep(i, j) + Opt(j, l)(M)) + Opt(i, j-1)(M): from the
+  // first such m on, no block is tested.
+  double floor_all = kInf;
   for (std::int64_t j = i + 1; j <= l; ++j) {
     const Window& a = column_window(j, l);
     const Window& b = window(i, j - 1);
-    if (a.lo > top || b.lo > top) continue;
-    const double sweep = forward_sum(i, j);
-    const double bound = std::max((sweep + a.last) + b.last, sweep + base) * (1.0 - 1e-12);
-    const std::int64_t from = leaf_from(j);
-    if (from > top || out[from] <= bound) continue;
-    const std::int64_t stop =
-        std::partition_point(out + from, out + top + 1, [&](double v) { return v > bound; }) - out;
-    const float* sb = summary(i, j - 1);
-    const std::int64_t shift = c.cw[ix(j)];
-    // Block test: C_j on [s, e) >= (sweep + A(e-1-shift)) + summary of B at e-1 (B's summary
-    // sample sits exactly at the end of a full block). A partial first or last block uses the
-    // same bound at its own end. No read of the far window (i, j-1) here.
-    auto test_one = [&](std::int64_t s, std::int64_t e) {
-      const double low =
-          (sweep + lookup(a, e - 1 - shift)) + static_cast<double>(sb[(e - 1) / kBlock]);
-      if (!(low >= out[s])) update(j, s, e, true);
-    };
-    const std::int64_t k0 = from / kBlock;
-    const std::int64_t k1 = (stop - 1) / kBlock;
-    if (k0 == k1) {
-      test_one(from, stop);
-      continue;
-    }
-    test_one(from, (k0 + 1) * kBlock);
-    if (k1 > k0 + 1) {
-      // The full blocks in between, all tested in one vectorised pass; e-1-shift >= a.lo since
-      // e-1 >= from.
-      std::uint8_t* flags = scratch.flags.data();
-      block_tests(flags, out, a.values, a.lo, a.hi, shift, sb, sweep, k0 + 1, k1, kBlock);
-      for (std::int64_t k = k0 + 1; k < k1; ++k) {
-        if (flags[k - k0 - 1] != 0) update(j, k * kBlock, (k + 1) * kBlock, true);
-      }
-    }
-    test_one(k1 * kBlock, stop);
+    floor_all = std::min(floor_all, (forward_sum(i, j) + a.last) + b.last);
   }
+  floor_all *= 1.0 - 1e-12;
+  SplitRef* splits = scratch.splits.data();
+  for (std::int64_t t = 0; t < width; ++t) {
+    const std::int64_t j = i + 1 + t;
+    const Window& a = column_window(j, l);
+    const Window& b = window(i, j - 1);
+    splits[t] = {a.values,
+                 b.values,
+                 a.lo,
+                 a.hi,
+                 b.lo,
+                 b.hi,
+                 c.cw[ix(j)],
+                 std::max({mnull, a.lo + c.cw[ix(j)], b.lo}),
+                 a.last,
+                 b.last,
+                 forward_sum(i, j)};
+  }
+  LeafBlocks p;
+  p.splits = splits;
+  p.sweeps = sweeps;
+  p.pass = scratch.pass.data();
+  p.right = column_bound(l, 0) + (i + 1);
+  p.right_stride = l + 1;
+  p.left = row_bound(i, 0);
+  p.left_stride = c.num_stages - i + 1;
+  p.width = width;
+  p.first_split = static_cast<std::int32_t>(i + 1);
+  p.first_block = mnull / kBlock;
+  p.num_blocks = n_blocks;
+  static_assert(kBlock <= 64, "leaf_blocks buffers hold 64 memory values");
+  p.block = kBlock;
+  p.top = top;
+  p.mnull = mnull;
+  p.floor_all = floor_all;
+  leaf_blocks(p, out, arg, flags);
   for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
     mine[blk] = arg[std::min(blk * kBlock + kBlock - 1, top)];
   }
@@ -441,12 +604,11 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
                             Arena& arena) {
   Window& w = windows_[ix(i * (chain_.num_stages + 1) + l)];
   const std::int64_t top = max_units_;
-  float* sum = summaries_.data() + row_start_[ix(i)] + ix((l - i) * num_blocks_);
+  const std::int64_t shift = chain_.cw[ix(i)];
   for (std::int64_t k = 0; k < num_blocks_; ++k) {
-    const double v = r[ix(std::min(k * kBlock + kBlock - 1, top))];
-    float f = static_cast<float>(v);
-    if (static_cast<double>(f) > v) f = std::nextafter(f, -__builtin_huge_valf());
-    sum[k] = f;
+    const std::int64_t end = std::min(k * kBlock + kBlock - 1, top);
+    row_bound(i, k)[l - i] = down32(r[ix(end)]);
+    column_bound(l, k)[i] = end >= shift ? down32(r[ix(end - shift)]) : kFloatInf;
   }
   std::int64_t lo = 0;
   while (lo <= top && r[ix(lo)] == kInf) ++lo;

@@ -9,6 +9,16 @@
 
 namespace memsched::detail {
 
+/// One split j of an interval (i, l) in the split loop of the table: the candidate
+/// C_j(m) = (sweep + A(m - shift)) + B(m), A = Opt(j, l) and B = Opt(i, j-1) as windows (values
+/// a[m - a_lo] for a_lo <= m <= a_hi, a_last beyond), finite from m = from on.
+struct SplitRef {
+  const double* a = nullptr;
+  const double* b = nullptr;
+  std::int64_t a_lo = 0, a_hi = 0, b_lo = 0, b_hi = 0, shift = 0, from = 0;
+  double a_last = 0.0, b_last = 0.0, sweep = 0.0;
+};
+
 /// A chain with every size in memory units, in rotor's padded arrays (RR-9302 notation):
 /// cw[i] = x_i (0..L, cw[L+1] = 0), cbw[i] = x̄_i (cbw[i+1] = tape of stage i, cbw[L+1] = 0),
 /// ft[i] / bt[i] = temporaries (ft[L] = 0, bt[L] = the loss's), rt[i] = temporary of the
@@ -82,7 +92,10 @@ class PersistentTable {
   struct Scratch {
     std::vector<double> r;
     std::vector<std::int32_t> arg;
-    std::vector<std::uint8_t> flags;  // block tests of one split
+    std::vector<SplitRef> splits;    // the splits of one interval, for the block loop
+    std::vector<std::int32_t> pass;  // splits that passed the tests of one memory block
+    std::vector<float> sweep;        // lower bounds of sweep(i, j) for the splits j of one interval
+    std::vector<std::uint8_t> flags;  // split tests of one memory block
   };
   // `left` and `down`: the best splits of (i, l-1) and (i+1, l) at the end of each memory block
   // (null if none), used as first guesses; `mine` receives those of (i, l).
@@ -100,23 +113,34 @@ class PersistentTable {
   std::int64_t max_units_;
   bool rotor_;
   std::vector<double> fw_prefix_;
-  std::vector<double> base_prefix_;  // sums of fw + bw: the time of i..l without recomputation
   // max_{i<k<l} (cw[k] + cw[k+1] + ft[k]) for m_null, as a sparse-table-free running max.
   std::vector<std::int64_t> step_need_;
   std::vector<Window> windows_;
   std::vector<Window> columns_;
   std::vector<Arena> arenas_;
   // Memory values per pruning block of the split loop (see compute_interval).
-  static constexpr std::int64_t kBlock = 16;
+  static constexpr std::int64_t kBlock = 32;
+  // Columns per tile of the one-thread order (see compute).
+  static constexpr std::int64_t kTile = 4;
   std::int64_t num_blocks_ = 0;
-  // Per interval, a lower bound of its value at the end of each block, rounded down to float:
-  // summary(i, l)[k] <= Opt(i, l)(min(k kBlock + kBlock - 1, M)). Stored row by row
-  // ((i, i), (i, i+1), ...), so the split loop reads (i, j-1) for j = i+1..l contiguously.
-  std::vector<float> summaries_;
+  // Per interval (i, l), a lower bound of its value at the end of each memory block k, rounded
+  // down to float: Opt(i, l)(end(k)) with end(k) = min(k kBlock + kBlock - 1, M). Stored per row
+  // i block by block, ((i, i), (i, i+1), ..., (i, L)) for block 0, then block 1, ...: for one
+  // interval (i, l) and one block, the left parts (i, j-1) of all splits j are contiguous.
+  std::vector<float> row_bounds_;
   std::vector<std::size_t> row_start_;
-  const float* summary(std::int64_t i, std::int64_t l) const {
-    return summaries_.data() + row_start_[static_cast<std::size_t>(i)] +
-           static_cast<std::size_t>((l - i) * num_blocks_);
+  float* row_bound(std::int64_t i, std::int64_t k) {
+    return row_bounds_.data() + row_start_[static_cast<std::size_t>(i)] +
+           static_cast<std::size_t>(k * (chain_.num_stages - i + 1));
+  }
+  // Per interval (j, l), a lower bound (float) of Opt(j, l)(end(k) - cw[j]): the right part of
+  // the split j at the end of block k. Stored per column l block by block, j contiguous. With
+  // one thread only the current tile's columns are kept (see compute); with more, every column.
+  std::vector<float> column_bounds_;
+  std::vector<std::size_t> column_start_;
+  float* column_bound(std::int64_t l, std::int64_t k) {
+    return column_bounds_.data() + column_start_[static_cast<std::size_t>(l)] +
+           static_cast<std::size_t>(k * (l + 1));
   }
 };
 

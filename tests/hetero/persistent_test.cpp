@@ -261,6 +261,44 @@ TEST_P(PlainRecurrence, LongerChainsAgreeInEveryCell) {
   }
 }
 
+// The split tests compare float lower bounds with a relative margin: at time scales where
+// floats are subnormal or overflow (tiny and huge times) they must skip nothing that could
+// win. The table equals the table before any pruning in every cell, one and two threads.
+TEST_P(PlainRecurrence, ExtremeTimeScalesAgreeInEveryCell) {
+  const bool rotor = GetParam();
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  for (const double scale : {1e-300, 1e-120, 1e-40, 1e30, 1e38, 1e200}) {
+    const HeteroChain base = random_chain(rng, 24, 10, 5);
+    std::vector<HeteroStage> stages = base.stages();
+    for (HeteroStage& st : stages) {
+      st.forward_time *= scale * jitter(rng);
+      st.backward_time *= scale * jitter(rng);
+    }
+    HeteroLoss loss = base.loss();
+    loss.time = scale;
+    const HeteroChain chain(std::move(stages), loss);
+    const detail::UnitChain u = detail::to_units(chain, 1);
+    const std::int64_t top = chain.store_all_peak() / 2 + 40;
+    const testing::legacy::PersistentTable legacy(u, top, rotor);
+    const std::int64_t n = chain.num_stages();
+    for (int threads : {1, 2}) {
+      const detail::PersistentTable table(u, top, rotor, threads);
+      for (std::int64_t i = 0; i <= n; ++i) {
+        for (std::int64_t l = i; l <= n; ++l) {
+          for (std::int64_t m = 0; m <= top; ++m) {
+            ASSERT_EQ(table.value(i, l, m), legacy.value(i, l, m))
+                << "scale " << scale << " threads " << threads << " i " << i << " l " << l << " m "
+                << m;
+          }
+        }
+      }
+      EXPECT_EQ(to_string(table.schedule(top - u.cw[0])),
+                to_string(legacy.schedule(top - u.cw[0])));
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(ExactAndRotor, PlainRecurrence, ::testing::Bool());
 
 // Rounding sizes up to units never produces a plan above the budget in exact bytes, and never

@@ -57,7 +57,8 @@ struct HeteroPlan {
 /// Time O(M·L³) worst case with pruning of saturated memory ranges, exact block bounds on the
 /// split candidates, and an inner loop over memory that the compiler vectorises; memory
 /// O(M·L²) doubles at most (less: each interval only stores the memory range where its value
-/// still changes) plus one float per 16 memory values per interval for the block bounds. Throws
+/// still changes) plus one float per 32 memory values per interval for the block bounds (two
+/// with num_threads > 1). Throws
 /// std::invalid_argument on a negative budget, num_units < 1, or a table above
 /// options.max_table_bytes or options.max_table_operations, before allocating it.
 ///
