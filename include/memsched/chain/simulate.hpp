@@ -57,24 +57,24 @@ inline bool add_overflows(std::int64_t& total, std::int64_t amount) noexcept {
   return __builtin_add_overflow(total, amount, &total);
 }
 
-/// A set of non-negative integers in one flat array: up to kSmall members unsorted at its
-/// front (a scan of a few words, no hashing: the working buffer's tapes, a few snapshots), more
-/// by open addressing (linear probing, deletion by backward shift, load at most 1/8 up to 2^15
-/// slots and 1/2 beyond). The
-/// simulator's per-level occupancy, queried and updated on every action, without a node
-/// allocation per insertion as std::unordered_set has. The value std::numeric_limits<T>::max()
-/// marks an empty slot and cannot be stored.
+/// A set of non-negative integers in one flat array, the simulator's per-level occupancy,
+/// queried and updated on every action without a node allocation per insertion as
+/// std::unordered_set has. Up to kSorted members it is a sorted array whose last member is
+/// tried first, so that checkpoints used last-in first-out (Revolve's snapshots, a recorded
+/// tape used at once) cost O(1) and any other order O(log k) to find and a short move to insert
+/// or erase; beyond, open addressing (linear probing, deletion by backward shift, load at most
+/// 1/8 up to 2^15 slots and 1/2 beyond). The value std::numeric_limits<T>::max() marks an
+/// empty slot and cannot be stored.
 template <class T>
 class FlatSet {
  public:
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   std::size_t count(T key) const noexcept {
-    if (small()) {
-      for (std::size_t i = 0; i < size_; ++i) {
-        if (slots_[i] == key) return 1;
-      }
-      return 0;
+    if (sorted()) {
+      if (size_ == 0) return 0;
+      if (slots_[size_ - 1] == key) return 1;
+      return std::binary_search(slots_.begin(), slots_.begin() + end(size_ - 1), key) ? 1 : 0;
     }
     for (std::size_t i = home(key);; i = (i + 1) & mask_) {
       if (slots_[i] == key) return 1;
@@ -83,30 +83,35 @@ class FlatSet {
   }
   /// Adds `key`; returns false (and changes nothing) if it is already a member.
   bool insert(T key) {
-    if (small()) {
-      for (std::size_t i = 0; i < size_; ++i) {
-        if (slots_[i] == key) return false;
+    if (sorted()) {
+      if (size_ == 0 || slots_[size_ - 1] < key) {
+        if (size_ == capacity_) return insert_growing(key);
+        slots_[size_++] = key;
+        return true;
       }
+      const auto at = std::lower_bound(slots_.begin(), slots_.begin() + end(size_), key);
+      if (*at == key) return false;
       if (size_ == capacity_) return insert_growing(key);
-      slots_[size_++] = key;
+      std::move_backward(at, slots_.begin() + end(size_), slots_.begin() + end(size_ + 1));
+      *at = key;
+      ++size_;
       return true;
     }
-    if ((size_ + 1) * (capacity_ < kSparse ? 8 : 2) > capacity_) {
-      return insert_growing(key);
-    }
+    if ((size_ + 1) * (capacity_ < kSparse ? 8 : 2) > capacity_) return insert_growing(key);
     return insert_hashed(key);
   }
   /// Removes `key`; returns false (and changes nothing) if it is not a member.
   bool erase(T key) noexcept {
-    if (small()) {
-      for (std::size_t i = 0; i < size_; ++i) {
-        if (slots_[i] == key) {
-          slots_[i] = slots_[size_ - 1];
-          slots_[--size_] = kEmpty;
-          return true;
-        }
+    if (sorted()) {
+      if (size_ == 0) return false;
+      if (slots_[size_ - 1] != key) {
+        const auto last = slots_.begin() + end(size_ - 1);
+        const auto at = std::lower_bound(slots_.begin(), last, key);
+        if (at == last || *at != key) return false;
+        std::move(at + 1, slots_.begin() + end(size_), at);
       }
-      return false;
+      slots_[--size_] = kEmpty;
+      return true;
     }
     std::size_t i = home(key);
     for (; slots_[i] != key; i = (i + 1) & mask_) {
@@ -135,7 +140,7 @@ class FlatSet {
     using difference_type = std::ptrdiff_t;
     using pointer = const T*;
     using reference = T;
-    const_iterator(const T* at, const T* end) : at_(at), end_(end) { skip(); }
+    const_iterator(const T* at, const T* last) : at_(at), end_(last) { skip(); }
     T operator*() const noexcept { return *at_; }
     const_iterator& operator++() noexcept {
       ++at_;
@@ -159,12 +164,15 @@ class FlatSet {
 
  private:
   static constexpr T kEmpty = std::numeric_limits<T>::max();
-  static constexpr std::size_t kSmall = 8;
+  static constexpr std::size_t kSorted = 256;
   // Up to kSparse slots the load stays at most 1/8, so that nearly every probe ends at the
   // home slot (a predictable branch on the hot path); beyond it 1/2, to bound the memory.
   static constexpr std::size_t kSparse = std::size_t{1} << 15;
-  // Small mode: no storage yet, or kSmall slots holding the members at the front.
-  bool small() const noexcept { return capacity_ <= kSmall; }
+  static std::ptrdiff_t end(std::size_t count) noexcept {
+    return static_cast<std::ptrdiff_t>(count);
+  }
+  // Sorted mode: the members at the front in increasing order, then empty slots.
+  bool sorted() const noexcept { return capacity_ <= kSorted; }
   // Fibonacci hashing (Knuth, TAOCP vol. 3, 6.4): the top bits of key * 2^64/phi.
   std::size_t home(T key) const noexcept {
     return static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >>
@@ -179,27 +187,27 @@ class FlatSet {
     ++size_;
     return true;
   }
-  // The first insertion, or one that needs a larger table (checked for membership first).
+  // An insertion of a non-member that needs more room: a larger sorted array, or the switch to
+  // (or a larger table of) open addressing.
   bool insert_growing(T key) {
-    if (slots_.empty()) {
-      slots_.assign(kSmall, kEmpty);
-      capacity_ = kSmall;
-      slots_[size_++] = key;
-      return true;
+    if (capacity_ < kSorted) {
+      capacity_ = capacity_ == 0 ? 8 : 2 * capacity_;
+      slots_.resize(capacity_, kEmpty);
+      return insert(key);
     }
-    if (count(key) != 0) return false;
-    std::vector<T> old(small() ? 16 * kSmall : 2 * slots_.size(), kEmpty);
+    std::vector<T> old(capacity_ == kSorted ? 16 * kSorted : 2 * capacity_, kEmpty);
     old.swap(slots_);
     capacity_ = slots_.size();
     mask_ = capacity_ - 1;
     shift_ = 64;
-    for (std::size_t size = slots_.size(); size > 1; size >>= 1) --shift_;
+    for (std::size_t size = capacity_; size > 1; size >>= 1) --shift_;
     size_ = 0;
     for (T member : old) {
       if (member != kEmpty) insert_hashed(member);
     }
     return insert_hashed(key);
   }
+
   std::vector<T> slots_;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;  // slots_.size()
