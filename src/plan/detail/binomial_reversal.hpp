@@ -99,8 +99,7 @@ class BinomialReversal {
 
   /// Writes the next actions, whole decisions only, to `out` (room for `capacity`) and
   /// returns how many; 0 once the front reached `begin` or if no decision fits (a decision
-  /// needs up to kMaxDecision places). The same actions as next(), and the
-  /// two may be mixed.
+  /// needs up to kMaxDecision places). The same actions as next(); the two may be mixed.
   std::size_t fill(Action* out, std::size_t capacity);
   /// Applies the next actions, whole decisions only and at most `max_actions`, to `simulator`
   /// (Simulator::apply, each action checked as it is generated) and returns how many; 0 once
@@ -108,9 +107,9 @@ class BinomialReversal {
   std::int64_t replay(Simulator& simulator, std::int64_t max_actions);
 
  private:
-  /// Passes the actions of the next decision (at most kMaxDecision) to `emit`; returns how
-  /// many, 0 once the front reached `begin`.
-  // Always inlined into run(): one decision is a few instructions, a call would cost as much.
+  // Passes the actions of the next decision (at most kMaxDecision) to `emit`; returns how
+  // many, 0 once the front reached `begin`. Always inlined into run(): one decision is a few
+  // instructions, a call would cost as much.
   template <class Emit>
   [[gnu::always_inline]] inline std::uint32_t step(Emit& emit);
   template <class Emit>
