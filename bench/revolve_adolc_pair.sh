@@ -15,6 +15,7 @@ steps=("$@")
 cli="$build/cli/memsched"
 [[ -x $cli ]] || { echo "revolve_adolc_pair.sh: build $cli first" >&2; exit 1; }
 [[ -f /usr/include/adolc/revolve.h ]] || { echo "revolve_adolc_pair.sh: needs libadolc-dev" >&2; exit 1; }
+export MEMSCHED_PROGRESS=0  # no progress lines on stderr for long runs
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat > "$work/adolc_loop.cpp" <<'CPP'

@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <functional>
+#include <vector>
 
 #include "memsched/chain/simulate.hpp"
 #include "memsched/plan/binomial.hpp"
@@ -82,6 +83,24 @@ void BM_RevolveStream(benchmark::State& state) {
   state.SetItemsProcessed(actions);
 }
 
+// The same stream drained in batches (next_batch): whole controller decisions per call.
+void BM_RevolveStreamBatched(benchmark::State& state) {
+  const Step n = state.range(0);
+  const std::int64_t c = state.range(1);
+  std::int64_t actions = 0;
+  std::vector<Action> batch(512);
+  for (auto _ : state) {
+    RevolveStream stream(n, c);
+    std::int64_t forward = 0;
+    while (const std::size_t count = stream.next_batch(batch.data(), batch.size())) {
+      for (std::size_t i = 0; i < count; ++i) forward += batch[i].end - batch[i].begin;
+      actions += static_cast<std::int64_t>(count);
+    }
+    benchmark::DoNotOptimize(forward);
+  }
+  state.SetItemsProcessed(actions);
+}
+
 void BM_RevolveRecursiveReference(benchmark::State& state) {
   const Step n = state.range(0);
   const std::int64_t c = state.range(1);
@@ -127,6 +146,7 @@ void Sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_RevolveStream)->Apply(Sizes);
+BENCHMARK(BM_RevolveStreamBatched)->Apply(Sizes);
 BENCHMARK(BM_RevolveRecursiveReference)->Apply(Sizes);
 BENCHMARK(BM_RevolveStreamAndSimulate)->Apply(Sizes);
 BENCHMARK(BM_RevolveClosedForm);

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -83,6 +84,37 @@ class ProgressStream final : public ActionStream {
       }
     }
     return action;
+  }
+
+  std::size_t next_batch(Action* out, std::size_t capacity) override {
+    const std::size_t count = inner_.next_batch(out, capacity);
+    const std::int64_t before = count_;
+    count_ += static_cast<std::int64_t>(count);
+    if (count > 0 && (before >> 20) != (count_ >> 20)) {
+      const double elapsed = line_.due();
+      if (elapsed >= 0) {
+        line_.print(std::to_string(count_ / 1000000) + "M actions in " +
+                    std::to_string(static_cast<std::int64_t>(elapsed)) + " s, now " +
+                    to_string(out[count - 1]));
+      }
+    }
+    return count;
+  }
+
+  std::int64_t replay(Simulator& simulator, std::int64_t max_actions) override {
+    // Chunks of 2^20 actions, so that the line can be updated between them.
+    const std::int64_t count =
+        inner_.replay(simulator, std::min<std::int64_t>(max_actions, std::int64_t{1} << 20));
+    const std::int64_t before = count_;
+    count_ += count;
+    if (count > 0 && (before >> 20) != (count_ >> 20)) {
+      const double elapsed = line_.due();
+      if (elapsed >= 0) {
+        line_.print(std::to_string(count_ / 1000000) + "M actions in " +
+                    std::to_string(static_cast<std::int64_t>(elapsed)) + " s");
+      }
+    }
+    return count;
   }
 
  private:

@@ -2,6 +2,7 @@
 #include "memsched/chain/simulate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "memsched/errors.hpp"
@@ -24,10 +25,17 @@ Simulator::Simulator(const Chain& chain, const Platform& platform)
       held_(platform.num_levels()),
       front_(chain.num_steps()) {
   report_.levels.resize(platform.num_levels());
-}
-
-std::uint64_t Simulator::key(Step step, Content content) noexcept {
-  return (static_cast<std::uint64_t>(step) << 1) | (content == Content::kTape ? 1u : 0u);
+  for (const StorageLevel& level : platform.levels()) {
+    facts_.push_back({level.num_slots, level.read_cost, level.write_cost});
+  }
+  uniform_ = chain.is_uniform();
+  if (uniform_) {
+    // Chain::forward_cost(begin, end) is this times (end - begin) for a uniform chain.
+    uniform_forward_ = chain.forward_cost(0, 1);
+    uniform_adjoint_ = chain.adjoint_cost(0, 1);
+  }
+  work_capacity_ = platform.work_tapes();
+  num_steps_ = chain.num_steps();
 }
 
 void Simulator::fail(const Action& action, const std::string& reason) const {
@@ -68,10 +76,6 @@ std::string checkpoint_name(Step step, Content content) {
 std::string place_name(const Platform& platform, Place place) {
   if (place == kWork) return "the working buffer";
   return "level '" + platform.level(static_cast<std::size_t>(place)).name + "'";
-}
-
-bool add_overflows(std::int64_t& total, std::int64_t amount) {
-  return __builtin_add_overflow(total, amount, &total);
 }
 
 }  // namespace
@@ -135,7 +139,7 @@ void Simulator::check_destination(const Action& a) const {
   }
 }
 
-void Simulator::apply(const Action& a) {
+void Simulator::apply_checked(const Action& a) {
   const Step n = chain_->num_steps();
   switch (a.kind) {
     case ActionKind::kForward: {
@@ -165,8 +169,8 @@ void Simulator::apply(const Action& a) {
       }
       std::int64_t forward_steps = report_.forward_steps;
       std::int64_t recorded = report_.recorded_steps;
-      if (add_overflows(forward_steps, a.end - a.begin) ||
-          (a.flag && add_overflows(recorded, a.end - a.begin))) {
+      if (detail::add_overflows(forward_steps, a.end - a.begin) ||
+          (a.flag && detail::add_overflows(recorded, a.end - a.begin))) {
         fail(a, "the forward step count overflows 64 bits");
       }
       if (a.flag) {
@@ -195,7 +199,7 @@ void Simulator::apply(const Action& a) {
         }
       }
       std::int64_t adjoint_steps = report_.adjoint_steps;
-      if (add_overflows(adjoint_steps, a.end - a.begin)) {
+      if (detail::add_overflows(adjoint_steps, a.end - a.begin)) {
         fail(a, "the adjoint step count overflows 64 bits");
       }
       report_.adjoint_steps = adjoint_steps;
@@ -284,12 +288,32 @@ SimulationReport Simulator::finish() {
   return report_;
 }
 
+std::int64_t ActionStream::replay(Simulator& simulator, std::int64_t max_actions) {
+  std::array<Action, 256> batch;
+  std::int64_t done = 0;
+  while (done < max_actions) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::int64_t>(max_actions - done, batch.size()));
+    const std::size_t count = next_batch(batch.data(), want);
+    if (count == 0) break;
+    simulator.apply_batch(batch.data(), count);
+    done += static_cast<std::int64_t>(count);
+  }
+  return done;
+}
+
 SimulationReport simulate(ActionStream& stream, const Chain& chain, const Platform& platform,
                           const SimulationObserver& observer) {
   Simulator simulator(chain, platform);
-  while (std::optional<Action> action = stream.next()) {
-    simulator.apply(*action);
-    if (observer) observer(simulator, *action);
+  if (observer) {
+    while (std::optional<Action> action = stream.next()) {
+      simulator.apply(*action);
+      observer(simulator, *action);
+    }
+    return simulator.finish();
+  }
+  // Runs of actions: streams that know their actions apply them without a call per action.
+  while (stream.replay(simulator, std::int64_t{1} << 16) > 0) {
   }
   return simulator.finish();
 }

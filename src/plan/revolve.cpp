@@ -25,6 +25,32 @@ std::optional<Action> RevolveStream::next() {
   return Action::end_reverse();
 }
 
+std::size_t RevolveStream::next_batch(Action* out, std::size_t capacity) {
+  if (done_ || capacity == 0) return 0;
+  // The controller writes whole decisions (a few actions); with less room, one at a time.
+  std::size_t count = reversal_->fill(out, capacity);
+  if (count == 0) {
+    if (std::optional<Action> action = next()) {
+      out[0] = *action;
+      return 1;
+    }
+    return 0;
+  }
+  return count;
+}
+
+std::int64_t RevolveStream::replay(Simulator& simulator, std::int64_t max_actions) {
+  if (done_ || max_actions < 1) return 0;
+  std::int64_t count = reversal_->replay(simulator, max_actions);
+  if (count == 0) {
+    if (std::optional<Action> action = next()) {
+      simulator.apply(*action);
+      return 1;
+    }
+  }
+  return count;
+}
+
 std::optional<RevolveStream> revolve(const Chain& chain, const Platform& platform) {
   const Step n = chain.num_steps();
   const std::int64_t slots = platform.fastest_slots();

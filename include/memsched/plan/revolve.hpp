@@ -37,6 +37,10 @@ class RevolveStream final : public ActionStream {
   RevolveStream& operator=(RevolveStream&&) noexcept;
 
   std::optional<Action> next() override;
+  /// The same actions as next(), whole controller decisions at a time (see ActionStream).
+  std::size_t next_batch(Action* out, std::size_t capacity) override;
+  /// Checks each action as the controller generates it (see ActionStream).
+  std::int64_t replay(Simulator& simulator, std::int64_t max_actions) override;
 
  private:
   std::unique_ptr<detail::BinomialReversal> reversal_;

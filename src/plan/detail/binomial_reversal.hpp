@@ -4,7 +4,9 @@
 // across parts.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,19 +16,55 @@
 #include "memsched/chain/action.hpp"
 #include "memsched/chain/schedule.hpp"
 
+namespace memsched {
+class Simulator;
+}
+
 namespace memsched::detail {
 
-/// A short FIFO of actions: one controller decision emits at most four.
-class ActionQueue {
+/// beta(d, r) (binomial.hpp) for d <= max_d and r <= max_r in one flat table, and from it the
+/// largest optimal advance of optimal_advances() without 128-bit arithmetic or divisions: the
+/// controller's decision for each advance is a short search in one row.
+class BinomialTable {
  public:
-  bool empty() const noexcept { return head_ == tail_; }
-  void push(const Action& action) noexcept { items_[tail_++ % items_.size()] = action; }
-  Action pop() noexcept { return items_[head_++ % items_.size()]; }
+  /// An empty table (every query misses).
+  BinomialTable() = default;
+  /// Rows d = 0..max_d, columns r = 0..max_r; O(max_d * max_r) time and memory.
+  BinomialTable(std::int64_t max_d, std::int64_t max_r);
+
+  /// optimal_advances(m, d).hi for m >= 2, d >= 2, or 0 if (m, d) lies outside the table (then
+  /// ask optimal_advances).
+  Step largest_advance(Step m, std::int64_t d) const noexcept {
+    if (d > max_d_) return 0;
+    const std::int64_t* row = &values_[static_cast<std::size_t>(d * (max_r_ + 1))];
+    // repetition_number(m, d): the least r >= 1 with beta(d, r) >= m (rows increase in r).
+    const std::int64_t* at = row + 1;
+    const std::int64_t* const end = row + max_r_ + 1;
+    if (max_r_ <= 16) {
+      while (at != end && *at < m) ++at;
+    } else {
+      std::int64_t count = end - at;
+      while (count > 0) {
+        const std::int64_t half = count / 2;
+        if (at[half] < m) {
+          at += half + 1;
+          count -= half + 1;
+        } else {
+          count = half;
+        }
+      }
+    }
+    if (at == end) return 0;
+    const std::int64_t r = at - row;
+    // hi = min(beta(d, r - 1), m - beta(d - 1, r - 1)) (Griewank & Walther 2000).
+    const std::int64_t below = values_[static_cast<std::size_t>((d - 1) * (max_r_ + 1) + r - 1)];
+    return std::min(row[r - 1], m - below);
+  }
 
  private:
-  std::array<Action, 8> items_{};
-  std::uint32_t head_ = 0;
-  std::uint32_t tail_ = 0;
+  std::int64_t max_d_ = -1;
+  std::int64_t max_r_ = 0;
+  std::vector<std::int64_t> values_;
 };
 
 /// Reverses the steps [begin, end) of a chain with `slots` snapshots on `level`, emitting the
@@ -51,15 +89,42 @@ class BinomialReversal {
 
   /// The next action, or nullopt once the adjoint front reached `begin`.
   std::optional<Action> next() {
-    if (queue_.empty() && !step()) return std::nullopt;
-    return queue_.pop();
+    if (head_ == count_) {
+      count_ = refill();
+      head_ = 0;
+      if (count_ == 0) return std::nullopt;
+    }
+    return pending_[head_++];
   }
 
- private:
-  /// Pushes the actions of the next decision; returns false once the front reached `begin`.
-  bool step();
+  /// Writes the next actions, whole decisions only, to `out` (room for `capacity`) and
+  /// returns how many; 0 once the front reached `begin` or if no decision fits (a decision
+  /// needs up to kMaxDecision places). The same actions as next(); the two may be mixed.
+  std::size_t fill(Action* out, std::size_t capacity);
+  /// Applies the next actions, whole decisions only and at most `max_actions`, to `simulator`
+  /// (Simulator::apply, each action checked as it is generated) and returns how many; 0 once
+  /// the front reached `begin` or if no decision fits. Throws ScheduleError like Simulator::apply.
+  std::int64_t replay(Simulator& simulator, std::int64_t max_actions);
 
-  ActionQueue queue_;
+ private:
+  // Passes the actions of the next decision (at most kMaxDecision) to `emit`; returns how
+  // many, 0 once the front reached `begin`. Always inlined into run(): one decision is a few
+  // instructions, a call would cost as much.
+  template <class Emit>
+  [[gnu::always_inline]] inline std::uint32_t step(Emit& emit);
+  template <class Emit>
+  std::int64_t run(Emit& emit, std::int64_t max_actions);
+  Step largest_advance(Step m, std::int64_t d) {
+    const Step advance = table_built_ ? table_.largest_advance(m, d) : 0;
+    return advance > 0 ? advance : exact_largest_advance(m, d);
+  }
+  Step exact_largest_advance(Step m, std::int64_t d);
+  std::uint32_t refill();
+
+  static constexpr std::uint32_t kMaxDecision = 4;  // actions of one decision, at most
+  std::array<Action, kMaxDecision> pending_{};
+  std::uint32_t head_ = 0;
+  std::uint32_t count_ = 0;
   bool end_forward_pending_;
   Step begin_;
   Step front_;
@@ -68,6 +133,9 @@ class BinomialReversal {
   Place start_level_;
   Step working_;  // -1 when the working state is of no further use
   std::vector<Step> stack_;
+  Step top_ = -1;  // stack_.back(), or -1 when the stack is empty
+  BinomialTable table_;
+  bool table_built_ = false;
 };
 
 /// Reverses [0, end) segment by segment, last first, for the schedules whose forward sweep
