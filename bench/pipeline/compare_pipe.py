@@ -25,9 +25,10 @@ in the runner's conditions and scaled by the measured ratio of a pipeline's oper
 their layers alone: measure_layer_times, pipeline_factors, calibrated_chains):
   * the model-only plan: the fastest simulated plan for budget − MARGIN, run and measured;
   * the measured selection: the --top candidates of smallest simulated time planned for the
-    budget and for the budget less 0.25, 0.5 and 1 MiB (plan_candidates), each run --repeats
-    times in turn, the fastest median among those whose every process stayed within the budget
-    in every run (select_by_run), as Pipe's best is the fastest of its settings measured.
+    budget and for the budget less 0.25, 0.5, 1 MiB and MARGIN (plan_candidates), each run
+    --repeats times in turn, the fastest median among those whose every process stayed within
+    the budget (and its plan + MARGIN) in every run (select_by_run), as Pipe's best is the
+    fastest of its settings measured.
 Then Pipe's best setting and the selected plan run --confirm more times, in turn: the speed-up
 is the ratio of those fresh medians.
 """
@@ -224,7 +225,7 @@ def bench_model(name, devices, steps, profile_repeats, repeats, top, confirm):
         # Measured selection among the top candidates planned for the budget itself and with
         # slack; a candidate counts only if every process of every run stayed within budget.
         candidates = pipeline.plan_candidates(
-            chains, [budget] * devices, margins=(0, MiB // 4, MiB // 2, MARGIN), top=top)
+            chains, [budget] * devices, margins=(0, MiB // 4, MiB // 2, MiB, MARGIN), top=top)
         if alone and pipeline.candidate_key(alone[0][0]) not in {
                 pipeline.candidate_key(c[0]) for c in candidates}:
             candidates.append(alone[0])
@@ -313,7 +314,7 @@ def print_tables(report):
               ", ".join(f"{int(n)} B: {t * 1e6:.0f} us" for n, t in link["times"].items()) +
               ")")
         print("\n| budget (MiB) | Pipe's best | its peak (MiB) | its time (s) | model-only plan "
-              "(budget − 1 MiB): time (s) | measured selection | planned / measured peak (MiB) "
+              f"(budget − {MARGIN / MiB:g} MiB): time (s) | measured selection | planned / measured peak (MiB) "
               "| simulated / measured time (s) | confirmation runs: Pipe / plan (s) | speed-up |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for b in m["budgets"]:
