@@ -334,6 +334,10 @@ def test_calibrated_candidates_and_measured_selection():
     again, same = pipeline.select_by_run(model, x, t, nn.MSELoss(), candidates[:2], [1] * 2,
                                          repeats=1, runs=runs)
     assert again is None and same is runs and all(len(v) == 1 for v in runs.values())
+    # Within the budgets but above the plan's own peaks + allowance: not selected either.
+    over, _ = pipeline.select_by_run(model, x, t, nn.MSELoss(), candidates[:2], [1 << 40] * 2,
+                                     repeats=1, runs=runs, allowance=-(1 << 40))
+    assert over is None
     with pytest.raises(ValueError, match="top"):
         pipeline.plan_candidates(chains, [budget] * 2, top=0)
 
@@ -344,3 +348,20 @@ def test_measure_link():
     assert per_byte >= 0 and per_message == pytest.approx(times[4] - 4 * per_byte)
     with pytest.raises(ValueError, match="sizes"):
         pipeline.measure_link((4,))
+
+
+def test_plan_by_runs_returns_a_measured_plan_within_budget():
+    torch.manual_seed(6)
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(32, 32), nn.Tanh()) for _ in range(3)],
+                          nn.Linear(32, 4))
+    x, t = torch.randn(32, 32), torch.randn(32, 4)
+    budgets = [1 << 30] * 2
+    plan, chain, parameter_bytes, runs = pipeline.plan_by_runs(
+        model, x, t, nn.MSELoss(), budgets, micro_batches=(2,), top=1, repeats=1, steps=2,
+        rounds=1)
+    assert plan.micro_batches == 2 and len(plan.devices) == 2 and len(runs) == 1
+    assert parameter_bytes[0] == (32 * 32 + 32) * 4 and chain.loss.time == 0
+    assert all(p <= b for p, b in zip(runs[0].peak_bytes, budgets))
+    assert all(d.peak_bytes <= b for d, b in zip(plan.devices, budgets))
+    assert pipeline.plan_by_runs(model, x, t, nn.MSELoss(), [1] * 2, micro_batches=(2,),
+                                 top=1, repeats=1, steps=2, rounds=1) is None
