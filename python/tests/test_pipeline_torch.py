@@ -281,3 +281,87 @@ def test_inner_schedule_replays_dropout_masks():
     inner = pipeline.run_pipeline(stages, x, t, nn.MSELoss(), recompute=[True, False],
                                   schedules=[schedule, None], **kwargs)
     assert_bitwise(inner, stored)
+
+
+def test_calibrated_candidates_and_measured_selection():
+    """measure_layer_times times each layer in the runner's conditions; calibrated_chains puts
+    those times into the profiled chains (sizes kept, the loss timed within the last layer);
+    plan_candidates returns distinct plans sorted by simulated time, each within its budget;
+    select_by_run keeps only candidates whose measured peaks stayed within the budgets."""
+    memsched = pytest.importorskip("memsched")
+    torch.manual_seed(5)
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(32, 32), nn.Tanh()) for _ in range(4)],
+                          nn.Linear(32, 4))
+    x, t = torch.randn(64, 32), torch.randn(64, 4)
+    times = pipeline.measure_layer_times(model, x, t, nn.MSELoss(), (1, 4), rounds=2)
+    assert sorted(times) == [1, 4] and all(len(v) == 5 for v in times.values())
+    assert all(f > 0 and b > 0 for v in times.values() for f, b in v)
+    profiled = pipeline.micro_batch_chains(model, x, (1, 4), repeats=1)
+    chains = pipeline.calibrated_chains(profiled, times)
+    for m in (1, 4):
+        chain, parameter_bytes = chains[m]
+        assert parameter_bytes == profiled[m][1] and chain.loss.time == 0
+        for i in range(5):
+            assert chain.stage(i).forward_time == pytest.approx(times[m][i][0] * m)
+            assert chain.stage(i).backward_time == pytest.approx(times[m][i][1] * m)
+            assert chain.stage(i).tape_bytes == profiled[m][0].stage(i).tape_bytes
+    with pytest.raises(ValueError, match="layer_times"):
+        pipeline.calibrated_chains(profiled, {1: times[1][:2], 4: times[4]})
+    factors = pipeline.pipeline_factors(model, x, t, nn.MSELoss(), times, steps=2)
+    assert sorted(factors) == [1, 4] and all(f > 0 and b > 0 for f, b in factors.values())
+    scaled = pipeline.calibrated_chains(profiled, times, factors)
+    assert scaled[4][0].stage(2).backward_time == pytest.approx(times[4][2][1] * 4 *
+                                                                factors[4][1])
+    free = pipeline.plan_candidates(chains, [1 << 40] * 2, top=1)[0][0]
+    budget = max(d.peak_bytes for d in free.devices) * 9 // 10
+    margins = (0, budget // 20)
+    candidates = pipeline.plan_candidates(chains, [budget] * 2, margins=margins, top=3)
+    assert 1 <= len(candidates) <= 3
+    keys = [pipeline.candidate_key(c[0]) for c in candidates]
+    assert len(set(keys)) == len(keys)
+    sims = [c[0].report.iteration_time for c in candidates]
+    assert sims == sorted(sims)
+    for plan, chain, _ in candidates:
+        assert chain is chains[plan.micro_batches][0]
+        assert all(d.peak_bytes <= budget for d in plan.devices)
+    chosen, runs = pipeline.select_by_run(model, x, t, nn.MSELoss(), candidates[:2],
+                                          [budget + pipeline.UNMODELLED_BYTES] * 2, repeats=1,
+                                          steps=2)
+    assert chosen in (0, 1) and len(runs) == len(candidates[:2])
+    best = runs[keys[chosen]][0].critical_path_time
+    assert all(best <= runs[k][0].critical_path_time for k in keys[:2])
+    # The same runs, reused, against budgets no process can meet: nothing is selected.
+    again, same = pipeline.select_by_run(model, x, t, nn.MSELoss(), candidates[:2], [1] * 2,
+                                         repeats=1, runs=runs)
+    assert again is None and same is runs and all(len(v) == 1 for v in runs.values())
+    # Within the budgets but above the plan's own peaks + allowance: not selected either.
+    over, _ = pipeline.select_by_run(model, x, t, nn.MSELoss(), candidates[:2], [1 << 40] * 2,
+                                     repeats=1, runs=runs, allowance=-(1 << 40))
+    assert over is None
+    with pytest.raises(ValueError, match="top"):
+        pipeline.plan_candidates(chains, [budget] * 2, top=0)
+
+
+def test_measure_link():
+    per_message, per_byte, times = pipeline.measure_link((4, 1 << 16), repeats=3)
+    assert sorted(times) == [4, 1 << 16] and all(t > 0 for t in times.values())
+    assert per_byte >= 0 and per_message == pytest.approx(times[4] - 4 * per_byte)
+    with pytest.raises(ValueError, match="sizes"):
+        pipeline.measure_link((4,))
+
+
+def test_plan_by_runs_returns_a_measured_plan_within_budget():
+    torch.manual_seed(6)
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(32, 32), nn.Tanh()) for _ in range(3)],
+                          nn.Linear(32, 4))
+    x, t = torch.randn(32, 32), torch.randn(32, 4)
+    budgets = [1 << 30] * 2
+    plan, chain, parameter_bytes, runs = pipeline.plan_by_runs(
+        model, x, t, nn.MSELoss(), budgets, micro_batches=(2,), top=1, repeats=1, steps=2,
+        rounds=1)
+    assert plan.micro_batches == 2 and len(plan.devices) == 2 and len(runs) == 1
+    assert parameter_bytes[0] == (32 * 32 + 32) * 4 and chain.loss.time == 0
+    assert all(p <= b for p, b in zip(runs[0].peak_bytes, budgets))
+    assert all(d.peak_bytes <= b for d, b in zip(plan.devices, budgets))
+    assert pipeline.plan_by_runs(model, x, t, nn.MSELoss(), [1] * 2, micro_batches=(2,),
+                                 top=1, repeats=1, steps=2, rounds=1) is None

@@ -17,6 +17,11 @@ backward, one layer per autograd graph. With measure=True each process also
 measures its peak resident memory and the CPU time of each operation (PipelineRun), to set
 against the simulated peak of the plan (predicted_run; docs/pipeline.md, "Measured memory and
 time of a run").
+
+The cost model is calibrated in the runner's conditions (measure_layer_times per micro-batch
+size, pipeline_factors, calibrated_chains; measure_link for gloo), and the measured planner
+mode (plan_candidates, select_by_run, or plan_by_runs in one call) runs the planner's best few
+feasible plans and keeps the fastest one measured within budget.
 """
 
 import gc
@@ -34,17 +39,19 @@ from torch.utils.checkpoint import checkpoint
 from memsched.torch.meter import PeakMeter
 
 
-UNMODELLED_BYTES = 1 << 20
+UNMODELLED_BYTES = 3 << 19
 """What a process of run_pipeline may hold above the simulated peak of what it executes
-(predicted_run), in a step after the first: 1 MiB. The model counts tensors; a process also
-holds memory the plan does not see: glibc's heap for blocks under the 64 KiB mmap threshold
-(autograd nodes, shapes, small tensors), whole pages, gloo's send and receive bookkeeping, the
-completed sends not yet released, and the kernel's RSS counters lag the pages touched
-(PeakMeter). Measured: at most 0.74 MiB on the MLPs and transformer stacks of the tests and
-of bench/pipeline/compare_pipe.py (docs/pipeline.md); the test on the comparison's MLP also
-bounds the measured peak from below by the simulated one minus this constant. The first step of a process holds more, once: kernel code paged in and
-gloo's and autograd's buffers created (6 to 11 MiB measured), so the bound is for later steps,
-as in training, where every step after the first repeats the same allocations."""
+(predicted_run), in a step after the first: 1.5 MiB, above the largest excess measured. The
+model counts tensors; a process also holds memory the plan does not see: glibc's heap for
+blocks under the 64 KiB mmap threshold (autograd nodes, shapes, small tensors), whole pages,
+gloo's send and receive bookkeeping, sends not yet received by the other stage (the runner
+sends input gradients without waiting), and the kernel's RSS counters lag the pages touched
+(PeakMeter). Measured over every candidate plan run by bench/pipeline/compare_pipe.py: at most
+1.28 MiB, on the last process under 1F1B at m = 8 (the transformer stack; 1.21 MiB on the MLP),
+below 1 MiB elsewhere (docs/pipeline.md); the tests assert this bound. The first step of a
+process holds more, once: kernel code paged in and gloo's and autograd's buffers created (6 to
+11 MiB measured), so the bound is for later steps, as in training, where every step after the
+first repeats the same allocations."""
 
 
 def device_order(schedule, num_devices, device, micro_batches):
@@ -236,6 +243,188 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
     return chains
 
 
+def _calibration_worker(rank, args_file, out_file):
+    # In the runner's conditions (_worker): glibc's mmap threshold (inherited), one intra-op
+    # thread, zero-filled gradients resident and accumulated into, thread CPU time.
+    PeakMeter.tune_malloc()
+    torch.set_num_threads(1)
+    args = torch.load(args_file)
+    layers, loss_fn = list(args["model"]), args["loss_fn"]
+    inputs, targets = args["inputs"], args["targets"]
+    sizes, rounds = args["sizes"], args["rounds"]
+    for p in args["model"].parameters():
+        if p.requires_grad:
+            p.grad = torch.zeros_like(p)
+    samples = {m: [[[], []] for _ in layers] for m in sizes}
+    for r in range(rounds + 1):  # round 0 warms up every size and is not kept
+        order = sizes[r % len(sizes):] + sizes[:r % len(sizes)]
+        for m in order:
+            x, t = torch.chunk(inputs, m)[0], torch.chunk(targets, m)[0]
+            graphs = []
+            for i, layer in enumerate(layers):
+                leaf = x.detach()
+                leaf.requires_grad_(i > 0 and leaf.is_floating_point())
+                start = time.thread_time()
+                y = layer(leaf)
+                if i == len(layers) - 1:
+                    y = loss_fn(y, t)
+                elapsed = time.thread_time() - start
+                graphs.append((leaf, y))
+                x = y
+                if r:
+                    samples[m][i][0].append(elapsed)
+            grad = None
+            for i in reversed(range(len(layers))):
+                leaf, y = graphs.pop()
+                start = time.thread_time()
+                y.backward(grad)
+                elapsed = time.thread_time() - start
+                grad = leaf.grad
+                del leaf, y
+                if r:
+                    samples[m][i][1].append(elapsed)
+            del graphs, grad, x
+    torch.save({m: [(statistics.median(f), statistics.median(b)) for f, b in per]
+                for m, per in samples.items()}, out_file)
+
+
+def measure_layer_times(model, inputs, targets, loss_fn, micro_batches=(1, 2, 4, 8), *,
+                        rounds=5):
+    """{m: [(forward, backward) seconds per layer]}: each layer of an nn.Sequential timed on one
+    micro-batch of inputs cut into m (torch.chunk's first chunk), in a spawned process set up as
+    run_pipeline's workers are (glibc's mmap threshold at 64 KiB, one intra-op thread,
+    zero-filled gradients accumulated into, thread CPU time), the forward as a stage runs it
+    (autograd recording; the last layer includes loss_fn) and the backward as one autograd
+    backward per layer. rounds: every size that many times, the sizes in turn (each round
+    starting at the next size), after one untimed round; the median per layer is kept."""
+    if not isinstance(model, nn.Sequential):
+        raise ValueError("model: expected an nn.Sequential")
+    if rounds < 1:
+        raise ValueError(f"rounds: expected >= 1, got {rounds}")
+    sizes = list(micro_batches)
+    for m in sizes:
+        if m < 1 or m > inputs.shape[0]:
+            raise ValueError(f"micro_batches: expected 1 to {inputs.shape[0]}, got {m}")
+    with tempfile.TemporaryDirectory() as tmp:
+        args_file, out_file = os.path.join(tmp, "args.pt"), os.path.join(tmp, "times.pt")
+        torch.save({"model": model, "inputs": inputs, "targets": targets, "loss_fn": loss_fn,
+                    "sizes": sizes, "rounds": rounds}, args_file)
+        saved = os.environ.get("MALLOC_MMAP_THRESHOLD_")
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = "65536"
+        try:
+            mp.spawn(_calibration_worker, args=(args_file, out_file), nprocs=1, join=True)
+        finally:
+            if saved is None:
+                del os.environ["MALLOC_MMAP_THRESHOLD_"]
+            else:
+                os.environ["MALLOC_MMAP_THRESHOLD_"] = saved
+        return torch.load(out_file)
+
+
+def calibrated_chains(chains, layer_times, factors=None):
+    """{m: (chain, parameter_bytes)}: the chains of micro_batch_chains (sizes as profiled) with
+    each layer's forward and backward time replaced by measure_layer_times' (times m, as the
+    chain describes the whole mini-batch) and the loss time set to 0, the loss being timed
+    within the last layer as run_pipeline's last stage runs it. factors: None, or {m: (forward,
+    backward)} of pipeline_factors, multiplying the times of micro-batch count m."""
+    from memsched import HeteroChain, HeteroLoss, HeteroStage
+
+    out = {}
+    for m, (chain, parameter_bytes) in chains.items():
+        times = layer_times[m]
+        if len(times) != chain.num_stages:
+            raise ValueError(f"layer_times[{m}]: expected {chain.num_stages} layers, got "
+                             f"{len(times)}")
+        scale_f, scale_b = (1.0, 1.0) if factors is None else factors[m]
+        stages = []
+        for i, (f, b) in enumerate(times):
+            s = chain.stage(i)
+            stages.append(HeteroStage(forward_time=f * scale_f * m,
+                                      backward_time=b * scale_b * m,
+                                      input_bytes=s.input_bytes, tape_bytes=s.tape_bytes,
+                                      forward_tmp_bytes=s.forward_tmp_bytes,
+                                      backward_tmp_bytes=s.backward_tmp_bytes,
+                                      recording_tmp_bytes=s.recording_tmp_bytes))
+        loss = chain.loss
+        out[m] = (HeteroChain(stages, HeteroLoss(input_bytes=loss.input_bytes, time=0.0,
+                                                 backward_tmp_bytes=loss.backward_tmp_bytes)),
+                  parameter_bytes)
+    return out
+
+
+def pipeline_factors(model, inputs, targets, loss_fn, layer_times, *, num_devices=2,
+                     repeats=1, steps=3):
+    """{m: (forward, backward)}: how much slower a layer runs inside a pipeline than alone. For
+    each micro-batch count m of layer_times (measure_layer_times), run_pipeline runs the model
+    storing everything (GPipe) over num_devices processes with layers split as evenly as
+    possible, `repeats` times, the counts in turn; each operation's measured time is divided by
+    the sum of its layers' times measured alone, and the median of these ratios is kept per
+    direction. Inside a pipeline a process shares the cores and caches with the other stages
+    and with gloo's threads, and each operation pays the per-micro-batch costs of a stage (the
+    received tensor read the first time, the stage's own call and autograd graph)."""
+    layers, sizes = list(model), sorted(layer_times)
+    if not 1 <= num_devices <= len(layers):
+        raise ValueError(f"num_devices: expected 1 to {len(layers)}, got {num_devices}")
+    if repeats < 1:
+        raise ValueError(f"repeats: expected >= 1, got {repeats}")
+    bounds = [len(layers) * s // num_devices for s in range(num_devices + 1)]
+    stages = [nn.Sequential(*layers[a:b]) for a, b in zip(bounds, bounds[1:])]
+    ratios = {m: ([], []) for m in sizes}
+    for _ in range(repeats):
+        for m in sizes:
+            run = run_pipeline(stages, inputs, targets, loss_fn, micro_batches=m,
+                               schedule="gpipe", measure=True, steps=steps)
+            for s, (a, b) in enumerate(zip(bounds, bounds[1:])):
+                alone = [sum(layer_times[m][i][d] for i in range(a, b)) for d in (0, 1)]
+                for (k, backward), seconds in run.op_times[s].items():
+                    ratios[m][int(backward)].append(seconds / alone[int(backward)])
+    return {m: (statistics.median(f), statistics.median(b)) for m, (f, b) in ratios.items()}
+
+
+def _link_worker(rank, init_file, out_file, sizes, repeats):
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=2)
+    result = {}
+    for n in sizes:
+        buffer = torch.zeros(max(n // 4, 1))
+        times = []
+        for r in range(repeats + 1):
+            dist.barrier()
+            start = time.perf_counter()
+            if rank == 0:
+                dist.send(buffer, dst=1)
+                dist.recv(buffer, src=1)
+            else:
+                dist.recv(buffer, src=0)
+                dist.send(buffer, dst=0)
+            if r:
+                times.append((time.perf_counter() - start) / 2)
+        result[n] = statistics.median(times)
+    if rank == 0:
+        torch.save(result, out_file)
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+def measure_link(sizes=(4, 1 << 20), *, repeats=20):
+    """(per_message, per_byte, {bytes: seconds}): the one-way time of a gloo send and receive
+    between two processes of this machine, median over `repeats` round trips per size, and the
+    line through the smallest and the largest size. This is the cost a boundary tensor adds to
+    the wall time; run_pipeline's critical_path_time excludes it (it counts computation)."""
+    sizes = sorted(int(n) for n in sizes)
+    if len(sizes) < 2 or sizes[0] < 4 or sizes[0] == sizes[-1]:
+        raise ValueError(f"sizes: expected two or more distinct sizes >= 4 bytes, got {sizes}")
+    if repeats < 1:
+        raise ValueError(f"repeats: expected >= 1, got {repeats}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out_file = os.path.join(tmp, "link.pt")
+        mp.spawn(_link_worker, args=(os.path.join(tmp, "init"), out_file, sizes, repeats),
+                 nprocs=2, join=True)
+        times = torch.load(out_file)
+    per_byte = max((times[sizes[-1]] - times[sizes[0]]) / (sizes[-1] - sizes[0]), 0.0)
+    return times[sizes[0]] - per_byte * sizes[0], per_byte, times
+
+
 def _runs_within(plan, chain, parameter_bytes, budgets):
     """Whether what run_pipeline executes of `plan` (whole-segment recomputation,
     predicted_run) keeps every device within its budget."""
@@ -273,6 +462,117 @@ def plan_for_model(model, inputs, device_budget_bytes, *, micro_batches=(1, 2, 4
                                  best[0].report.iteration_time):
             best = (plan, chain, parameter_bytes)
     return best
+
+
+def plan_candidates(chains, device_budget_bytes, *, margins=(0,), schedules=("gpipe", "1f1b"),
+                    recompute=(True, False), top=4, **options):
+    """The `top` distinct feasible plans of smallest simulated iteration time, as
+    [(plan, chain, parameter_bytes)] sorted by it: memsched.plan_pipeline for every micro-batch
+    count of `chains` (micro_batch_chains or calibrated_chains), every schedule, with and
+    without recomputation (`recompute`), and every budget minus each of `margins` (bytes; a
+    smaller budget gives plans with more slack). Every plan's simulated per-device peak is
+    within device_budget_bytes minus its margin. options go to plan_pipeline."""
+    from memsched import plan_pipeline
+
+    if top < 1:
+        raise ValueError(f"top: expected >= 1, got {top}")
+    found = {}
+    for m, (chain, parameter_bytes) in chains.items():
+        for kind in schedules:
+            for allow in recompute:
+                for margin in margins:
+                    budgets = [b - margin for b in device_budget_bytes]
+                    if min(budgets) < 1:
+                        continue
+                    plan = plan_pipeline(chain, parameter_bytes, budgets, micro_batches=[m],
+                                         schedules=[kind], **dict(options, recompute=allow))
+                    if plan is None:
+                        continue
+                    key = candidate_key(plan)
+                    if key not in found:
+                        found[key] = (plan, chain, parameter_bytes)
+    ranked = sorted(found.values(), key=lambda c: c[0].report.iteration_time)
+    return ranked[:top]
+
+
+def candidate_key(plan):
+    """What run_pipeline executes of a plan, hashable: schedule, m, boundaries, recomputation
+    and each recomputing device's persistent schedule."""
+    from memsched import hetero_schedule_text
+
+    return (plan.schedule, plan.micro_batches,
+            tuple((d.first_layer, d.last_layer, d.recompute,
+                   hetero_schedule_text(d.backward_schedule) if d.recompute else "")
+                  for d in plan.devices))
+
+
+def run_plan(model, inputs, targets, loss_fn, plan, *, steps=3):
+    """run_pipeline(measure=True) of a plan on an nn.Sequential, each recomputing device
+    executing its persistent schedule."""
+    layers = list(model)
+    bounds = [d.first_layer for d in plan.devices] + [plan.devices[-1].last_layer]
+    return run_pipeline([nn.Sequential(*layers[a:b]) for a, b in zip(bounds, bounds[1:])],
+                        inputs, targets, loss_fn, micro_batches=plan.micro_batches,
+                        schedule=plan.schedule, recompute=[d.recompute for d in plan.devices],
+                        schedules=[d.backward_schedule if d.recompute else None
+                                   for d in plan.devices],
+                        measure=True, steps=steps)
+
+
+def select_by_run(model, inputs, targets, loss_fn, candidates, device_budget_bytes, *,
+                  repeats=3, steps=3, runs=None, allowance=UNMODELLED_BYTES):
+    """The measured planner mode: runs every candidate (plan_candidates) `repeats` times, the
+    candidates in turn, and returns (index, {index: [PipelineRun]}) of the one with the
+    smallest median critical_path_time among those whose every run kept every process within
+    its budget (measured peak_bytes <= device_budget_bytes) and within its plan's peak plus
+    `allowance`, or (None, runs) if none did.
+    The simulator cannot rank candidates closer than its error (per-layer times measured
+    apart, a loaded machine); this ranks them by the measurement that the result is judged
+    by. runs: a dict {candidate_key: [PipelineRun]} of earlier runs, reused and extended."""
+    if repeats < 1:
+        raise ValueError(f"repeats: expected >= 1, got {repeats}")
+    runs = {} if runs is None else runs
+    keys = [candidate_key(plan) for plan, _, _ in candidates]
+    for r in range(repeats):
+        for key, (plan, _, _) in zip(keys, candidates):
+            done = runs.setdefault(key, [])
+            if len(done) <= r:
+                done.append(run_plan(model, inputs, targets, loss_fn, plan, steps=steps))
+    best = None
+    for i, key in enumerate(keys):
+        measured = runs[key][:max(repeats, len(runs[key]))]
+        limits = [min(b, d.peak_bytes + allowance)
+                  for b, d in zip(device_budget_bytes, candidates[i][0].devices)]
+        if any(p > q for run in measured for p, q in zip(run.peak_bytes, limits)):
+            continue
+        time_ = statistics.median(run.critical_path_time for run in measured)
+        if best is None or time_ < best[1]:
+            best = (i, time_)
+    return (None if best is None else best[0]), runs
+
+
+def plan_by_runs(model, inputs, targets, loss_fn, device_budget_bytes, *,
+                 micro_batches=(1, 2, 4, 8), top=4, repeats=3, steps=3,
+                 margins=(0, 1 << 18, 1 << 19, UNMODELLED_BYTES), rounds=5, **options):
+    """The measured planner mode in one call: profiles the sizes (micro_batch_chains), times the
+    layers in the runner's conditions (measure_layer_times, pipeline_factors), plans the `top`
+    candidates of smallest simulated time (plan_candidates, for each budget less each margin)
+    and runs them (select_by_run). Returns (plan, chain, parameter_bytes, runs) of the fastest
+    measured candidate whose every process stayed within its budget in every run, or None."""
+    layer_times = measure_layer_times(model, inputs, targets, loss_fn, micro_batches,
+                                      rounds=rounds)
+    factors = pipeline_factors(model, inputs, targets, loss_fn, layer_times,
+                               num_devices=len(device_budget_bytes), steps=steps)
+    chains = calibrated_chains(micro_batch_chains(model, inputs, micro_batches, rounds=rounds),
+                               layer_times, factors)
+    candidates = plan_candidates(chains, list(device_budget_bytes), margins=margins, top=top,
+                                 **options)
+    chosen, runs = select_by_run(model, inputs, targets, loss_fn, candidates,
+                                 list(device_budget_bytes), repeats=repeats, steps=steps)
+    if chosen is None:
+        return None
+    plan, chain, parameter_bytes = candidates[chosen]
+    return plan, chain, parameter_bytes, runs[candidate_key(plan)]
 
 
 def predicted_run(chain, parameter_bytes, boundaries, recompute, *, micro_batches, schedule):
