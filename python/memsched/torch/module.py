@@ -773,8 +773,14 @@ class CheckpointedModule(torch.nn.Module):
         last_write = {}
         for i, j in program.mutated.items():
             last_write[j] = max(last_write.get(j, -1), i)
-        cross, valid = {}, set()
+        cross, valid, depth = {}, set(), {}
         active = set()  # nodes j < pos read at pos or later
+        given = {ptr for i, n in enumerate(program.nodes) if n.op == "placeholder"
+                 for ptr in p[i].out}  # the inputs: alive anyway, crossing for free
+
+        def scope(i):
+            text = program.nodes[i].meta.get("scope", "")
+            return text.split(".") if text else []
         k = 0
         for pos in range(count):
             if k < len(movable) and movable[k] == pos:
@@ -782,7 +788,14 @@ class CheckpointedModule(torch.nn.Module):
                     storages = {}
                     for j in active:
                         storages.update(p[j].out)
-                    cross[k] = sum(storages.values())
+                    cross[k] = sum(b for ptr, b in storages.items() if ptr not in given)
+                    # how deep inside modules the cut lies: the common module path of the
+                    # nodes either side (0 between top-level modules)
+                    a, b = scope(movable[k - 1]), scope(pos)
+                    common = 0
+                    while common < min(len(a), len(b)) and a[common] == b[common]:
+                        common += 1
+                    depth[k] = common
                     valid.add(k)
                 k += 1
             active = {j for j in active if last_use[j] > pos}
@@ -794,18 +807,22 @@ class CheckpointedModule(torch.nn.Module):
         total_bytes = sum(sum(p[i].out.values()) for i in movable) or 1
         times = [0.5 * p[i].time / total_time + 0.5 * sum(p[i].out.values()) / total_bytes
                  for i in movable]
-        cuts = self._choose_cuts(times, cross, sorted(valid))
+        cuts = self._choose_cuts(times, cross, sorted(valid), depth)
         k0 = 0
         bounds = [k0] + cuts + [len(movable)]
         self.blocks = [[movable[m] for m in range(a, b)] for a, b in zip(bounds, bounds[1:])
                        if b > a]
 
-    def _choose_cuts(self, weights, cross, valid):
+    def _choose_cuts(self, weights, cross, valid, depth):
         """blocks - 1 cut positions (indices into the movable nodes) of least total crossing
-        bytes such that no block weighs more than twice the average (a dynamic program over
-        the valid positions; the cap doubles until one exists). Cuts where a single value
-        crosses (between ResNet blocks, transformer layers) cost least, so segments built of
-        whole blocks can follow the model's own blocks."""
+        bytes such that no block weighs more than twice the average nor less than a quarter of
+        it (a dynamic program over the valid positions; the cap doubles and the floor halves
+        until one exists). Cuts where a single value crosses (between ResNet blocks,
+        transformer layers) cost least; among cuts of equal bytes, those between outer modules
+        (fewer enclosing modules in common, `depth`) win, so that segments built of whole
+        blocks can follow the model's own blocks (every layer of a ViT or a transformer one
+        segment, as checkpointing each layer does), and the floor keeps a few cheap cuts
+        among small nodes (a ViT's patch embedding) from taking the blocks."""
         count = len(weights)
         cum = [0.0]
         for w in weights:
@@ -814,7 +831,7 @@ class CheckpointedModule(torch.nn.Module):
         if cuts_wanted <= 0:
             return []
         positions = [0] + list(valid)  # 0: the start (no cost)
-        cap = 2.0 / self.num_blocks
+        cap, floor = 2.0 / self.num_blocks, 0.25 / self.num_blocks
         while True:
             # best[c][k]: least cost of c cuts, the last at positions[k]
             inf = float("inf")
@@ -827,15 +844,17 @@ class CheckpointedModule(torch.nn.Module):
                     for j in range(k - 1, -1, -1):
                         if cum[pos] - cum[positions[j]] > cap + 1e-12:
                             break
-                        if best[c - 1][j] == inf:
+                        if best[c - 1][j] == inf or cum[pos] - cum[positions[j]] < floor:
                             continue
-                        # ties: prefer blocks near the average weight
+                        # ties: outer module boundaries (a hundredth of a byte per level),
+                        # then blocks near the average weight (the weights sum to 1)
                         balance = (cum[pos] - cum[positions[j]] - 1.0 / self.num_blocks) ** 2
-                        cost = best[c - 1][j] + cross[pos] + 1e-3 * balance
+                        cost = best[c - 1][j] + cross[pos] + 1e-2 * depth[pos] + 1e-3 * balance
                         if cost < best[c][k]:
                             best[c][k], back[c][k] = cost, j
             ends = [k for k in range(1, len(positions))
-                    if best[cuts_wanted][k] < inf and cum[count] - cum[positions[k]] <= cap + 1e-12]
+                    if best[cuts_wanted][k] < inf and
+                    floor <= cum[count] - cum[positions[k]] <= cap + 1e-12]
             if ends:
                 k = min(ends, key=lambda e: best[cuts_wanted][e])
                 cuts, c = [], cuts_wanted
@@ -843,7 +862,7 @@ class CheckpointedModule(torch.nn.Module):
                     cuts.append(positions[k])
                     k, c = back[c][k], c - 1
                 return cuts[::-1]
-            cap *= 2
+            cap, floor = cap * 2, floor / 2
 
     def _block_graph(self):
         program, p = self.program, self.profiles
