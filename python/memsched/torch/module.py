@@ -2,6 +2,7 @@
 torch.fx, planned with the graph rematerialization planners and run with recomputation."""
 
 import contextlib
+import gc
 import math
 import re
 import time
@@ -195,7 +196,13 @@ def meter_for(tensors):
         if t.is_cuda:
             return _CudaMeter(t.device)
     meter = PeakMeter()
-    return meter if meter.available else None
+    if not meter.available:
+        return None
+    # One trimmed reset hands back what was freed before (large blocks the heap may keep); the
+    # measurements after it do not trim (PeakMeter(trim=False): no faults on scattered pages)
+    meter.reset()
+    meter = PeakMeter(trim=False)
+    return meter
 
 
 class _NodeProfile:
@@ -616,7 +623,7 @@ class CheckpointedModule(torch.nn.Module):
     ``store_all_bytes``, ``budget_bytes``, ``graph`` (the block Graph), ``program``.
     """
 
-    def __init__(self, model, budget, *sample_args, blocks=12, exact_nodes=14, repeats=2,
+    def __init__(self, model, budget, *sample_args, blocks=24, exact_nodes=14, repeats=2,
                  measure_temporaries=True, tune_malloc=True, verify=4, tolerance=1 << 19,
                  **sample_kwargs):
         super().__init__()
@@ -673,9 +680,12 @@ class CheckpointedModule(torch.nn.Module):
             program = _Program(gm, graph, inputs, constants)
             persistent = {t.storage().data_ptr() for t in
                           list(model.parameters()) + list(model.buffers())}
-            meter = meter_for(_tensors(inputs)) if self.measure_temporaries else None
-            if isinstance(meter, PeakMeter) and self.tune_malloc:
-                PeakMeter.tune_malloc()
+            meter = None
+            if self.measure_temporaries:
+                tensors = _tensors(inputs)
+                if self.tune_malloc and not any(t.is_cuda for t in tensors):
+                    PeakMeter.tune_malloc()  # before meter_for's one trim
+                meter = meter_for(tensors)
             profiles, backward_time = _profile(program, inputs, persistent, meter,
                                                self.repeats)
             self.program, self.profiles = program, profiles
@@ -752,6 +762,7 @@ class CheckpointedModule(torch.nn.Module):
         params = [p for p in self.model.parameters() if p.requires_grad]
         for p in params:
             p.grad = torch.zeros_like(p)
+        gc.collect()  # garbage freed during the step would hide what it allocates
         meter.reset()
         before = meter.rss()
         outputs = self._run_units(program, inputs, [("node", i) for i in range(len(program.nodes))])
@@ -1116,6 +1127,7 @@ class CheckpointedModule(torch.nn.Module):
             for p in params:
                 p.grad = torch.zeros_like(p)
             for attempt in range(2):  # the first warms up (first-touch allocations)
+                gc.collect()  # garbage freed during the step would hide what it allocates
                 meter.reset()
                 before = meter.rss()
                 outputs = self._run_units(self.program, inputs, point.segments)
