@@ -13,7 +13,8 @@ import torch.fx as fx
 from torch.autograd.graph import saved_tensors_hooks
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
-from memsched._memsched import Graph, graph_min_feasible_budget, graph_min_peak, graph_remat
+from memsched._memsched import (Graph, ScheduleError, graph_min_feasible_budget, graph_min_peak,
+                                graph_remat)
 from memsched.torch.meter import PeakMeter
 from memsched.torch.trace import bind_inputs, capture
 
@@ -54,6 +55,17 @@ def parse_budget(budget, store_all_bytes=None):
     if store_all_bytes is None:
         raise ValueError("budget: a fraction needs a sample input to measure store-all's peak")
     return max(1, int(fraction * store_all_bytes))
+
+
+def _remat(graph, budget, algorithm):
+    """graph_remat, or None where the planner's schedule fails its own replay (ScheduleError:
+    the greedy planner returned a schedule computing a node whose predecessor was evicted, on
+    a 24-block graph of six transformer encoder layers): that budget then seeds nothing, and
+    the descent judged by the replay of the run covers the curve."""
+    try:
+        return graph_remat(graph, budget, algorithm)
+    except ScheduleError:
+        return None
 
 
 def _fetch(root, target):
@@ -611,7 +623,8 @@ class CheckpointedModule(torch.nn.Module):
     forward and backward of the blocks form a memsched Graph, and the graph rematerialization
     planner (exact A* up to `exact_nodes` graph nodes, greedy beyond) chooses at a range of
     budgets which blocks to recompute. Each choice runs as segments of recomputed nodes
-    (autograd Functions that keep only their inputs and recompute in the backward); its peak
+    (run with autograd under saved-tensor hooks that keep only their inputs, recomputed when
+    the backward first needs what they saved); its peak
     is predicted by replaying the step over storages, plus a constant calibrated on a measured
     plain step. The fastest plan predicted within the budget whose step on the sample also
     measures within it runs (failing those, the fastest plan measured within it).
@@ -986,7 +999,7 @@ class CheckpointedModule(torch.nn.Module):
         else:
             low = high
             step = max(1, high // 64)
-            while low - step > 0 and graph_remat(g, low - step, "greedy") is not None:
+            while low - step > 0 and _remat(g, low - step, "greedy") is not None:
                 low -= step
         memo = {}
 
@@ -998,7 +1011,7 @@ class CheckpointedModule(torch.nn.Module):
 
         seeds = [tuple([0] * num)]
         for budget in sorted({int(low + (high - low) * k / 15) for k in range(16)}):
-            plan = graph_remat(g, budget, algorithm)
+            plan = _remat(g, budget, algorithm)
             if plan is None:
                 continue
             counts = {}
