@@ -5,7 +5,7 @@ block and functorch's min-cut rematerialization partitioner.
 One process per model (torch on one thread), MALLOC_MMAP_THRESHOLD_=65536 (the script sets it
 and runs itself again when it is missing). Every configuration takes a warm-up step (which
 allocates .grad, excluded from the peak like the parameters), then one step whose peak is
-VmHWM - VmRSS just before it (PeakMeter(trim=False).reset: /proc/self/clear_refs), then
+VmHWM - VmRSS just before it (PeakMeter.reset: malloc_trim, then /proc/self/clear_refs), then
 --steps timed steps (process_time, min). Loss: the sum of squares of the outputs. The
 gradients of every configuration are compared with plain autograd's (bitwise, same seed).
 
@@ -160,7 +160,7 @@ def measure(step, model, steps):
     import torch
     from memsched.torch import PeakMeter
 
-    meter = PeakMeter(trim=False)  # the threshold is fixed from the start: no trims
+    meter = PeakMeter()
     params = [p for p in model.parameters() if p.requires_grad]
     state = {k: v.clone() for k, v in model.state_dict().items()}
 
