@@ -30,29 +30,18 @@ class PeakMeter:
     the heap's free chunks, so it takes longer the more fragmented the heap (four resets per
     stage profiled).
 
-    ``PeakMeter(trim=False)`` never trims: for a process whose mmap threshold was fixed before
-    any large block was freed (MALLOC_MMAP_THRESHOLD_ at start, or tune_malloc followed by one
-    trimmed reset). There the trim does more harm than good: it hands back every free page
-    inside the heap, and a step's many small allocations (autograd nodes, Python objects,
-    LayerNorm statistics) then land on scattered released pages, each faulting in a whole page.
-    After CheckpointedModule's planning had fragmented the heap, that added up to 12 MiB to the
-    measured peak of a ViT-B/16 step (12.4 MiB measured before planning, 24.8 after, 11.3
-    without trims).
-
     The kernel's RSS counters (per CPU since Linux 6.2, read without summing them) leave a
     slack under the pages touched, so temporaries much smaller than a MiB blur (measured by
     python/bench/rss_slack.py: docs/benchmarks.md).
     """
 
-    def __init__(self, trim=True):
+    def __init__(self):
         self.available = os.access("/proc/self/clear_refs", os.W_OK) and os.path.exists(
             "/proc/self/status")
-        self._trim = None
-        if trim:
-            try:
-                self._trim = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                self._trim = None
+        try:
+            self._trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            self._trim = None
 
     @staticmethod
     def tune_malloc(threshold=65536):
