@@ -270,7 +270,12 @@ std::optional<RematPlan> remat_greedy(const Graph& graph, Bytes budget_bytes) {
         push(missing);
         continue;
       }
-      if (!make_room(graph.bytes(x) + graph.temp_bytes(x))) return std::nullopt;
+      // Every input of x is resident now, but one brought in for another input's recomputation
+      // lost that frame's pin when it was popped: pin them all while room is made for x.
+      for (NodeIndex u : graph.predecessors(x)) ++pins[at(u)];
+      const bool room = make_room(graph.bytes(x) + graph.temp_bytes(x));
+      for (NodeIndex u : graph.predecessors(x)) --pins[at(u)];
+      if (!room) return std::nullopt;
       if (++computes > max_computes) return std::nullopt;
       compute(x);
       for (NodeIndex u : graph.predecessors(x)) --pins[at(u)];

@@ -84,6 +84,14 @@ class _ConcreteTracer(fx.Tracer):
                      proxy_factory_fn=None):
         proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr,
                                      proxy_factory_fn)
+        # the module path the node belongs to: a leaf module's own, else the innermost module
+        # whose forward is being traced (block cuts prefer the boundaries of outer modules)
+        if kind == "call_module":
+            proxy.node.meta["scope"] = target
+        elif self.stack:
+            proxy.node.meta["scope"] = (self.submodule_paths or {}).get(self.stack[-1], "")
+        else:
+            proxy.node.meta["scope"] = ""
 
         def concrete(a):
             return a.node.meta["concrete"] if isinstance(a, fx.Proxy) else a
