@@ -109,6 +109,19 @@ struct LeafBlocks {
   double floor_all;  // no split is below this at any memory value
 };
 
+// The values of a window at memory values from, ..., from + count - 1: a pointer into the
+// window where it covers them all, otherwise a copy in `buf` whose entries past the window's
+// stored range take its saturated value `last` (the value no longer changes there).
+inline const double* window_run(const double* values, std::int64_t lo, std::int64_t hi, double last,
+                                std::int64_t from, std::int64_t count, double* buf) {
+  if (from + count - 1 <= hi) return values + (from - lo);
+  for (std::int64_t k = 0; k < count; ++k) {
+    const std::int64_t m = from + k;
+    buf[k] = m < hi ? values[m - lo] : last;
+  }
+  return buf;
+}
+
 // The exhaustive part of the split loop of compute_interval (see there for the three tests),
 // one function compiled per instruction set so that the loops over a block inline and
 // vectorise. Blocks are at most kMax memory values.
@@ -160,16 +173,8 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
         const std::int64_t from = std::max(s, sp.from);
         if (from >= e) continue;
         const std::int64_t count = e - from;
-        const double* pa;
-        if (e - 1 - sp.shift <= sp.a_hi) {
-          pa = sp.a + (from - sp.shift - sp.a_lo);
-        } else {
-          for (std::int64_t k = 0; k < count; ++k) {
-            const std::int64_t q = from + k - sp.shift;
-            abuf[k] = q < sp.a_hi ? sp.a[q - sp.a_lo] : sp.a_last;
-          }
-          pa = abuf;
-        }
+        const double* pa =
+            window_run(sp.a, sp.a_lo, sp.a_hi, sp.a_last, from - sp.shift, count, abuf);
         // Test 3: exact A, B at its bound at the block's end.
         const double bmin = static_cast<double>(left[t]);
         const double sweep = sp.sweep;
@@ -190,26 +195,9 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
       const SplitRef& sp = p.splits[t];
       const std::int64_t from = std::max(s, sp.from);
       const std::int64_t count = e - from;
-      const double* pa;
-      if (e - 1 - sp.shift <= sp.a_hi) {
-        pa = sp.a + (from - sp.shift - sp.a_lo);
-      } else {
-        for (std::int64_t k = 0; k < count; ++k) {
-          const std::int64_t m = from + k - sp.shift;
-          abuf[k] = m < sp.a_hi ? sp.a[m - sp.a_lo] : sp.a_last;
-        }
-        pa = abuf;
-      }
-      const double* pb;
-      if (e - 1 <= sp.b_hi) {
-        pb = sp.b + (from - sp.b_lo);
-      } else {
-        for (std::int64_t k = 0; k < count; ++k) {
-          const std::int64_t m = from + k;
-          bbuf[k] = m < sp.b_hi ? sp.b[m - sp.b_lo] : sp.b_last;
-        }
-        pb = bbuf;
-      }
+      const double* pa =
+          window_run(sp.a, sp.a_lo, sp.a_hi, sp.a_last, from - sp.shift, count, abuf);
+      const double* pb = window_run(sp.b, sp.b_lo, sp.b_hi, sp.b_last, from, count, bbuf);
       const std::int32_t j = p.first_split + static_cast<std::int32_t>(t);
       const double sweep = sp.sweep;
       double* __restrict r = out + from;
