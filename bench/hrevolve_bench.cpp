@@ -135,6 +135,7 @@ BENCHMARK(BM_HRevolveTable)
     ->Arg(20000)
     ->Arg(100000)
     ->Arg(200000)
+    ->Arg(1000000)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveTableCostlyRam)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HRevolveUnlimitedDisk)->Arg(10000)->Unit(benchmark::kMillisecond);

@@ -44,10 +44,30 @@ namespace {
 constexpr std::int64_t kLeaf = 64;  // terms evaluated by split_min() at once
 constexpr std::int64_t kFan = 32;   // sub-blocks per block
 
+// With integer costs the bound above can also use how fast the two sides change across a block
+// (the exact mode below). Write term(i) = (a_i + c_i) + b_i: over a block [s, e), a_i + c_i
+// grows by at least delta = uf + (the least step of the head row c in the block) per index and
+// b_i falls by at least eta = (the least step of the tail row in the block), so for s <= i < e
+//   term(i) >= (a_s + c_s + b_{e-1}) + (i - s) delta + (e - 1 - i) eta
+//           >= split_term(a_s, b_{e-1}, c_s) + (e - 1 - s) min(delta, eta).
+// Where the terms tie over long ranges (with costly levels thousands of splits are equally
+// cheap) both rows rise by the same steps, and this bound equals the tied value, so such
+// blocks are skipped instead of evaluated. It is used only when every value involved is a
+// non-negative integer below 2^50, where every sum and product here is exact in doubles.
+struct SlopeBounds {
+  // For each block size sizes[q]: tail_step[q][p] = least H_k(p', m - 1) - H_k(p' - 1, m - 1)
+  // over p' in [p, p + sizes[q]) (clipped at the row's end), and head_step[q][b] = least
+  // Hbar_k(i + 1, m) - Hbar_k(i, m) over the known i of the aligned block b.
+  std::vector<std::int64_t> sizes;
+  std::vector<std::vector<double>> tail_step, head_step;
+  Step l = 0;  // the entry being computed: b_i = H_k(l - 1 - i, m - 1)
+};
+
 struct PrunedSearch {
   const double* a;
   const double* b;
   const double* c;
+  const SlopeBounds* slopes = nullptr;  // the exact mode, or none
   double best = kInfinity;
   std::int64_t best_leaf = 0;
 
@@ -58,6 +78,16 @@ struct PrunedSearch {
       best_leaf = i0;
     }
   }
+  double bound(std::int64_t s, std::int64_t e, std::int64_t size) const {
+    const double base = split_term(a[s], b[e - 1], c[s]);
+    if (slopes == nullptr || e - s < 2) return base;
+    std::size_t q = 0;
+    while (slopes->sizes[q] != size) ++q;
+    const double delta = a[1] - a[0] + slopes->head_step[q][static_cast<std::size_t>(s / size)];
+    // b_i - b_{i+1} = H_k(l - 1 - i) - H_k(l - 2 - i): steps at p in [l - e + 1, l - 1 - s].
+    const double eta = slopes->tail_step[q][static_cast<std::size_t>(slopes->l - e + 1)];
+    return base + static_cast<double>(e - 1 - s) * std::min(delta, eta);
+  }
   void visit(std::int64_t i0, std::int64_t i1, std::int64_t size) {
     if (i1 - i0 <= kLeaf) {
       leaf(i0, i1);
@@ -66,7 +96,7 @@ struct PrunedSearch {
     const std::int64_t sub = size / kFan;
     for (std::int64_t s = i0; s < i1; s += sub) {
       const std::int64_t e = std::min(s + sub, i1);
-      if (split_term(a[s], b[e - 1], c[s]) < best) visit(s, e, sub);
+      if (bound(s, e, sub) < best) visit(s, e, sub);
     }
   }
 };
@@ -75,9 +105,9 @@ struct PrunedSearch {
 // of a block to evaluate first (the previous row's best: the minimum moves slowly with l) and
 // is updated to this row's.
 double pruned_split_min(const double* a, const double* b, const double* c, std::int64_t count,
-                        std::int64_t& hint) {
+                        std::int64_t& hint, const SlopeBounds* slopes) {
   if (count <= 4 * kLeaf) return split_min(a, b, c, count);
-  PrunedSearch search{a, b, c};
+  PrunedSearch search{a, b, c, slopes};
   const std::int64_t first = std::clamp<std::int64_t>(hint, 0, count - kLeaf);
   search.leaf(first, first + kLeaf);
   std::int64_t size = kLeaf;
@@ -85,6 +115,40 @@ double pruned_split_min(const double* a, const double* b, const double* c, std::
   search.visit(0, count, size);
   hint = search.best_leaf;
   return search.best;
+}
+
+// True for a non-negative integer below 2^50 (the exact mode of SlopeBounds).
+bool small_integer(double x) { return x >= 0 && x < 0x1p50 && std::floor(x) == x; }
+
+// The block sizes the search visits below the top (kLeaf kFan^p below the first one >= L + 1),
+// tail_step for the tail row `prev` (entries 0..L), and head_step cleared.
+void prepare_slopes(SlopeBounds& sb, const double* prev, Step L) {
+  sb.sizes.clear();
+  for (std::int64_t size = kLeaf; size < L + 1; size *= kFan) sb.sizes.push_back(size);
+  const auto width = static_cast<std::size_t>(L + 1);
+  sb.tail_step.assign(sb.sizes.size(), std::vector<double>(width, kInfinity));
+  sb.head_step.assign(sb.sizes.size(), {});
+  std::vector<double> step(width, kInfinity);  // step[p] = prev[p] - prev[p - 1], p >= 1
+  for (std::size_t p = 1; p < width; ++p) step[p] = prev[p] - prev[p - 1];
+  for (std::size_t q = 0; q < sb.sizes.size(); ++q) {
+    // Minimum over [p, p + size) clipped: prefix and suffix minima within aligned blocks
+    // (van Herk / Gil & Werman), O(L) per size.
+    const auto size = static_cast<std::size_t>(sb.sizes[q]);
+    std::vector<double> prefix(width), suffix(width);
+    for (std::size_t p = 0; p < width; ++p) {
+      prefix[p] = p % size == 0 ? step[p] : std::min(prefix[p - 1], step[p]);
+    }
+    for (std::size_t p = width; p-- > 0;) {
+      suffix[p] =
+          (p + 1) % size == 0 || p + 1 == width ? step[p] : std::min(suffix[p + 1], step[p]);
+    }
+    auto& out = sb.tail_step[q];
+    for (std::size_t p = 0; p < width; ++p) {
+      const std::size_t last = std::min(p + size - 1, width - 1);
+      out[p] = std::min(suffix[p], prefix[last]);
+    }
+    sb.head_step[q].assign(width / size + 1, kInfinity);
+  }
 }
 
 // Progress within a table of `rows` rows of L + 1 entries, entry l costing O(l): reported every
@@ -109,6 +173,7 @@ void HRevolveTables::solve() {
   // H_k(l, m - 1) read backwards (index l - j for j = 1, 2, ...): a reversed copy makes the
   // inner loop three forward streams, which vectorise.
   std::vector<double> reversed(width);
+  SlopeBounds slopes;
   std::int64_t rows = 0, rows_done = 0;
   for (std::size_t k = 0; k < num_levels; ++k) rows += slots[k];
   for (std::size_t k = 0; k < num_levels; ++k) {
@@ -155,6 +220,11 @@ void HRevolveTables::solve() {
       }
       bool head_monotone = true;
       std::int64_t hint = 0;
+      // The exact mode of the pruned search (SlopeBounds): integer costs and rows, a fixed tail.
+      bool exact = !unlimited[k] && tail_monotone && small_integer(forward) &&
+                   small_integer(adjoint) && small_integer(read[k]) && small_integer(write[k]);
+      for (Step i = 0; i <= L && exact; ++i) exact = small_integer(prev[i]);
+      if (exact) prepare_slopes(slopes, prev, L);
       const std::int64_t row = rows_done++;
       report_row(row, 0, L, rows);
       for (Step l = 1; l <= L; ++l) {
@@ -167,8 +237,10 @@ void HRevolveTables::solve() {
         double value = kInfinity;
         if (jmax >= 1) {
           const double* tail = reversed.data() + (L - l + 1);
+          slopes.l = l;
           value = (tail_monotone && head_monotone
-                       ? pruned_split_min(advance.data() + 1, tail, hbm, jmax, hint)
+                       ? pruned_split_min(advance.data() + 1, tail, hbm, jmax, hint,
+                                          exact ? &slopes : nullptr)
                        : split_min(advance.data() + 1, tail, hbm, jmax)) +
                   read[k];
         }
@@ -180,6 +252,15 @@ void HRevolveTables::solve() {
         // H_k(l, m) = min{ U_k(l), w_k + Hbar_k(l, m) }.
         hm[l] = std::min(down(k, l), write[k] + value);
         head_monotone = head_monotone && hbm[l] >= hbm[l - 1];
+        exact = exact && small_integer(hbm[l]);
+        if (exact) {
+          const double step = hbm[l] - hbm[l - 1];
+          for (std::size_t q = 0; q < slopes.sizes.size(); ++q) {
+            double& least =
+                slopes.head_step[q][static_cast<std::size_t>((l - 1) / slopes.sizes[q])];
+            least = std::min(least, step);
+          }
+        }
         if (unlimited[k]) {
           reversed[static_cast<std::size_t>(L - l)] = hm[l];
           tail_monotone = tail_monotone && hm[l] >= hm[l - 1];

@@ -113,6 +113,24 @@ TEST(HRevolvePruned, IdenticalOnRandomPlatforms) {
   }
 }
 
+TEST(HRevolvePruned, IdenticalOnRandomIntegerPlatforms) {
+  // Integer costs: the exact mode, whose block bounds also use the rows' least steps.
+  std::mt19937_64 rng(2026120317);
+  std::uniform_int_distribution<int> slots(1, 8), steps(600, 1600), cost(0, 9), step_cost(1, 4);
+  for (int trial = 0; trial < 10; ++trial) {
+    const bool free_ram = trial % 2 == 0;
+    const double w0 = free_ram ? 0 : cost(rng), r0 = free_ram ? 0 : cost(rng);
+    const double w1 = w0 + cost(rng), r1 = r0 + cost(rng);
+    std::vector<StorageLevel> levels{{"l0", slots(rng), w0, r0}, {"l1", slots(rng), w1, r1}};
+    if (trial % 3 == 0) levels.push_back({"l2", slots(rng), w1 + cost(rng), r1 + cost(rng)});
+    const Platform platform(levels);
+    const Step n = steps(rng);
+    const double uf = step_cost(rng), ub = step_cost(rng);
+    SCOPED_TRACE(testing::Message() << "trial " << trial << " n " << n);
+    expect_identical(n, platform, uf, ub);
+  }
+}
+
 TEST(HRevolvePruned, ScheduleReplaysToTheTableCost) {
   const Chain chain(3000);
   const Platform platform({{"ram", 10, 0, 0}, {"disk", 10, 5, 5}});
