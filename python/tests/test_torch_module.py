@@ -5,6 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from memsched.torch import CheckpointedModule, CheckpointedSequential, parse_budget  # noqa: E402
+from memsched.torch.module import BUDGET_CONSTANT_BYTES  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -314,6 +315,30 @@ def test_chosen_plan_measures_within_the_budget():
         result.stdout + result.stderr)
 
 
+def _measured_step(cm, x):
+    """The measured peak of a training step of `cm` on `x` after a warm-up step (as
+    bench/torch_models.py measures: VmHWM - VmRSS before it, .grad allocated; the output's
+    gradient is ones, as in the verification step: no loss function's memory)."""
+    import gc
+    from memsched.torch import PeakMeter
+    meter = PeakMeter()
+    params = [p for p in cm.parameters() if p.requires_grad]
+    for p in params:
+        p.grad = None
+
+    def step():
+        out = cm(x)
+        out.backward(torch.ones_like(out))
+    step()  # warm-up: allocates .grad
+    for p in params:
+        p.grad.zero_()
+    gc.collect()
+    meter.reset()
+    before = meter.rss()
+    step()
+    return meter.peak() - before
+
+
 def _chosen_plan_checks():
     torch.manual_seed(0)
     model = torch.nn.Sequential(*[torch.nn.Sequential(torch.nn.Linear(256, 256), torch.nn.Tanh())
@@ -334,6 +359,9 @@ def _chosen_plan_checks():
         assert plan.peak_bytes <= budget or plan.measured_bytes <= budget
         assert plan.measured_bytes is not None
         assert plan.measured_bytes <= budget + cm.tolerance
+        # a training step under it, measured as the benchmark does, within the budget plus
+        # the documented constant
+        assert _measured_step(cm, x) <= budget + BUDGET_CONSTANT_BYTES
         measured += 1
     # a budget refused names the smallest feasible one; where that is a measured peak, a
     # budget of exactly that is accepted

@@ -605,6 +605,15 @@ def _trial_state(model, params, inputs):
             m.training = mode
 
 
+#: The documented constant of CheckpointedModule (docs/torch.md, "Any model", "Limits"): a
+#: training step under the chosen plan measures at most the budget plus this much. It covers
+#: the verification's tolerance (`tolerance`, 0.5 MiB by default: what the replay misses, such
+#: as allocator granularity, within the one step verification measures) and how far a later
+#: step of the same plan measures from that verified step. Measured, not proven: in two full runs
+#: of bench/torch_models.py the largest excess over the budget was 0.64 MiB.
+BUDGET_CONSTANT_BYTES = 1 << 20
+
+
 class CheckpointedModule(torch.nn.Module):
     """Any nn.Module trained under a memory budget, with recomputation planned on its graph.
 
