@@ -19,7 +19,8 @@ against the simulated peak of the plan (predicted_run; docs/pipeline.md, "Measur
 time of a run").
 
 The cost model is calibrated in the runner's conditions (measure_layer_times per micro-batch
-size, pipeline_factors, calibrated_chains; measure_link for gloo), and the measured planner
+size, pipeline_factors, memory_factors from the peaks of the same runs, calibrated_chains;
+measure_link for gloo), and the measured planner
 mode (plan_candidates, select_by_run, or plan_by_runs in one call) runs the planner's best few
 feasible plans and keeps the fastest one measured within budget.
 """
@@ -47,9 +48,9 @@ model counts tensors; a process also holds memory the plan does not see: glibc's
 blocks under the 64 KiB mmap threshold (autograd nodes, shapes, small tensors), whole pages,
 gloo's send and receive bookkeeping, sends not yet received by the other stage (the runner
 sends input gradients without waiting), and the kernel's RSS counters lag the pages touched
-(PeakMeter). Measured over every candidate plan run by bench/pipeline/compare_pipe.py: at most
-1.28 MiB, on the last process under 1F1B at m = 8 (the transformer stack; 1.21 MiB on the MLP),
-below 1 MiB elsewhere (docs/pipeline.md); the tests assert this bound. The first step of a
+(PeakMeter). Measured over every candidate plan run by bench/pipeline/compare_pipe.py, on the
+calibrated memory (memory_factors): at most 1.33 MiB, on the last process under 1F1B at m = 8
+(the transformer stack; 1.27 MiB on the MLP), below 1 MiB elsewhere (docs/pipeline.md); the tests assert this bound. The first step of a
 process holds more, once: kernel code paged in and gloo's and autograd's buffers created (6 to
 11 MiB measured), so the bound is for later steps, as in training, where every step after the
 first repeats the same allocations."""
@@ -207,8 +208,9 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
     measured micro-batch. Small micro-batches run slower per sample on a CPU, which dividing
     one profile of the whole mini-batch by m does not show. torch.chunk's first chunk, the
     largest, is the one measured. rounds: profile every size that many times, the sizes in
-    turn, and keep each layer's median time and largest sizes, so that a burst of load (or
-    of quiet) on a shared machine does not favour one size."""
+    turn, and keep each layer's median time, median temporaries (measured from the resident
+    set, which a page fault elsewhere can inflate) and largest tensor sizes, so that a burst
+    of load (or of quiet) on a shared machine does not favour one size."""
     from memsched import HeteroChain, HeteroStage
 
     for m in micro_batches:
