@@ -417,3 +417,5 @@ def test_memory_factors_calibrate_the_planned_peaks():
         pipeline.memory_factors(profiled, {2: stored[4]})
     with pytest.raises(ValueError, match="processes"):
         pipeline.memory_factors(profiled, stored, num_devices=3)
+    # Below the resolution the profile's sizes are kept.
+    assert pipeline.memory_factors(profiled, stored, resolution=1 << 40) == {4: [1.0] * 7}

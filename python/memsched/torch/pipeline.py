@@ -384,7 +384,7 @@ def calibrated_chains(chains, layer_times, factors=None, memory=None):
     return out
 
 
-def memory_factors(chains, runs, *, num_devices=2):
+def memory_factors(chains, runs, *, num_devices=2, resolution=1 << 20):
     """{m: [factor per layer]}: how the activation memory measured in run_pipeline compares
     with the model, from the runs of pipeline_factors (its `runs`: {m: [PipelineRun]}, GPipe
     storing everything over num_devices processes with the layers split as evenly as possible).
@@ -393,9 +393,11 @@ def memory_factors(chains, runs, *, num_devices=2):
     the largest ratio over the runs. Scaled by these (calibrated_chains' `memory`), the model
     meets every peak measured in those runs, per process, or exceeds it. The profile counts
     each tensor autograd saves and measures temporaries with the resident set of the planning
-    process; a stage of the runner frees some of them earlier (a gradient received from the
-    next stage, an output only its successor saves) and holds the received tensors and the
-    gradients it accumulates into (docs/pipeline.md, "Calibrated memory")."""
+    process; a stage of the runner holds what its own autograd graph, sends and receives keep,
+    which differs from the profile's one-layer graphs by a part that depends on the layer and
+    its position (docs/pipeline.md, "Calibrated memory"). resolution: a device modelled with
+    less activation memory than this many bytes (default 1 MiB, about the slack of the
+    kernel's resident-set counters, PeakMeter) keeps factor 1 on its layers."""
     out = {}
     for m, measured in runs.items():
         if m not in chains:
@@ -417,8 +419,12 @@ def memory_factors(chains, runs, *, num_devices=2):
                 if len(run.peak_bytes) != num_devices:
                     raise ValueError(f"runs[{m}]: expected {num_devices} processes, got "
                                      f"{len(run.peak_bytes)}")
-                ratios.append((run.peak_bytes[s] - model) / (predicted[s] - model))
-            factors += [max(ratios)] * (b - a)
+                ratios.append((run.peak_bytes[s] - model) / max(predicted[s] - model, 1))
+            # Below the meter's resolution a ratio measures the slack of the resident set, not
+            # the activations: such a device keeps the profile's sizes (factor 1), as does one
+            # whose measured ratio is not positive.
+            calibrate = predicted[s] - model >= resolution and max(ratios) > 0
+            factors += [max(ratios) if calibrate else 1.0] * (b - a)
         out[m] = factors
     return out
 
