@@ -22,7 +22,8 @@ its peak the largest. For each budget, Pipe's best setting (shortest time among 
 every process stays within the budget in every run) is set against memsched's plans, made on
 the calibrated model (sizes from a profile of each micro-batch size, per-layer times measured
 in the runner's conditions and scaled by the measured ratio of a pipeline's operations to
-their layers alone: measure_layer_times, pipeline_factors, calibrated_chains):
+their layers alone: measure_layer_times, pipeline_factors, calibrated_chains; activation sizes
+scaled per layer by the peaks measured in the same runs: memory_factors):
   * the model-only plan: the fastest simulated plan for budget − MARGIN, run and measured;
   * the measured selection: the --top candidates of smallest simulated time planned for the
     budget and for the budget less 0.25, 0.5, 1 MiB and MARGIN (plan_candidates), each run
@@ -192,10 +193,13 @@ def bench_model(name, devices, steps, profile_repeats, repeats, top, confirm):
                                            rounds=5)
     layer_times = pipeline.measure_layer_times(model, inputs, targets, loss_fn, CHUNKS,
                                                rounds=5)
+    stored = {}
     factors = pipeline.pipeline_factors(model, inputs, targets, loss_fn, layer_times,
-                                        num_devices=devices, repeats=2, steps=steps)
+                                        num_devices=devices, repeats=2, steps=steps,
+                                        runs=stored)
+    memory = pipeline.memory_factors(profiled, stored, num_devices=devices)
     alone_chains = pipeline.calibrated_chains(profiled, layer_times)
-    chains = pipeline.calibrated_chains(profiled, layer_times, factors)
+    chains = pipeline.calibrated_chains(profiled, layer_times, factors, memory)
     link = pipeline.measure_link((4, 1 << 16, 1 << 20))
     # Agreement of both models with the measured runs of Pipe's settings that recompute all
     # micro-batches or none (predicted_run has one flag per device).
@@ -214,6 +218,7 @@ def bench_model(name, devices, steps, profile_repeats, repeats, top, confirm):
                           "layers": sim["layers"].iteration_time,
                           "calibrated": sim["calibrated"].iteration_time,
                           "measured_peak_bytes": row["peak_bytes"],
+                          "profile_peak_bytes": sim["profile"].device_peak_bytes,
                           "simulated_peak_bytes": sim["calibrated"].device_peak_bytes})
     results, runs, pairs = [], {}, {}
     for budget in budgets:
@@ -267,6 +272,7 @@ def bench_model(name, devices, steps, profile_repeats, repeats, top, confirm):
             "repeats": repeats, "confirm": confirm, "pipe": pipe_rows,
             "layer_times": {str(m): t for m, t in layer_times.items()},
             "factors": {str(m): f for m, f in factors.items()},
+            "memory_factors": {str(m): f for m, f in memory.items()},
             "link": {"per_message": link[0], "per_byte": link[1],
                      "times": {str(n): t for n, t in link[2].items()}},
             "agreement": agreement, "budgets": results,
@@ -305,6 +311,23 @@ def print_tables(report):
                   f"{a['profile']:.4f} | {a['layers']:.4f} | {a['calibrated']:.4f} | "
                   f"{a['profile'] / a['measured']:.2f} | "
                   f"{a['calibrated'] / a['measured']:.2f} |")
+        print("\nPlanned against measured peaks (Pipe's partition, same settings; MiB per "
+              "process):\n")
+        print("| chunks | checkpoint | measured | profile | calibrated | calibrated − measured |")
+        print("|---|---|---|---|---|---|")
+        for a in m["agreement"]:
+            if "profile_peak_bytes" not in a:
+                continue
+            meas, prof, cal = (a[k] for k in ("measured_peak_bytes", "profile_peak_bytes",
+                                               "simulated_peak_bytes"))
+            print(f"| {a['chunks']} | {a['checkpoint']} | {', '.join(mib(x) for x in meas)} | "
+                  f"{', '.join(mib(x) for x in prof)} | {', '.join(mib(x) for x in cal)} | "
+                  f"{', '.join(f'{(c - x) / MiB:+.2f}' for c, x in zip(cal, meas))} |")
+        if m.get("memory_factors"):
+            print("\nMemory factors (measured / modelled activation memory, per layer, GPipe "
+                  "storing on an even split): " + "; ".join(
+                      f"m={k}: " + ", ".join(f"{f:.3f}" for f in dict.fromkeys(v))
+                      for k, v in m["memory_factors"].items()))
         print("\nPipeline factors (operation in the pipeline / its layers timed alone; forward, "
               "backward): " + ", ".join(f"m={k}: {f:.2f}, {b:.2f}"
                                         for k, (f, b) in m["factors"].items()))

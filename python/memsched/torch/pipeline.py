@@ -19,12 +19,14 @@ against the simulated peak of the plan (predicted_run; docs/pipeline.md, "Measur
 time of a run").
 
 The cost model is calibrated in the runner's conditions (measure_layer_times per micro-batch
-size, pipeline_factors, calibrated_chains; measure_link for gloo), and the measured planner
+size, pipeline_factors, memory_factors from the peaks of the same runs, calibrated_chains;
+measure_link for gloo), and the measured planner
 mode (plan_candidates, select_by_run, or plan_by_runs in one call) runs the planner's best few
 feasible plans and keeps the fastest one measured within budget.
 """
 
 import gc
+import math
 import os
 import statistics
 import tempfile
@@ -46,9 +48,9 @@ model counts tensors; a process also holds memory the plan does not see: glibc's
 blocks under the 64 KiB mmap threshold (autograd nodes, shapes, small tensors), whole pages,
 gloo's send and receive bookkeeping, sends not yet received by the other stage (the runner
 sends input gradients without waiting), and the kernel's RSS counters lag the pages touched
-(PeakMeter). Measured over every candidate plan run by bench/pipeline/compare_pipe.py: at most
-1.28 MiB, on the last process under 1F1B at m = 8 (the transformer stack; 1.21 MiB on the MLP),
-below 1 MiB elsewhere (docs/pipeline.md); the tests assert this bound. The first step of a
+(PeakMeter). Measured over every candidate plan run by bench/pipeline/compare_pipe.py, on the
+calibrated memory (memory_factors): at most 1.33 MiB, on the last process under 1F1B at m = 8
+(the transformer stack; 1.27 MiB on the MLP), below 1 MiB elsewhere (docs/pipeline.md); the tests assert this bound. The first step of a
 process holds more, once: kernel code paged in and gloo's and autograd's buffers created (6 to
 11 MiB measured), so the bound is for later steps, as in training, where every step after the
 first repeats the same allocations."""
@@ -206,8 +208,9 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
     measured micro-batch. Small micro-batches run slower per sample on a CPU, which dividing
     one profile of the whole mini-batch by m does not show. torch.chunk's first chunk, the
     largest, is the one measured. rounds: profile every size that many times, the sizes in
-    turn, and keep each layer's median time and largest sizes, so that a burst of load (or
-    of quiet) on a shared machine does not favour one size."""
+    turn, and keep each layer's median time, median temporaries (measured from the resident
+    set, which a page fault elsewhere can inflate) and largest tensor sizes, so that a burst
+    of load (or of quiet) on a shared machine does not favour one size."""
     from memsched import HeteroChain, HeteroStage
 
     for m in micro_batches:
@@ -235,12 +238,18 @@ def micro_batch_chains(model, inputs, micro_batches=(1, 2, 4, 8), *, repeats=3, 
                     backward_time=pick(i, "backward_time", statistics.median),
                     input_bytes=pick(i, "input_bytes", max),
                     tape_bytes=pick(i, "tape_bytes", max),
-                    forward_tmp_bytes=pick(i, "forward_tmp_bytes", max),
-                    backward_tmp_bytes=pick(i, "backward_tmp_bytes", max),
-                    recording_tmp_bytes=None if None in recording else max(recording)))
+                    forward_tmp_bytes=pick(i, "forward_tmp_bytes", _median_bytes),
+                    backward_tmp_bytes=pick(i, "backward_tmp_bytes", _median_bytes),
+                    recording_tmp_bytes=(None if None in recording
+                                         else _median_bytes(recording))))
             chain = HeteroChain(stages, chain.loss)
         chains[m] = (_scaled_chain(chain, m), parameter_bytes)
     return chains
+
+
+def _median_bytes(values):
+    # The upper median: a whole number of bytes that one of the rounds measured.
+    return sorted(values)[len(values) // 2]
 
 
 def _calibration_worker(rank, args_file, out_file):
@@ -321,12 +330,15 @@ def measure_layer_times(model, inputs, targets, loss_fn, micro_batches=(1, 2, 4,
         return torch.load(out_file)
 
 
-def calibrated_chains(chains, layer_times, factors=None):
+def calibrated_chains(chains, layer_times, factors=None, memory=None):
     """{m: (chain, parameter_bytes)}: the chains of micro_batch_chains (sizes as profiled) with
     each layer's forward and backward time replaced by measure_layer_times' (times m, as the
     chain describes the whole mini-batch) and the loss time set to 0, the loss being timed
     within the last layer as run_pipeline's last stage runs it. factors: None, or {m: (forward,
-    backward)} of pipeline_factors, multiplying the times of micro-batch count m."""
+    backward)} of pipeline_factors, multiplying the times of micro-batch count m. memory: None,
+    or {m: factor, or a factor per layer} (memory_factors), multiplying the activation sizes
+    of micro-batch count m (each layer's input, tape and temporaries, rounded up; the loss's
+    by the last layer's factor), the parameter bytes unchanged."""
     from memsched import HeteroChain, HeteroLoss, HeteroStage
 
     out = {}
@@ -336,24 +348,89 @@ def calibrated_chains(chains, layer_times, factors=None):
             raise ValueError(f"layer_times[{m}]: expected {chain.num_stages} layers, got "
                              f"{len(times)}")
         scale_f, scale_b = (1.0, 1.0) if factors is None else factors[m]
+        scale = [1.0] * chain.num_stages if memory is None else memory[m]
+        if isinstance(scale, (int, float)):
+            scale = [float(scale)] * chain.num_stages
+        if len(scale) != chain.num_stages or not all(k > 0 for k in scale):
+            raise ValueError(f"memory[{m}]: expected a factor > 0 or {chain.num_stages} of "
+                             f"them, got {scale!r}")
+        k = 1.0
+
+        def size(n):
+            return n if k == 1.0 else math.ceil(n * k)
+
+        # Layer i's input is layer i - 1's output, held by the devices on both sides of a
+        # boundary between them: it takes the larger of their two factors.
+        inputs = [math.ceil(chain.stage(i).input_bytes *
+                            float(max(scale[max(i - 1, 0)], scale[i])))
+                  for i in range(chain.num_stages)] + [
+                      math.ceil(chain.loss.input_bytes * float(scale[-1]))]
         stages = []
         for i, (f, b) in enumerate(times):
-            s = chain.stage(i)
+            s, k = chain.stage(i), float(scale[i])
+            # A tape contains the layer's output, the next layer's input.
             stages.append(HeteroStage(forward_time=f * scale_f * m,
                                       backward_time=b * scale_b * m,
-                                      input_bytes=s.input_bytes, tape_bytes=s.tape_bytes,
-                                      forward_tmp_bytes=s.forward_tmp_bytes,
-                                      backward_tmp_bytes=s.backward_tmp_bytes,
-                                      recording_tmp_bytes=s.recording_tmp_bytes))
-        loss = chain.loss
-        out[m] = (HeteroChain(stages, HeteroLoss(input_bytes=loss.input_bytes, time=0.0,
-                                                 backward_tmp_bytes=loss.backward_tmp_bytes)),
-                  parameter_bytes)
+                                      input_bytes=inputs[i],
+                                      tape_bytes=max(size(s.tape_bytes), inputs[i + 1]),
+                                      forward_tmp_bytes=size(s.forward_tmp_bytes),
+                                      backward_tmp_bytes=size(s.backward_tmp_bytes),
+                                      recording_tmp_bytes=None if s.recording_tmp_bytes is None
+                                      else size(s.recording_tmp_bytes)))
+        loss, k = chain.loss, float(scale[-1])
+        out[m] = (HeteroChain(stages, HeteroLoss(
+            input_bytes=inputs[-1], time=0.0,
+            backward_tmp_bytes=size(loss.backward_tmp_bytes))), parameter_bytes)
+    return out
+
+
+def memory_factors(chains, runs, *, num_devices=2, resolution=1 << 20):
+    """{m: [factor per layer]}: how the activation memory measured in run_pipeline compares
+    with the model, from the runs of pipeline_factors (its `runs`: {m: [PipelineRun]}, GPipe
+    storing everything over num_devices processes with the layers split as evenly as possible).
+    For device s of each run: (measured peak - the device's parameter bytes) / (predicted_run's
+    peak - the same) on the chain of m (micro_batch_chains); every layer of that device gets
+    the largest ratio over the runs. Scaled by these (calibrated_chains' `memory`), the model
+    meets every peak measured in those runs, per process, or exceeds it. The profile counts
+    each tensor autograd saves and measures temporaries with the resident set of the planning
+    process; a stage of the runner holds what its own autograd graph, sends and receives keep,
+    which differs from the profile's one-layer graphs by a part that depends on the layer and
+    its position (docs/pipeline.md, "Calibrated memory"). resolution: a device modelled with
+    less activation memory than this many bytes (default 1 MiB, about the slack of the
+    kernel's resident-set counters, PeakMeter) keeps factor 1 on its layers."""
+    out = {}
+    for m, measured in runs.items():
+        if m not in chains:
+            raise ValueError(f"runs: micro-batch count {m} has no chain")
+        if not measured:
+            raise ValueError(f"runs[{m}]: no run")
+        chain, parameter_bytes = chains[m]
+        layers = chain.num_stages
+        if not 1 <= num_devices <= layers:
+            raise ValueError(f"num_devices: expected 1 to {layers}, got {num_devices}")
+        bounds = [layers * s // num_devices for s in range(num_devices + 1)]
+        predicted = predicted_run(chain, parameter_bytes, bounds, [False] * num_devices,
+                                  micro_batches=m, schedule="gpipe").device_peak_bytes
+        factors = []
+        for s, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            model = sum(parameter_bytes[a:b])
+            ratios = []
+            for run in measured:
+                if len(run.peak_bytes) != num_devices:
+                    raise ValueError(f"runs[{m}]: expected {num_devices} processes, got "
+                                     f"{len(run.peak_bytes)}")
+                ratios.append((run.peak_bytes[s] - model) / max(predicted[s] - model, 1))
+            # Below the meter's resolution a ratio measures the slack of the resident set, not
+            # the activations: such a device keeps the profile's sizes (factor 1), as does one
+            # whose measured ratio is not positive.
+            calibrate = predicted[s] - model >= resolution and max(ratios) > 0
+            factors += [max(ratios) if calibrate else 1.0] * (b - a)
+        out[m] = factors
     return out
 
 
 def pipeline_factors(model, inputs, targets, loss_fn, layer_times, *, num_devices=2,
-                     repeats=1, steps=3):
+                     repeats=1, steps=3, runs=None):
     """{m: (forward, backward)}: how much slower a layer runs inside a pipeline than alone. For
     each micro-batch count m of layer_times (measure_layer_times), run_pipeline runs the model
     storing everything (GPipe) over num_devices processes with layers split as evenly as
@@ -361,7 +438,9 @@ def pipeline_factors(model, inputs, targets, loss_fn, layer_times, *, num_device
     the sum of its layers' times measured alone, and the median of these ratios is kept per
     direction. Inside a pipeline a process shares the cores and caches with the other stages
     and with gloo's threads, and each operation pays the per-micro-batch costs of a stage (the
-    received tensor read the first time, the stage's own call and autograd graph)."""
+    received tensor read the first time, the stage's own call and autograd graph). runs: a
+    dict that receives {m: [PipelineRun]}, the runs measured (memory_factors reads their
+    peaks)."""
     layers, sizes = list(model), sorted(layer_times)
     if not 1 <= num_devices <= len(layers):
         raise ValueError(f"num_devices: expected 1 to {len(layers)}, got {num_devices}")
@@ -374,6 +453,8 @@ def pipeline_factors(model, inputs, targets, loss_fn, layer_times, *, num_device
         for m in sizes:
             run = run_pipeline(stages, inputs, targets, loss_fn, micro_batches=m,
                                schedule="gpipe", measure=True, steps=steps)
+            if runs is not None:
+                runs.setdefault(m, []).append(run)
             for s, (a, b) in enumerate(zip(bounds, bounds[1:])):
                 alone = [sum(layer_times[m][i][d] for i in range(a, b)) for d in (0, 1)]
                 for (k, backward), seconds in run.op_times[s].items():
@@ -555,16 +636,20 @@ def plan_by_runs(model, inputs, targets, loss_fn, device_budget_bytes, *,
                  micro_batches=(1, 2, 4, 8), top=4, repeats=3, steps=3,
                  margins=(0, 1 << 18, 1 << 19, UNMODELLED_BYTES), rounds=5, **options):
     """The measured planner mode in one call: profiles the sizes (micro_batch_chains), times the
-    layers in the runner's conditions (measure_layer_times, pipeline_factors), plans the `top`
+    layers in the runner's conditions (measure_layer_times, pipeline_factors) and scales the
+    activation sizes by the memory measured in the same runs (memory_factors), plans the `top`
     candidates of smallest simulated time (plan_candidates, for each budget less each margin)
     and runs them (select_by_run). Returns (plan, chain, parameter_bytes, runs) of the fastest
     measured candidate whose every process stayed within its budget in every run, or None."""
     layer_times = measure_layer_times(model, inputs, targets, loss_fn, micro_batches,
                                       rounds=rounds)
+    stored = {}
     factors = pipeline_factors(model, inputs, targets, loss_fn, layer_times,
-                               num_devices=len(device_budget_bytes), steps=steps)
-    chains = calibrated_chains(micro_batch_chains(model, inputs, micro_batches, rounds=rounds),
-                               layer_times, factors)
+                               num_devices=len(device_budget_bytes), steps=steps, runs=stored)
+    profiled = micro_batch_chains(model, inputs, micro_batches, rounds=rounds)
+    chains = calibrated_chains(profiled, layer_times, factors,
+                               memory_factors(profiled, stored,
+                                              num_devices=len(device_budget_bytes)))
     candidates = plan_candidates(chains, list(device_budget_bytes), margins=margins, top=top,
                                  **options)
     chosen, runs = select_by_run(model, inputs, targets, loss_fn, candidates,
