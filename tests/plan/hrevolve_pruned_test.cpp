@@ -94,41 +94,45 @@ TEST(HRevolvePruned, IdenticalOnTheTargetPlatform) {
   expect_identical(900, Platform({{"ram", 4, 1, 1}, {"disk", 6, 5, 5}}), 1.0, 1.0);
 }
 
-TEST(HRevolvePruned, IdenticalOnRandomPlatforms) {
-  // Non-integer costs (rounding in every sum), two and three levels, costs non-decreasing.
-  std::mt19937_64 rng(2026120315);
-  std::uniform_int_distribution<int> slots(1, 6), steps(300, 700);
-  std::uniform_real_distribution<double> cost(0.0, 6.0), step_cost(0.1, 3.0);
-  for (int trial = 0; trial < 12; ++trial) {
-    const bool free_ram = trial % 3 != 0;
-    const double w0 = free_ram ? 0 : cost(rng), r0 = free_ram ? 0 : cost(rng);
-    const double w1 = w0 + cost(rng), r1 = r0 + cost(rng);
+// Seeded random platforms with costs non-decreasing over two or three levels: real costs
+// (rounding in every sum: the plain block bound) or integer ones (the exact mode, whose block
+// bounds also use the rows' least steps).
+struct RandomPlatforms {
+  std::uint64_t seed;
+  int trials, max_slots, min_n, max_n;
+  bool integer;
+};
+
+void expect_identical_on_random(const RandomPlatforms& r) {
+  std::mt19937_64 rng(r.seed);
+  std::uniform_int_distribution<int> slots(1, r.max_slots), steps(r.min_n, r.max_n);
+  std::uniform_real_distribution<double> real_cost(0.0, 6.0), real_step(0.1, 3.0);
+  std::uniform_int_distribution<int> int_cost(0, 9), int_step(1, 4);
+  const auto cost = [&] { return r.integer ? static_cast<double>(int_cost(rng)) : real_cost(rng); };
+  const auto step_cost = [&] {
+    return r.integer ? static_cast<double>(int_step(rng)) : real_step(rng);
+  };
+  for (int trial = 0; trial < r.trials; ++trial) {
+    const bool free_ram = r.integer ? trial % 2 == 0 : trial % 3 != 0;
+    const bool three_levels = r.integer ? trial % 3 == 0 : trial % 2 == 0;
+    const double w0 = free_ram ? 0 : cost(), r0 = free_ram ? 0 : cost();
+    const double w1 = w0 + cost(), r1 = r0 + cost();
     std::vector<StorageLevel> levels{{"l0", slots(rng), w0, r0}, {"l1", slots(rng), w1, r1}};
-    if (trial % 2 == 0) levels.push_back({"l2", slots(rng), w1 + cost(rng), r1 + cost(rng)});
+    if (three_levels) levels.push_back({"l2", slots(rng), w1 + cost(), r1 + cost()});
     const Platform platform(levels);
     const Step n = steps(rng);
-    const double uf = step_cost(rng), ub = step_cost(rng);
+    const double uf = step_cost(), ub = step_cost();
     SCOPED_TRACE(testing::Message() << "trial " << trial << " n " << n);
     expect_identical(n, platform, uf, ub);
   }
 }
 
+TEST(HRevolvePruned, IdenticalOnRandomPlatforms) {
+  expect_identical_on_random({2026120315, 12, 6, 300, 700, false});
+}
+
 TEST(HRevolvePruned, IdenticalOnRandomIntegerPlatforms) {
-  // Integer costs: the exact mode, whose block bounds also use the rows' least steps.
-  std::mt19937_64 rng(2026120317);
-  std::uniform_int_distribution<int> slots(1, 8), steps(600, 1600), cost(0, 9), step_cost(1, 4);
-  for (int trial = 0; trial < 10; ++trial) {
-    const bool free_ram = trial % 2 == 0;
-    const double w0 = free_ram ? 0 : cost(rng), r0 = free_ram ? 0 : cost(rng);
-    const double w1 = w0 + cost(rng), r1 = r0 + cost(rng);
-    std::vector<StorageLevel> levels{{"l0", slots(rng), w0, r0}, {"l1", slots(rng), w1, r1}};
-    if (trial % 3 == 0) levels.push_back({"l2", slots(rng), w1 + cost(rng), r1 + cost(rng)});
-    const Platform platform(levels);
-    const Step n = steps(rng);
-    const double uf = step_cost(rng), ub = step_cost(rng);
-    SCOPED_TRACE(testing::Message() << "trial " << trial << " n " << n);
-    expect_identical(n, platform, uf, ub);
-  }
+  expect_identical_on_random({2026120317, 10, 8, 600, 1600, true});
 }
 
 TEST(HRevolvePruned, ScheduleReplaysToTheTableCost) {
