@@ -22,30 +22,6 @@ constexpr double kMaxBytesAsDouble = 4611686018427387904.0;  // 2^62
 
 using detail::text_position;
 
-// Deepest bracket nesting outside strings: refused before the parser builds anything.
-std::int64_t nesting(std::string_view text) {
-  std::int64_t depth = 0;
-  std::int64_t deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
-    if (c == '}' || c == ']') --depth;
-  }
-  return deepest;
-}
-
 [[noreturn]] void fail(const std::string& where, const std::string& message) {
   throw ParseError("calltree: " + where + ": " + message, 1);
 }
@@ -200,9 +176,8 @@ CallNode read_call(const nlohmann::json& call, const std::string& where) {
 }  // namespace
 
 CallTree read_calltree_json(std::string_view text) {
-  if (nesting(text) > 2 * kMaxCallTreeDepth + 2) {
-    throw ParseError("calltree: calls nested deeper than " + std::to_string(kMaxCallTreeDepth), 1);
-  }
+  // A call is two brackets deep (its object and its calls array), plus the root's two.
+  detail::check_json_depth(text, static_cast<int>(2 * kMaxCallTreeDepth + 2), "calltree: calls");
   const nlohmann::json doc = detail::parse_json(text, "calltree JSON");
   if (!doc.is_object()) throw ParseError("calltree JSON: expected one object (the root call)", 1);
   // Pre-order walk with an explicit stack: any depth the nesting check let through.

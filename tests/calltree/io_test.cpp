@@ -103,7 +103,7 @@ TEST(CallTreeIo, RejectsHostileInput) {
   fails(R"({"id": [], "time": 1})", "not a string or an integer");
   std::string deep;
   for (int i = 0; i < 20000; ++i) deep += R"({"id": "x", "time": 1, "calls": [)";
-  fails(deep, "nested deeper than 10000");
+  fails(deep, "calltree: calls nested deeper than 20002 levels");
   EXPECT_THAT(
       [] { read_calltree_json(R"({"id": "R", "time": 1, "calls": [{"id": "R", "time": 1}]})"); },
       ThrowsMessage<std::invalid_argument>(HasSubstr("name repeated")));
