@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -11,6 +14,7 @@
 #include "detail/binomial_reversal.hpp"
 #include "hrevolve_tables.hpp"
 #include "memsched/plan/binomial.hpp"
+#include "memsched/plan/limits.hpp"
 #include "memsched/progress.hpp"
 
 namespace memsched {
@@ -463,7 +467,10 @@ std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& plat
   return tables.optinf.back() + static_cast<double>(chain.num_steps()) * m->forward_cost;
 }
 
-Step periodic_disk_period(const DiskModel& m) {
+namespace {
+
+// m_max of periodic_disk_period (Aupy & Herrmann 2017).
+Step periodic_search_length(const DiskModel& m) {
   check_model(0, m);
   if (m.ram_slots < 1 || !(m.forward_cost > 0)) {
     throw std::invalid_argument("periodic_disk_period: needs ram_slots >= 1 and uf > 0");
@@ -475,7 +482,49 @@ Step periodic_disk_period(const DiskModel& m) {
   };
   const std::int64_t t1 = smallest_t((m.write_cost + m.read_cost) / m.forward_cost);
   const std::int64_t t2 = smallest_t(m.write_cost / m.forward_cost);
-  const Step m_max = std::max(beta(m.ram_slots, t1 + 1), 2 * beta(m.ram_slots, t2) + 1);
+  return std::max(beta(m.ram_slots, t1 + 1), 2 * beta(m.ram_slots, t2) + 1);
+}
+
+}  // namespace
+
+PeriodSearchCost periodic_disk_search_cost(const DiskModel& m) {
+  const Step m_max = periodic_search_length(m);
+  DiskModel multi = m;
+  multi.one_read = false;
+  // The table of DiskRevolveTables(m_max - 1, every split): every Opt_1D(l - 1) is a period's
+  // cost, so all n rows of Opt_1D are solved, row l in O(l): n^2 / 2; then Opt_inf, Theta(n J)
+  // for the first-segment bound J; about 80 bytes per step (docs/cli.md, "Limits").
+  const double n = static_cast<double>(m_max);
+  const double bound =
+      std::min(n, static_cast<double>(disk_revolve_segment_bound(m_max - 1, multi)));
+  return {m_max, 0.5 * n * n + 2.0 * n * bound, 80.0 * n};
+}
+
+Step periodic_disk_period(const DiskModel& m) {
+  const PeriodSearchCost cost = periodic_disk_search_cost(m);
+  if (cost.operations > kMaxPlanOperations || cost.bytes > kMaxPlanTableBytes) {
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "periodic_disk_period: the period search needs Disk-Revolve's table for %lld "
+                  "steps: about %.2g operations and %.0f MiB (limits %.2g, %.0f MiB)",
+                  static_cast<long long>(cost.search_length - 1), cost.operations,
+                  cost.bytes / 1048576.0, kMaxPlanOperations, kMaxPlanTableBytes / 1048576.0);
+    throw std::length_error(text);
+  }
+  // The last answer is kept: the up-front estimate of a periodic planner needs the period, and
+  // the planner then asks again for the same model.
+  static std::mutex mutex;
+  static std::optional<std::pair<DiskModel, Step>> last;
+  const auto same = [&m](const DiskModel& o) {
+    return o.ram_slots == m.ram_slots && o.forward_cost == m.forward_cost &&
+           o.adjoint_cost == m.adjoint_cost && o.write_cost == m.write_cost &&
+           o.read_cost == m.read_cost && o.one_read == m.one_read;
+  };
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (last && same(last->first)) return last->second;
+  }
+  const Step m_max = cost.search_length;
   DiskModel multi = m;
   multi.one_read = false;
   const DiskRevolveTables t(m_max - 1, multi, true);
@@ -490,6 +539,8 @@ Step periodic_disk_period(const DiskModel& m) {
       best = period;
     }
   }
+  const std::lock_guard<std::mutex> lock(mutex);
+  last.emplace(m, best);
   return best;
 }
 

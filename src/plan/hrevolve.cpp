@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -70,8 +71,10 @@ struct PrunedSearch {
   const SlopeBounds* slopes = nullptr;  // the exact mode, or none
   double best = kInfinity;
   std::int64_t best_leaf = 0;
+  double terms = 0;  // terms and bounds evaluated
 
   void leaf(std::int64_t i0, std::int64_t i1) {
+    terms += static_cast<double>(i1 - i0);
     const double v = split_min(a + i0, b + i0, c + i0, i1 - i0);
     if (v < best) {
       best = v;
@@ -96,6 +99,7 @@ struct PrunedSearch {
     const std::int64_t sub = size / kFan;
     for (std::int64_t s = i0; s < i1; s += sub) {
       const std::int64_t e = std::min(s + sub, i1);
+      terms += 1;
       if (bound(s, e, sub) < best) visit(s, e, sub);
     }
   }
@@ -103,10 +107,13 @@ struct PrunedSearch {
 
 // min_{i < count} split_term(a[i], b[i], c[i]) for monotone rows as above; `hint` is the start
 // of a block to evaluate first (the previous row's best: the minimum moves slowly with l) and
-// is updated to this row's.
+// is updated to this row's. Adds the terms and bounds it evaluates to `terms`.
 double pruned_split_min(const double* a, const double* b, const double* c, std::int64_t count,
-                        std::int64_t& hint, const SlopeBounds* slopes) {
-  if (count <= 4 * kLeaf) return split_min(a, b, c, count);
+                        std::int64_t& hint, const SlopeBounds* slopes, double& terms) {
+  if (count <= 4 * kLeaf) {
+    terms += static_cast<double>(count);
+    return split_min(a, b, c, count);
+  }
   PrunedSearch search{a, b, c, slopes};
   const std::int64_t first = std::clamp<std::int64_t>(hint, 0, count - kLeaf);
   search.leaf(first, first + kLeaf);
@@ -114,6 +121,7 @@ double pruned_split_min(const double* a, const double* b, const double* c, std::
   while (size < count) size *= kFan;
   search.visit(0, count, size);
   hint = search.best_leaf;
+  terms += search.terms;
   return search.best;
 }
 
@@ -175,6 +183,17 @@ void HRevolveTables::solve() {
   std::vector<double> reversed(width);
   SlopeBounds slopes;
   std::int64_t rows = 0, rows_done = 0;
+  auto refuse = [&](std::int64_t row, Step l, std::int64_t total_rows) {
+    char text[320];
+    std::snprintf(
+        text, sizeof text,
+        "hrevolve: the split search passed %.3g operations (limit %.3g) at entry %lld "
+        "of row %lld of %lld (n = %lld); the search without pruning would take %.3g",
+        operations, max_operations, static_cast<long long>(l), static_cast<long long>(row + 1),
+        static_cast<long long>(total_rows), static_cast<long long>(L + 1),
+        static_cast<double>(L) * static_cast<double>(L) * 0.5 * static_cast<double>(total_rows));
+    throw std::length_error(text);
+  };
   for (std::size_t k = 0; k < num_levels; ++k) rows += slots[k];
   for (std::size_t k = 0; k < num_levels; ++k) {
     const std::int64_t c = slots[k];
@@ -238,11 +257,15 @@ void HRevolveTables::solve() {
         if (jmax >= 1) {
           const double* tail = reversed.data() + (L - l + 1);
           slopes.l = l;
-          value = (tail_monotone && head_monotone
-                       ? pruned_split_min(advance.data() + 1, tail, hbm, jmax, hint,
-                                          exact ? &slopes : nullptr)
-                       : split_min(advance.data() + 1, tail, hbm, jmax)) +
-                  read[k];
+          if (tail_monotone && head_monotone) {
+            value = pruned_split_min(advance.data() + 1, tail, hbm, jmax, hint,
+                                     exact ? &slopes : nullptr, operations);
+          } else {
+            operations += static_cast<double>(jmax);
+            value = split_min(advance.data() + 1, tail, hbm, jmax);
+          }
+          value += read[k];
+          if (operations > max_operations) refuse(row, l, rows);
         }
         value = std::min(value, down(k, l));
         if (variant == HRevolveVariant::kPublished && k == 0 && m >= 2) {

@@ -8,6 +8,7 @@
 
 #include "memsched/chain/chain.hpp"
 #include "memsched/plan/hrevolve.hpp"
+#include "memsched/plan/limits.hpp"
 
 namespace memsched::detail {
 
@@ -49,6 +50,11 @@ struct HRevolveTables {
   double forward = 1.0;
   double adjoint = 1.0;
   HRevolveVariant variant = HRevolveVariant::kCorrected;
+  // Terms and bounds the split searches evaluated, and the most solve() may evaluate before it
+  // stops with std::length_error: the pruned search's savings are measured, not proven, so its
+  // work is counted as it runs (docs/cli.md, "Limits").
+  double operations = 0;
+  double max_operations = kMaxPlanOperations;
   std::vector<double> advance;  // advance[j] = j * uf, j = 0..L
   // Level k's rows: h[k][m * (L + 1) + l] = H_k(l, m) and hbar[k][...] = Hbar_k(l, m),
   // m = 0..slots[k] (Hbar's row 0 is unused).

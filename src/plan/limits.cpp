@@ -34,15 +34,15 @@ std::int64_t usable(std::int64_t slots, Step n) {
   return slots == kUnlimitedSlots ? n : std::min<std::int64_t>(slots, n);
 }
 
-// The period of Periodic-Disk-Revolve (and of online-two-level by default), or 0 if the
-// platform is not a RAM + disk one.
-Step disk_period(const Chain& chain, const Platform& platform) {
+// The RAM + disk model of the platform, or nullopt if it is not a RAM + disk one with a slot
+// of RAM and uf > 0 (what periodic_disk_period needs).
+std::optional<DiskModel> period_model(const Chain& chain, const Platform& platform) {
   try {
     const std::optional<DiskModel> model = disk_model(chain, platform, 0);
-    if (!model || model->ram_slots < 1) return 0;
-    return periodic_disk_period(*model);
+    if (!model || model->ram_slots < 1 || !(model->forward_cost > 0)) return std::nullopt;
+    return model;
   } catch (const std::exception&) {
-    return 0;
+    return std::nullopt;
   }
 }
 
@@ -94,12 +94,25 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
     e.streamed_steps = periodic_steps(period, std::min<std::int64_t>(inner, period));
     e.held_checkpoints = periods + as_double(std::min<std::int64_t>(c0, period));
   } else if (planner == "periodic-disk-revolve" || planner == "online-two-level") {
-    const Step period = planner == "online-two-level" && options.period
-                            ? *options.period
-                            : disk_period(chain, platform);
+    Step period = 0;
+    if (planner == "online-two-level" && options.period) {
+      period = *options.period;
+    } else if (const std::optional<DiskModel> model = period_model(chain, platform)) {
+      // The period search solves Disk-Revolve for m_max - 1 steps, m_max growing like c_0^2
+      // (periodic_disk_period): refused on that table's own estimate before it is built.
+      const PeriodSearchCost search = periodic_disk_search_cost(*model);
+      if (search.operations > kMaxPlanOperations || search.bytes > kMaxPlanTableBytes) {
+        e.table_operations = search.operations;
+        e.table_bytes = search.bytes;
+        return e;
+      }
+      period = periodic_disk_period(*model);
+      e.table_operations = search.operations;
+      e.table_bytes = search.bytes;
+    }
     if (period >= 1) {
       e.held_checkpoints = std::ceil(nd / as_double(period)) + as_double(c0);
-      e.table_operations = as_double(period) * as_double(period) * as_double(c0 + 1);
+      e.table_operations += as_double(period) * as_double(period) * as_double(c0 + 1);
     }
   } else if (planner == "disk-revolve") {
     // Theta(n J + J^2) time for the proven first-segment bound J (docs/multilevel.md,
@@ -129,9 +142,19 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
         monotone = false;
       }
     }
-    if (!monotone) rows = static_cast<double>(platform.num_levels()) * states;
-    e.table_operations = nd * nd * rows;
     e.table_bytes = 2.0 * 8.0 * nd * rows;
+    if (monotone) {
+      // The split search of the monotone recurrence is pruned by bounds (docs/multilevel.md,
+      // "Speed"): Θ(n^2 Σ_k c_k) in the worst case, far less where the bounds bite, by how much
+      // is measured, not proven. So only what every entry costs is refused up front (one term
+      // each), and the search counts its terms as it runs and stops with the same
+      // std::length_error past kMaxPlanOperations (HRevolveTables::max_operations).
+      e.table_operations = nd * rows;
+    } else {
+      rows = static_cast<double>(platform.num_levels()) * states;
+      e.table_operations = nd * nd * rows;
+      e.table_bytes = 2.0 * 8.0 * nd * rows;
+    }
   } else if (planner == "mixed") {
     // O(n^2 s) time, O(n s) table (Maddison, arXiv 2019).
     e.table_operations = nd * nd * as_double(c0 + 1);

@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "../../src/plan/hrevolve_tables.hpp"
 #include "memsched/chain/simulate.hpp"
 #include "memsched/plan/binomial.hpp"
 #include "memsched/plan/hrevolve.hpp"
+#include "memsched/plan/limits.hpp"
 
 namespace memsched {
 namespace {
@@ -141,6 +144,51 @@ TEST(HRevolvePruned, ScheduleReplaysToTheTableCost) {
   auto stream = hrevolve(chain, platform);
   ASSERT_TRUE(stream.has_value());
   EXPECT_DOUBLE_EQ(simulate(*stream, chain, platform).cost, *hrevolve_cost(chain, platform));
+}
+
+// The split search counts what it evaluates and stops past HRevolveTables::max_operations with
+// std::length_error (the pruning's savings are measured, not proven, so the command line's
+// up-front limit on hrevolve is enforced as the table is built).
+detail::HRevolveTables tables_for(Step n, const Platform& platform, double max_operations) {
+  detail::HRevolveTables t;
+  t.length = n - 1;
+  t.num_levels = platform.num_levels();
+  for (const StorageLevel& level : platform.levels()) {
+    t.unlimited.push_back(false);
+    t.slots.push_back(std::min<std::int64_t>(level.num_slots, n));
+    t.write.push_back(level.write_cost);
+    t.read.push_back(level.read_cost);
+  }
+  t.max_operations = max_operations;
+  return t;
+}
+
+TEST(HRevolvePruned, CountsItsOperationsAndStopsPastTheLimit) {
+  const Step n = 3000;
+  const Platform target({{"ram", 10, 0, 0}, {"disk", 10, 5, 5}});
+  const Platform real_costs({{"ram", 10, 0, 0}, {"disk", 10, 2.5, 1.7}});
+  // Unpruned: every entry l of the 10 disk rows evaluates l splits (the RAM rows are closed
+  // forms).
+  const double unpruned = 10.0 * 0.5 * static_cast<double>(n - 1) * static_cast<double>(n);
+  detail::HRevolveTables pruned = tables_for(n, target, kMaxPlanOperations);
+  pruned.solve();
+  EXPECT_GT(pruned.operations, 10.0 * static_cast<double>(n - 1));  // at least one per entry
+  EXPECT_LT(pruned.operations, 0.25 * unpruned);  // integer costs: the slope bound bites
+  detail::HRevolveTables real = tables_for(n, real_costs, kMaxPlanOperations);
+  real.solve();
+  EXPECT_GT(real.operations, 0.0);
+  EXPECT_LE(real.operations, 1.01 * unpruned);  // bounds visited add at most 1/kLeaf + ...
+  detail::HRevolveTables capped = tables_for(n, real_costs, 0.5 * real.operations);
+  try {
+    capped.solve();
+    FAIL() << "no refusal";
+  } catch (const std::length_error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("hrevolve: the split search passed"), std::string::npos) << message;
+    EXPECT_NE(message.find("(limit "), std::string::npos) << message;
+  }
+  EXPECT_GT(capped.operations, 0.5 * real.operations);
+  EXPECT_LT(capped.operations, 0.5 * real.operations + static_cast<double>(n) + 1e4);
 }
 
 }  // namespace

@@ -102,7 +102,19 @@ TEST(PlanLimits, RefuseWhatCannotFinish) {
   // Disk-Revolve's table is Theta(n J) for its first-segment bound J (J = 14 here), about 80
   // bytes per step: 10^6 steps plan in seconds, 10^8 would take about 7.6 GiB.
   expect_refused("disk-revolve", Chain(100000000), disk, "MiB");
-  expect_refused("hrevolve", Chain(1000000), disk, "operations");
+  // H-Revolve's pruned split search is counted as it runs
+  // (HRevolvePruned.CountsItsOperationsAndStopsPastTheLimit); up front only its table's bytes and,
+  // for costs that are not monotone over the levels, the general recurrence's Theta(n^2 K prod (c_k
+  // + 1)) operations.
+  expect_refused("hrevolve", Chain(100000000), disk, "MiB");
+  expect_refused("hrevolve", Chain(10000),
+                 Platform({{"ram", 10, 0, 0}, {"ssd", 10, 3, 3}, {"disk", 10, 2, 2}}),
+                 "operations");
+  // The period search of the periodic disk planners solves Disk-Revolve for m_max - 1 steps,
+  // m_max = C(c + 2, 2) = 501,501 here: about 1.3e11 operations.
+  const Platform big_ram({{"ram", 1000, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
+  expect_refused("periodic-disk-revolve", Chain(200000), big_ram, "1.3e+11 operations");
+  expect_refused("online-two-level", Chain(200000), big_ram, "1.3e+11 operations");
   expect_refused("mixed", Chain(100000), Platform::ram(10), "1.1e+11 operations");
   expect_refused("store-all", Chain(1000000000000), Platform::ram(kUnlimitedSlots),
                  "forward and adjoint steps");
@@ -116,13 +128,17 @@ TEST(PlanLimits, RefuseWhatCannotFinish) {
 }
 
 TEST(PlanLimits, AutoSkipsRefusedPlanners) {
-  const Platform disk({{"ram", 10, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
+  // 1000 RAM slots: H-Revolve's table would take 3 GiB, the periodic planners' period search
+  // 1.3e11 operations.
+  const Platform disk({{"ram", 1000, 0, 0}, {"disk", kUnlimitedSlots, 2, 1}});
   const auto start = std::chrono::steady_clock::now();
   const std::optional<PlannerChoice> choice = choose_chain_planner(Chain(200000), disk, {});
   ASSERT_TRUE(choice);
   bool disk_revolve = false;
   for (const auto& [name, cost] : choice->costs) {
     EXPECT_NE(name, "hrevolve");
+    EXPECT_NE(name, "periodic-disk-revolve");
+    EXPECT_NE(name, "online-two-level");
     disk_revolve = disk_revolve || name == "disk-revolve";
   }
   EXPECT_TRUE(disk_revolve);  // Theta(n J): planned, not refused

@@ -96,8 +96,21 @@ std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& plat
 /// max(beta(c_m, t1 + 1), 2 beta(c_m, t2) + 1), t1 = min{t : beta(c_m, t) > (w_d + r_d) / uf},
 /// t2 = min{t : beta(c_m, t) > w_d / uf} (Aupy & Herrmann 2017; docs/theory/chain.md). It does not
 /// depend on n: an online forward sweep writes a disk checkpoint every m_X steps.
-/// Requires ram_slots >= 1 and uf > 0 (std::invalid_argument otherwise).
+/// Requires ram_slots >= 1 and uf > 0 (std::invalid_argument otherwise). The search solves
+/// Disk-Revolve for m_max - 1 steps: std::length_error, with its estimate, where that is beyond
+/// the planners' limits (periodic_disk_search_cost; with 1000 RAM slots and w_d + r_d = 3 uf,
+/// m_max = 501,501).
 Step periodic_disk_period(const DiskModel& model);
+
+/// What periodic_disk_period's search costs: m_max, and the operations and bytes of the
+/// Disk-Revolve table it builds (Θ(m_max²): every 1D row is a candidate period's cost). Same
+/// exceptions as periodic_disk_period, except std::length_error.
+struct PeriodSearchCost {
+  Step search_length = 0;  ///< m_max
+  double operations = 0.0;
+  double bytes = 0.0;
+};
+PeriodSearchCost periodic_disk_search_cost(const DiskModel& model);
 
 /// The reversal of `periods` consecutive periods of `period` steps whose starts x_0,
 /// x_period, ... are on the disk (level 1), last first, each by 1D-Revolve (multi-read) with
