@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +23,12 @@ namespace memsched {
 namespace {
 
 using detail::kInfinity;
+
+bool same_model(const DiskModel& a, const DiskModel& b) {
+  return a.ram_slots == b.ram_slots && a.forward_cost == b.forward_cost &&
+         a.adjoint_cost == b.adjoint_cost && a.write_cost == b.write_cost &&
+         a.read_cost == b.read_cost && a.one_read == b.one_read;
+}
 
 void check_model(Step length, const DiskModel& m) {
   const double costs[] = {m.forward_cost, m.adjoint_cost, m.write_cost, m.read_cost};
@@ -206,6 +213,13 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m, bool every
     split1d.resize(static_cast<std::size_t>(upto + 1), 0);
     keys1d.resize(static_cast<std::size_t>(upto + 1));
     for (Step l = heads + 1; l <= upto; ++l) {
+      // With every split the heads are all rows, half the work (row l costs O(l) here and in
+      // Opt_inf below): the first half of the progress.
+      if (every_split && (l & 1023) == 0) {
+        const double fraction = static_cast<double>(l) / static_cast<double>(L);
+        report_progress("disk-revolve table",
+                        static_cast<std::int64_t>(0.5 * fraction * fraction * 1048576), 1048576);
+      }
       const auto i = static_cast<std::size_t>(l);
       keys1d[i] = keys0[i];
       if (l == 0) {
@@ -249,7 +263,9 @@ DiskRevolveTables::DiskRevolveTables(Step length, const DiskModel& m, bool every
     // Row l costs O(min(l, J)).
     if ((l & 1023) == 0) {
       const double fraction = static_cast<double>(l) / static_cast<double>(L);
-      const double done = bound < L ? fraction : fraction * fraction;
+      const double done = bound < L     ? fraction
+                          : every_split ? 0.5 + 0.5 * fraction * fraction
+                                        : fraction * fraction;
       report_progress("disk-revolve table", static_cast<std::int64_t>(done * 1048576), 1048576);
     }
     const auto i = static_cast<std::size_t>(l);
@@ -281,8 +297,10 @@ class DiskRevolveStream::Impl {
     bool released = false;  // kOneD: the disk copy was already released by a Move
   };
 
-  Impl(DiskRevolveTables tables, Step num_steps)
+  Impl(std::shared_ptr<const DiskRevolveTables> tables, Step num_steps)
       : tables_(std::move(tables)), num_steps_(num_steps) {}
+  Impl(DiskRevolveTables tables, Step num_steps)
+      : Impl(std::make_shared<const DiskRevolveTables>(std::move(tables)), num_steps) {}
 
   std::vector<Task> tasks;
   std::vector<Action> pending;  // last first
@@ -313,14 +331,14 @@ class DiskRevolveStream::Impl {
     const bool ends = !end_forward_done_ && end == num_steps_;
     if (ends) end_forward_done_ = true;
     reversal_ = std::make_unique<detail::BinomialReversal>(
-        start, end, std::min<std::int64_t>(tables_.model.ram_slots, length + 1), 0, false, ends);
+        start, end, std::min<std::int64_t>(tables_->model.ram_slots, length + 1), 0, false, ends);
   }
 
   // Whether the 1D sub-problem of this length reads its disk checkpoint again.
   bool reads_again(Step length) const {
-    if (length == 0 || tables_.model.one_read) return false;
-    return tables_.opt1d[static_cast<std::size_t>(length)] <
-           tables_.opt0[static_cast<std::size_t>(length)];
+    if (length == 0 || tables_->model.one_read) return false;
+    return tables_->opt1d[static_cast<std::size_t>(length)] <
+           tables_->opt0[static_cast<std::size_t>(length)];
   }
 
  private:
@@ -328,7 +346,7 @@ class DiskRevolveStream::Impl {
   static constexpr Place kDisk = 1;
 
   void expand(const Task& task) {
-    const DiskModel& m = tables_.model;
+    const DiskModel& m = tables_->model;
     const auto i = static_cast<std::size_t>(task.length);
     switch (task.kind) {
       case Kind::kRevolve:
@@ -343,11 +361,11 @@ class DiskRevolveStream::Impl {
         pending.push_back(Action::copy(task.start, Content::kState, kWork, kDisk));
         break;
       case Kind::kInf: {
-        if (task.length == 0 || tables_.optinf[i] >= tables_.opt0[i]) {
+        if (task.length == 0 || tables_->optinf[i] >= tables_->opt0[i]) {
           revolve(task.start, task.length);
           break;
         }
-        push_split(task, tables_.splitinf[i], Kind::kInf,
+        push_split(task, tables_->splitinf[i], Kind::kInf,
                    m.one_read ? Kind::kRevolve : Kind::kOneD);
         pending.push_back(Action::copy(task.start, Content::kState, kWork, kDisk));
         break;
@@ -358,7 +376,7 @@ class DiskRevolveStream::Impl {
           tasks.push_back({Kind::kRevolve, task.start, task.length});
           break;
         }
-        push_split(task, tables_.split1d[i], Kind::kRevolve, Kind::kOneD);
+        push_split(task, tables_->split1d[i], Kind::kRevolve, Kind::kOneD);
         break;
       }
       case Kind::kRead: {
@@ -381,7 +399,7 @@ class DiskRevolveStream::Impl {
     pending.push_back(Action::forward(task.start, task.start + j));
   }
 
-  DiskRevolveTables tables_;
+  std::shared_ptr<const DiskRevolveTables> tables_;
   Step num_steps_;
   std::unique_ptr<detail::BinomialReversal> reversal_;
   bool end_forward_done_ = false;
@@ -444,14 +462,32 @@ PeriodicPlan periodic_plan(Step length, const DiskModel& m) {
 
 }  // namespace
 
+namespace {
+
+// The last table, shared by disk_revolve() and disk_revolve_cost(): asking for the promised cost
+// and then for the schedule (as `memsched plan --verify` does) solves it once.
+std::shared_ptr<const DiskRevolveTables> solve_cached(Step length, const DiskModel& m) {
+  static std::mutex mutex;
+  static std::optional<std::pair<Step, DiskModel>> last_key;
+  static std::shared_ptr<const DiskRevolveTables> last;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (last_key && last_key->first == length && same_model(last_key->second, m)) return last;
+  last.reset();  // frees the previous table before the next is built
+  last = std::make_shared<const DiskRevolveTables>(length, m);
+  last_key.emplace(length, m);
+  return last;
+}
+
+}  // namespace
+
 std::optional<DiskRevolveStream> disk_revolve(const Chain& chain, const Platform& platform,
                                               bool one_read) {
   std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
   if (!m) return std::nullopt;
   m->one_read = one_read;
   const Step length = chain.num_steps() - 1;
-  DiskRevolveTables tables(length, *m);
-  if (!std::isfinite(tables.optinf.back())) return std::nullopt;
+  std::shared_ptr<const DiskRevolveTables> tables = solve_cached(length, *m);
+  if (!std::isfinite(tables->optinf.back())) return std::nullopt;
   auto impl = std::make_unique<DiskRevolveStream::Impl>(std::move(tables), chain.num_steps());
   impl->tasks.push_back({DiskRevolveStream::Impl::Kind::kInf, 0, length});
   return DiskRevolveStream(std::move(impl));
@@ -462,9 +498,9 @@ std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& plat
   std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
   if (!m) return std::nullopt;
   m->one_read = one_read;
-  const DiskRevolveTables tables(chain.num_steps() - 1, *m);
-  if (!std::isfinite(tables.optinf.back())) return std::nullopt;
-  return tables.optinf.back() + static_cast<double>(chain.num_steps()) * m->forward_cost;
+  const std::shared_ptr<const DiskRevolveTables> tables = solve_cached(chain.num_steps() - 1, *m);
+  if (!std::isfinite(tables->optinf.back())) return std::nullopt;
+  return tables->optinf.back() + static_cast<double>(chain.num_steps()) * m->forward_cost;
 }
 
 namespace {
@@ -515,14 +551,9 @@ Step periodic_disk_period(const DiskModel& m) {
   // the planner then asks again for the same model.
   static std::mutex mutex;
   static std::optional<std::pair<DiskModel, Step>> last;
-  const auto same = [&m](const DiskModel& o) {
-    return o.ram_slots == m.ram_slots && o.forward_cost == m.forward_cost &&
-           o.adjoint_cost == m.adjoint_cost && o.write_cost == m.write_cost &&
-           o.read_cost == m.read_cost && o.one_read == m.one_read;
-  };
   {
     const std::lock_guard<std::mutex> lock(mutex);
-    if (last && same(last->first)) return last->second;
+    if (last && same_model(last->first, m)) return last->second;
   }
   const Step m_max = cost.search_length;
   DiskModel multi = m;
