@@ -1,4 +1,5 @@
 // StarPU adapter for graphs: memory-bounded admission of graph nodes (built with StarPU only).
+// Task trees run through it as graphs (graph_from_tree: both models charge the same memory).
 #include "memsched/graph/starpu_run.hpp"
 
 #include <algorithm>
@@ -6,8 +7,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "memsched/graph/convert.hpp"
 #include "memsched/graph/parallel.hpp"
 #include "memsched/graph/simulate.hpp"
+#include "memsched/tree/optimal_traversal.hpp"
+#include "memsched/tree/starpu_runtime.hpp"
+#include "memsched/tree/traversal.hpp"
 
 #ifdef MEMSCHED_HAVE_STARPU
 #include <starpu.h>
@@ -254,3 +259,53 @@ GraphStarpuReport execute_graph_with_starpu(const Graph& graph, const GraphStarp
 #endif
 
 }  // namespace memsched::graph
+
+namespace memsched {
+
+bool have_starpu() noexcept { return graph::have_starpu_graphs(); }
+
+// The tree as a graph (node i is tree node i, its edge to the parent): the graph runner's kernel
+// adds f + m when a node starts and removes m + the children's f when it ends, and its gate
+// reserves f + m and releases m + the children's f, exactly the tree model's accounting.
+StarpuReport execute_with_starpu(const Tree& tree, const StarpuOptions& options) {
+  if (options.workers < 1) {
+    throw std::invalid_argument("execute_with_starpu: workers " + std::to_string(options.workers) +
+                                " < 1");
+  }
+  if (options.memory_bound < 0 || options.unit_bytes < 1 || !(options.seconds_per_work >= 0)) {
+    throw std::invalid_argument("execute_with_starpu: negative bound, unit or time per work");
+  }
+  graph::GraphStarpuOptions o;
+  o.workers = options.workers;
+  o.gate = options.gate;
+  o.memory_bound = options.memory_bound;
+  o.bytes_scale = static_cast<double>(options.unit_bytes);
+  o.seconds_per_time = options.seconds_per_work;
+  o.scheduler = options.scheduler;
+  std::vector<NodeId> order = options.activation_order;
+  if (order.empty()) {
+    order = liu_optimal_traversal(tree).order;
+  } else {
+    check_traversal(tree, order, "execute_with_starpu");
+  }
+  const graph::Graph as_graph = graph::graph_from_tree(tree);  // at most kMaxNodes nodes
+  for (NodeId v : order) o.activation_order.push_back(static_cast<graph::NodeIndex>(v));
+  if (!graph::have_starpu_graphs()) {
+    throw std::runtime_error("execute_with_starpu: memsched was built without StarPU");
+  }
+  graph::GraphStarpuReport r;
+  try {
+    r = graph::execute_graph_with_starpu(as_graph, o);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("execute_with_starpu (the tree as a graph): ") +
+                                e.what());
+  }
+  StarpuReport report;
+  report.completed = r.completed;
+  report.tasks_run = r.tasks_run;
+  report.peak = r.peak;
+  report.seconds = r.seconds;
+  return report;
+}
+
+}  // namespace memsched
