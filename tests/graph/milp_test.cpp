@@ -15,17 +15,7 @@
 namespace memsched::graph {
 namespace {
 
-Graph linear_graph(int n) {
-  const int T = 2 * n + 1;
-  std::vector<GraphNode> nodes;
-  std::vector<GraphEdge> edges;
-  for (int i = 0; i < T; ++i) {
-    nodes.push_back({std::to_string(i), 1.0, 1, 0});
-    if (i > 0) edges.push_back({i - 1, i});
-    if (T - 1 - i > i + 1) edges.push_back({i, T - 1 - i});
-  }
-  return Graph(nodes, edges);
-}
+using test::linear_graph;
 
 void expect_replays(const Graph& g, const RematPlan& plan, Bytes budget) {
   const GraphSimulation sim = simulate(g, plan.schedule);

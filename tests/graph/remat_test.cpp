@@ -13,19 +13,7 @@
 namespace memsched::graph {
 namespace {
 
-// Checkmate's gen_linear_graph(n): 2n + 1 unit nodes in a line, forward node i also feeding its
-// backward node 2n - i.
-Graph linear_graph(int n) {
-  const int T = 2 * n + 1;
-  std::vector<GraphNode> nodes;
-  std::vector<GraphEdge> edges;
-  for (int i = 0; i < T; ++i) {
-    nodes.push_back({std::to_string(i), 1.0, 1, 0});
-    if (i > 0) edges.push_back({i - 1, i});
-    if (T - 1 - i > i + 1) edges.push_back({i, T - 1 - i});
-  }
-  return Graph(nodes, edges);
-}
+using test::linear_graph;
 
 void expect_replays(const Graph& g, const RematPlan& plan, Bytes budget) {
   const GraphSimulation sim = simulate(g, plan.schedule);

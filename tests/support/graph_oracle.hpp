@@ -137,6 +137,20 @@ inline double brute_force_remat(const graph::Graph& g, graph::Bytes budget) {
   return best == kInf ? -1.0 : best;
 }
 
+/// Checkmate's gen_linear_graph(n): 2n + 1 unit nodes in a line, forward node i also feeding its
+/// backward node 2n - i.
+inline graph::Graph linear_graph(int n) {
+  const int T = 2 * n + 1;
+  std::vector<graph::GraphNode> nodes;
+  std::vector<graph::GraphEdge> edges;
+  for (int i = 0; i < T; ++i) {
+    nodes.push_back({std::to_string(i), 1.0, 1, 0});
+    if (i > 0) edges.push_back({i - 1, i});
+    if (T - 1 - i > i + 1) edges.push_back({i, T - 1 - i});
+  }
+  return graph::Graph(std::move(nodes), edges);
+}
+
 /// A seeded random DAG: n nodes, each edge i -> j (i < j) present with probability p, sizes in
 /// [0, max_bytes], temporaries in [0, max_temp], integer times in [1, max_time]; nodes are
 /// shuffled so that index order is not a topological order.
