@@ -52,33 +52,13 @@ TEST(GraphConvert, ExactDpOnTreesEqualsLiu) {
   }
 }
 
-// Heterogeneous chains whose tapes equal the next input, so that the graph is exact.
-HeteroChain tape_free_chain(std::mt19937_64& rng, std::int64_t num_stages, Bytes max_size,
-                            Bytes max_tmp) {
-  std::uniform_int_distribution<int> time(1, 9);
-  std::uniform_int_distribution<Bytes> size(0, max_size), tmp(0, max_tmp);
-  std::vector<Bytes> x(static_cast<std::size_t>(num_stages + 1));
-  for (auto& v : x) v = size(rng);
-  std::vector<HeteroStage> stages;
-  for (std::int64_t i = 0; i < num_stages; ++i) {
-    HeteroStage s;
-    s.forward_time = time(rng);
-    s.backward_time = time(rng);
-    s.input_bytes = x[static_cast<std::size_t>(i)];
-    s.tape_bytes = x[static_cast<std::size_t>(i + 1)];
-    s.forward_tmp_bytes = tmp(rng);
-    s.backward_tmp_bytes = tmp(rng);
-    stages.push_back(s);
-  }
-  return HeteroChain(std::move(stages), {x.back(), 0.0, tmp(rng)});
-}
-
 TEST(GraphConvert, HeteroChainOptimumEqualsTheExhaustiveOneWithoutPinRule) {
   std::mt19937_64 rng(2026);
   constexpr double kInput = 1000.0;  // x_0 is never worth recomputing
   int points = 0, feasible = 0, compared = 0, equal = 0;
   for (int trial = 0; trial < 120; ++trial) {
-    const HeteroChain chain = tape_free_chain(rng, 1 + trial % 3, 4, trial % 2 == 0 ? 0 : 3);
+    const HeteroChain chain =
+        testing::tape_free_chain(rng, 1 + trial % 3, 0, 4, trial % 2 == 0 ? 0 : 3, 0.0);
     const Graph g = graph_from_hetero(chain, kInput);
     HeteroExhaustiveOptions no_pin;
     no_pin.rules.pin_inputs = false;

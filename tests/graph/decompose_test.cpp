@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <random>
 
+#include "hetero/random_chain.hpp"
 #include "memsched/graph/convert.hpp"
 #include "memsched/graph/remat.hpp"
 #include "memsched/graph/simulate.hpp"
@@ -18,26 +19,6 @@
 
 namespace memsched::graph {
 namespace {
-
-// Heterogeneous chains whose tapes equal the next input (the graph conversion is then exact).
-HeteroChain tape_free_chain(std::mt19937_64& rng, std::int64_t num_stages) {
-  std::uniform_int_distribution<int> time(1, 9);
-  std::uniform_int_distribution<Bytes> size(1, 6), tmp(0, 3);
-  std::vector<Bytes> x(static_cast<std::size_t>(num_stages + 1));
-  for (auto& v : x) v = size(rng);
-  std::vector<HeteroStage> stages;
-  for (std::int64_t i = 0; i < num_stages; ++i) {
-    HeteroStage s;
-    s.forward_time = time(rng);
-    s.backward_time = time(rng);
-    s.input_bytes = x[static_cast<std::size_t>(i)];
-    s.tape_bytes = x[static_cast<std::size_t>(i + 1)];
-    s.forward_tmp_bytes = tmp(rng);
-    s.backward_tmp_bytes = tmp(rng);
-    stages.push_back(s);
-  }
-  return HeteroChain(std::move(stages), {x.back(), 1.0, tmp(rng)});
-}
 
 // A random training graph of `blocks` blocks: block i computes 1-2 internal nodes from x_i
 // (a small random DAG) and x_{i+1} from them; its backward is a chain of 1-2 nodes from ȳ_{i+1}
@@ -106,7 +87,7 @@ Graph random_training_graph(std::mt19937_64& rng, int blocks, bool skips) {
 TEST(Decompose, RecoversTheChainAGraphWasConvertedFrom) {
   std::mt19937_64 rng(1);
   for (int trial = 0; trial < 40; ++trial) {
-    const HeteroChain chain = tape_free_chain(rng, 1 + trial % 5);
+    const HeteroChain chain = testing::tape_free_chain(rng, 1 + trial % 5, 1, 6, 3, 1.0);
     const Graph g = graph_from_hetero(chain, 0.0);
     const auto blocks = block_chain(g);
     ASSERT_TRUE(blocks.has_value()) << "trial " << trial;
@@ -133,7 +114,7 @@ TEST(Decompose, EqualsThePersistentDpOnConvertedChains) {
   exact.exact = true;
   int points = 0;
   for (int trial = 0; trial < 30; ++trial) {
-    const HeteroChain chain = tape_free_chain(rng, 2 + trial % 4);
+    const HeteroChain chain = testing::tape_free_chain(rng, 2 + trial % 4, 1, 6, 3, 1.0);
     const Graph g = graph_from_hetero(chain, 0.0);
     for (Bytes budget = chain.x(0); budget <= chain.store_all_peak() + 1; ++budget) {
       const auto dp = plan_persistent(chain, budget, exact);

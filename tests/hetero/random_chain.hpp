@@ -41,4 +41,26 @@ inline HeteroChain random_chain(std::mt19937_64& rng, std::int64_t num_stages, B
   return HeteroChain(std::move(stages), loss);
 }
 
+/// L stages whose tapes equal the next input (the graph conversion of docs/graphs.md is then
+/// exact): integer times in [1, 9], sizes in [min_size, max_size], temporaries in [0, max_tmp].
+inline HeteroChain tape_free_chain(std::mt19937_64& rng, std::int64_t num_stages, Bytes min_size,
+                                   Bytes max_size, Bytes max_tmp, double loss_time) {
+  std::uniform_int_distribution<int> time(1, 9);
+  std::uniform_int_distribution<Bytes> size(min_size, max_size), tmp(0, max_tmp);
+  std::vector<Bytes> x(static_cast<std::size_t>(num_stages + 1));
+  for (auto& v : x) v = size(rng);
+  std::vector<HeteroStage> stages;
+  for (std::int64_t i = 0; i < num_stages; ++i) {
+    HeteroStage s;
+    s.forward_time = time(rng);
+    s.backward_time = time(rng);
+    s.input_bytes = x[static_cast<std::size_t>(i)];
+    s.tape_bytes = x[static_cast<std::size_t>(i + 1)];
+    s.forward_tmp_bytes = tmp(rng);
+    s.backward_tmp_bytes = tmp(rng);
+    stages.push_back(s);
+  }
+  return HeteroChain(std::move(stages), {x.back(), loss_time, tmp(rng)});
+}
+
 }  // namespace memsched::testing
