@@ -12,12 +12,12 @@ def tree():
     return m.parse_tree("0 -1 1 0 1\n1 0 2 0 1\n2 0 3 0 1\n")
 
 
-def disk_platform():
-    return m.Platform([m.StorageLevel("ram", 10, 0, 0), m.StorageLevel("disk", None, 2, 1)])
+def disk_platform(ram=10):
+    return m.Platform([m.StorageLevel("ram", ram, 0, 0), m.StorageLevel("disk", None, 2, 1)])
 
 
 @pytest.mark.parametrize("name, steps, what", [
-    ("hrevolve", 10**6, "operations"),
+    ("hrevolve", 10**8, "MiB"),
     ("disk-revolve", 10**8, "MiB"),
     ("store-all", 10**12, "forward and adjoint steps"),
     ("recompute-all", 10**6, "forward and adjoint steps"),
@@ -36,16 +36,38 @@ def test_mixed_refuses_its_documented_maximum():
         m.plan("mixed", m.Chain(100000), m.Platform([m.StorageLevel("ram", 10, 0, 0)]))
 
 
+def test_hrevolve_refuses_the_general_recurrence_up_front():
+    # Costs that fall from one level to the next need the general recurrence: Theta(n^2 K
+    # prod (c_k + 1)) operations, refused from the estimate. (The monotone recurrence's pruned
+    # search is counted as it runs instead: tests/plan/hrevolve_pruned_test.cpp.)
+    levels = [m.StorageLevel("ram", 10, 0, 0), m.StorageLevel("ssd", 10, 3, 3),
+              m.StorageLevel("disk", 10, 2, 2)]
+    with pytest.raises(ValueError, match="hrevolve: refused .*operations"):
+        m.plan("hrevolve", m.Chain(10**4), m.Platform(levels))
+
+
+def test_periodic_planners_refuse_their_period_search_up_front():
+    # 1000 RAM slots: the period search would solve Disk-Revolve for 501,500 steps.
+    start = time.monotonic()
+    for name in ("periodic-disk-revolve", "online-two-level"):
+        with pytest.raises(ValueError, match=name + ": refused .*1.3e\\+11 operations"):
+            m.plan(name, m.Chain(200000), disk_platform(ram=1000))
+    assert time.monotonic() - start < 1
+
+
 def test_predicted_cost_refuses_tables_too():
     with pytest.raises(ValueError, match="hrevolve: refused"):
-        m.predicted_cost("hrevolve", m.Chain(10**6), disk_platform())
+        m.predicted_cost("hrevolve", m.Chain(10**8), disk_platform())
 
 
 def test_auto_leaves_refused_planners_out():
-    choice = m.choose_chain_planner(m.Chain(200000), disk_platform())
+    # 1000 RAM slots: H-Revolve's table would take 3 GiB, the periodic planners' period search
+    # 1.3e11 operations; Disk-Revolve plans.
+    choice = m.choose_chain_planner(m.Chain(200000), disk_platform(ram=1000))
     names = [name for name, _ in choice.costs]
-    assert "hrevolve" not in names and "disk-revolve" in names
-    assert names
+    for refused in ("hrevolve", "periodic-disk-revolve", "online-two-level"):
+        assert refused not in names
+    assert "disk-revolve" in names
 
 
 def test_auto_lists_every_refusal_when_all_refuse():
