@@ -4,8 +4,11 @@
 #include "persistent_table.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <thread>
 #include <utility>
 
@@ -292,100 +295,97 @@ double PersistentTable::value(std::int64_t i, std::int64_t l, std::int64_t m) co
 
 void PersistentTable::compute(int num_threads) {
   const std::int64_t n = chain_.num_stages;
+  // One thread per column of a tile at most (see below).
+  num_threads = static_cast<int>(std::min<std::int64_t>({num_threads, kTile, n + 1}));
   arenas_.resize(static_cast<std::size_t>(num_threads));
   std::vector<Scratch> scratch(static_cast<std::size_t>(num_threads));
+  num_blocks_ = max_units_ / kBlock + 1;
+  const std::size_t stride = ix(num_blocks_);
   for (Scratch& s : scratch) {
     s.r.assign(ix(max_units_ + 1), kInf);
     s.arg.assign(ix(max_units_ + 1), -1);
-  }
-  // Best splits per memory block of the previous and the current column (or length), indexed
-  // by i: O(L M / kBlock) integers.
-  num_blocks_ = max_units_ / kBlock + 1;
-  const std::size_t stride = ix(num_blocks_);
-  row_start_.assign(ix(n + 2), 0);
-  for (std::int64_t i = 0; i <= n; ++i)
-    row_start_[ix(i + 1)] = row_start_[ix(i)] + ix(n - i + 1) * stride;
-  row_bounds_.assign(row_start_[ix(n + 1)], 0.0f);
-  // One thread computes column by column and needs only the current column's bounds.
-  column_start_.assign(ix(n + 2), 0);
-  if (num_threads > 1) {
-    for (std::int64_t l = 0; l <= n; ++l)
-      column_start_[ix(l + 1)] = column_start_[ix(l)] + ix(l + 1) * stride;
-  } else {
-    for (std::int64_t l = 0; l <= n; ++l) column_start_[ix(l)] = ix(l % kTile) * ix(n + 1) * stride;
-    column_start_[ix(n + 1)] = ix(kTile) * ix(n + 1) * stride;
-  }
-  column_bounds_.assign(column_start_[ix(n + 1)], 0.0f);
-  for (Scratch& s : scratch) {
     s.sweep.assign(ix(n + 1), 0.0f);
     s.pass.assign(ix(n + 1), 0);
     s.splits.assign(ix(n + 1), SplitRef{});
     s.flags.assign(ix(n + 8), 0);
   }
-  std::vector<std::int32_t> previous(ix(n + 2) * stride, -1), current(ix(n + 2) * stride, -1);
-  auto at = [stride](std::vector<std::int32_t>& v, std::int64_t i) {
-    return v.data() + ix(i) * stride;
+  row_start_.assign(ix(n + 2), 0);
+  for (std::int64_t i = 0; i <= n; ++i)
+    row_start_[ix(i + 1)] = row_start_[ix(i)] + ix(n - i + 1) * stride;
+  row_bounds_.assign(row_start_[ix(n + 1)], 0.0f);
+  // Only the current tile's columns need their bounds.
+  column_start_.assign(ix(n + 2), 0);
+  for (std::int64_t l = 0; l <= n; ++l) column_start_[ix(l)] = ix(l % kTile) * ix(n + 1) * stride;
+  column_start_[ix(n + 1)] = ix(kTile) * ix(n + 1) * stride;
+  column_bounds_.assign(column_start_[ix(n + 1)], 0.0f);
+  // Tiles of kTile columns (quirk Q1: rotor's C loop order reads uncomputed cells when a size
+  // rounds to 0 units; here every cell read is computed), each row by row (i descending) and,
+  // within a row, column by column: (i, l) needs (i, l') for l' < l (the left parts; (i, l-1)
+  // just computed) and (j, l) for j > i (the right parts and the chain's (i+1, l), computed for
+  // an earlier row of the tile). The consecutive intervals (i, l0), ..., (i, l0 + kTile - 1)
+  // read the same left parts (i, j-1), which stay in the cache between them. The guesses of a
+  // column live in slot l mod (kTile + 1): the tile's columns and the one before it.
+  std::vector<std::int32_t> guesses(ix(kTile + 1) * ix(n + 2) * stride, -1);
+  auto guess = [&](std::int64_t l, std::int64_t i) {
+    return guesses.data() + (ix(l % (kTile + 1)) * ix(n + 2) + ix(i)) * stride;
   };
-  // Intervals by increasing length, so every sub-interval is ready (quirk Q1: rotor's C loop
-  // order reads uncomputed cells when a size rounds to 0 units). Intervals of one length are
-  // independent: with threads, thread t takes every num_threads-th of them, and each writes
-  // only its own windows and arena.
-  // One thread: column by column (l ascending, i descending) is also a valid order, and the
-  // windows (j, l) every interval of column l reads were just computed: about 10 % faster.
-  // Progress: column l costs about l^2, length d about d (n - d); the fractions done are their
-  // integrals, reported in units of 2^-20.
-  auto report = [](double fraction) {
-    report_progress("heterogeneous table", static_cast<std::int64_t>(fraction * 1048576), 1048576);
-  };
+  // Progress: column l costs about l^2; the fraction done is its integral, in units of 2^-20.
   const double total = static_cast<double>(n + 1);
-  if (num_threads == 1) {
-    // Tiles of kTile columns, each row by row (i descending) and, within a row, column by
-    // column: (i, l) needs (i, l-1), just computed, and (j, l) for j > i, computed for an
-    // earlier row of the tile. The consecutive intervals (i, l0), ..., (i, l0 + kTile - 1)
-    // read the same left parts (i, j-1), which stay in the cache between them. The guesses of
-    // a column live in slot l mod (kTile + 1): the tile's columns and the one before it.
-    std::vector<std::int32_t> guesses(ix(kTile + 1) * ix(n + 2) * stride, -1);
-    auto guess = [&](std::int64_t l, std::int64_t i) {
-      return guesses.data() + (ix(l % (kTile + 1)) * ix(n + 2) + ix(i)) * stride;
-    };
-    for (std::int64_t l0 = 0; l0 <= n; l0 += kTile) {
-      const double x = static_cast<double>(l0) / total;
-      report(x * x * x);
-      const std::int64_t l1 = std::min(l0 + kTile - 1, n);
+  auto one = [&](std::int64_t i, std::int64_t l, int t) {
+    // Guesses: the best splits of (i, l-1) and (i+1, l).
+    compute_interval(i, l, scratch[ix(t)], arenas_[ix(t)], i < l ? guess(l - 1, i) : nullptr,
+                     i < l ? guess(l, i + 1) : nullptr, guess(l, i));
+  };
+  // With T threads, thread t computes the columns l0 + [t kTile / T, (t + 1) kTile / T) of each
+  // tile, row by row, starting (i, l) once (i, l-1) is done (column l-1's `done` is <= i):
+  // everything else (i, l) reads is then done too, since (i, l-1) itself waited for (i, l-2), and
+  // so on, and rows j > i of its own columns came earlier on its own thread. Each interval writes
+  // only its own window, bounds and guesses, and each thread its own arena and scratch; the tile
+  // ends when every thread has joined (the next tile reuses the column slots).
+  std::array<std::atomic<std::int64_t>, kTile> done{};
+  std::atomic<bool> failed{false};
+  for (std::int64_t l0 = 0; l0 <= n; l0 += kTile) {
+    const double x = static_cast<double>(l0) / total;
+    report_progress("heterogeneous table", static_cast<std::int64_t>(x * x * x * 1048576), 1048576);
+    const std::int64_t l1 = std::min(l0 + kTile - 1, n);
+    if (num_threads == 1) {
       for (std::int64_t i = l1; i >= 0; --i) {
-        for (std::int64_t l = std::max(l0, i); l <= l1; ++l) {
-          // Guesses: the best splits of (i, l-1) and (i+1, l).
-          compute_interval(i, l, scratch[0], arenas_[0], i < l ? guess(l - 1, i) : nullptr,
-                           i < l ? guess(l, i + 1) : nullptr, guess(l, i));
-        }
+        for (std::int64_t l = std::max(l0, i); l <= l1; ++l) one(i, l, 0);
       }
-    }
-    return;
-  }
-  for (std::int64_t d = 0; d <= n; ++d) {
-    const double x = static_cast<double>(d) / total;
-    report(3 * x * x - 2 * x * x * x);
-    std::swap(previous, current);
-    const std::int64_t count = n - d + 1;
-    // (i, i+d-1) and (i+1, i+d) both have length d-1: the previous length's entries i, i+1.
-    auto one = [&](std::int64_t i, Scratch& sc, Arena& arena) {
-      compute_interval(i, i + d, sc, arena, d > 0 ? at(previous, i) : nullptr,
-                       d > 0 ? at(previous, i + 1) : nullptr, at(current, i));
-    };
-    // Threads only pay off on lengths with enough work (about L * M element updates).
-    const bool parallel =
-        num_threads > 1 && count >= num_threads && (d + 1) * (max_units_ + 1) * count >= (1 << 20);
-    if (!parallel) {
-      for (std::int64_t i = 0; i < count; ++i) one(i, scratch[0], arenas_[0]);
       continue;
     }
-    auto work = [&, count](int t) {
-      for (std::int64_t i = t; i < count; i += num_threads) one(i, scratch[ix(t)], arenas_[ix(t)]);
+    for (std::int64_t c = 0; c < kTile; ++c) done[ix(c)].store(l0 + c + 1);
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(num_threads));
+    auto work = [&](int t) {
+      // Thread t's columns: l0 + [begin, end), contiguous, so that the threads form a pipeline
+      // (thread t + 1 starts row i once thread t has finished its last column there).
+      const std::int64_t begin = t * kTile / num_threads, end = (t + 1) * kTile / num_threads;
+      try {
+        for (std::int64_t i = l1; i >= 0; --i) {
+          for (std::int64_t l = std::max(l0 + begin, i); l <= std::min(l0 + end - 1, l1); ++l) {
+            if (l > l0 && l - 1 >= i) {
+              const auto& previous = done[ix(l - 1 - l0)];
+              while (previous.load(std::memory_order_acquire) > i) {
+                if (failed.load(std::memory_order_relaxed)) return;
+                std::this_thread::yield();
+              }
+            }
+            one(i, l, t);
+            done[ix(l - l0)].store(i, std::memory_order_release);
+          }
+        }
+      } catch (...) {
+        errors[static_cast<std::size_t>(t)] = std::current_exception();
+        failed.store(true);
+      }
     };
     std::vector<std::thread> threads;
     for (int t = 1; t < num_threads; ++t) threads.emplace_back(work, t);
     work(0);
     for (std::thread& thread : threads) thread.join();
+    for (const std::exception_ptr& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
   }
 }
 

@@ -39,7 +39,7 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit);
 /// [lo, hi] where its value is finite and still changing.
 class PersistentTable {
  public:
-  /// `num_threads` > 1 computes the intervals of one length in parallel (they are independent).
+  /// `num_threads` > 1 computes the columns of each tile in a pipeline of up to kTile threads.
   PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible,
                   int num_threads = 1);
 
@@ -134,8 +134,8 @@ class PersistentTable {
            static_cast<std::size_t>(k * (chain_.num_stages - i + 1));
   }
   // Per interval (j, l), a lower bound (float) of Opt(j, l)(end(k) - cw[j]): the right part of
-  // the split j at the end of block k. Stored per column l block by block, j contiguous. With
-  // one thread only the current tile's columns are kept (see compute); with more, every column.
+  // the split j at the end of block k. Stored per column l block by block, j contiguous; only
+  // the current tile's columns are kept (see compute).
   std::vector<float> column_bounds_;
   std::vector<std::size_t> column_start_;
   float* column_bound(std::int64_t l, std::int64_t k) {

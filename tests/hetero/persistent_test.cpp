@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "../../src/hetero/persistent_table.hpp"
@@ -454,6 +455,33 @@ TEST(PlanPersistent, ThreadsGiveTheSamePlan) {
   EXPECT_EQ(a->schedule, b->schedule);
   two.num_threads = 0;
   EXPECT_THROW(plan_persistent(chain, budget, two), std::invalid_argument);
+}
+
+TEST(PlanPersistent, EveryThreadCountGivesTheSameTableCellByCell) {
+  // The tile pipeline: 2, 3 and 4 threads (and more, of which 4 are used) against one, every
+  // cell compared with ==, in both modes, on chains whose lengths leave a partial last tile.
+  std::mt19937_64 rng(11);
+  for (const std::int64_t stages : {1, 6, 41}) {
+    const HeteroChain chain = random_chain(rng, stages, 20, 6);
+    for (const bool rotor : {false, true}) {
+      const detail::UnitChain units = detail::to_units(chain, 1);
+      const std::int64_t top = 300;
+      const detail::PersistentTable one(units, top, rotor, 1);
+      ASSERT_TRUE(std::isfinite(one.value(0, stages, top))) << stages;  // the whole chain fits
+      for (const int threads : {2, 3, 4, 9}) {
+        const detail::PersistentTable many(units, top, rotor, threads);
+        for (std::int64_t i = 0; i <= stages; ++i) {
+          for (std::int64_t l = i; l <= stages; ++l) {
+            for (std::int64_t m = 0; m <= top; ++m) {
+              ASSERT_EQ(one.value(i, l, m), many.value(i, l, m))
+                  << stages << " stages, " << threads << " threads, (" << i << ", " << l << ", "
+                  << m << ")";
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(PlanPersistent, LongChainPlansAndReplays) {
