@@ -23,6 +23,7 @@ struct HeteroFlags {
   std::string chain_file;
   std::string budget;
   std::string units = "500";
+  std::string threads = "1";
   bool exact = false;
   bool rotor = false;
   bool verify = false;
@@ -44,6 +45,7 @@ PersistentOptions make_options(const HeteroFlags& flags) {
   o.exact = flags.exact;
   o.rotor_compatible = flags.rotor;
   o.num_units = parse_integer(flags.units, "--units", 1, 999999999);
+  o.num_threads = static_cast<int>(parse_integer(flags.threads, "--threads", 1, 256));
   return o;
 }
 
@@ -140,6 +142,8 @@ void add_unit_flags(CLI::App& command, HeteroFlags& flags) {
   command.add_option("--units", flags.units,
                      "memory units M: sizes are rounded up to budget/M bytes (default 500)");
   command.add_flag("--exact", flags.exact, "byte-exact: the unit is the gcd of all sizes");
+  command.add_option("--threads", flags.threads,
+                     "threads computing the table (default 1; at most 4 are used)");
   command.add_flag("--rotor", flags.rotor,
                    "rotor v0.1's conservative recording-forward check (quirk Q2)");
 }
