@@ -336,8 +336,9 @@ void PersistentTable::compute(int num_threads) {
     compute_interval(i, l, scratch[ix(t)], arenas_[ix(t)], i < l ? guess(l - 1, i) : nullptr,
                      i < l ? guess(l, i + 1) : nullptr, guess(l, i));
   };
-  // With T threads, thread t computes the columns l0 + [t kTile / T, (t + 1) kTile / T) of each
-  // tile, row by row, starting (i, l) once (i, l-1) is done (column l-1's `done` is <= i):
+  // With T threads (one: the calling thread alone, every wait already met), thread t computes
+  // the columns l0 + [t kTile / T, (t + 1) kTile / T) of each tile, row by row, starting (i, l)
+  // once (i, l-1) is done (column l-1's `done` is <= i):
   // everything else (i, l) reads is then done too, since (i, l-1) itself waited for (i, l-2), and
   // so on, and rows j > i of its own columns came earlier on its own thread. Each interval writes
   // only its own window, bounds and guesses, and each thread its own arena and scratch; the tile
@@ -348,12 +349,6 @@ void PersistentTable::compute(int num_threads) {
     const double x = static_cast<double>(l0) / total;
     report_progress("heterogeneous table", static_cast<std::int64_t>(x * x * x * 1048576), 1048576);
     const std::int64_t l1 = std::min(l0 + kTile - 1, n);
-    if (num_threads == 1) {
-      for (std::int64_t i = l1; i >= 0; --i) {
-        for (std::int64_t l = std::max(l0, i); l <= l1; ++l) one(i, l, 0);
-      }
-      continue;
-    }
     for (std::int64_t c = 0; c < kTile; ++c) done[ix(c)].store(l0 + c + 1);
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(num_threads));
     auto work = [&](int t) {

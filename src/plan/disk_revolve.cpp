@@ -24,12 +24,6 @@ namespace {
 
 using detail::kInfinity;
 
-bool same_model(const DiskModel& a, const DiskModel& b) {
-  return a.ram_slots == b.ram_slots && a.forward_cost == b.forward_cost &&
-         a.adjoint_cost == b.adjoint_cost && a.write_cost == b.write_cost &&
-         a.read_cost == b.read_cost && a.one_read == b.one_read;
-}
-
 void check_model(Step length, const DiskModel& m) {
   const double costs[] = {m.forward_cost, m.adjoint_cost, m.write_cost, m.read_cost};
   for (double c : costs) {
@@ -460,50 +454,32 @@ PeriodicPlan periodic_plan(Step length, const DiskModel& m) {
   return p;
 }
 
-}  // namespace
-
-namespace {
-
-// The last table, shared by disk_revolve() and disk_revolve_cost(): asking for the promised cost
-// and then for the schedule (as `memsched plan --verify` does) solves it once.
-std::shared_ptr<const DiskRevolveTables> solve_cached(Step length, const DiskModel& m) {
+// The last table asked for, shared: disk_revolve_cost() and disk_revolve() (as `memsched plan
+// --verify` asks for the promised cost, then the schedule), and periodic_disk_period() (the
+// up-front estimate of a periodic planner needs the period, then the planner asks again).
+std::shared_ptr<const DiskRevolveTables> solve_cached(Step length, const DiskModel& m,
+                                                      bool every_split) {
+  struct Key {
+    Step length;
+    DiskModel model;
+    bool every_split;
+  };
   static std::mutex mutex;
-  static std::optional<std::pair<Step, DiskModel>> last_key;
+  static std::optional<Key> last_key;
   static std::shared_ptr<const DiskRevolveTables> last;
+  const auto same = [&](const Key& k) {
+    const DiskModel& o = k.model;
+    return k.length == length && k.every_split == every_split && o.ram_slots == m.ram_slots &&
+           o.forward_cost == m.forward_cost && o.adjoint_cost == m.adjoint_cost &&
+           o.write_cost == m.write_cost && o.read_cost == m.read_cost && o.one_read == m.one_read;
+  };
   const std::lock_guard<std::mutex> lock(mutex);
-  if (last_key && last_key->first == length && same_model(last_key->second, m)) return last;
+  if (last_key && same(*last_key)) return last;
   last.reset();  // frees the previous table before the next is built
-  last = std::make_shared<const DiskRevolveTables>(length, m);
-  last_key.emplace(length, m);
+  last = std::make_shared<const DiskRevolveTables>(length, m, every_split);
+  last_key = Key{length, m, every_split};
   return last;
 }
-
-}  // namespace
-
-std::optional<DiskRevolveStream> disk_revolve(const Chain& chain, const Platform& platform,
-                                              bool one_read) {
-  std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
-  if (!m) return std::nullopt;
-  m->one_read = one_read;
-  const Step length = chain.num_steps() - 1;
-  std::shared_ptr<const DiskRevolveTables> tables = solve_cached(length, *m);
-  if (!std::isfinite(tables->optinf.back())) return std::nullopt;
-  auto impl = std::make_unique<DiskRevolveStream::Impl>(std::move(tables), chain.num_steps());
-  impl->tasks.push_back({DiskRevolveStream::Impl::Kind::kInf, 0, length});
-  return DiskRevolveStream(std::move(impl));
-}
-
-std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& platform,
-                                        bool one_read) {
-  std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
-  if (!m) return std::nullopt;
-  m->one_read = one_read;
-  const std::shared_ptr<const DiskRevolveTables> tables = solve_cached(chain.num_steps() - 1, *m);
-  if (!std::isfinite(tables->optinf.back())) return std::nullopt;
-  return tables->optinf.back() + static_cast<double>(chain.num_steps()) * m->forward_cost;
-}
-
-namespace {
 
 // m_max of periodic_disk_period (Aupy & Herrmann 2017).
 Step periodic_search_length(const DiskModel& m) {
@@ -522,6 +498,30 @@ Step periodic_search_length(const DiskModel& m) {
 }
 
 }  // namespace
+
+std::optional<DiskRevolveStream> disk_revolve(const Chain& chain, const Platform& platform,
+                                              bool one_read) {
+  std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
+  if (!m) return std::nullopt;
+  m->one_read = one_read;
+  const Step length = chain.num_steps() - 1;
+  std::shared_ptr<const DiskRevolveTables> tables = solve_cached(length, *m, false);
+  if (!std::isfinite(tables->optinf.back())) return std::nullopt;
+  auto impl = std::make_unique<DiskRevolveStream::Impl>(std::move(tables), chain.num_steps());
+  impl->tasks.push_back({DiskRevolveStream::Impl::Kind::kInf, 0, length});
+  return DiskRevolveStream(std::move(impl));
+}
+
+std::optional<double> disk_revolve_cost(const Chain& chain, const Platform& platform,
+                                        bool one_read) {
+  std::optional<DiskModel> m = disk_model(chain, platform, chain.num_steps());
+  if (!m) return std::nullopt;
+  m->one_read = one_read;
+  const std::shared_ptr<const DiskRevolveTables> tables =
+      solve_cached(chain.num_steps() - 1, *m, false);
+  if (!std::isfinite(tables->optinf.back())) return std::nullopt;
+  return tables->optinf.back() + static_cast<double>(chain.num_steps()) * m->forward_cost;
+}
 
 PeriodSearchCost periodic_disk_search_cost(const DiskModel& m) {
   const Step m_max = periodic_search_length(m);
@@ -547,18 +547,11 @@ Step periodic_disk_period(const DiskModel& m) {
                   cost.bytes / 1048576.0, kMaxPlanOperations, kMaxPlanTableBytes / 1048576.0);
     throw std::length_error(text);
   }
-  // The last answer is kept: the up-front estimate of a periodic planner needs the period, and
-  // the planner then asks again for the same model.
-  static std::mutex mutex;
-  static std::optional<std::pair<DiskModel, Step>> last;
-  {
-    const std::lock_guard<std::mutex> lock(mutex);
-    if (last && same_model(last->first, m)) return last->second;
-  }
   const Step m_max = cost.search_length;
   DiskModel multi = m;
   multi.one_read = false;
-  const DiskRevolveTables t(m_max - 1, multi, true);
+  const std::shared_ptr<const DiskRevolveTables> tables = solve_cached(m_max - 1, multi, true);
+  const DiskRevolveTables& t = *tables;
   Step best = 1;
   double best_ratio = kInfinity;
   for (Step period = 1; period <= m_max; ++period) {
@@ -570,8 +563,6 @@ Step periodic_disk_period(const DiskModel& m) {
       best = period;
     }
   }
-  const std::lock_guard<std::mutex> lock(mutex);
-  last.emplace(m, best);
   return best;
 }
 

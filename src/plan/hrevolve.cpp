@@ -183,15 +183,15 @@ void HRevolveTables::solve() {
   std::vector<double> reversed(width);
   SlopeBounds slopes;
   std::int64_t rows = 0, rows_done = 0;
-  auto refuse = [&](std::int64_t row, Step l, std::int64_t total_rows) {
+  auto refuse = [&](std::int64_t row, Step l) {
     char text[320];
     std::snprintf(
         text, sizeof text,
         "hrevolve: the split search passed %.3g operations (limit %.3g) at entry %lld "
         "of row %lld of %lld (n = %lld); the search without pruning would take %.3g",
         operations, max_operations, static_cast<long long>(l), static_cast<long long>(row + 1),
-        static_cast<long long>(total_rows), static_cast<long long>(L + 1),
-        static_cast<double>(L) * static_cast<double>(L) * 0.5 * static_cast<double>(total_rows));
+        static_cast<long long>(rows), static_cast<long long>(L + 1),
+        static_cast<double>(L) * static_cast<double>(L) * 0.5 * static_cast<double>(rows));
     throw std::length_error(text);
   };
   for (std::size_t k = 0; k < num_levels; ++k) rows += slots[k];
@@ -265,7 +265,7 @@ void HRevolveTables::solve() {
             value = split_min(advance.data() + 1, tail, hbm, jmax);
           }
           value += read[k];
-          if (operations > max_operations) refuse(row, l, rows);
+          if (operations > max_operations) refuse(row, l);
         }
         value = std::min(value, down(k, l));
         if (variant == HRevolveVariant::kPublished && k == 0 && m >= 2) {

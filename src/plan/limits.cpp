@@ -101,14 +101,10 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
       // The period search solves Disk-Revolve for m_max - 1 steps, m_max growing like c_0^2
       // (periodic_disk_period): refused on that table's own estimate before it is built.
       const PeriodSearchCost search = periodic_disk_search_cost(*model);
-      if (search.operations > kMaxPlanOperations || search.bytes > kMaxPlanTableBytes) {
-        e.table_operations = search.operations;
-        e.table_bytes = search.bytes;
-        return e;
-      }
-      period = periodic_disk_period(*model);
       e.table_operations = search.operations;
       e.table_bytes = search.bytes;
+      if (search.operations > kMaxPlanOperations || search.bytes > kMaxPlanTableBytes) return e;
+      period = periodic_disk_period(*model);
     }
     if (period >= 1) {
       e.held_checkpoints = std::ceil(nd / as_double(period)) + as_double(c0);
@@ -142,19 +138,14 @@ PlanEstimate estimate_plan(const std::string& planner, const Chain& chain, const
         monotone = false;
       }
     }
+    if (!monotone) rows = static_cast<double>(platform.num_levels()) * states;
     e.table_bytes = 2.0 * 8.0 * nd * rows;
-    if (monotone) {
-      // The split search of the monotone recurrence is pruned by bounds (docs/multilevel.md,
-      // "Speed"): Θ(n^2 Σ_k c_k) in the worst case, far less where the bounds bite, by how much
-      // is measured, not proven. So only what every entry costs is refused up front (one term
-      // each), and the search counts its terms as it runs and stops with the same
-      // std::length_error past kMaxPlanOperations (HRevolveTables::max_operations).
-      e.table_operations = nd * rows;
-    } else {
-      rows = static_cast<double>(platform.num_levels()) * states;
-      e.table_operations = nd * nd * rows;
-      e.table_bytes = 2.0 * 8.0 * nd * rows;
-    }
+    // The split search of the monotone recurrence is pruned by bounds (docs/multilevel.md,
+    // "Speed"): Θ(n^2 Σ_k c_k) in the worst case, far less where the bounds bite, by how much is
+    // measured, not proven. So only what every entry costs is refused up front (one term each),
+    // and the search counts its terms as it runs and stops with the same std::length_error past
+    // kMaxPlanOperations (HRevolveTables::max_operations).
+    e.table_operations = monotone ? nd * rows : nd * nd * rows;
   } else if (planner == "mixed") {
     // O(n^2 s) time, O(n s) table (Maddison, arXiv 2019).
     e.table_operations = nd * nd * as_double(c0 + 1);
