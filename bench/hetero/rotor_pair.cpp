@@ -1,9 +1,11 @@
 // Driver of bench/hetero/rotor_pair.sh: builds a seeded network-like chain, writes it in rotor's
 // padded unit arrays for the plain C harness, and times memsched's persistent table on it.
 // Usage: hetero_rotor_pair table L M ARRAYS_FILE   (rotor-compatible table, user CPU seconds)
-//        hetero_rotor_pair plan L M                (plan_persistent as in hetero_bench)
+//        hetero_rotor_pair plan L M [THREADS]      (plan_persistent as in hetero_bench; user CPU
+//                                                 and wall seconds)
 #include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -55,7 +57,7 @@ void write_array(std::FILE* f, const std::vector<T>& v, std::size_t count) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s table L M ARRAYS_FILE | plan L M\n", argv[0]);
+    std::fprintf(stderr, "usage: %s table L M ARRAYS_FILE | plan L M [THREADS]\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
@@ -71,13 +73,17 @@ int main(int argc, char** argv) {
   if (mode == "plan") {
     PersistentOptions options;
     options.num_units = num_units;
+    options.num_threads = argc > 4 ? std::atoi(argv[4]) : 1;
     // The up-front limits are sized for interactive use; this driver measures beyond them.
     options.max_table_bytes = std::int64_t{1} << 40;
     options.max_table_operations = 1e13;
     const double start = user_seconds();
+    const auto wall_start = std::chrono::steady_clock::now();
     const auto plan = plan_persistent(chain, budget, options);
     const double seconds = user_seconds() - start;
-    std::printf("memsched_plan_user_s %.3f makespan %.17g actions %zu\n", seconds,
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    std::printf("memsched_plan_user_s %.3f wall_s %.3f makespan %.17g actions %zu\n", seconds, wall,
                 plan ? plan->makespan : -1.0, plan ? plan->schedule.size() : std::size_t{0});
     return 0;
   }
