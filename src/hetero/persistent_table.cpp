@@ -46,6 +46,17 @@ float down32(double v) {
   return f;
 }
 
+// down32 without branches, for loops the compiler vectorises: the same value for v >= 0.
+inline float down32_select(double v) {
+  const float nearest = static_cast<float>(v);
+  std::uint32_t bits;
+  std::memcpy(&bits, &nearest, sizeof bits);
+  bits -= static_cast<double>(nearest) > v ? 1u : 0u;
+  float below;
+  std::memcpy(&below, &bits, sizeof below);
+  return v == __builtin_huge_val() ? kFloatInf : (below < kBoundCap ? below : kBoundCap);
+}
+
 // Compiled for AVX-512, AVX2 and plain x86-64, chosen at load time (GCC function
 // multiversioning), so the library stays portable and still uses the machine's vector width.
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
@@ -101,12 +112,18 @@ MEMSCHED_VECTOR_CLONES void min_add_right(double* r, double sa, const double* b,
 struct LeafBlocks {
   const SplitRef* splits;  // splits[t]: j = first_split + t
   const float* sweeps;     // lower bounds of the sweeps, as floats
-  std::int32_t* pass;      // room for `width` indices
+  std::int32_t* pass;      // room for 2 `width` + 16 indices
   const float* right;      // right-part bounds of block 0 (column l, from j = first_split)
   std::int64_t right_stride;
-  const float* left;  // left-part bounds of block 0 (row i, from (i, first_split - 1))
+  const float* left;      // left-part bounds of block 0 (row i, from (i, first_split - 1))
+  const float* left_mid;  // the same at the middle of each block (row_mid_bounds_)
   std::int64_t left_stride;
-  std::int64_t width;  // number of splits
+  // Float lower bounds of the right parts at every memory value of block 0, kBlock per split
+  // (the column's right_copy_), and the distance between two blocks there.
+  const float* right_values;
+  std::int64_t right_values_stride;
+  std::int32_t* candidates;  // room for `width` + 8 indices
+  std::int64_t width;        // number of splits
   std::int32_t first_split;
   std::int64_t first_block, num_blocks, block, top, mnull;
   double floor_all;  // no split is below this at any memory value
@@ -127,76 +144,28 @@ inline const double* window_run(const double* values, std::int64_t lo, std::int6
 
 // The exhaustive part of the split loop of compute_interval (see there for the three tests),
 // one function compiled per instruction set so that the loops over a block inline and
-// vectorise. Blocks are at most kMax memory values.
+// vectorise. Blocks are kBlock memory values.
 MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::int32_t* arg,
                                         std::uint8_t* flags) {
-  constexpr std::int64_t kMax = 64;
-  double abuf[kMax], bbuf[kMax];
+  constexpr std::int64_t kBlock = PersistentTable::kBlock;
+  static_assert(kBlock % 2 == 0 && kBlock <= 64, "two halves; the buffers hold 64 values");
+  constexpr std::int64_t kHalf = kBlock / 2;
+  double abuf[kBlock], bbuf[kBlock];
   const std::int64_t width = p.width;
   const std::int64_t padded = (width + 7) & ~std::int64_t{7};
   for (std::int64_t t = width; t < padded; ++t) flags[t] = 0;
-  for (std::int64_t blk = p.first_block; blk < p.num_blocks; ++blk) {
-    const std::int64_t s = std::max(blk * p.block, p.mnull);
-    const std::int64_t e = std::min(blk * p.block + p.block, p.top + 1);
-    if (out[s] <= p.floor_all) break;
-    // Test 2 in float: with u = 2^-24, (sweep' + A') + B' computed in float is at most
-    // (1 + u)^2 times the exact sum of the rounded-down bounds (plus 2^-150 for a subnormal
-    // partial sum, negligible next to a total >= 2^-100), so below (1 + 2^-21) C_j(e-1) as
-    // computed in double; a threshold of r(s) (1 + 2^-20), rounded up, therefore only skips
-    // splits with C_j(e-1) > r(s). Below 2^-100, or above the float range, the threshold is
-    // +inf: nothing finite is skipped (bounds are capped, so their sums stay finite).
-    float threshold = kFloatInf;
-    if (out[s] >= 0x1p-100) {
-      const double t = out[s] * (1.0 + 0x1p-20);
-      if (t <= static_cast<double>(__FLT_MAX__)) {
-        threshold = static_cast<float>(t);
-        if (static_cast<double>(threshold) < t) threshold = float_step(threshold, 1);
-      }
-    }
-    const float* __restrict right = p.right + blk * p.right_stride;
-    const float* __restrict left = p.left + blk * p.left_stride;
-    const float* __restrict sweeps = p.sweeps;
-    std::uint8_t* __restrict f = flags;
-    for (std::int64_t t = 0; t < width; ++t) {
-      f[t] = static_cast<std::uint8_t>((sweeps[t] + right[t]) + left[t] < threshold);
-    }
-    // Test 3 for every split that passed test 2, then the exact updates of those that pass it
-    // too: their left parts (i, j-1) lie far apart in memory, so their lines are requested
-    // before the first update needs them. Test 3 of later splits uses r before the updates of
-    // earlier ones: a larger r, still a sound test.
-    std::int64_t num_pass = 0;
-    std::int32_t* pass = p.pass;
-    for (std::int64_t t0 = 0; t0 < padded; t0 += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, flags + t0, sizeof word);
-      if (word == 0) continue;
-      for (std::int64_t t = t0; t < t0 + 8; ++t) {
-        if (flags[t] == 0) continue;
-        const SplitRef& sp = p.splits[t];
-        const std::int64_t from = std::max(s, sp.from);
-        if (from >= e) continue;
-        const std::int64_t count = e - from;
-        const double* pa =
-            window_run(sp.a, sp.a_lo, sp.a_hi, sp.a_last, from - sp.shift, count, abuf);
-        // Test 3: exact A, B at its bound at the block's end.
-        const double bmin = static_cast<double>(left[t]);
-        const double sweep = sp.sweep;
-        const double* __restrict ra = pa;
-        const double* __restrict rr = out + from;
-        int hits = 0;  // (an integer sum vectorises; a boolean or does not)
-        for (std::int64_t k = 0; k < count; ++k) hits += (sweep + ra[k]) + bmin < rr[k] ? 1 : 0;
-        if (hits == 0) continue;
-        pass[num_pass++] = static_cast<std::int32_t>(t);
-        const double* b = sp.b + (from - sp.b_lo);
-        for (std::int64_t k = 0; k < count && from + k <= sp.b_hi; k += 8) {
-          __builtin_prefetch(b + k);
-        }
-      }
-    }
-    for (std::int64_t q = 0; q < num_pass; ++q) {
-      const std::int64_t t = pass[q];
+  // The exact updates of one block's survivors run after the next block's tests, so that the
+  // lines of their far windows, requested when they pass, have arrived by then (Opt's values at
+  // different memory values do not depend on each other within one interval).
+  std::int32_t* pass = p.pass;
+  std::int32_t* pending = p.pass + width + 8;
+  std::int64_t num_pending = 0, pending_s = 0, pending_e = 0;
+  auto update = [&](const std::int32_t* list, std::int64_t num, std::int64_t s, std::int64_t e) {
+    for (std::int64_t q = 0; q < num; ++q) {
+      const std::int64_t t = list[q];
       const SplitRef& sp = p.splits[t];
       const std::int64_t from = std::max(s, sp.from);
+      if (from >= e) continue;
       const std::int64_t count = e - from;
       const double* pa =
           window_run(sp.a, sp.a_lo, sp.a_hi, sp.a_last, from - sp.shift, count, abuf);
@@ -214,7 +183,97 @@ MEMSCHED_VECTOR_CLONES void leaf_blocks(const LeafBlocks& p, double* out, std::i
         g[k] = better ? j : g[k];
       }
     }
+  };
+  auto request = [](const double* values, std::int64_t lo, std::int64_t hi, std::int64_t from) {
+    if (from < lo || from > hi) return;
+    const double* x = values + (from - lo);
+    for (std::int64_t k = 0; k < kBlock; k += 8) __builtin_prefetch(x + k);
+    __builtin_prefetch(x + kBlock - 1);
+  };
+  for (std::int64_t blk = p.first_block; blk < p.num_blocks; ++blk) {
+    const std::int64_t b0 = blk * kBlock;
+    const std::int64_t s = std::max(b0, p.mnull);
+    const std::int64_t e = std::min(b0 + kBlock, p.top + 1);
+    if (out[s] <= p.floor_all) break;
+    // Test 2 in float: with u = 2^-24, (sweep' + A') + B' computed in float is at most
+    // (1 + u)^2 times the exact sum of the rounded-down bounds (plus 2^-150 for a subnormal
+    // partial sum, negligible next to a total >= 2^-100), so below (1 + 2^-21) C_j(e-1) as
+    // computed in double; a threshold of r(s) (1 + 2^-20), rounded up, therefore only skips
+    // splits with C_j(e-1) > r(s). Below 2^-100, or above the float range, the threshold is
+    // +inf: nothing finite is skipped (bounds are capped, so their sums stay finite).
+    float threshold = kFloatInf;
+    if (out[s] >= 0x1p-100) {
+      const double t = out[s] * (1.0 + 0x1p-20);
+      if (t <= static_cast<double>(__FLT_MAX__)) {
+        threshold = static_cast<float>(t);
+        if (static_cast<double>(threshold) < t) threshold = float_step(threshold, 1);
+      }
+    }
+    const float* __restrict right = p.right + blk * p.right_stride;
+    const float* __restrict left = p.left + blk * p.left_stride;
+    const float* __restrict left_mid = p.left_mid + blk * p.left_stride;
+    const float* __restrict sweeps = p.sweeps;
+    std::uint8_t* __restrict f = flags;
+    for (std::int64_t t = 0; t < width; ++t) {
+      f[t] = static_cast<std::uint8_t>((sweeps[t] + right[t]) + left[t] < threshold);
+    }
+    // The splits that passed, listed without a branch per split (one that depends on the
+    // test mispredicts at about every other survivor).
+    std::int32_t* candidates = p.candidates;
+    std::int64_t num_candidates = 0;
+    for (std::int64_t t0 = 0; t0 < padded; t0 += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, flags + t0, sizeof word);
+      while (word != 0) {
+        candidates[num_candidates++] = static_cast<std::int32_t>(t0 + (__builtin_ctzll(word) >> 3));
+        word &= word - 1;
+      }
+    }
+    // Test 3, value by value in float: the right part's lower bound at every m (the column's
+    // shifted float copy: two cache lines per split, contiguous in j, instead of the far
+    // window's five), the left part's at the end of the block's half that holds m (Opt is
+    // non-increasing in m), against thresholds of r(m) with the margin of test 2, here
+    // r(m) (1 + 2^-19) rounded to nearest: at least r(m) (1 + 2^-20) as test 2 requires; -inf
+    // outside [s, e). Test 3 of later splits uses r before the updates of earlier ones: a
+    // larger r, still a sound test.
+    alignas(64) float thresholds[kBlock];
+    for (std::int64_t k = 0; k < kBlock; ++k) {
+      const double rm = out[std::min(b0 + k, p.top)];
+      const float above = static_cast<float>(rm * (1.0 + 0x1p-19));
+      const bool inside = b0 + k >= s && b0 + k < e;
+      thresholds[k] = !inside ? -kFloatInf : rm >= 0x1p-100 ? above : kFloatInf;
+    }
+    const float* __restrict values = p.right_values + blk * p.right_values_stride;
+    std::int64_t num_pass = 0;
+    for (std::int64_t q = 0; q < num_candidates; ++q) {
+      if (q + 8 < num_candidates) {
+        const float* x = values + candidates[q + 8] * kBlock;
+        for (std::int64_t k = 0; k < kBlock; k += 16) __builtin_prefetch(x + k);
+      }
+      const std::int64_t t = candidates[q];
+      const float* __restrict a = values + t * kBlock;
+      const float sweep = sweeps[t], b_mid = left_mid[t], b_end = left[t];
+      int hits = 0;  // (an integer sum vectorises; a boolean or does not)
+      for (std::int64_t k = 0; k < kBlock; ++k) {
+        const float b = k < kHalf ? b_mid : b_end;
+        hits += (sweep + a[k]) + b < thresholds[k] ? 1 : 0;
+      }
+      pass[num_pass] = static_cast<std::int32_t>(t);
+      num_pass += hits != 0 ? 1 : 0;
+    }
+    for (std::int64_t q = 0; q < num_pass; ++q) {
+      const SplitRef& sp = p.splits[pass[q]];
+      const std::int64_t from = std::max(s, sp.from);
+      request(sp.b, sp.b_lo, sp.b_hi, from);
+      request(sp.a, sp.a_lo, sp.a_hi, from - sp.shift);
+    }
+    update(pending, num_pending, pending_s, pending_e);
+    std::swap(pending, pass);
+    num_pending = num_pass;
+    pending_s = s;
+    pending_e = e;
   }
+  update(pending, num_pending, pending_s, pending_e);
 }
 
 }  // namespace
@@ -250,8 +309,11 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit) {
 double PersistentTable::worst_case_bytes(std::int64_t num_stages, std::int64_t max_units) {
   const double pairs =
       0.5 * static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 2);
+  const double blocks = static_cast<double>(max_units / kBlock + 1);
   return pairs * static_cast<double>(max_units + 1) * sizeof(double) +
-         2 * pairs * static_cast<double>(max_units / kBlock + 1) * sizeof(float) +
+         3 * pairs * blocks * sizeof(float) +
+         static_cast<double>(kTile) * static_cast<double>(num_stages + 1) * blocks * kBlock *
+             sizeof(float) +
          static_cast<double>(num_stages + 1) * static_cast<double>(num_stages + 1) *
              (2 * sizeof(Window));
 }
@@ -305,7 +367,8 @@ void PersistentTable::compute(int num_threads) {
     s.r.assign(ix(max_units_ + 1), kInf);
     s.arg.assign(ix(max_units_ + 1), -1);
     s.sweep.assign(ix(n + 1), 0.0f);
-    s.pass.assign(ix(n + 1), 0);
+    s.pass.assign(ix(2 * n + 18), 0);
+    s.candidates.assign(ix(n + 9), 0);
     s.splits.assign(ix(n + 1), SplitRef{});
     s.flags.assign(ix(n + 8), 0);
   }
@@ -313,11 +376,13 @@ void PersistentTable::compute(int num_threads) {
   for (std::int64_t i = 0; i <= n; ++i)
     row_start_[ix(i + 1)] = row_start_[ix(i)] + ix(n - i + 1) * stride;
   row_bounds_.assign(row_start_[ix(n + 1)], 0.0f);
+  row_mid_bounds_.assign(row_start_[ix(n + 1)], 0.0f);
   // Only the current tile's columns need their bounds.
   column_start_.assign(ix(n + 2), 0);
   for (std::int64_t l = 0; l <= n; ++l) column_start_[ix(l)] = ix(l % kTile) * ix(n + 1) * stride;
   column_start_[ix(n + 1)] = ix(kTile) * ix(n + 1) * stride;
   column_bounds_.assign(column_start_[ix(n + 1)], 0.0f);
+  right_copy_.assign(ix(kTile) * stride * ix(n + 1) * ix(kBlock), kFloatInf);
   // Tiles of kTile columns (quirk Q1: rotor's C loop order reads uncomputed cells when a size
   // rounds to 0 units; here every cell read is computed), each row by row (i descending) and,
   // within a row, column by column: (i, l) needs (i, l') for l' < l (the left parts; (i, l-1)
@@ -566,13 +631,15 @@ void PersistentTable::compute_interval(std::int64_t i, std::int64_t l, Scratch& 
   p.right = column_bound(l, 0) + (i + 1);
   p.right_stride = l + 1;
   p.left = row_bound(i, 0);
+  p.left_mid = row_mid_bound(i, 0);
   p.left_stride = c.num_stages - i + 1;
+  p.right_values = right_copy(l, 0) + (i + 1) * kBlock;
+  p.right_values_stride = (c.num_stages + 1) * kBlock;
+  p.candidates = scratch.candidates.data();
   p.width = width;
   p.first_split = static_cast<std::int32_t>(i + 1);
   p.first_block = mnull / kBlock;
   p.num_blocks = n_blocks;
-  static_assert(kBlock <= 64, "leaf_blocks buffers hold 64 memory values");
-  p.block = kBlock;
   p.top = top;
   p.mnull = mnull;
   p.floor_all = floor_all;
@@ -591,7 +658,21 @@ void PersistentTable::store(std::int64_t i, std::int64_t l, const std::vector<do
   for (std::int64_t k = 0; k < num_blocks_; ++k) {
     const std::int64_t end = std::min(k * kBlock + kBlock - 1, top);
     row_bound(i, k)[l - i] = down32(r[ix(end)]);
+    row_mid_bound(i, k)[l - i] = down32(r[ix(std::min(k * kBlock + kBlock / 2 - 1, top))]);
     column_bound(l, k)[i] = end >= shift ? down32(r[ix(end - shift)]) : kFloatInf;
+    // As a right part (split i of an interval (i', l)), (i, l) is read at m - cw[i]: the copy
+    // is shifted so that its block k holds m = k kBlock, ..., k kBlock + kBlock - 1.
+    float* copy = right_copy(l, k) + i * kBlock;
+    const std::int64_t m0 = k * kBlock - shift;
+    if (m0 >= 0 && m0 + kBlock - 1 <= top) {
+      const double* v = r.data() + m0;
+      for (std::int64_t q = 0; q < kBlock; ++q) copy[q] = down32_select(v[q]);
+    } else {
+      for (std::int64_t q = 0; q < kBlock; ++q) {
+        const std::int64_t m = m0 + q;
+        copy[q] = m >= 0 && m <= top ? down32(r[ix(m)]) : kFloatInf;
+      }
+    }
   }
   std::int64_t lo = 0;
   while (lo <= top && r[ix(lo)] == kInf) ++lo;

@@ -39,6 +39,9 @@ UnitChain to_units(const HeteroChain& chain, Bytes unit);
 /// [lo, hi] where its value is finite and still changing.
 class PersistentTable {
  public:
+  /// Memory values per pruning block of the split loop (see compute_interval).
+  static constexpr std::int64_t kBlock = 32;
+
   /// `num_threads` > 1 computes the columns of each tile in a pipeline of up to kTile threads.
   PersistentTable(UnitChain chain, std::int64_t max_units, bool rotor_compatible,
                   int num_threads = 1);
@@ -92,9 +95,10 @@ class PersistentTable {
   struct Scratch {
     std::vector<double> r;
     std::vector<std::int32_t> arg;
-    std::vector<SplitRef> splits;    // the splits of one interval, for the block loop
-    std::vector<std::int32_t> pass;  // splits that passed the tests of one memory block
-    std::vector<float> sweep;        // lower bounds of sweep(i, j) for the splits j of one interval
+    std::vector<SplitRef> splits;          // the splits of one interval, for the block loop
+    std::vector<std::int32_t> pass;        // splits that passed the tests of two memory blocks
+    std::vector<std::int32_t> candidates;  // splits that passed test 2 in one memory block
+    std::vector<float> sweep;  // lower bounds of sweep(i, j) for the splits j of one interval
     std::vector<std::uint8_t> flags;  // split tests of one memory block
   };
   // `left` and `down`: the best splits of (i, l-1) and (i+1, l) at the end of each memory block
@@ -118,8 +122,6 @@ class PersistentTable {
   std::vector<Window> windows_;
   std::vector<Window> columns_;
   std::vector<Arena> arenas_;
-  // Memory values per pruning block of the split loop (see compute_interval).
-  static constexpr std::int64_t kBlock = 32;
   // Columns per tile of the one-thread order (see compute).
   static constexpr std::int64_t kTile = 4;
   std::int64_t num_blocks_ = 0;
@@ -133,6 +135,13 @@ class PersistentTable {
     return row_bounds_.data() + row_start_[static_cast<std::size_t>(i)] +
            static_cast<std::size_t>(k * (chain_.num_stages - i + 1));
   }
+  // The same at the middle of each block, mid(k) = min(k kBlock + kBlock / 2 - 1, M): test 3
+  // bounds the left part of the block's first half by it.
+  std::vector<float> row_mid_bounds_;
+  float* row_mid_bound(std::int64_t i, std::int64_t k) {
+    return row_mid_bounds_.data() + row_start_[static_cast<std::size_t>(i)] +
+           static_cast<std::size_t>(k * (chain_.num_stages - i + 1));
+  }
   // Per interval (j, l), a lower bound (float) of Opt(j, l)(end(k) - cw[j]): the right part of
   // the split j at the end of block k. Stored per column l block by block, j contiguous; only
   // the current tile's columns are kept (see compute).
@@ -141,6 +150,17 @@ class PersistentTable {
   float* column_bound(std::int64_t l, std::int64_t k) {
     return column_bounds_.data() + column_start_[static_cast<std::size_t>(l)] +
            static_cast<std::size_t>(k * (l + 1));
+  }
+  // Per interval (j, l) of the current tile's columns, float lower bounds of its value as the
+  // right part of split j at every memory value m of block k, Opt(j, l)(m - cw[j]) (+inf
+  // where m - cw[j] is outside 0..M): kBlock floats per (l, k, j), contiguous in j for one
+  // (l, k), so test 3 reads two cache lines per split from a region the next row reads again.
+  std::vector<float> right_copy_;
+  float* right_copy(std::int64_t l, std::int64_t k) {
+    return right_copy_.data() +
+           (static_cast<std::size_t>(l % kTile) * static_cast<std::size_t>(num_blocks_) +
+            static_cast<std::size_t>(k)) *
+               static_cast<std::size_t>(chain_.num_stages + 1) * kBlock;
   }
 };
 
